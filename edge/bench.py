@@ -1,0 +1,68 @@
+"""`tandem bench turn`: per-stage latency medians over the demo utterances."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import models
+from edge.audio.sinks import WavSink
+from edge.audio.sources import recording_source
+from edge.audio.wavfile import read_wav
+from edge.daemon import run_daemon
+from edge.local_cloud import local_cloud
+from edge.messages import AudioFrame
+from edge.pipeline import Engines
+from edge.settings import EdgeSettings
+from edge.stages.wake import FRAME_SAMPLES
+from edge.trace import TurnRecord
+from edge.utterances import demo_inputs
+
+STAGES = ("stt", "nlu", "tts_first_audio", "cloud_first_chunk", "response")
+
+
+def wake_frame_ms(engines: Engines, wavs: list[Path]) -> list[float]:
+    times = []
+    for wav in wavs:
+        samples = read_wav(wav)
+        engines.wake.reset(new_stream=True)
+        for i in range(0, len(samples) - FRAME_SAMPLES + 1, FRAME_SAMPLES):
+            frame = AudioFrame(samples[i : i + FRAME_SAMPLES], i / 16_000)
+            t0 = time.perf_counter()
+            engines.wake.process(frame)
+            times.append(1000 * (time.perf_counter() - t0))
+    return times
+
+
+def bench_turn(out: Path, repeat: int) -> int:
+    llm = models.fetch()["smollm2_135m"][0]
+    engines = Engines.load(EdgeSettings())
+    wavs = demo_inputs(out / "inputs", engines.tts)
+    per_stage: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    wake_ms = wake_frame_ms(engines, wavs)
+    with local_cloud(llm) as target:
+        settings = EdgeSettings(cloud_target=target)
+        for _ in range(repeat):
+            for wav in wavs:
+                records: list[TurnRecord] = []
+                source = recording_source(read_wav(wav), realtime=False)
+                sink = WavSink(out / "replies" / wav.name)
+                asyncio.run(run_daemon(settings, engines, source, sink, records.append))
+                for record in records:
+                    for stage, ms in record.timings_ms.items():
+                        per_stage[wav.stem][stage].append(ms)
+    print(f"tandem bench turn: medians over {repeat} runs per utterance (ms)")
+    print(f"wake word per 80 ms frame: median {statistics.median(wake_ms):.2f} ms "
+          f"over {len(wake_ms)} frames")
+    header = f"{'utterance':40} " + " ".join(f"{s:>17}" for s in STAGES)
+    print(header)
+    for name, stages in per_stage.items():
+        cells = [
+            f"{statistics.median(stages[s]):17.1f}" if stages.get(s) else f"{'-':>17}"
+            for s in STAGES
+        ]
+        print(f"{name:40} " + " ".join(cells))
+    return 0

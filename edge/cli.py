@@ -1,0 +1,111 @@
+"""The `tandem` command: edge daemon, cloud service, demo, benchmarks and models."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from edge.errors import TandemError
+from edge.settings import DEFAULT_INVENTORY, Deadlines, EdgeSettings, WakeSettings
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tandem", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    edge = sub.add_parser("edge", help="the on-device daemon").add_subparsers(
+        dest="edge_command", required=True
+    )
+    run = edge.add_parser("run", help="run the pipeline on a recording, stdin or the microphone")
+    run.add_argument("--input", required=True,
+                     help="a WAV file, '-' for raw 16 kHz s16le PCM on stdin, or 'mic'")
+    run.add_argument("--output", default="speaker", help="a WAV file for the replies, or 'speaker'")
+    run.add_argument("--trace", type=Path, help="write one JSON object per turn here")
+    where = run.add_mutually_exclusive_group()
+    where.add_argument("--cloud", metavar="HOST:PORT", help="the cloud service")
+    where.add_argument("--offline", action="store_true", help="never ask the cloud")
+    run.add_argument("--inventory", type=Path, default=DEFAULT_INVENTORY)
+    run.add_argument("--realtime", action="store_true", help="pace a recording at real speed")
+    add_edge_options(run)
+    run.set_defaults(func=_cmd_edge_run)
+
+    demo = sub.add_parser("demo", help="cloud + edge on this machine, on synthesised utterances")
+    demo.add_argument("--out", type=Path, default=Path("out/demo"))
+    demo.set_defaults(func=_cmd_demo)
+
+    bench = sub.add_parser("bench", help="benchmarks").add_subparsers(
+        dest="bench_command", required=True
+    )
+    turn = bench.add_parser("turn", help="per-stage latency medians for the demo utterances")
+    turn.add_argument("--repeat", type=int, default=5)
+    turn.add_argument("--out", type=Path, default=Path("out/bench"))
+    turn.set_defaults(func=_cmd_bench_turn)
+
+    from cloud.cli import add_subcommands as add_cloud
+    from models.cli import add_subcommands as add_models
+
+    add_cloud(sub)
+    add_models(sub)
+    return parser
+
+
+def add_edge_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--wake-word", default="hey_jarvis",
+                        help="a wake word from the model manifest, or a path to your own .onnx")
+    parser.add_argument("--wake-threshold", type=float, default=0.5)
+    parser.add_argument("--wake-refractory", type=float, default=2.0, metavar="SECONDS")
+    parser.add_argument("--local-confidence", type=float, default=0.7)
+    parser.add_argument("--cloud-deadline", type=float, default=Deadlines.cloud_s, metavar="SECONDS")
+
+
+def edge_settings(args: argparse.Namespace) -> EdgeSettings:
+    try:
+        wake = WakeSettings(args.wake_word, args.wake_threshold, args.wake_refractory)
+    except ValueError as exc:
+        raise TandemError(str(exc)) from None
+    return EdgeSettings(
+        wake=wake,
+        deadlines=Deadlines(cloud_s=args.cloud_deadline),
+        local_confidence=args.local_confidence,
+        cloud_target=None if getattr(args, "offline", False) else getattr(args, "cloud", None),
+        inventory=getattr(args, "inventory", DEFAULT_INVENTORY),
+    )
+
+
+def _cmd_edge_run(args: argparse.Namespace) -> int:
+    from edge.run import run_edge
+
+    return asyncio.run(run_edge(args, edge_settings(args)))
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from edge.demo import run_demo
+
+    return run_demo(args.out)
+
+
+def _cmd_bench_turn(args: argparse.Namespace) -> int:
+    from edge.bench import bench_turn
+
+    return bench_turn(args.out, args.repeat)
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("ORT_LOG_LEVEL", "ERROR")
+    args = build_parser().parse_args(argv)
+    from models import ModelError
+
+    try:
+        return int(args.func(args))
+    except (TandemError, ModelError) as exc:
+        print(f"tandem: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,45 @@
+"""Wire settings, models, cloud link and I/O into a running pipeline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from edge.audio.sinks import AudioSink
+from edge.audio.sources import RingSource
+from edge.cloud_link import CloudLink, CloudLinkSettings
+from edge.inventory import load_inventory
+from edge.pipeline import EdgePipeline, Engines
+from edge.settings import EdgeSettings
+from edge.skills import default_skills
+from edge.stages.nlu import RuleNlu
+from edge.trace import TurnRecord
+
+
+async def run_daemon(
+    settings: EdgeSettings,
+    engines: Engines,
+    source: RingSource,
+    sink: AudioSink,
+    on_turn: Callable[[TurnRecord], None],
+) -> EdgePipeline:
+    """Run one audio source to its end; returns the pipeline (its state, for inspection)."""
+    inventory = load_inventory(settings.inventory)
+    cloud = None
+    if settings.cloud_target:
+        # Channels belong to the running event loop, so the link is made here.
+        cloud = CloudLink(CloudLinkSettings(
+            target=settings.cloud_target,
+            deadline_s=settings.deadlines.cloud_s,
+            connect_timeout_s=settings.deadlines.cloud_connect_s,
+            device_id=settings.device_id,
+        ))
+    pipeline = EdgePipeline(
+        settings, engines, RuleNlu(inventory), default_skills(inventory), sink, cloud
+    )
+    try:
+        await pipeline.run(source, on_turn)
+    finally:
+        if cloud is not None:
+            await cloud.aclose()
+        sink.close()
+    return pipeline

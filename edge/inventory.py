@@ -1,0 +1,75 @@
+"""The home or car the local skills know about, loaded from YAML at run time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from edge.errors import InventoryError
+
+
+@dataclass(frozen=True)
+class Device:
+    name: str
+    domain: str  # light, switch, fan, ...
+    area: str | None = None
+
+
+@dataclass(frozen=True)
+class Inventory:
+    areas: tuple[str, ...] = ()
+    devices: tuple[Device, ...] = ()
+    contacts: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+    lists: tuple[str, ...] = ()
+
+    def devices_in(self, area: str, domain: str | None = None) -> list[Device]:
+        return [d for d in self.devices if d.area == area and domain in (None, d.domain)]
+
+
+def _names(raw: object, key: str, path: Path) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(x, str) and x.strip() for x in raw):
+        raise InventoryError(f"{path}: '{key}' must be a list of names")
+    seen: set[str] = set()
+    for name in raw:
+        if name.casefold() in seen:
+            raise InventoryError(f"{path}: '{key}' lists {name!r} twice; remove the duplicate")
+        seen.add(name.casefold())
+    return tuple(raw)
+
+
+def load_inventory(path: Path) -> Inventory:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InventoryError(f"inventory {path} not found; pass --inventory FILE") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        first = str(exc).splitlines()[0]
+        raise InventoryError(f"inventory {path} is not valid YAML ({first}); fix the file") from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise InventoryError(f"{path}: expected a mapping with areas/devices/contacts/places/lists")
+    unknown = set(raw) - {"areas", "devices", "contacts", "places", "lists"}
+    if unknown:
+        raise InventoryError(f"{path}: unknown keys {sorted(unknown)}")
+    devices = []
+    for item in raw.get("devices") or []:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            raise InventoryError(f"{path}: each device needs at least a name and a domain")
+        if not isinstance(item.get("domain"), str):
+            raise InventoryError(f"{path}: device {item['name']!r} needs a domain")
+        devices.append(Device(item["name"], item["domain"], item.get("area")))
+    device_names = _names([d.name for d in devices], "devices", path)
+    del device_names
+    return Inventory(
+        areas=_names(raw.get("areas"), "areas", path),
+        devices=tuple(devices),
+        contacts=_names(raw.get("contacts"), "contacts", path),
+        places=_names(raw.get("places"), "places", path),
+        lists=_names(raw.get("lists"), "lists", path),
+    )

@@ -1,0 +1,243 @@
+"""The edge pipeline: audio frames in, spoken replies out, one TurnRecord per turn.
+
+    source -> wake word -> endpointer (VAD) -> STT -> NLU -> router
+           -> local skill | cloud stream -> PriorityChannel -> TTS -> sink
+
+The front end runs frame by frame in the event loop (a few ms per 80 ms frame); model
+calls that take longer run in worker threads under a deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from edge.audio.sinks import AudioSink
+from edge.audio.sources import RingSource
+from edge.channel import PriorityChannel
+from edge.cloud_link import CloudLink, CloudUnavailable
+from edge.conversation import Conversation, State
+from edge.messages import (
+    Cancel,
+    EndOfReply,
+    ReplyText,
+    Stop,
+    Understanding,
+    Utterance,
+    WakeDetected,
+)
+from edge.settings import EdgeSettings
+from edge.skills import Skills
+from edge.stages.endpoint import Endpointer, SileroVad
+from edge.stages.nlu import CLOUD, RuleNlu
+from edge.stages.stt import SpeechToText, strip_wake_phrase
+from edge.stages.tts import PiperTts
+from edge.stages.wake import FRAME_SAMPLES, WakeWordDetector
+from edge.tasks import StageTimeout, cancel_and_wait, within
+from edge.trace import TurnRecord
+
+OFFLINE_REPLY = "I'm offline right now, so I can't answer that."
+UNREACHABLE_REPLY = "Sorry, I can't reach the cloud right now. Please try again later."
+NOT_HEARD_REPLY = "Sorry, I didn't catch that."
+
+
+@dataclass
+class Engines:
+    """The loaded models; loading takes seconds, so one set serves many runs."""
+
+    wake: WakeWordDetector
+    vad: SileroVad
+    stt: SpeechToText
+    tts: PiperTts
+
+    @classmethod
+    def load(cls, settings: EdgeSettings) -> Engines:
+        from edge.stages.stt import FasterWhisperStt
+
+        engines = cls(
+            WakeWordDetector(settings.wake), SileroVad(), FasterWhisperStt(settings.stt_threads),
+            PiperTts(),
+        )
+        engines.wake.warm_up()
+        engines.tts.warm_up()
+        return engines
+
+
+class EdgePipeline:
+    def __init__(
+        self,
+        settings: EdgeSettings,
+        engines: Engines,
+        nlu: RuleNlu,
+        skills: Skills,
+        sink: AudioSink,
+        cloud: CloudLink | None,
+    ) -> None:
+        self.settings = settings
+        self.engines = engines
+        self.nlu = nlu
+        self.skills = skills
+        self.sink = sink
+        self.cloud = cloud
+        self.conversation = Conversation()
+        self.session_id = f"{settings.device_id}-{int(time.time())}"
+        self._context: deque[tuple[str, str]] = deque(maxlen=2 * settings.context_turns)
+        self._stop = asyncio.Event()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def run(self, source: RingSource, on_turn: Callable[[TurnRecord], None]) -> None:
+        e, conv = self.engines, self.conversation
+        endpointer = Endpointer(self.settings.endpoint)
+        preroll_frames = max(1, round(self.settings.endpoint.preroll_s * 16_000 / FRAME_SAMPLES))
+        preroll: deque = deque(maxlen=preroll_frames)
+        wake: WakeDetected | None = None
+        e.wake.reset(new_stream=True)
+        async for frame in source.frames(FRAME_SAMPLES):
+            if self._stop.is_set():
+                break
+            if conv.state is State.IDLE:
+                wake = e.wake.process(frame)
+                if wake is None:
+                    preroll.append(frame.samples)
+                    continue
+                conv.to(State.LISTENING)
+                e.vad.reset()
+                endpointer.begin(wake.at_s, list(preroll)[-preroll_frames:])
+                preroll.clear()
+                continue
+            utterance = endpointer.push(frame, e.vad.speech_probability(frame.samples))
+            if utterance is None:
+                continue
+            assert wake is not None
+            record = await self._turn(wake, utterance)
+            conv.end_turn()
+            e.wake.reset()
+            on_turn(record)
+
+    # -- one turn -------------------------------------------------------------------
+
+    async def _turn(self, wake: WakeDetected, utterance: Utterance) -> TurnRecord:
+        conv, d = self.conversation, self.settings.deadlines
+        record = TurnRecord(
+            turn_id=conv.turn_id, wake_word=wake.word, wake_score=wake.score,
+            wake_at_s=wake.at_s, endpoint_at_s=utterance.endpoint_at_s,
+            endpoint_reason=utterance.reason,
+        )
+        if utterance.reason == "no_speech":
+            conv.to(State.ENDED)
+            record.error = "no speech after the wake word"
+            return record
+        conv.to(State.THINKING)
+        t0 = time.perf_counter()
+        try:
+            raw = await within("stt", d.stt_s, asyncio.to_thread(
+                self.engines.stt.transcribe, utterance.samples))
+        except StageTimeout as exc:
+            raw, record.error = "", str(exc)
+        record.timings_ms["stt"] = _ms_since(t0)
+        record.transcript = strip_wake_phrase(raw)
+
+        t0 = time.perf_counter()
+        understanding = (
+            self.nlu.parse(record.transcript) if record.transcript else Understanding("none")
+        )
+        record.timings_ms["nlu"] = _ms_since(t0)
+        record.intent, record.slots = understanding.intent, dict(understanding.slots)
+        record.confidence = understanding.confidence
+        record.route = self._route(understanding)
+
+        replies: PriorityChannel[ReplyText | EndOfReply] = PriorityChannel(max_data=16)
+        speaker = asyncio.create_task(
+            self._speak(replies, record, utterance.endpoint_wall), name=f"speak-{conv.turn_id}"
+        )
+        try:
+            if not record.transcript:
+                await replies.put(ReplyText(conv.turn_id, NOT_HEARD_REPLY))
+            elif record.route == "local":
+                await replies.put(ReplyText(conv.turn_id, self.skills.handle(understanding)))
+            else:
+                await self._ask_cloud(record, replies)
+            await replies.put(EndOfReply(conv.turn_id))
+            await within("speak", d.tts_sentence_s * 4, asyncio.shield(speaker))
+        except StageTimeout as exc:
+            record.error = str(exc)
+            await replies.put_control(Cancel(conv.turn_id, "deadline"))
+        finally:
+            await cancel_and_wait(speaker)
+        self._context.extend([("user", record.transcript), ("assistant", record.reply_text)])
+        return record
+
+    def _route(self, understanding: Understanding) -> str:
+        local = (
+            understanding.intent != CLOUD
+            and self.skills.handles(understanding.intent)
+            and understanding.confidence >= self.settings.local_confidence
+        )
+        return "local" if local else "cloud"
+
+    async def _ask_cloud(
+        self, record: TurnRecord, replies: PriorityChannel[ReplyText | EndOfReply]
+    ) -> None:
+        turn = self.conversation.turn_id
+        if self.cloud is None:
+            record.error = "offline"
+            await replies.put(ReplyText(turn, OFFLINE_REPLY))
+            return
+        t0 = time.perf_counter()
+        chunks = 0
+        try:
+            async with asyncio.timeout(self.settings.deadlines.cloud_s):
+                async for text in self.cloud.converse(
+                    record.transcript, list(self._context), self.session_id, turn
+                ):
+                    if chunks == 0:
+                        record.timings_ms["cloud_first_chunk"] = _ms_since(t0)
+                    chunks += 1
+                    await replies.put(ReplyText(turn, text))
+        except (CloudUnavailable, TimeoutError) as exc:
+            record.error = getattr(exc, "reason", None) or "deadline exceeded"
+            if chunks == 0:
+                await replies.put(ReplyText(turn, UNREACHABLE_REPLY))
+
+    async def _speak(
+        self,
+        replies: PriorityChannel[ReplyText | EndOfReply],
+        record: TurnRecord,
+        endpoint_wall: float,
+    ) -> None:
+        tts, conv = self.engines.tts, self.conversation
+        spoken: list[str] = []
+        try:
+            while True:
+                message = await replies.get()
+                if isinstance(message, Cancel | Stop):
+                    replies.drop_data()
+                    return
+                if isinstance(message, EndOfReply):
+                    return
+                assert isinstance(message, ReplyText)
+                spoken.append(message.text)
+                t0 = time.perf_counter()
+                audio = await within(
+                    "tts", self.settings.deadlines.tts_sentence_s,
+                    asyncio.to_thread(lambda text=message.text: list(tts.sentences(text))),
+                )
+                if "tts_first_audio" not in record.timings_ms and audio:
+                    record.timings_ms["tts_first_audio"] = _ms_since(t0)
+                    record.timings_ms["response"] = 1000 * (time.monotonic() - endpoint_wall)
+                if conv.state is State.THINKING:
+                    conv.to(State.SPEAKING)
+                for samples in audio:
+                    await asyncio.to_thread(self.sink.play, samples, tts.sample_rate)
+        finally:
+            record.reply_text = " ".join(spoken)
+            self.sink.end_turn()
+
+
+def _ms_since(t0: float) -> float:
+    return 1000 * (time.perf_counter() - t0)

@@ -1,0 +1,42 @@
+"""Local skills: the commands the device answers by itself, without the cloud."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from edge.messages import Understanding
+
+
+class Skill(Protocol):
+    intents: frozenset[str]
+
+    def handle(self, understanding: Understanding) -> str:
+        """Do it, and say what was done in one or two short sentences."""
+        ...
+
+
+class Skills:
+    def __init__(self, skills: list[Skill]) -> None:
+        self._by_intent: dict[str, Skill] = {}
+        for skill in skills:
+            for intent in skill.intents:
+                if intent in self._by_intent:
+                    raise ValueError(f"two skills claim intent {intent}")
+                self._by_intent[intent] = skill
+
+    def handles(self, intent: str) -> bool:
+        return intent in self._by_intent
+
+    def handle(self, understanding: Understanding) -> str:
+        return self._by_intent[understanding.intent].handle(understanding)
+
+
+def default_skills(inventory: object) -> Skills:
+    from edge.inventory import Inventory
+    from edge.skills.clock import ClockSkill
+    from edge.skills.home import HomeSkill
+    from edge.skills.timers import TimerSkill
+    from edge.skills.volume import VolumeSkill
+
+    assert isinstance(inventory, Inventory)
+    return Skills([HomeSkill(inventory), TimerSkill(), ClockSkill(), VolumeSkill()])

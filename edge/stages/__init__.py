@@ -1,0 +1,1 @@
+"""One module per pipeline stage; each wraps one model or one decision."""

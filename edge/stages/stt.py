@@ -1,0 +1,53 @@
+"""Speech to text behind one small interface, so other engines can be plugged in.
+
+faster-whisper (Whisper tiny.en, CTranslate2 int8) is the default. whisper.cpp or
+sherpa-onnx engines implement the same `SpeechToText` protocol where their models exist.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Protocol
+
+import numpy as np
+
+import models
+
+
+class SpeechToText(Protocol):
+    def transcribe(self, samples: np.ndarray) -> str:
+        """16 kHz mono int16 -> text."""
+        ...
+
+
+class FasterWhisperStt:
+    def __init__(self, threads: int = 2) -> None:
+        from faster_whisper import WhisperModel
+
+        model_dir = models.resolve("whisper_tiny_en")[0].parent
+        self._model = WhisperModel(
+            str(model_dir), device="cpu", compute_type="int8", cpu_threads=threads
+        )
+
+    def transcribe(self, samples: np.ndarray) -> str:
+        audio = samples.astype(np.float32) / 32768.0
+        segments, _ = self._model.transcribe(
+            audio,
+            language="en",
+            beam_size=1,
+            without_timestamps=True,
+            condition_on_previous_text=False,
+            vad_filter=False,
+        )
+        return " ".join(seg.text.strip() for seg in segments).strip()
+
+    def warm_up(self) -> None:
+        self.transcribe(np.zeros(8000, dtype=np.int16))
+
+
+_LEADING_WAKE = re.compile(r"^\s*(?:hey|hi|okay|ok)?[\s,]*(?:jarvis|jervis|jarvus)\b[\s,.!?]*", re.I)
+
+
+def strip_wake_phrase(text: str) -> str:
+    """The pre-roll can carry the tail of the wake word into the transcript; drop it."""
+    return _LEADING_WAKE.sub("", text, count=1).strip()

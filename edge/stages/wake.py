@@ -1,0 +1,62 @@
+"""Wake word detection with openWakeWord (ONNX), one 80 ms frame at a time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+import models
+from edge.messages import AudioFrame, WakeDetected
+from edge.settings import WakeSettings
+
+FRAME_SAMPLES = 1280  # openWakeWord's native step: 80 ms at 16 kHz
+
+
+class WakeWordDetector:
+    def __init__(self, settings: WakeSettings) -> None:
+        from openwakeword.model import Model
+
+        model_path = _model_path(settings.model)
+        melspec, embedding = models.resolve("wake_features")
+        self._model = Model(
+            wakeword_models=[str(model_path)],
+            inference_framework="onnx",
+            melspec_model_path=str(melspec),
+            embedding_model_path=str(embedding),
+        )
+        self._label = next(iter(self._model.models))
+        self.word = self._label.rsplit("_v", 1)[0]
+        self._settings = settings
+        self._last_detection_s = -1e9
+
+    def process(self, frame: AudioFrame) -> WakeDetected | None:
+        scores = self._model.predict(frame.samples)
+        score = float(scores[self._label])
+        if score < self._settings.threshold:
+            return None
+        if frame.end_s - self._last_detection_s < self._settings.refractory_s:
+            return None
+        self._last_detection_s = frame.end_s
+        return WakeDetected(self.word, score, frame.end_s)
+
+    def reset(self, new_stream: bool = False) -> None:
+        """Forget buffered audio (after a turn, so the gap in the audio cannot trigger);
+        a new stream also restarts the refractory clock, whose times are stream positions."""
+        self._model.reset()
+        if new_stream:
+            self._last_detection_s = -1e9
+
+    def warm_up(self) -> None:
+        for _ in range(3):
+            self._model.predict(np.zeros(FRAME_SAMPLES, dtype=np.int16))
+        self._model.reset()
+
+
+def _model_path(name_or_path: str) -> Path:
+    path = Path(name_or_path)
+    if path.suffix == ".onnx":
+        if not path.is_file():
+            raise models.ModelError(f"wake word model {path} not found; fix the --wake-model path")
+        return path
+    return models.resolve(name_or_path)[0]

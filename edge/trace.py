@@ -1,0 +1,53 @@
+"""One record per conversational turn: what was heard, where it went, what was said, how fast."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import IO
+
+
+@dataclass
+class TurnRecord:
+    turn_id: int
+    wake_word: str
+    wake_score: float
+    wake_at_s: float
+    endpoint_at_s: float = 0.0
+    endpoint_reason: str = ""
+    transcript: str = ""
+    intent: str = ""
+    slots: dict[str, str | int] = field(default_factory=dict)
+    confidence: float = 0.0
+    route: str = ""  # "local" or "cloud"
+    reply_text: str = ""
+    error: str | None = None  # why the reply is a fallback, if it is one
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        record = asdict(self)
+        record["wake_score"] = round(self.wake_score, 4)
+        record["wake_at_s"] = round(self.wake_at_s, 3)
+        record["endpoint_at_s"] = round(self.endpoint_at_s, 3)
+        record["timings_ms"] = {k: round(v, 1) for k, v in self.timings_ms.items()}
+        return json.dumps(record, ensure_ascii=False)
+
+    def summary(self) -> str:
+        t = self.timings_ms
+        stages = " ".join(f"{k}={t[k]:.0f}ms" for k in t)
+        fallback = f" [fallback: {self.error}]" if self.error else ""
+        return (
+            f'heard "{self.transcript}" -> {self.route} ({self.intent}) -> '
+            f'"{self.reply_text}"{fallback} | {stages}'
+        )
+
+
+class TraceWriter:
+    """JSON Lines, one object per turn, flushed as each turn ends."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+
+    def write(self, record: TurnRecord) -> None:
+        self._stream.write(record.to_json() + "\n")
+        self._stream.flush()

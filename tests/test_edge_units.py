@@ -1,0 +1,190 @@
+"""Unit tests of the edge's pure parts: channel, state machine, endpointer, NLU, skills."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from edge.channel import PriorityChannel
+from edge.conversation import Conversation, IllegalTransition, State
+from edge.inventory import Device, Inventory
+from edge.messages import AudioFrame, Cancel, ReplyText, Understanding
+from edge.settings import EndpointSettings, WakeSettings
+from edge.skills import default_skills
+from edge.skills.clock import ClockSkill
+from edge.stages.endpoint import Endpointer
+from edge.stages.nlu import CLOUD, RuleNlu, normalize
+from edge.stages.numbers import parse_number
+from edge.stages.stt import strip_wake_phrase
+
+HOME = Inventory(
+    areas=("Kitchen", "Living Room", "Office"),
+    devices=(
+        Device("Kitchen Lights", "light", "Kitchen"),
+        Device("Porch Light", "light", "Patio"),
+        Device("Ceiling Fan", "fan", "Living Room"),
+        Device("Office Light", "light", "Office"),
+    ),
+)
+
+
+def test_control_overtakes_queued_data() -> None:
+    async def scenario() -> list[object]:
+        ch: PriorityChannel[ReplyText] = PriorityChannel(max_data=4)
+        for i in range(3):
+            await ch.put(ReplyText(1, f"sentence {i}"))
+        await ch.put_control(Cancel(1))
+        first = await ch.get()
+        dropped = ch.drop_data()
+        return [first, dropped, len(ch)]
+
+    first, dropped, left = asyncio.run(scenario())
+    assert first == Cancel(1)
+    assert dropped == 3 and left == 0
+
+
+def test_data_lane_is_bounded_but_control_is_not() -> None:
+    async def scenario() -> bool:
+        ch: PriorityChannel[ReplyText] = PriorityChannel(max_data=1)
+        await ch.put(ReplyText(1, "a"))
+        blocked = asyncio.create_task(ch.put(ReplyText(1, "b")))
+        await asyncio.sleep(0.01)
+        still_blocked = not blocked.done()
+        await asyncio.wait_for(ch.put_control(Cancel(1)), 0.1)  # never blocks
+        assert await ch.get() == Cancel(1)
+        assert await ch.get() == ReplyText(1, "a")
+        await asyncio.wait_for(blocked, 0.1)
+        return still_blocked
+
+    assert asyncio.run(scenario())
+
+
+def test_conversation_walks_a_turn_and_refuses_illegal_moves() -> None:
+    conv = Conversation()
+    with pytest.raises(IllegalTransition):
+        conv.to(State.SPEAKING)
+    for state in (State.LISTENING, State.THINKING, State.SPEAKING):
+        conv.to(state)
+    conv.end_turn()
+    assert conv.state is State.IDLE and conv.turn_id == 1
+    conv.to(State.LISTENING)
+    assert conv.turn_id == 2
+    assert [s for s, _ in conv.history][:4] == [
+        State.LISTENING, State.THINKING, State.SPEAKING, State.ENDED
+    ]
+
+
+def _frames(probabilities: list[float]) -> list[tuple[AudioFrame, float]]:
+    return [
+        (AudioFrame(np.full(1280, i, dtype=np.int16), i * 0.08), p)
+        for i, p in enumerate(probabilities)
+    ]
+
+
+def test_endpointer_ends_after_hangover_silence() -> None:
+    ep = Endpointer(EndpointSettings(hangover_s=0.4, min_speech_s=0.16))
+    ep.begin(0.0, [])
+    decided = None
+    for frame, p in _frames([0.9] * 10 + [0.1] * 10):
+        decided = decided or ep.push(frame, p)
+    assert decided is not None and decided.reason == "silence"
+    # 10 speech frames + 5 silent frames (0.4 s) -> endpoint at the end of frame 15
+    assert decided.endpoint_at_s == pytest.approx(15 * 0.08)
+    assert len(decided.samples) == 15 * 1280
+
+
+def test_endpointer_gives_up_without_speech_and_caps_length() -> None:
+    s = EndpointSettings(no_speech_timeout_s=0.8, max_utterance_s=1.6)
+    ep = Endpointer(s)
+    ep.begin(0.0, [])
+    results = [ep.push(f, p) for f, p in _frames([0.0] * 20)]
+    assert next(r for r in results if r).reason == "no_speech"
+    ep.begin(0.0, [])
+    results = [ep.push(f, p) for f, p in _frames([0.9] * 30)]
+    assert next(r for r in results if r).reason == "max_length"
+
+
+def test_wake_settings_reject_nonsense() -> None:
+    with pytest.raises(ValueError):
+        WakeSettings(threshold=1.5)
+    with pytest.raises(ValueError):
+        WakeSettings(refractory_s=-1)
+
+
+@pytest.mark.parametrize(
+    ("words", "value"),
+    [("ten", 10), ("twenty five", 25), ("10", 10), ("an", 1), ("one hundred and five", 105),
+     ("ninety nine", 99)],
+)
+def test_parse_number(words: str, value: int) -> None:
+    parsed = parse_number(words.split())
+    assert parsed is not None and parsed[0] == value
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "slots"),
+    [
+        ("Turn on the kitchen lights.", "HassTurnOn", {"name": "Kitchen Lights"}),
+        ("um, please switch the porch light off", "HassTurnOff", {"name": "Porch Light"}),
+        ("turn off the lights in the living room", "HassTurnOff",
+         {"area": "Living Room", "domain": "light"}),
+        ("Set a timer for 10 minutes.", "HassStartTimer", {"minutes": 10}),
+        ("set a timer for one hour and twenty five seconds", "HassStartTimer",
+         {"hours": 1, "seconds": 25}),
+        ("cancel the timer", "HassCancelTimer", {}),
+        ("What's the time?", "HassGetCurrentTime", {}),
+        ("what day is it", "HassGetCurrentDate", {}),
+        ("set the volume to 40%", "HassSetVolume", {"volume_level": 40}),
+        ("Why is the sky blue?", CLOUD, {}),
+        ("why do LED lights flicker when I turn them on", CLOUD, {}),
+        ("who invented the thermostat", CLOUD, {}),
+    ],
+)
+def test_rule_nlu(text: str, intent: str, slots: dict) -> None:
+    result = RuleNlu(HOME).parse(text)
+    assert (result.intent, result.slots) == (intent, slots)
+
+
+@given(st.text(max_size=300))
+def test_nlu_never_crashes_and_always_answers(text: str) -> None:
+    result = RuleNlu(HOME).parse(text)
+    assert result.intent and 0.0 <= result.confidence <= 1.0
+    assert normalize(text) == normalize(normalize(text))
+
+
+def test_nlu_handles_huge_and_control_character_input() -> None:
+    nlu = RuleNlu(HOME)
+    assert nlu.parse("\x00\x07\u202e" * 1000).intent == CLOUD
+    assert nlu.parse("turn on the kitchen lights " * 400).intent == "HassTurnOn"
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [("Hey Jarvis, turn on the lights.", "turn on the lights."),
+     ("Jarvis. What's the time?", "What's the time?"),
+     ("Turn on the lights.", "Turn on the lights.")],
+)
+def test_strip_wake_phrase(raw: str, clean: str) -> None:
+    assert strip_wake_phrase(raw) == clean
+
+
+def test_skills_change_state_and_say_what_they_did() -> None:
+    skills = default_skills(HOME)
+    reply = skills.handle(Understanding("HassTurnOn", {"name": "Kitchen Lights"}, 1.0))
+    assert reply == "Turned on the kitchen lights."
+    reply = skills.handle(Understanding("HassStartTimer", {"minutes": 10}, 1.0))
+    assert reply == "Timer set for 10 minutes."
+    assert skills.handle(Understanding("HassCancelTimer", {}, 1.0)) == "Timer cancelled."
+    assert skills.handle(Understanding("HassCancelTimer", {}, 1.0)) == "There is no timer running."
+    assert not skills.handles(CLOUD)
+
+
+def test_clock_skill_speaks_time_and_date() -> None:
+    clock = ClockSkill(now=lambda: dt.datetime(2026, 11, 21, 15, 7))
+    assert clock.handle(Understanding("HassGetCurrentTime")) == "It is 3:07 PM."
+    assert clock.handle(Understanding("HassGetCurrentDate")) == "Today is Saturday, November 21, 2026."
