@@ -1,0 +1,104 @@
+"""`tandem cloud serve`: argparse wiring for the cloud service.
+
+The root `tandem` CLI (edge/cli.py) calls `add_subcommands(sub)` with its own
+`add_subparsers()` result; `main(argv)` builds a stand-alone root with the same
+shape for running the service without the edge package.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from cloud.server import EXIT_CONFIG, serve
+from cloud.settings import CloudSettings
+
+
+def add_subcommands(subparsers: Any) -> None:
+    """Register `cloud serve` on a root parser's `add_subparsers()` result.
+
+    (`Any` because argparse's subparsers action type is private.)
+    """
+    cloud = subparsers.add_parser("cloud", help="the cloud LLM service")
+    commands = cloud.add_subparsers(dest="cloud_command", metavar="COMMAND", required=True)
+    serve_parser = commands.add_parser(
+        "serve", help="serve tandem.v1.Conversation with a local GGUF model"
+    )
+    defaults = CloudSettings(model_path=Path("model.gguf"))
+    serve_parser.add_argument(
+        "--listen", default=defaults.listen, help="HOST:PORT to bind (default %(default)s)"
+    )
+    serve_parser.add_argument(
+        "--model", required=True, type=Path, metavar="PATH", help="GGUF model file"
+    )
+    serve_parser.add_argument(
+        "--threads",
+        type=int,
+        default=defaults.n_threads,
+        help="llama threads (default %(default)s)",
+    )
+    serve_parser.add_argument(
+        "--ctx", type=int, default=defaults.n_ctx, help="context size (default %(default)s)"
+    )
+    serve_parser.add_argument(
+        "--max-pending",
+        type=int,
+        default=defaults.max_pending,
+        help="calls waiting or running before RESOURCE_EXHAUSTED (default %(default)s)",
+    )
+    serve_parser.add_argument(
+        "--max-tokens",
+        type=int,
+        default=defaults.max_tokens,
+        help="tokens per answer when the request leaves it to us (default %(default)s)",
+    )
+    serve_parser.add_argument(
+        "--grace",
+        type=float,
+        default=defaults.grace_s,
+        help="seconds in-flight calls get on SIGINT/SIGTERM (default %(default)s)",
+    )
+    serve_parser.set_defaults(func=run_serve)
+
+
+def settings_from_args(args: argparse.Namespace) -> CloudSettings:
+    """Parse the `cloud serve` namespace once into validated settings (ValueError if bad)."""
+    return CloudSettings(
+        model_path=args.model,
+        listen=args.listen,
+        n_threads=args.threads,
+        n_ctx=args.ctx,
+        max_pending=args.max_pending,
+        max_tokens=args.max_tokens,
+        grace_s=args.grace,
+    )
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """`func` of `cloud serve`: returns the process exit code."""
+    try:
+        settings = settings_from_args(args)
+    except ValueError as exc:
+        print(f"cloud serve: error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    # No-op when the root CLI already configured logging.
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    return serve(settings)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Stand-alone entry point: `python -m cloud.cli cloud serve --model PATH`."""
+    parser = argparse.ArgumentParser(prog="tandem")
+    add_subcommands(parser.add_subparsers(dest="command", metavar="COMMAND", required=True))
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

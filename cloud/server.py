@@ -1,0 +1,203 @@
+"""Build and run the cloud gRPC server: Conversation + grpc.health.v1, graceful drain.
+
+Start order matters: the llama worker process is spawned before any gRPC
+object exists (gRPC's threads and locks do not survive fork), then the server
+starts with health NOT_SERVING, and flips to SERVING once the worker reports
+the model loaded. SIGINT/SIGTERM set NOT_SERVING and stop the server with a
+grace period so in-flight answers can finish.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1.health import aio as health_aio
+from tandem_proto import converse_pb2_grpc as pb_grpc
+
+from cloud.service import ConversationService
+from cloud.settings import CloudSettings
+from cloud.tasks import cancel_and_wait
+from cloud.worker_client import ModelLoadError, WorkerClient
+from cloud.worker_messages import ModelLoaded
+
+log = logging.getLogger(__name__)
+
+# Health is reported for the whole server ("") and for the Conversation service.
+HEALTH_SERVICES = ("", "tandem.v1.Conversation")
+_GGUF_MAGIC = b"GGUF"
+
+# Exit codes of `cloud serve`.
+EXIT_OK = 0
+EXIT_WORKER_DIED = 1
+EXIT_CONFIG = 2
+
+
+class ServeError(Exception):
+    """A startup problem with a one-line explanation that names the fix."""
+
+
+def check_model_file(path: Path) -> str | None:
+    """Return a one-line problem description, or None if `path` looks like a GGUF model."""
+    if not path.exists():
+        return f"model file not found: {path} (pass --model with the path to a .gguf file)"
+    if not path.is_file():
+        return f"model path is not a file: {path} (pass --model with the path to a .gguf file)"
+    try:
+        with path.open("rb") as handle:
+            magic = handle.read(len(_GGUF_MAGIC))
+    except OSError as exc:
+        return f"cannot read model file {path}: {exc.strerror} (check its permissions)"
+    if magic != _GGUF_MAGIC:
+        return (
+            f"not a GGUF model: {path} (llama.cpp needs a .gguf file; convert the model "
+            "with llama.cpp's convert_hf_to_gguf.py or download a GGUF build)"
+        )
+    return None
+
+
+class CloudServer:
+    """A started gRPC server bound to one worker. Create with `start`."""
+
+    def __init__(
+        self,
+        settings: CloudSettings,
+        worker: WorkerClient,
+        server: grpc.aio.Server,
+        health: health_aio.HealthServicer,
+        service: ConversationService,
+        port: int,
+    ) -> None:
+        self.settings = settings
+        self.worker = worker
+        self.service = service
+        self.port = port
+        self._server = server
+        self._health = health
+        self._drained = False
+
+    @classmethod
+    async def start(cls, settings: CloudSettings, worker: WorkerClient) -> CloudServer:
+        """Attach the (already spawned) worker, bind, and start serving health=NOT_SERVING."""
+        worker.attach()
+        server = grpc.aio.server(options=settings.server_options())
+        service = ConversationService(settings, worker)
+        pb_grpc.add_ConversationServicer_to_server(service, server)
+        health = health_aio.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(health, server)
+        for name in HEALTH_SERVICES:
+            await health.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
+        try:
+            port = server.add_insecure_port(settings.listen)
+        except RuntimeError as exc:  # grpcio raises RuntimeError("Failed to bind ...")
+            raise ServeError(
+                f"cannot listen on {settings.listen}: {exc} (is another server using the port?)"
+            ) from None
+        if port == 0:
+            raise ServeError(f"cannot listen on {settings.listen} (pass --listen HOST:PORT)")
+        await server.start()
+        return cls(settings, worker, server, health, service, port)
+
+    @property
+    def target(self) -> str:
+        """Address clients can dial (loopback if bound to a wildcard)."""
+        host = self.settings.listen.rsplit(":", 1)[0]
+        if host in ("", "0.0.0.0", "[::]"):
+            host = "127.0.0.1"
+        return f"{host}:{self.port}"
+
+    async def serve_when_loaded(
+        self, before_serving: Callable[[], Awaitable[None]] | None = None
+    ) -> ModelLoaded:
+        """Wait for the model, then report SERVING. Raises ModelLoadError.
+
+        `before_serving` runs between "loaded" and SERVING (a test seam that
+        makes the NOT_SERVING phase observable; None in production).
+        """
+        loaded = await self.worker.wait_loaded()
+        if before_serving is not None:
+            await before_serving()
+        self.service.accepting = True
+        for name in HEALTH_SERVICES:
+            await self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        return loaded
+
+    async def drain(self, grace: float | None = None) -> None:
+        """NOT_SERVING, let in-flight calls finish for `grace` seconds, stop the worker."""
+        if self._drained:
+            return
+        self._drained = True
+        grace = self.settings.grace_s if grace is None else grace
+        self.service.accepting = False
+        await self._health.enter_graceful_shutdown()
+        await self._server.stop(grace)
+        await self.worker.close()
+
+
+def _fail(message: str) -> None:
+    # One line, no traceback: this is read by a person fixing a command line.
+    print(f"cloud serve: error: {message}", file=sys.stderr)
+
+
+def serve(settings: CloudSettings) -> int:
+    """Run `cloud serve` until SIGINT/SIGTERM; return the process exit code."""
+    problem = check_model_file(settings.model_path)
+    if problem is not None:
+        _fail(problem)
+        return EXIT_CONFIG
+    worker = WorkerClient.spawn(settings)  # before any gRPC object: see module docstring
+    try:
+        return asyncio.run(_serve(settings, worker))
+    finally:
+        worker.kill()
+
+
+async def _serve(settings: CloudSettings, worker: WorkerClient) -> int:
+    try:
+        server = await CloudServer.start(settings, worker)
+    except ServeError as exc:
+        _fail(str(exc))
+        return EXIT_CONFIG
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    loading = asyncio.create_task(server.serve_when_loaded(), name="wait-model-loaded")
+    stopping = asyncio.create_task(stop.wait(), name="wait-stop-signal")
+    exited = asyncio.create_task(worker.wait_exited(), name="wait-worker-exit")
+    code = EXIT_OK
+    try:
+        await asyncio.wait({loading, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if loading.done():
+            error = loading.exception()
+            if isinstance(error, ModelLoadError):
+                _fail(
+                    f"cannot load model {settings.model_path}: {error.reason} (check that it "
+                    "is a complete GGUF file supported by the installed llama-cpp-python)"
+                )
+                return EXIT_CONFIG
+            if error is not None:
+                raise error
+            loaded = loading.result()
+            log.info("serving on %s (model loaded in %.0f ms)", server.target, loaded.load_ms)
+            await asyncio.wait({stopping, exited}, return_when=asyncio.FIRST_COMPLETED)
+            if not stopping.done():
+                log.error("the llama worker exited; shutting down")
+                code = EXIT_WORKER_DIED
+        log.info("draining (grace %.1fs)", settings.grace_s)
+    finally:
+        await cancel_and_wait([loading, stopping, exited])
+        # Signal handlers stay installed while draining: a second Ctrl-C must
+        # not abort the drain with a KeyboardInterrupt traceback.
+        await server.drain()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(ValueError, RuntimeError):
+                loop.remove_signal_handler(signum)
+    return code

@@ -1,0 +1,79 @@
+"""Cloud service settings: one frozen, validated value parsed once at the edge (CLI)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_SYSTEM_PROMPT = (
+    "You are a voice assistant. Your answer will be spoken aloud. "
+    "Answer briefly, in one to three plain spoken sentences. "
+    "Do not use markdown, lists, code, emoji or symbols."
+)
+
+
+@dataclass(frozen=True)
+class KeepaliveSettings:
+    """Server side of the HTTP/2 keepalive contract with devices on cellular links.
+
+    gRPC servers refuse client pings more often than every 5 minutes by default
+    and answer with GOAWAY "too_many_pings"; devices ping every ~20 s to notice
+    dead links, so the server must permit that (and pings on idle connections).
+    """
+
+    # Ping idle clients ourselves so half-open connections are reaped.
+    time_ms: int = 30_000
+    timeout_ms: int = 10_000
+    # Accept client pings this often without data in between (must be <= the
+    # client's keepalive interval, with headroom for jitter).
+    min_recv_ping_interval_ms: int = 10_000
+    permit_without_calls: bool = True
+
+    def server_options(self) -> list[tuple[str, int]]:
+        return [
+            ("grpc.keepalive_time_ms", self.time_ms),
+            ("grpc.keepalive_timeout_ms", self.timeout_ms),
+            ("grpc.keepalive_permit_without_calls", int(self.permit_without_calls)),
+            ("grpc.http2.min_ping_interval_without_data_ms", self.min_recv_ping_interval_ms),
+        ]
+
+
+@dataclass(frozen=True)
+class CloudSettings:
+    """Everything `cloud serve` needs. Invalid values raise ValueError at construction."""
+
+    model_path: Path
+    listen: str = "127.0.0.1:50051"
+    n_ctx: int = 2048
+    n_threads: int = 2
+    # Requests waiting for or holding the (single) llama context; more are refused.
+    max_pending: int = 4
+    # Used when a request asks for 0 tokens; requests may ask for up to n_ctx.
+    max_tokens: int = 128
+    temperature: float = 0.7
+    system_prompt: str = DEFAULT_SYSTEM_PROMPT
+    # Generation stops this long before the caller's deadline so the last
+    # sentence and the Final still reach it in time.
+    deadline_margin_s: float = 0.1
+    # How long in-flight calls may finish on SIGINT/SIGTERM.
+    grace_s: float = 5.0
+    # Longest accepted transcript (characters); a guard, not a tokenizer limit.
+    max_transcript_chars: int = 4000
+    keepalive: KeepaliveSettings = field(default_factory=KeepaliveSettings)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "model_path", Path(self.model_path))
+        if ":" not in self.listen:
+            raise ValueError(f"listen address must be HOST:PORT, got {self.listen!r}")
+        for name in ("n_ctx", "n_threads", "max_pending", "max_tokens", "max_transcript_chars"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.max_tokens >= self.n_ctx:
+            raise ValueError(f"max_tokens ({self.max_tokens}) must be below n_ctx ({self.n_ctx})")
+        if self.temperature < 0:
+            raise ValueError(f"temperature must be >= 0, got {self.temperature}")
+        if self.deadline_margin_s < 0 or self.grace_s < 0:
+            raise ValueError("deadline_margin_s and grace_s must be >= 0")
+
+    def server_options(self) -> list[tuple[str, int]]:
+        return self.keepalive.server_options()

@@ -1,0 +1,68 @@
+"""Shipped test harness: a tiny real model and a real server on a free loopback port.
+
+    async with running_server(tmp_path / "tiny.gguf") as server:
+        async with grpc.aio.insecure_channel(server.target) as channel:
+            ...
+
+Nothing here is mocked: the server is the production CloudServer with the
+production worker process and llama-cpp-python; only the model is tiny.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from cloud.server import CloudServer
+from cloud.settings import CloudSettings
+from cloud.tasks import cancel_and_wait
+from cloud.tiny_gguf import write_tiny_gguf
+from cloud.worker_client import WorkerClient
+
+__all__ = ["running_server", "write_tiny_gguf"]
+
+
+@contextlib.asynccontextmanager
+async def running_server(
+    model_path: str | Path,
+    *,
+    wait_serving: bool = True,
+    before_serving: Callable[[], Awaitable[None]] | None = None,
+    grace_s: float = 1.0,
+    **overrides: Any,
+) -> AsyncIterator[CloudServer]:
+    """Run a real cloud server on 127.0.0.1:<free port> for the duration of the block.
+
+    `model_path` is created with `write_tiny_gguf` if it does not exist.
+    `overrides` are CloudSettings fields (max_pending=1, max_tokens=..., ...).
+    With `wait_serving` the block starts once health is SERVING; otherwise it
+    starts while the model may still be loading (`before_serving` can hold the
+    NOT_SERVING phase open). The server is drained on exit.
+    """
+    model_path = Path(model_path)
+    if not model_path.exists():
+        write_tiny_gguf(model_path)
+    # Port 0: the kernel picks a free port and gRPC reports it; no race.
+    settings = CloudSettings(model_path=model_path, listen="127.0.0.1:0", **overrides)
+    # "spawn" never forks this (gRPC-using) process image, so this is safe here too.
+    worker = WorkerClient.spawn(settings)
+    try:
+        server = await CloudServer.start(settings, worker)
+    except BaseException:
+        worker.kill()
+        raise
+    serving = asyncio.create_task(
+        server.serve_when_loaded(before_serving), name="serve-when-loaded"
+    )
+    try:
+        if wait_serving:
+            await asyncio.wait_for(asyncio.shield(serving), timeout=30.0)
+        yield server
+    finally:
+        await cancel_and_wait([serving])
+        if serving.done() and not serving.cancelled():
+            serving.exception()  # retrieved: a load failure already surfaced above
+        await server.drain(grace_s)

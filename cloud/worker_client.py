@@ -1,0 +1,303 @@
+"""Parent side of the llama worker: spawn it, queue jobs, read its pipe without blocking.
+
+`WorkerClient.spawn` must run before any gRPC object exists in a program that
+forks: it uses the "spawn" start method (fork + immediate exec), so the child
+never inherits gRPC's threads or locks.
+
+Everything else runs in the event loop thread. The pipe is read with
+`loop.add_reader` on its file descriptor, so the loop never blocks on the
+worker; each message is routed to the job it belongs to. The single llama
+context serves one job at a time: `_slot` is held from sending a GenerateJob
+until the worker's JobDone/JobFailed arrives. A job whose caller went away
+(client cancel, deadline) gets a CancelJob and keeps the slot until the worker
+confirms, so the next job never races a generation that is still winding down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import itertools
+import logging
+import multiprocessing
+import time
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+
+from cloud.llm_worker import worker_main
+from cloud.settings import CloudSettings
+from cloud.worker_messages import (
+    CancelJob,
+    FromWorker,
+    GenerateJob,
+    JobDone,
+    JobFailed,
+    ModelFailed,
+    ModelLoaded,
+    Shutdown,
+    StatsQuery,
+    TokenText,
+    WorkerStats,
+)
+
+log = logging.getLogger(__name__)
+
+_RECENT_JOBS = 16
+
+
+class ModelLoadError(Exception):
+    """The worker could not load the model (reason is one line, for humans)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class WorkerUnavailable(Exception):
+    """The worker is not loaded yet, or has exited."""
+
+
+class QueueDeadline(Exception):
+    """The caller's deadline passed while the job waited for the llama context."""
+
+
+@dataclass(frozen=True)
+class JobStarted:
+    """The job left the queue and was handed to the worker."""
+
+    request_id: int
+    queue_ms: float
+
+
+WorkerEvent = JobStarted | TokenText | JobDone | JobFailed
+
+
+@dataclass
+class _Job:
+    request_id: int
+    events: asyncio.Queue[TokenText | JobDone | JobFailed] = field(default_factory=asyncio.Queue)
+    finished: bool = False
+
+
+class WorkerClient:
+    """Handle on one llama worker process. Create with `spawn`, then `attach` in the loop."""
+
+    def __init__(self, process: BaseProcess, conn: Connection, settings: CloudSettings) -> None:
+        self._process = process
+        self._conn = conn
+        self._settings = settings
+        self._ids = itertools.count(1)
+        self._jobs: dict[int, _Job] = {}
+        self._stats_waiters: collections.deque[asyncio.Future[WorkerStats]] = collections.deque()
+        self._recent: collections.deque[JobDone] = collections.deque(maxlen=_RECENT_JOBS)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loaded: asyncio.Future[ModelLoaded] | None = None
+        self._slot: asyncio.Lock | None = None
+        self._exited: asyncio.Event | None = None
+        self._ready = False
+        self._closing = False
+
+    # --- lifecycle ----------------------------------------------------------
+
+    @classmethod
+    def spawn(cls, settings: CloudSettings) -> WorkerClient:
+        """Start the worker process; it begins loading the model immediately."""
+        context = multiprocessing.get_context("spawn")
+        parent_conn, child_conn = context.Pipe(duplex=True)
+        process = context.Process(
+            target=worker_main, args=(child_conn, settings), name="tandem-llm-worker", daemon=True
+        )
+        process.start()
+        # Drop our copy of the child's end so the worker exiting reads as EOF here.
+        child_conn.close()
+        return cls(process, parent_conn, settings)
+
+    def attach(self) -> None:
+        """Start reading the worker's pipe in the running event loop."""
+        loop = asyncio.get_running_loop()
+        self._loop = loop
+        self._loaded = loop.create_future()
+        self._slot = asyncio.Lock()
+        self._exited = asyncio.Event()
+        loop.add_reader(self._conn.fileno(), self._on_readable)
+        # Messages may already be waiting (a fast load): drain them now.
+        self._on_readable()
+
+    async def wait_loaded(self) -> ModelLoaded:
+        """Wait for the model to load; raise ModelLoadError if it cannot."""
+        assert self._loaded is not None, "attach() first"
+        return await asyncio.shield(self._loaded)
+
+    @property
+    def ready(self) -> bool:
+        """True once the model is loaded and while the worker lives."""
+        return self._ready
+
+    async def wait_exited(self) -> None:
+        """Return when the worker process has gone away (crash or shutdown)."""
+        assert self._exited is not None, "attach() first"
+        await self._exited.wait()
+
+    async def close(self, grace_s: float = 3.0) -> None:
+        """Ask the worker to exit; kill it if it does not within `grace_s`."""
+        self._closing = True
+        with contextlib.suppress(OSError, ValueError):
+            self._conn.send(Shutdown())
+        if self._exited is not None:
+            # The worker closes its end of the pipe on exit: EOF sets _exited.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(grace_s):
+                    await self._exited.wait()
+        self.kill()
+
+    def kill(self) -> None:
+        """Synchronous last resort (also safe after close)."""
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join(timeout=1.0)
+        self._detach()
+        with contextlib.suppress(OSError):
+            self._conn.close()
+
+    # --- jobs ---------------------------------------------------------------
+
+    async def generate(
+        self,
+        messages: tuple[tuple[str, str], ...],
+        max_tokens: int,
+        deadline: float | None,
+        tag: str = "",
+    ) -> AsyncGenerator[WorkerEvent, None]:
+        """Queue a job and stream its events: JobStarted, TokenText*, JobDone|JobFailed.
+
+        Use under `contextlib.aclosing` so that leaving early (the caller was
+        cancelled) cancels the job in the worker at once.
+        Raises WorkerUnavailable or QueueDeadline before the job starts.
+        """
+        if not self._ready or self._slot is None:
+            raise WorkerUnavailable("the model is not loaded")
+        queued_at = time.monotonic()
+        try:
+            # asyncio.timeout (not wait_for) so a timeout racing the grant of
+            # the lock cannot leak it: Lock.acquire hands it on when cancelled.
+            budget = None if deadline is None else max(0.0, deadline - queued_at)
+            async with asyncio.timeout(budget):
+                await self._slot.acquire()
+        except TimeoutError:
+            raise QueueDeadline("the deadline passed while waiting for the model") from None
+        if not self._ready:
+            self._slot.release()
+            raise WorkerUnavailable("the worker exited")
+        job = _Job(next(self._ids))
+        self._jobs[job.request_id] = job
+        try:
+            self._conn.send(GenerateJob(job.request_id, messages, max_tokens, deadline, tag))
+        except (OSError, ValueError) as exc:
+            del self._jobs[job.request_id]
+            self._slot.release()
+            raise WorkerUnavailable(f"cannot reach the worker: {exc}") from exc
+        try:
+            yield JobStarted(job.request_id, (time.monotonic() - queued_at) * 1000.0)
+            while True:
+                event = await job.events.get()
+                yield event
+                if isinstance(event, JobDone | JobFailed):
+                    return
+        finally:
+            if not job.finished:
+                self.cancel(job.request_id)
+
+    def cancel(self, request_id: int) -> None:
+        """Tell the worker to stop a job (idempotent; a stale id is ignored there)."""
+        if request_id in self._jobs:
+            with contextlib.suppress(OSError, ValueError):
+                self._conn.send(CancelJob(request_id))
+
+    async def stats(self, wait_s: float = 5.0) -> WorkerStats:
+        """Ask the worker itself for its counters (answered between tokens)."""
+        assert self._loop is not None, "attach() first"
+        if not self._process.is_alive():
+            raise WorkerUnavailable("the worker exited")
+        waiter: asyncio.Future[WorkerStats] = self._loop.create_future()
+        self._stats_waiters.append(waiter)
+        self._conn.send(StatsQuery())
+        return await asyncio.wait_for(waiter, wait_s)
+
+    @property
+    def recent_jobs(self) -> tuple[JobDone, ...]:
+        """The last finished jobs as reported by the worker, oldest first."""
+        return tuple(self._recent)
+
+    # --- pipe reading (event loop callbacks) ----------------------------------
+
+    def _on_readable(self) -> None:
+        try:
+            while self._conn.poll():
+                self._dispatch(self._conn.recv())
+        except (EOFError, OSError):
+            self._on_exit()
+
+    def _dispatch(self, message: FromWorker) -> None:
+        if isinstance(message, TokenText):
+            job = self._jobs.get(message.request_id)
+            if job is not None:
+                job.events.put_nowait(message)
+        elif isinstance(message, JobDone | JobFailed):
+            self._finish(message)
+        elif isinstance(message, WorkerStats):
+            if self._stats_waiters:
+                waiter = self._stats_waiters.popleft()
+                if not waiter.done():
+                    waiter.set_result(message)
+        elif isinstance(message, ModelLoaded):
+            self._ready = True
+            self._settle_load(message)
+        elif isinstance(message, ModelFailed):
+            self._settle_load(ModelLoadError(message.reason))
+
+    def _settle_load(self, outcome: ModelLoaded | ModelLoadError) -> None:
+        if self._loaded is None or self._loaded.done():
+            return
+        if isinstance(outcome, ModelLoadError):
+            self._loaded.set_exception(outcome)
+        else:
+            self._loaded.set_result(outcome)
+
+    def _finish(self, message: JobDone | JobFailed) -> None:
+        job = self._jobs.pop(message.request_id, None)
+        if isinstance(message, JobDone):
+            self._recent.append(message)
+        else:
+            log.warning("generation failed: %s", message.reason)
+        if job is not None:
+            job.finished = True
+            job.events.put_nowait(message)
+        # The worker is idle again: let the next queued job in.
+        if self._slot is not None and self._slot.locked():
+            self._slot.release()
+
+    def _on_exit(self) -> None:
+        self._detach()
+        was_ready, self._ready = self._ready, False
+        if was_ready and not self._closing:
+            log.error("the llama worker exited unexpectedly")
+        if self._loaded is not None and not self._loaded.done():
+            self._process.join(timeout=1.0)
+            code = self._process.exitcode
+            self._settle_load(ModelLoadError(f"the worker exited while loading (exit code {code})"))
+        for request_id in list(self._jobs):
+            self._finish(JobFailed(request_id, "the worker exited"))
+        while self._stats_waiters:
+            waiter = self._stats_waiters.popleft()
+            if not waiter.done():
+                waiter.set_exception(WorkerUnavailable("the worker exited"))
+        if self._exited is not None:
+            self._exited.set()
+
+    def _detach(self) -> None:
+        if self._loop is not None and not self._loop.is_closed():
+            with contextlib.suppress(OSError, ValueError):
+                self._loop.remove_reader(self._conn.fileno())
