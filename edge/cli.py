@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--offline", action="store_true", help="never ask the cloud")
     run.add_argument("--inventory", type=Path, default=DEFAULT_INVENTORY)
     run.add_argument("--realtime", action="store_true", help="pace a recording at real speed")
+    run.add_argument("--max-turns", type=int, help="stop after this many turns")
     add_edge_options(run)
     run.set_defaults(func=_cmd_edge_run)
 
@@ -58,7 +59,9 @@ def add_edge_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--wake-threshold", type=float, default=0.5)
     parser.add_argument("--wake-refractory", type=float, default=2.0, metavar="SECONDS")
     parser.add_argument("--local-confidence", type=float, default=0.7)
-    parser.add_argument("--cloud-deadline", type=float, default=Deadlines.cloud_s, metavar="SECONDS")
+    parser.add_argument(
+        "--cloud-deadline", type=float, default=Deadlines.cloud_s, metavar="SECONDS"
+    )
 
 
 def edge_settings(args: argparse.Namespace) -> EdgeSettings:

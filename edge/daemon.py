@@ -21,6 +21,7 @@ async def run_daemon(
     source: RingSource,
     sink: AudioSink,
     on_turn: Callable[[TurnRecord], None],
+    max_turns: int | None = None,
 ) -> EdgePipeline:
     """Run one audio source to its end; returns the pipeline (its state, for inspection)."""
     inventory = load_inventory(settings.inventory)
@@ -37,7 +38,7 @@ async def run_daemon(
         settings, engines, RuleNlu(inventory), default_skills(inventory), sink, cloud
     )
     try:
-        await pipeline.run(source, on_turn)
+        await pipeline.run(source, on_turn, max_turns)
     finally:
         if cloud is not None:
             await cloud.aclose()

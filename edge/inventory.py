@@ -49,7 +49,9 @@ def load_inventory(path: Path) -> Inventory:
         raise InventoryError(f"inventory {path} not found; pass --inventory FILE") from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         first = str(exc).splitlines()[0]
-        raise InventoryError(f"inventory {path} is not valid YAML ({first}); fix the file") from None
+        raise InventoryError(
+            f"inventory {path} is not valid YAML ({first}); fix the file"
+        ) from None
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):

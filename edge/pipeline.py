@@ -90,7 +90,12 @@ class EdgePipeline:
     def stop(self) -> None:
         self._stop.set()
 
-    async def run(self, source: RingSource, on_turn: Callable[[TurnRecord], None]) -> None:
+    async def run(
+        self,
+        source: RingSource,
+        on_turn: Callable[[TurnRecord], None],
+        max_turns: int | None = None,
+    ) -> None:
         e, conv = self.engines, self.conversation
         endpointer = Endpointer(self.settings.endpoint)
         preroll_frames = max(1, round(self.settings.endpoint.preroll_s * 16_000 / FRAME_SAMPLES))
@@ -118,6 +123,8 @@ class EdgePipeline:
             conv.end_turn()
             e.wake.reset()
             on_turn(record)
+            if max_turns is not None and conv.turn_id >= max_turns:
+                break
 
     # -- one turn -------------------------------------------------------------------
 
@@ -225,7 +232,7 @@ class EdgePipeline:
                 t0 = time.perf_counter()
                 audio = await within(
                     "tts", self.settings.deadlines.tts_sentence_s,
-                    asyncio.to_thread(lambda text=message.text: list(tts.sentences(text))),
+                    asyncio.to_thread(tts.synthesize_all, message.text),
                 )
                 if "tts_first_audio" not in record.timings_ms and audio:
                     record.timings_ms["tts_first_audio"] = _ms_since(t0)

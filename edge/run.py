@@ -46,7 +46,7 @@ async def run_edge(args: argparse.Namespace, settings: EdgeSettings) -> int:
             if trace is not None:
                 trace.write(record)
 
-        await run_daemon(settings, engines, source, sink, on_turn)
+        await run_daemon(settings, engines, source, sink, on_turn, args.max_turns)
     if source.stats.overrun_samples:
         print(f"warning: {source.stats.overrun_samples} input samples dropped (pipeline lagged)",
               file=sys.stderr)

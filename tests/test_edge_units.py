@@ -187,4 +187,5 @@ def test_skills_change_state_and_say_what_they_did() -> None:
 def test_clock_skill_speaks_time_and_date() -> None:
     clock = ClockSkill(now=lambda: dt.datetime(2026, 11, 21, 15, 7))
     assert clock.handle(Understanding("HassGetCurrentTime")) == "It is 3:07 PM."
-    assert clock.handle(Understanding("HassGetCurrentDate")) == "Today is Saturday, November 21, 2026."
+    today = clock.handle(Understanding("HassGetCurrentDate"))
+    assert today == "Today is Saturday, November 21, 2026."

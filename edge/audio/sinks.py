@@ -49,7 +49,7 @@ class SpeakerSink:
         import pyaudio
 
         self._pa = pyaudio.PyAudio()
-        self._stream = None
+        self._stream: pyaudio.Stream | None = None
         self._rate: int | None = None
 
     def play(self, samples: np.ndarray, sample_rate: int) -> None:
@@ -62,6 +62,7 @@ class SpeakerSink:
                 format=pyaudio.paInt16, channels=1, rate=sample_rate, output=True
             )
             self._rate = sample_rate
+        assert self._stream is not None
         self._stream.write(np.asarray(samples, dtype="<i2").tobytes())
 
     def end_turn(self) -> None:

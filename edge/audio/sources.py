@@ -52,6 +52,7 @@ class RingSource:
     async def frames(self, frame_samples: int) -> AsyncIterator[AudioFrame]:
         ring = RingBuffer(max(self._capacity, 2 * frame_samples))
         stop, finished = threading.Event(), threading.Event()
+        failure: list[Exception] = []
         thread = None
         if self._producer is not None:
             producer = self._producer
@@ -59,6 +60,8 @@ class RingSource:
             def run() -> None:
                 try:
                     producer(ring, stop)
+                except Exception as exc:  # re-raised in the consumer, where it can be reported
+                    failure.append(exc)
                 finally:
                     finished.set()
 
@@ -73,14 +76,16 @@ class RingSource:
                     ring.write(self._pull[pulled : pulled + frame_samples])
                     pulled += frame_samples
                     continue
-                start = ring.total_written - ring.available
                 frame = ring.read(frame_samples)
                 if frame is None:
                     if finished.is_set() and ring.available < frame_samples:
+                        if failure:
+                            raise failure[0]
                         break  # a partial last frame is shorter than any word
                     await asyncio.sleep(POLL_S)
                     continue
-                yield AudioFrame(frame, start / SAMPLE_RATE)
+                # Exact even after an overrun: where in the input this frame began.
+                yield AudioFrame(frame, ring.last_read_start / SAMPLE_RATE)
         finally:
             stop.set()
             if thread is not None:
@@ -125,29 +130,31 @@ def stdin_source() -> RingSource:
 
 
 def microphone_source(device_index: int | None = None) -> RingSource:
-    """The default (or given) pyaudio input device at 16 kHz mono."""
+    """The default (or given) pyaudio input device at 16 kHz mono.
+
+    Blocking reads on the capture thread, paced to real time: a hardware device paces
+    itself, while a virtual one (ALSA's file plugin in tests) would otherwise flood the ring.
+    """
     import pyaudio
 
     def capture(ring: RingBuffer, stop: threading.Event) -> None:
         pa = pyaudio.PyAudio()
-
-        def on_audio(data: bytes | None, frames: int, info: object, status: int) -> tuple:
-            if data:
-                ring.write_bytes(data)  # the audio thread must never block
-            return (None, pyaudio.paContinue)
-
         try:
             stream = pa.open(
                 format=pyaudio.paInt16, channels=1, rate=SAMPLE_RATE, input=True,
                 frames_per_buffer=CHUNK, input_device_index=device_index,
-                stream_callback=on_audio,
             )
         except OSError as exc:
             pa.terminate()
-            raise AudioInputError(f"cannot open the microphone ({exc}); check ALSA/--input") from None
+            raise AudioInputError(f"cannot open the microphone ({exc}); check ALSA") from None
+        t0, captured = time.monotonic(), 0
         try:
-            while stream.is_active() and not stop.is_set():
-                time.sleep(0.05)
+            while not stop.is_set():
+                ring.write_bytes(stream.read(CHUNK, exception_on_overflow=False))
+                captured += CHUNK
+                ahead = t0 + captured / SAMPLE_RATE - time.monotonic()
+                if ahead > 0:
+                    time.sleep(ahead)
         finally:
             stream.close()
             pa.terminate()

@@ -11,7 +11,7 @@ from edge.audio.convert import SUPPORTED_RATES, resample, to_mono
 from edge.errors import AudioInputError
 from edge.messages import SAMPLE_RATE
 
-_DTYPES = {1: np.uint8, 2: np.dtype("<i2"), 4: np.dtype("<i4")}
+_DTYPES: dict[int, np.dtype] = {1: np.dtype(np.uint8), 2: np.dtype("<i2"), 4: np.dtype("<i4")}
 
 
 def read_wav(path: Path) -> np.ndarray:

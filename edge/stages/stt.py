@@ -45,7 +45,9 @@ class FasterWhisperStt:
         self.transcribe(np.zeros(8000, dtype=np.int16))
 
 
-_LEADING_WAKE = re.compile(r"^\s*(?:hey|hi|okay|ok)?[\s,]*(?:jarvis|jervis|jarvus)\b[\s,.!?]*", re.I)
+_LEADING_WAKE = re.compile(
+    r"^\s*(?:hey|hi|okay|ok)?[\s,]*(?:jarvis|jervis|jarvus)\b[\s,.!?]*", re.I
+)
 
 
 def strip_wake_phrase(text: str) -> str:

@@ -21,6 +21,9 @@ class PiperTts:
         for chunk in self._voice.synthesize(text):
             yield chunk.audio_int16_array
 
+    def synthesize_all(self, text: str) -> list[np.ndarray]:
+        return list(self.sentences(text))
+
     def warm_up(self) -> None:
         for _ in self.sentences("Ready."):
             pass

@@ -1,0 +1,46 @@
+"""Shared fixtures: real edge models loaded once, speech synthesised once, a real cloud."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from edge.pipeline import Engines
+from edge.settings import EdgeSettings
+from edge.utterances import synthesize
+
+
+@pytest.fixture(scope="session")
+def engines() -> Engines:
+    return Engines.load(EdgeSettings())
+
+
+@pytest.fixture(scope="session")
+def speech(engines: Engines) -> dict[str, np.ndarray]:
+    """16 kHz requests with silence around them, synthesised with the piper voice."""
+    texts = {
+        "lights": "Hey Jarvis, turn on the kitchen lights.",
+        "timer": "Hey Jarvis, set a timer for ten minutes.",
+        "sky": "Hey Jarvis, why is the sky blue?",
+        "no_wake": "Turn on the kitchen lights.",
+    }
+    return {key: synthesize(engines.tts, text) for key, text in texts.items()}
+
+
+@pytest.fixture(scope="session")
+def tiny_gguf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from cloud.tiny_gguf import write_tiny_gguf
+
+    return write_tiny_gguf(tmp_path_factory.mktemp("llm") / "tiny.gguf")
+
+
+@pytest.fixture(scope="session")
+def cloud_target(tiny_gguf: Path) -> Iterator[str]:
+    """The real `tandem cloud serve` in a child process, on a free loopback port."""
+    from edge.local_cloud import local_cloud
+
+    with local_cloud(tiny_gguf) as target:
+        yield target

@@ -1,0 +1,140 @@
+"""The whole edge loop on real models: wake word, Whisper, NLU, skills, real gRPC cloud, piper."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from edge.audio.convert import resample
+from edge.audio.sinks import WavSink
+from edge.audio.sources import recording_source
+from edge.audio.wavfile import read_wav
+from edge.daemon import run_daemon
+from edge.local_cloud import free_port
+from edge.pipeline import UNREACHABLE_REPLY, Engines
+from edge.settings import Deadlines, EdgeSettings
+from edge.trace import TurnRecord
+
+pytestmark = pytest.mark.slow
+
+
+def run_turns(
+    engines: Engines, audio: np.ndarray, out: Path, realtime: bool = False, **settings: object
+) -> tuple[list[TurnRecord], Path]:
+    records: list[TurnRecord] = []
+    sink = WavSink(out)
+    source = recording_source(audio, realtime=realtime)
+    asyncio.run(run_daemon(EdgeSettings(**settings), engines, source, sink, records.append))  # type: ignore[arg-type]
+    return records, out
+
+
+def words(text: str) -> list[str]:
+    return re.sub(r"[^a-z0-9 ]", "", text.lower()).split()
+
+
+def test_local_command_is_heard_understood_and_answered_locally(
+    engines: Engines, speech: dict[str, np.ndarray], tmp_path: Path
+) -> None:
+    records, wav = run_turns(engines, speech["lights"], tmp_path / "reply.wav")
+    assert len(records) == 1
+    r = records[0]
+    assert r.wake_word == "hey_jarvis" and r.wake_score >= 0.5
+    assert 1.0 < r.wake_at_s < r.endpoint_at_s < len(speech["lights"]) / 16_000
+    assert words(r.transcript) == words("turn on the kitchen lights")
+    assert (r.intent, r.slots, r.route) == ("HassTurnOn", {"name": "Kitchen Lights"}, "local")
+    assert r.reply_text == "Turned on the kitchen lights."
+    assert {"stt", "nlu", "tts_first_audio", "response"} <= set(r.timings_ms)
+    assert "cloud_first_chunk" not in r.timings_ms
+
+    # The reply audio says what the trace says: Whisper transcribes it back.
+    reply = read_wav(wav)
+    assert words(engines.stt.transcribe(reply)) == words(r.reply_text)
+
+
+def test_timer_numbers_become_slots(
+    engines: Engines, speech: dict[str, np.ndarray], tmp_path: Path
+) -> None:
+    (r,), _ = run_turns(engines, speech["timer"], tmp_path / "reply.wav")
+    assert (r.intent, r.slots, r.route) == ("HassStartTimer", {"minutes": 10}, "local")
+    assert r.reply_text == "Timer set for 10 minutes."
+
+
+def test_open_question_is_answered_through_the_cloud(
+    engines: Engines, speech: dict[str, np.ndarray], cloud_target: str, tmp_path: Path
+) -> None:
+    (r,), wav = run_turns(engines, speech["sky"], tmp_path / "reply.wav", cloud_target=cloud_target)
+    assert words(r.transcript) == words("why is the sky blue")
+    assert r.route == "cloud" and r.error is None
+    assert r.reply_text.strip() and r.reply_text != UNREACHABLE_REPLY
+    assert r.timings_ms["cloud_first_chunk"] > 0
+    reply = read_wav(wav)
+    assert len(reply) > 0.3 * 16_000 and np.abs(reply).max() > 1000  # spoken, not silence
+
+
+def test_unreachable_cloud_answers_with_speech_and_the_daemon_keeps_going(
+    engines: Engines, speech: dict[str, np.ndarray], tmp_path: Path
+) -> None:
+    audio = np.concatenate([speech["sky"], speech["lights"]])
+    dead = f"127.0.0.1:{free_port()}"
+    t0 = time.monotonic()
+    records, wav = run_turns(
+        engines, audio, tmp_path / "reply.wav", cloud_target=dead,
+        deadlines=Deadlines(cloud_connect_s=0.5),
+    )
+    assert [r.route for r in records] == ["cloud", "local"]
+    first, second = records
+    assert first.reply_text == UNREACHABLE_REPLY and first.error
+    # Spoken within the budget: connect timeout + TTS, far below a cloud deadline.
+    assert first.timings_ms["response"] < 1500
+    assert second.reply_text == "Turned on the kitchen lights."
+    reply = read_wav(wav)
+    assert words(engines.stt.transcribe(reply[: len(reply) // 2 + 8000]))[:4] == words(
+        UNREACHABLE_REPLY
+    )[:4]
+    assert time.monotonic() - t0 < 30
+
+
+def test_no_wake_word_means_no_turn(
+    engines: Engines, speech: dict[str, np.ndarray], tmp_path: Path
+) -> None:
+    records, _ = run_turns(engines, speech["no_wake"], tmp_path / "reply.wav")
+    assert records == []
+
+
+def test_realtime_pacing_takes_real_time_and_drops_nothing(
+    engines: Engines, speech: dict[str, np.ndarray], tmp_path: Path
+) -> None:
+    t0 = time.monotonic()
+    (r,), _ = run_turns(engines, speech["lights"], tmp_path / "reply.wav", realtime=True)
+    assert time.monotonic() - t0 >= r.endpoint_at_s  # could not decide before hearing it
+    assert r.reply_text == "Turned on the kitchen lights."
+
+
+def test_stereo_48k_recording_is_converted_and_understood(
+    engines: Engines, speech: dict[str, np.ndarray], tmp_path: Path
+) -> None:
+    import wave
+
+    up = resample(speech["lights"], 16_000, 48_000)
+    path = tmp_path / "stereo48k.wav"
+    with wave.open(str(path), "wb") as wf:
+        wf.setnchannels(2)
+        wf.setsampwidth(2)
+        wf.setframerate(48_000)
+        wf.writeframes(np.stack([up, up], axis=1).tobytes())
+    (r,), _ = run_turns(engines, read_wav(path), tmp_path / "reply.wav")
+    assert r.intent == "HassTurnOn"
+
+
+def test_trace_record_is_json_with_the_contract_fields() -> None:
+    r = TurnRecord(1, "hey_jarvis", 0.9, 1.2, 3.4, "silence", "hi", "cloud", {}, 0.9, "cloud", "x")
+    record = json.loads(r.to_json())
+    for key in ("wake_word", "wake_score", "wake_at_s", "endpoint_at_s", "transcript", "intent",
+                "slots", "route", "reply_text", "timings_ms"):
+        assert key in record
