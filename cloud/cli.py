@@ -83,7 +83,7 @@ def run_serve(args: argparse.Namespace) -> int:
     try:
         settings = settings_from_args(args)
     except ValueError as exc:
-        print(f"cloud serve: error: {exc}", file=sys.stderr)
+        print(f"cloud serve: error: {exc} (see `cloud serve --help`)", file=sys.stderr)
         return EXIT_CONFIG
     # No-op when the root CLI already configured logging.
     logging.basicConfig(

@@ -38,11 +38,12 @@ _RECENT_JOBS = 16
 
 def worker_main(conn: Connection, settings: CloudSettings) -> None:
     """Entry point of the child process (must stay importable at module level)."""
-    # The parent owns shutdown: Ctrl-C reaches the whole process group and
-    # systemd signals the whole cgroup, but in-flight calls must drain first.
+    # The parent owns shutdown: Ctrl-C reaches the whole process group, but
+    # in-flight calls must drain first. SIGTERM keeps its default so that
+    # Process.terminate() (and multiprocessing's exit handler) still work; under
+    # systemd use KillMode=mixed so only the server gets the first SIGTERM.
     # If the parent dies, the pipe reaches EOF and we exit on our own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
         llm = _load(settings, conn)
         if llm is None:

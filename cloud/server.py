@@ -81,7 +81,7 @@ class CloudServer:
         self.port = port
         self._server = server
         self._health = health
-        self._drained = False
+        self._drain: asyncio.Task[None] | None = None
 
     @classmethod
     async def start(cls, settings: CloudSettings, worker: WorkerClient) -> CloudServer:
@@ -98,7 +98,8 @@ class CloudServer:
             port = server.add_insecure_port(settings.listen)
         except RuntimeError as exc:  # grpcio raises RuntimeError("Failed to bind ...")
             raise ServeError(
-                f"cannot listen on {settings.listen}: {exc} (is another server using the port?)"
+                f"cannot listen on {settings.listen}: {exc} (is the port in use, or the "
+                "address not on this machine? pass --listen HOST:PORT)"
             ) from None
         if port == 0:
             raise ServeError(f"cannot listen on {settings.listen} (pass --listen HOST:PORT)")
@@ -129,16 +130,24 @@ class CloudServer:
             await self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
         return loaded
 
-    async def drain(self, grace: float | None = None) -> None:
-        """NOT_SERVING, let in-flight calls finish for `grace` seconds, stop the worker."""
-        if self._drained:
-            return
-        self._drained = True
-        grace = self.settings.grace_s if grace is None else grace
+    async def drain(self, grace_s: float | None = None) -> None:
+        """NOT_SERVING, let in-flight calls finish for `grace_s` seconds, stop the worker.
+
+        Idempotent: later callers wait for the first drain. It runs as its own
+        task so a caller being cancelled cannot leave the worker running.
+        """
+        if self._drain is None:
+            grace_s = self.settings.grace_s if grace_s is None else grace_s
+            self._drain = asyncio.create_task(self._do_drain(grace_s), name="drain")
+        await asyncio.shield(self._drain)
+
+    async def _do_drain(self, grace_s: float) -> None:
         self.service.accepting = False
-        await self._health.enter_graceful_shutdown()
-        await self._server.stop(grace)
-        await self.worker.close()
+        try:
+            await self._health.enter_graceful_shutdown()
+            await self._server.stop(grace_s)
+        finally:
+            await self.worker.close()
 
 
 def _fail(message: str) -> None:

@@ -151,8 +151,12 @@ class ConversationService(pb_grpc.ConversationServicer):
                         if rest is not None:
                             yield _chunk(rest, index)
                         yield self._final(event, queue_ms, first_token_ms, arrival)
-                        log.info("%s: %s after %d tokens", tag, event.finish_reason,
-                                 event.completion_tokens)
+                        log.info(
+                            "%s: %s after %d tokens",
+                            tag,
+                            event.finish_reason,
+                            event.completion_tokens,
+                        )
                     elif isinstance(event, JobFailed):
                         yield _error(pb.Error.CODE_MODEL, event.reason, retryable=True)
         except QueueDeadline as exc:

@@ -16,13 +16,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import grpc
+
 from cloud.server import CloudServer
 from cloud.settings import CloudSettings
 from cloud.tasks import cancel_and_wait
 from cloud.tiny_gguf import write_tiny_gguf
 from cloud.worker_client import WorkerClient
 
-__all__ = ["running_server", "write_tiny_gguf"]
+__all__ = ["connected_server", "running_server", "write_tiny_gguf"]
 
 
 @contextlib.asynccontextmanager
@@ -65,4 +67,19 @@ async def running_server(
         await cancel_and_wait([serving])
         if serving.done() and not serving.cancelled():
             serving.exception()  # retrieved: a load failure already surfaced above
-        await server.drain(grace_s)
+        try:
+            await server.drain(grace_s)
+        finally:
+            worker.kill()  # no-op after a clean drain; never leak a worker process
+
+
+@contextlib.asynccontextmanager
+async def connected_server(
+    model_path: str | Path, **kwargs: Any
+) -> AsyncIterator[tuple[CloudServer, grpc.aio.Channel]]:
+    """`running_server` plus an insecure client channel to it (closed first on exit)."""
+    async with (
+        running_server(model_path, **kwargs) as server,
+        grpc.aio.insecure_channel(server.target) as channel,
+    ):
+        yield server, channel

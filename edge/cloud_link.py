@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass
 
 import grpc
@@ -133,7 +133,7 @@ class CloudLink:
         context: Sequence[tuple[str, str]],
         session_id: str,
         turn_id: int,
-    ) -> AsyncIterator[str]:
+    ) -> AsyncGenerator[str, None]:
         """Yield the answer's sentences as they arrive; raise CloudUnavailable on any failure.
 
         `context` holds recent (role, text) turns, oldest first; role is
