@@ -82,6 +82,7 @@ class CloudServer:
         self._server = server
         self._health = health
         self._drain: asyncio.Task[None] | None = None
+        self._watchdog = asyncio.create_task(self._watch_worker(), name="worker-watchdog")
 
     @classmethod
     async def start(cls, settings: CloudSettings, worker: WorkerClient) -> CloudServer:
@@ -125,6 +126,8 @@ class CloudServer:
         loaded = await self.worker.wait_loaded()
         if before_serving is not None:
             await before_serving()
+        if not self.worker.ready:  # it died meanwhile; the watchdog said NOT_SERVING
+            raise ModelLoadError("the worker exited after loading")
         self.service.accepting = True
         for name in HEALTH_SERVICES:
             await self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
@@ -141,8 +144,17 @@ class CloudServer:
             self._drain = asyncio.create_task(self._do_drain(grace_s), name="drain")
         await asyncio.shield(self._drain)
 
+    async def _watch_worker(self) -> None:
+        # A dead worker cannot answer: stop advertising SERVING at once so load
+        # balancers route elsewhere (`cloud serve` then exits non-zero).
+        await self.worker.wait_exited()
+        self.service.accepting = False
+        for name in HEALTH_SERVICES:
+            await self._health.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
+
     async def _do_drain(self, grace_s: float) -> None:
         self.service.accepting = False
+        await cancel_and_wait([self._watchdog])
         try:
             await self._health.enter_graceful_shutdown()
             await self._server.stop(grace_s)

@@ -132,6 +132,11 @@ class WorkerClient:
         return await asyncio.shield(self._loaded)
 
     @property
+    def pid(self) -> int | None:
+        """The worker's process id (for operators and crash tests)."""
+        return self._process.pid
+
+    @property
     def ready(self) -> bool:
         """True once the model is loaded and while the worker lives."""
         return self._ready

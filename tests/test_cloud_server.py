@@ -10,7 +10,9 @@ milliseconds of the stop.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import signal
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -211,6 +213,52 @@ def test_deadline_bounds_generation_and_server_stays_healthy(model: Path) -> Non
             assert reply.status == SERVING
             answer = [r async for r in stub.Converse(request(max_tokens=5, turn_id=2))]
             assert answer[-1].final.finish_reason == "length"
+
+    run(scenario())
+
+
+def test_deadline_spent_in_the_queue_is_a_typed_error(model: Path) -> None:
+    async def scenario() -> None:
+        async with connected_server(model, max_pending=2, **LONG_SETTINGS) as (server, channel):
+            stub = pb_grpc.ConversationStub(channel)
+            running = stub.Converse(request(max_tokens=LONG, turn_id=1), timeout=20)
+            assert (await running.read()).WhichOneof("kind") == "chunk"
+            started = time.monotonic()
+            queued = stub.Converse(request(max_tokens=5, turn_id=2), timeout=0.4)
+            try:
+                (only,) = [r async for r in queued]
+                assert only.error.code == pb.Error.CODE_DEADLINE
+            except grpc.aio.AioRpcError as exc:  # lost the race against the margin
+                assert exc.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+            assert time.monotonic() - started < 0.6
+            running.cancel()
+            assert (await job_for_turn(server, 1)).finish_reason == "cancelled"
+            assert all(not job.tag.endswith("/2") for job in server.worker.recent_jobs)
+
+    run(scenario())
+
+
+def test_worker_crash_fails_the_call_and_stops_serving(model: Path) -> None:
+    async def scenario() -> None:
+        async with connected_server(model, **LONG_SETTINGS) as (server, channel):
+            stub = pb_grpc.ConversationStub(channel)
+            call = stub.Converse(request(max_tokens=LONG), timeout=10)
+            assert (await call.read()).WhichOneof("kind") == "chunk"
+            assert server.worker.pid is not None
+            os.kill(server.worker.pid, signal.SIGKILL)
+
+            last = None
+            while (response := await call.read()) is not grpc.aio.EOF:
+                last = response
+            assert last is not None and last.error.code == pb.Error.CODE_MODEL
+            assert last.error.retryable
+
+            health = health_pb2_grpc.HealthStub(channel)
+            check = health_pb2.HealthCheckRequest(service="tandem.v1.Conversation")
+            assert (await health.Check(check)).status == NOT_SERVING
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
+                await stub.Converse(request(), timeout=5).read()
+            assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
 
     run(scenario())
 
