@@ -24,13 +24,13 @@ from edge.messages import (
     Cancel,
     EndOfReply,
     ReplyText,
-    Stop,
     Understanding,
     Utterance,
     WakeDetected,
 )
 from edge.settings import EdgeSettings
 from edge.skills import Skills
+from edge.speaker import Speaker
 from edge.stages.endpoint import Endpointer, SileroVad
 from edge.stages.nlu import CLOUD, RuleNlu
 from edge.stages.stt import SpeechToText, strip_wake_phrase
@@ -80,7 +80,7 @@ class EdgePipeline:
         self.engines = engines
         self.nlu = nlu
         self.skills = skills
-        self.sink = sink
+        self.speaker = Speaker(engines.tts, sink, settings.deadlines.tts_sentence_s)
         self.cloud = cloud
         self.conversation = Conversation()
         self.session_id = f"{settings.device_id}-{int(time.time())}"
@@ -217,33 +217,21 @@ class EdgePipeline:
         record: TurnRecord,
         endpoint_wall: float,
     ) -> None:
-        tts, conv = self.engines.tts, self.conversation
+        conv = self.conversation
+
+        def first_audio(tts_ms: float) -> None:
+            record.timings_ms["tts_first_audio"] = tts_ms
+            record.timings_ms["response"] = 1000 * (time.monotonic() - endpoint_wall)
+
+        def playing() -> None:
+            if conv.state is State.THINKING:
+                conv.to(State.SPEAKING)
+
         spoken: list[str] = []
         try:
-            while True:
-                message = await replies.get()
-                if isinstance(message, Cancel | Stop):
-                    replies.drop_data()
-                    return
-                if isinstance(message, EndOfReply):
-                    return
-                assert isinstance(message, ReplyText)
-                spoken.append(message.text)
-                t0 = time.perf_counter()
-                audio = await within(
-                    "tts", self.settings.deadlines.tts_sentence_s,
-                    asyncio.to_thread(tts.synthesize_all, message.text),
-                )
-                if "tts_first_audio" not in record.timings_ms and audio:
-                    record.timings_ms["tts_first_audio"] = _ms_since(t0)
-                    record.timings_ms["response"] = 1000 * (time.monotonic() - endpoint_wall)
-                if conv.state is State.THINKING:
-                    conv.to(State.SPEAKING)
-                for samples in audio:
-                    await asyncio.to_thread(self.sink.play, samples, tts.sample_rate)
+            await self.speaker.speak(replies, spoken, first_audio, playing)
         finally:
             record.reply_text = " ".join(spoken)
-            self.sink.end_turn()
 
 
 def _ms_since(t0: float) -> float:
