@@ -11,7 +11,7 @@ from __future__ import annotations
 import collections
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -34,6 +34,10 @@ from cloud.worker_messages import (
 )
 
 _RECENT_JOBS = 16
+
+
+class PromptTooLong(Exception):
+    """Even without any context turns the prompt exceeds the context window."""
 
 
 def worker_main(conn: Connection, settings: CloudSettings) -> None:
@@ -108,6 +112,9 @@ class _Worker:
         self._running = job.request_id
         try:
             done = self._generate(job)
+        except PromptTooLong as exc:
+            self._conn.send(JobFailed(job.request_id, str(exc), retryable=False))
+            return
         except Exception as exc:  # a failed job must not take the worker down
             self._conn.send(JobFailed(job.request_id, f"{type(exc).__name__}: {exc}"))
             return
@@ -122,12 +129,7 @@ class _Worker:
         started = time.monotonic()
         if job.deadline is not None and started >= job.deadline:
             return JobDone(job.request_id, job.tag, FINISH_DEADLINE, 0, 0, None, 0.0)
-        stream: Iterator[dict[str, Any]] = self._llm.create_chat_completion(
-            messages=[{"role": role, "content": text} for role, text in job.messages],
-            max_tokens=job.max_tokens,
-            temperature=self._settings.temperature,
-            stream=True,
-        )
+        stream = self._chat_stream(job)
         finish = FINISH_STOP
         prompt_tokens: int | None = None
         first_token_ms: float | None = None
@@ -150,9 +152,7 @@ class _Worker:
                     break
         finally:
             # Closing the generator is what actually stops llama's decode loop.
-            close = getattr(stream, "close", None)
-            if close is not None:
-                close()
+            stream.close()
         if prompt_tokens is None:
             prompt_tokens = self._llm.n_tokens
         return JobDone(
@@ -165,12 +165,40 @@ class _Worker:
             generate_ms=(time.monotonic() - started) * 1000.0,
         )
 
+    def _chat_stream(self, job: GenerateJob) -> Generator[dict[str, Any], None, None]:
+        """llama's chat stream for the job; drops the oldest context turns if the prompt
+        does not fit the context window (the system prompt and the question stay)."""
+        messages = [{"role": role, "content": text} for role, text in job.messages]
+        while True:
+            stream = self._llm.create_chat_completion(
+                messages=messages,
+                max_tokens=job.max_tokens,
+                temperature=self._settings.temperature,
+                stream=True,
+            )
+            try:
+                # llama-cpp-python checks the prompt length lazily, on the first chunk.
+                first = next(stream)
+            except StopIteration:
+                return
+            except ValueError as exc:
+                if "context window" not in str(exc):
+                    raise
+                if len(messages) <= 2:
+                    raise PromptTooLong(f"the question does not fit the model: {exc}") from None
+                del messages[1]
+                continue
+            yield first
+            # Closing this generator closes `stream` too, which stops llama.
+            yield from stream
+            return
+
     def _sampled_tokens(self, prompt_tokens: int, finish: str) -> int:
         # llama evaluates each sampled token before sampling the next one, so
         # when we stop it (length, cancel, deadline) the last sampled token is
         # still unevaluated; an end-of-sequence stop leaves none (and the
         # end-of-sequence token itself is not output).
-        evaluated = max(0, self._llm.n_tokens - prompt_tokens)
+        evaluated = max(0, int(self._llm.n_tokens) - prompt_tokens)
         return evaluated if finish == FINISH_STOP else evaluated + 1
 
     def _should_stop(self, job: GenerateJob) -> str | None:

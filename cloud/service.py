@@ -8,6 +8,10 @@ Failure contract (what the edge can rely on):
     (bad request, deadline spent while queued, generation failed);
   * a deadline reached mid-answer ends generation early with the sentences
     produced so far and Final(finish_reason="deadline").
+
+Timings in Final are server-side, in ms from the call's arrival: queue_ms until
+the worker took the job, first_token_ms until the first token came back from
+it, total_ms until the Final.
 """
 
 from __future__ import annotations
@@ -105,7 +109,7 @@ class ConversationService(pb_grpc.ConversationServicer):
         self, context: grpc.aio.ServicerContext, arrival: float
     ) -> float | None:
         """Absolute monotonic time at which generation must stop, or None (no deadline)."""
-        remaining = context.time_remaining()
+        remaining: float | None = context.time_remaining()
         if remaining is None:
             return None
         return arrival + remaining - self._settings.deadline_margin_s
@@ -158,7 +162,8 @@ class ConversationService(pb_grpc.ConversationServicer):
                             event.completion_tokens,
                         )
                     elif isinstance(event, JobFailed):
-                        yield _error(pb.Error.CODE_MODEL, event.reason, retryable=True)
+                        code = pb.Error.CODE_MODEL if event.retryable else pb.Error.CODE_BAD_REQUEST
+                        yield _error(code, event.reason, retryable=event.retryable)
         except QueueDeadline as exc:
             yield _error(pb.Error.CODE_DEADLINE, str(exc), retryable=True)
         except WorkerUnavailable as exc:

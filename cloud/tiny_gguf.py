@@ -107,7 +107,11 @@ def _vocabulary() -> tuple[list[str], list[float], list[int], np.ndarray]:
 
 
 def write_tiny_gguf(path: str | Path, *, seed: int = 0) -> Path:
-    """Write the tiny model to `path` (about 0.7 MB) and return the path."""
+    """Write the tiny model to `path` (about 0.6 MB) and return the path.
+
+    Deterministic for a given `seed`. Loads in milliseconds and generates
+    >1000 tokens/s on one CPU thread; its n_ctx_train is 8192.
+    """
     import gguf
 
     path = Path(path)

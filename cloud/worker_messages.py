@@ -96,6 +96,8 @@ class JobDone:
 class JobFailed:
     request_id: int
     reason: str
+    # False when retrying the same request cannot help (it does not fit the model).
+    retryable: bool = True
 
 
 @dataclass(frozen=True)

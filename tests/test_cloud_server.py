@@ -263,6 +263,30 @@ def test_worker_crash_fails_the_call_and_stops_serving(model: Path) -> None:
     run(scenario())
 
 
+def test_oldest_context_is_dropped_when_the_prompt_does_not_fit(model: Path) -> None:
+    # The tiny model spells unknown words byte by byte: ~1 token per character.
+    long_turns = [
+        pb.ContextTurn(role=pb.ContextTurn.ROLE_USER, text="x" * 150 + f" turn {i}")
+        for i in range(6)
+    ]
+
+    async def scenario() -> tuple[pb.ConverseResponse, pb.ConverseResponse]:
+        async with connected_server(model, n_ctx=512, n_threads=1) as (server, channel):
+            stub = pb_grpc.ConversationStub(channel)
+            fits = request(max_tokens=20)
+            fits.context.extend(long_turns)
+            answer = [r async for r in stub.Converse(fits, timeout=10)]
+            too_long = request(transcript="y" * 700)
+            (refused,) = [r async for r in stub.Converse(too_long, timeout=10)]
+            return answer[-1], refused
+
+    answer, refused = run(scenario())
+    assert answer.final.finish_reason == "length"
+    assert answer.final.usage.prompt_tokens < 512
+    assert refused.error.code == pb.Error.CODE_BAD_REQUEST
+    assert not refused.error.retryable
+
+
 def test_bad_requests_get_a_typed_error(model: Path) -> None:
     async def scenario() -> list[pb.ConverseResponse]:
         async with connected_server(model, n_threads=1) as (server, channel):
