@@ -15,6 +15,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from edge import cloud_link
 from edge.audio.sinks import AudioSink
 from edge.audio.sources import RingSource
 from edge.channel import PriorityChannel
@@ -41,7 +42,14 @@ from edge.trace import TurnRecord
 
 OFFLINE_REPLY = "I'm offline right now, so I can't answer that."
 UNREACHABLE_REPLY = "Sorry, I can't reach the cloud right now. Please try again later."
+SLOW_REPLY = "Sorry, that is taking too long. Please try again."
+BUSY_REPLY = "Sorry, the cloud is busy right now. Please try again in a moment."
 NOT_HEARD_REPLY = "Sorry, I didn't catch that."
+_FALLBACKS = {
+    cloud_link.UNREACHABLE: UNREACHABLE_REPLY,
+    cloud_link.DEADLINE_EXCEEDED: SLOW_REPLY,
+    cloud_link.OVERLOADED: BUSY_REPLY,
+}
 
 
 @dataclass
@@ -206,10 +214,12 @@ class EdgePipeline:
                         record.timings_ms["cloud_first_chunk"] = _ms_since(t0)
                     chunks += 1
                     await replies.put(ReplyText(turn, text))
-        except (CloudUnavailable, TimeoutError) as exc:
-            record.error = getattr(exc, "reason", None) or "deadline exceeded"
-            if chunks == 0:
-                await replies.put(ReplyText(turn, UNREACHABLE_REPLY))
+        except CloudUnavailable as exc:
+            record.error = exc.reason
+        except TimeoutError:
+            record.error = cloud_link.DEADLINE_EXCEEDED
+        if record.error and chunks == 0:
+            await replies.put(ReplyText(turn, _FALLBACKS.get(record.error, UNREACHABLE_REPLY)))
 
     async def _speak(
         self,

