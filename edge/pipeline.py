@@ -178,7 +178,7 @@ class EdgePipeline:
             else:
                 await self._ask_cloud(record, replies)
             await replies.put(EndOfReply(conv.turn_id))
-            await within("speak", d.tts_sentence_s * 4, asyncio.shield(speaker))
+            await within("speak", d.reply_s, asyncio.shield(speaker))
         except StageTimeout as exc:
             record.error = str(exc)
             await replies.put_control(Cancel(conv.turn_id, "deadline"))

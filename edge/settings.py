@@ -40,6 +40,7 @@ class Deadlines:
     cloud_s: float = 6.0  # whole cloud stream
     cloud_connect_s: float = 1.0
     tts_sentence_s: float = 5.0
+    reply_s: float = 60.0  # the whole spoken reply, playback included (a stuck audio device)
 
 
 @dataclass(frozen=True)
