@@ -4,7 +4,7 @@ import numpy
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 
-KERNELS = ["_ringbuffer"]
+KERNELS = ["_ringbuffer", "_nlu"]
 
 setup(
     ext_modules=cythonize(
