@@ -40,6 +40,16 @@ def transcribe_back(engines: Engines, reply: np.ndarray) -> list[str]:
     return words(engines.stt.transcribe(np.concatenate([lead, reply, lead])))
 
 
+def word_errors(heard: list[str], said: list[str]) -> int:
+    """Word-level edit distance (substitutions + insertions + deletions)."""
+    row = list(range(len(said) + 1))
+    for i, h in enumerate(heard, 1):
+        prev, row[0] = row[0], i
+        for j, s in enumerate(said, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (h != s))
+    return row[-1]
+
+
 def words(text: str) -> list[str]:
     return re.sub(r"[^a-z0-9 ]", "", text.lower()).split()
 
@@ -58,8 +68,10 @@ def test_local_command_is_heard_understood_and_answered_locally(
     assert {"stt", "nlu", "tts_first_audio", "response"} <= set(r.timings_ms)
     assert "cloud_first_chunk" not in r.timings_ms
 
-    # The reply audio says what the trace says: Whisper transcribes it back.
-    assert transcribe_back(engines, read_wav(wav)) == words(r.reply_text)
+    # The reply audio says what the trace says: Whisper transcribes it back. Piper's voice
+    # varies from run to run and tiny.en sometimes mishears one word ("tired on the ..."),
+    # so one word error in the sentence is tolerated.
+    assert word_errors(transcribe_back(engines, read_wav(wav)), words(r.reply_text)) <= 1
 
 
 def test_timer_numbers_become_slots(
@@ -99,7 +111,8 @@ def test_unreachable_cloud_answers_with_speech_and_the_daemon_keeps_going(
     assert first.timings_ms["response"] < 10_000
     assert second.reply_text == "Turned on the kitchen lights."
     reply = read_wav(wav)
-    assert transcribe_back(engines, reply[: len(reply) // 2])[:4] == words(UNREACHABLE_REPLY)[:4]
+    heard = transcribe_back(engines, reply[: len(reply) // 2])
+    assert word_errors(heard[:5], words(UNREACHABLE_REPLY)[:5]) <= 1
     assert time.monotonic() - t0 < 60
 
 
@@ -152,3 +165,10 @@ def test_trace_record_is_json_with_the_contract_fields() -> None:
     for key in ("wake_word", "wake_score", "wake_at_s", "endpoint_at_s", "transcript", "intent",
                 "slots", "route", "reply_text", "timings_ms"):
         assert key in record
+
+
+def test_word_errors() -> None:
+    assert word_errors(["a", "b", "c"], ["a", "b", "c"]) == 0
+    assert word_errors(["tired", "on", "the"], ["turned", "on", "the"]) == 1
+    assert word_errors(["on", "the"], ["turned", "on", "the"]) == 1
+    assert word_errors([], ["x", "y"]) == 2
