@@ -21,7 +21,7 @@ DEMO_UTTERANCES = (
 
 def synthesize(tts: PiperTts, text: str, lead_s: float = 1.0, tail_s: float = 1.5) -> np.ndarray:
     """16 kHz speech with silence around it, as a microphone would hear a request."""
-    speech = np.concatenate(list(tts.sentences(text)))
+    speech = np.concatenate(list(tts.sentences(text, deterministic=True)))
     speech = resample(speech, tts.sample_rate, SAMPLE_RATE)
     pad = (np.zeros(int(s * SAMPLE_RATE), dtype=np.int16) for s in (lead_s, tail_s))
     lead, tail = pad

@@ -11,14 +11,18 @@ import models
 
 class PiperTts:
     def __init__(self) -> None:
-        from piper import PiperVoice
+        from piper import PiperVoice, SynthesisConfig
 
         onnx, config = models.resolve("piper_joe")
         self._voice = PiperVoice.load(str(onnx), config_path=str(config))
         self.sample_rate: int = self._voice.config.sample_rate
+        self._deterministic = SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0)
 
-    def sentences(self, text: str) -> Iterator[np.ndarray]:
-        for chunk in self._voice.synthesize(text):
+    def sentences(self, text: str, deterministic: bool = False) -> Iterator[np.ndarray]:
+        """One int16 array per sentence. `deterministic` turns off the voice's random
+        variation, so test and demo recordings are the same on every machine."""
+        config = self._deterministic if deterministic else None
+        for chunk in self._voice.synthesize(text, config):
             yield chunk.audio_int16_array
 
     def synthesize_all(self, text: str) -> list[np.ndarray]:
