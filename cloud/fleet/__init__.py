@@ -1,0 +1,1 @@
+"""Operator side of fleet sync: PKI, broker config and ACL, rollout, status, user memory."""

@@ -1,0 +1,221 @@
+"""One device's MQTT session: mTLS identity, presence generations, policy and memory topics.
+
+On every (re)connect, in this order (the Azure twin reconnect contract):
+  1. subscribe to its own policy topic, its groups' policy topics, its own
+     presence topic and its user's memory topic;
+  2. the broker then sends the retained (full, current) documents; the agent
+     ignores any version not newer than the applied one;
+  3. after a random delay (no thundering herd when the broker restarts) it
+     publishes its birth and re-sends its last report, since a broker that
+     crashed may have lost both.
+The last will carries the same session generation as the birth; if a stale
+will from an older session ever lands on the retained presence topic, the
+device sees it (it subscribes to its own presence) and publishes its birth again.
+
+`DeviceLink` only wires callbacks; who drives the socket is up to the runner:
+`ThreadedRunner` (paho's own thread, for the daemon and tests) or
+`edge.fleet.pool.ClientPool` (hundreds of clients on one thread, for the bench).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import ssl
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+from edge.fleet import names
+from edge.fleet.agent import PolicyAgent
+from edge.fleet.memory import MemoryCache
+from edge.fleet.report import Presence, Report, now
+from edge.fleet.signing import TrustedKeys
+from edge.fleet.store import DeviceStore
+
+Schedule = Callable[[float, Callable[[], None]], None]
+
+
+@dataclass(frozen=True)
+class DeviceIdentity:
+    device_id: str
+    groups: frozenset[str]
+    user: str | None
+    ca: Path
+    cert: Path
+    key: Path
+    trusted: TrustedKeys
+
+    def tls_context(self) -> ssl.SSLContext:
+        ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=str(self.ca))
+        ctx.load_cert_chain(str(self.cert), str(self.key))
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        return ctx
+
+
+def make_client(client_id: str, ctx: ssl.SSLContext) -> mqtt.Client:
+    client = mqtt.Client(
+        CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv311,
+        clean_session=True,
+    )
+    client.tls_set_context(ctx)
+    client.max_inflight_messages_set(100)
+    client.max_queued_messages_set(1000)
+    return client
+
+
+class DeviceLink:
+    def __init__(
+        self,
+        identity: DeviceIdentity,
+        agent: PolicyAgent,
+        memory: MemoryCache | None = None,
+        store: DeviceStore | None = None,
+        on_pending: Callable[[], object] | None = None,
+        schedule: Schedule | None = None,
+        announce_jitter_s: float = 1.0,
+    ) -> None:
+        self.identity = identity
+        self.agent = agent
+        self.memory = memory
+        self.store = store
+        self.on_pending = on_pending
+        self.announce_jitter_s = announce_jitter_s
+        self._schedule = schedule or _timer
+        self.generation = 0
+        self.connected = threading.Event()
+        self.subscribed = threading.Event()
+        self.connects = 0
+        self.client = make_client(identity.device_id, identity.tls_context())
+        self.client.on_pre_connect = self._on_pre_connect
+        self.client.on_connect = self._on_connect
+        self.client.on_subscribe = self._on_subscribe
+        self.client.on_message = self._on_message
+        self.client.on_disconnect = self._on_disconnect
+        agent.publish_report = self.publish_report
+
+    # -- topics ---------------------------------------------------------------------
+
+    def subscriptions(self) -> list[tuple[str, int]]:
+        ident = self.identity
+        topics = [names.device_policy(ident.device_id), names.device_presence(ident.device_id)]
+        topics += [names.group_policy(g) for g in sorted(ident.groups)]
+        if ident.user:
+            topics.append(names.user_memory(ident.user))
+        return [(t, 1) for t in topics]
+
+    # -- paho callbacks (the runner's thread) ------------------------------------------
+
+    def _on_pre_connect(self, client: mqtt.Client, userdata: Any) -> None:
+        # A new session generation for every connection attempt, persisted first.
+        self.generation = self.store.next_generation() if self.store else self.generation + 1
+        will = Presence(self.identity.device_id, False, self.generation, now())
+        client.will_set(names.device_presence(self.identity.device_id), will.to_bytes(), 1, True)
+
+    def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any,
+                    properties: Any) -> None:
+        if reason.is_failure:
+            return
+        self.connects += 1
+        self.connected.set()
+        client.subscribe(self.subscriptions())
+
+    def _on_subscribe(self, client: mqtt.Client, userdata: Any, mid: int, reasons: Any,
+                      properties: Any) -> None:
+        self.subscribed.set()
+        generation = self.generation
+        delay = random.uniform(0, self.announce_jitter_s) if self.announce_jitter_s else 0.0
+        self._schedule(delay, lambda: self._announce(generation))
+
+    def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any,
+                       properties: Any) -> None:
+        self.connected.clear()
+        self.subscribed.clear()
+
+    def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
+        topic, payload = msg.topic, bytes(msg.payload)
+        if topic.endswith("/policy"):
+            self.agent.offer(payload, retained=bool(msg.retain))
+            if self.agent.has_pending and self.on_pending is not None:
+                self.on_pending()
+        elif topic.endswith("/presence"):
+            self._check_presence(payload)
+        elif topic.endswith("/memory") and self.memory is not None:
+            self.memory.offer(payload)
+
+    # -- publishing -------------------------------------------------------------------
+
+    def _announce(self, generation: int) -> None:
+        if generation != self.generation or not self.connected.is_set():
+            return  # a newer session announces itself
+        self._publish_birth()
+        self.agent.announce(generation)
+
+    def _publish_birth(self) -> None:
+        birth = Presence(self.identity.device_id, True, self.generation, now())
+        self.client.publish(names.device_presence(self.identity.device_id), birth.to_bytes(), 1,
+                            True)
+
+    def _check_presence(self, payload: bytes) -> None:
+        try:
+            seen = Presence.from_bytes(payload)
+        except (ValueError, KeyError, TypeError):
+            return
+        if self.connected.is_set() and (not seen.online or seen.generation < self.generation):
+            # A stale will (or a lost birth) is on our retained presence: say we are here.
+            self._publish_birth()
+
+    def say_goodbye(self) -> mqtt.MQTTMessageInfo:
+        """Before a clean disconnect (which discards the will): publish our own death."""
+        death = Presence(self.identity.device_id, False, self.generation, now())
+        return self.client.publish(names.device_presence(self.identity.device_id),
+                                   death.to_bytes(), 1, True)
+
+    def publish_report(self, report: Report) -> None:
+        self.client.publish(names.device_report(self.identity.device_id), report.to_bytes(), 1,
+                            True)
+
+
+def _timer(delay: float, fn: Callable[[], None]) -> None:
+    if delay <= 0:
+        fn()
+        return
+    timer = threading.Timer(delay, fn)
+    timer.daemon = True
+    timer.start()
+
+
+class ThreadedRunner:
+    """Drive one DeviceLink with paho's network thread (reconnects by itself)."""
+
+    def __init__(self, link: DeviceLink, host: str, port: int) -> None:
+        self.link = link
+        self.host = host
+        self.port = port
+
+    def start(self) -> None:
+        client = self.link.client
+        client.reconnect_delay_set(1, 8)
+        client.connect_async(self.host, self.port, keepalive=30)
+        client.loop_start()
+
+    def stop(self) -> None:
+        client = self.link.client
+        if self.link.connected.is_set():
+            info = self.link.say_goodbye()
+            with contextlib.suppress(RuntimeError, ValueError):
+                info.wait_for_publish(2.0)
+        client.disconnect()
+        client.loop_stop()
+
+    def __enter__(self) -> ThreadedRunner:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

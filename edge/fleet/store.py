@@ -1,0 +1,107 @@
+"""Atomic on-device persistence: the applied policy, the memory cache, the session counter.
+
+Every write goes to a temporary file in the same directory, is fsynced, then
+renamed over the old one (and the directory fsynced), so a power cut leaves
+either the old file or the new one, never half of either. The policy is stored
+as the signed envelope and re-verified at boot: a corrupted or tampered file is
+refused like any other bad policy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from edge.fleet.policy import PolicyRejected, SignedPolicy, open_envelope
+from edge.fleet.signing import TrustedKeys
+
+STATE_VERSION = 1
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def read_json(path: Path) -> Any:
+    """The decoded file, or None if it is missing or unreadable."""
+    try:
+        return json.loads(path.read_bytes())
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+class DeviceStore:
+    """A directory holding one device's fleet state."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.policy_path = self.root / "policy.json"
+        self.memory_path = self.root / "memory.json"
+        self.session_path = self.root / "session.json"
+
+    # -- policy ---------------------------------------------------------------------
+
+    def save_policy(self, signed: SignedPolicy) -> None:
+        record = {"state_version": STATE_VERSION, "envelope": signed.envelope.decode()}
+        atomic_write(self.policy_path, json.dumps(record).encode())
+
+    def load_policy(
+        self, trusted: TrustedKeys, device_id: str, groups: frozenset[str]
+    ) -> tuple[SignedPolicy | None, str | None]:
+        """(the applied policy, None) or (None, why it was refused); (None, None) if none."""
+        record = read_json(self.policy_path)
+        if record is None:
+            if self.policy_path.exists():
+                return None, f"{self.policy_path} is unreadable; starting from defaults"
+            return None, None
+        if not isinstance(record, dict) or record.get("state_version") != STATE_VERSION:
+            return None, f"{self.policy_path} has an unknown format; starting from defaults"
+        try:
+            envelope = str(record["envelope"]).encode()
+            return open_envelope(envelope, trusted, device_id, groups), None
+        except PolicyRejected as exc:
+            return None, f"stored policy refused ({exc}); starting from defaults"
+
+    # -- presence generation (Sparkplug bdSeq) ---------------------------------------
+
+    def next_generation(self) -> int:
+        """A session number that grows across restarts (persisted before it is used)."""
+        record = read_json(self.session_path)
+        last = record.get("generation", 0) if isinstance(record, dict) else 0
+        generation = int(last) + 1
+        atomic_write(self.session_path, json.dumps({"generation": generation}).encode())
+        return generation
+
+    # -- memory cache ----------------------------------------------------------------
+
+    def save_memory(self, snapshots: dict[str, Any]) -> None:
+        atomic_write(self.memory_path, json.dumps(
+            {"state_version": STATE_VERSION, "users": snapshots}).encode())
+
+    def load_memory(self) -> dict[str, Any]:
+        record = read_json(self.memory_path)
+        if isinstance(record, dict) and record.get("state_version") == STATE_VERSION:
+            users = record.get("users")
+            if isinstance(users, dict):
+                return users
+        return {}
