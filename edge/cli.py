@@ -46,10 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
     turn.set_defaults(func=_cmd_bench_turn)
 
     from cloud.cli import add_subcommands as add_cloud
+    from cloud.fleet.cli import add_subcommands as add_fleet
     from models.cli import add_subcommands as add_models
 
     add_cloud(sub)
     add_models(sub)
+    add_fleet(sub, bench)
     return parser
 
 

@@ -50,7 +50,8 @@ def running_device(
     ident = identity(paths, device)
     store = DeviceStore(state_dir) if state_dir is not None else None
     agent = PolicyAgent(device, ident.groups, ident.trusted, store, lambda r: None)
-    link = DeviceLink(ident, agent, MemoryCache(store), store, on_pending=agent.apply_pending if apply_at_once else None,
+    link = DeviceLink(ident, agent, MemoryCache(store), store,
+                      on_pending=agent.apply_pending if apply_at_once else None,
                       announce_jitter_s=announce_jitter_s)
     runner = ThreadedRunner(link, broker.host, broker.port)
     runner.start()
