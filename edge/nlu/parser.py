@@ -1,0 +1,57 @@
+"""`ModelNlu`: text -> Understanding (intent or "cloud", canonical slots, confidence)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from edge.inventory import Inventory
+from edge.messages import Understanding
+from edge.nlu.gazetteer import Gazetteer
+from edge.nlu.model import IntentModel, load_model
+from edge.nlu.slots import fill
+from native.nlu import IntentNet
+
+CLOUD = "cloud"
+MODEL_NAME = "tandem_nlu"  # the models/manifest.toml entry
+
+
+def _mostly_foreign(text: str) -> bool:
+    letters = [c for c in text[:200] if c.isalpha()]
+    return bool(letters) and sum(not c.isascii() for c in letters) > len(letters) // 4
+
+
+class ModelNlu:
+    """The quantised intent model, with slots read from the inventory at run time."""
+
+    def __init__(self, inventory: Inventory, model: IntentModel) -> None:
+        self.model = model
+        self.labels = model.labels
+        self.net = IntentNet(model.w1, model.s1, model.b1, model.w2, model.s2, model.b2,
+                             model.temperature)
+        self.gazetteer = Gazetteer(inventory, model.command_words)
+
+    @classmethod
+    def load(cls, inventory: Inventory, path: Path | None = None) -> ModelNlu:
+        """Load `path`, or the model named in the manifest (sha256-verified)."""
+        if path is None:
+            import models
+
+            path = models.resolve(MODEL_NAME)[0]
+        return cls(inventory, load_model(path))
+
+    def parse(self, text: str) -> Understanding:
+        tagged = self.gazetteer.tag(text)
+        if not tagged.words or _mostly_foreign(text):
+            return Understanding(CLOUD, {}, 1.0)
+        best, confidence = self.net.predict(tagged.features)
+        intent = self.labels[best]
+        if intent == CLOUD:
+            return Understanding(CLOUD, {}, confidence)
+        intent, slots = fill(intent, tagged)
+        return Understanding(intent, slots, confidence)
+
+
+def route(understanding: Understanding, threshold: float) -> str:
+    """Where a request goes on the NLU's word alone (skills are checked by the pipeline)."""
+    local = understanding.intent != CLOUD and understanding.confidence >= threshold
+    return "local" if local else "cloud"

@@ -1,0 +1,61 @@
+"""Text normalisation shared by training and inference: what the classifier reads.
+
+Lower case, punctuation and control characters gone, fillers and politeness dropped,
+a few common speech-recognition slips mended, and at most `MAX_WORDS` words. Training
+data passes through the same function, so anything done here is learned consistently.
+"""
+
+from __future__ import annotations
+
+import re
+
+MAX_WORDS = 32  # must equal native.nlu_py.MAX_WORDS
+MAX_CHARS = 1000  # longer input is cut before any work is done on it
+
+_APOSTROPHES = re.compile(r"['\u2018\u2019`]")
+_NON_WORD = re.compile(r"[^\w]+")
+# Spoken noise and politeness that never changes the meaning of a command.
+_FILLERS = frozenset(
+    "uh uhh uhm um umm erm er ah ahh hmm hm mm oh okay ok please pls kindly thanks "
+    "hey yo".split()
+)
+_FILLER_PAIRS = frozenset({("thank", "you"), ("you", "know"), ("i", "mean")})
+# Words Whisper and friends write for what was said.
+_SLIPS = {"lite": "light", "lites": "lights", "nite": "night", "thru": "through",
+          "teevee": "tv", "alright": "all right", "wanna": "want to", "gonna": "going to",
+          "gimme": "give me", "nevermind": "never mind", "pct": "percent"}
+_TURN_OF = frozenset({"turn", "switch", "shut", "turned", "switched"})
+
+
+def words_of(text: str) -> list[str]:
+    """Normalised words of `text` (see the module docstring); [] for nothing useful."""
+    text = text[:MAX_CHARS].casefold().replace("%", " percent ").replace("&", " and ")
+    text = _APOSTROPHES.sub("", text)
+    raw = _NON_WORD.sub(" ", text).replace("_", " ").split()
+    out: list[str] = []
+    i = 0
+    while i < len(raw) and len(out) < MAX_WORDS:
+        word = raw[i]
+        if i + 1 < len(raw) and (word, raw[i + 1]) in _FILLER_PAIRS:
+            i += 2
+            continue
+        i += 1
+        if word in _FILLERS:
+            continue
+        word = _SLIPS.get(word, word)
+        if word == "of" and out and out[-1] in _TURN_OF and _ends_command(raw, i):
+            word = "off"  # "turn of the lights": the f was lost
+        if out and word == out[-1] and len(word) > 1 and not word.isdigit():
+            continue  # stutter: "the the"
+        out.extend(word.split())
+    return out[:MAX_WORDS]
+
+
+def _ends_command(raw: list[str], i: int) -> bool:
+    # "turn of the century" is not a command; "turn of the lights" is.
+    rest = raw[i : i + 3]
+    return not rest or rest[0] not in ("events", "phrase") and "century" not in rest
+
+
+def normalize(text: str) -> str:
+    return " ".join(words_of(text))
