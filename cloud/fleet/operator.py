@@ -54,7 +54,7 @@ class OperatorLink:
         client.tls_set_context(service_tls(paths, identity))
         client.max_inflight_messages_set(1000)
         client.max_queued_messages_set(0)
-        client.reconnect_delay_set(1, 2)
+        client.reconnect_delay_set(0.25, 1)  # type: ignore[arg-type]  # floats work
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
@@ -117,6 +117,10 @@ class OperatorLink:
             if topic.endswith("/report"):
                 report = Report.from_bytes(bytes(msg.payload))
                 with self._lock:
+                    known = self.reports.get(device)
+                    if known is not None and (report.generation, report.at) < (
+                            known.generation, known.at):
+                        return  # an older copy (e.g. restored by a restarted broker)
                     self.reports[device] = report
                 if self.on_report is not None:
                     self.on_report(report, received)
