@@ -85,8 +85,17 @@ class CloudServer:
         self._watchdog = asyncio.create_task(self._watch_worker(), name="worker-watchdog")
 
     @classmethod
-    async def start(cls, settings: CloudSettings, worker: WorkerClient) -> CloudServer:
-        """Attach the (already spawned) worker, bind, and start serving health=NOT_SERVING."""
+    async def start(
+        cls,
+        settings: CloudSettings,
+        worker: WorkerClient,
+        tls: grpc.ServerCredentials | None = None,
+    ) -> CloudServer:
+        """Attach the (already spawned) worker, bind, and start serving health=NOT_SERVING.
+
+        `tls`: serve with these credentials (mTLS with device certificates, see
+        cloud.fleet.grpc_tls) instead of an insecure port.
+        """
         worker.attach()
         server = grpc.aio.server(options=settings.server_options())
         service = ConversationService(settings, worker)
@@ -96,7 +105,11 @@ class CloudServer:
         for name in HEALTH_SERVICES:
             await health.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
         try:
-            port = server.add_insecure_port(settings.listen)
+            port = (
+                server.add_secure_port(settings.listen, tls)
+                if tls is not None
+                else server.add_insecure_port(settings.listen)
+            )
         except RuntimeError as exc:  # grpcio raises RuntimeError("Failed to bind ...")
             raise ServeError(
                 f"cannot listen on {settings.listen}: {exc} (is the port in use, or the "

@@ -69,6 +69,8 @@ class CloudLinkSettings:
     # Cap reconnect backoff (gRPC's default grows to 120 s) so a cloud that
     # comes back is found again within a couple of seconds.
     max_reconnect_backoff_s: float = 2.0
+    # mTLS with the device certificate (edge.fleet.grpc_tls); None: insecure channel.
+    credentials: grpc.ChannelCredentials | None = None
 
     def __post_init__(self) -> None:
         if ":" not in self.target:
@@ -117,9 +119,14 @@ class CloudLink:
 
     def __init__(self, settings: CloudLinkSettings) -> None:
         self.settings = settings
-        self._channel = grpc.aio.insecure_channel(
-            settings.target, options=settings.channel_options()
-        )
+        if settings.credentials is not None:
+            self._channel = grpc.aio.secure_channel(
+                settings.target, settings.credentials, options=settings.channel_options()
+            )
+        else:
+            self._channel = grpc.aio.insecure_channel(
+                settings.target, options=settings.channel_options()
+            )
         self._stub = pb_grpc.ConversationStub(self._channel)
         self._calls: set[grpc.aio.UnaryStreamCall] = set()
         self._closed = False
