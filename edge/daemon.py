@@ -22,6 +22,7 @@ async def run_daemon(
     sink: AudioSink,
     on_turn: Callable[[TurnRecord], None],
     max_turns: int | None = None,
+    between_turns: Callable[[EdgePipeline], None] | None = None,
 ) -> EdgePipeline:
     """Run one audio source to its end; returns the pipeline (its state, for inspection)."""
     inventory = load_inventory(settings.inventory)
@@ -35,7 +36,8 @@ async def run_daemon(
             device_id=settings.device_id,
         ))
     pipeline = EdgePipeline(
-        settings, engines, RuleNlu(inventory), default_skills(inventory), sink, cloud
+        settings, engines, RuleNlu(inventory), default_skills(inventory), sink, cloud,
+        between_turns,
     )
     try:
         await pipeline.run(source, on_turn, max_turns)

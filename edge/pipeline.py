@@ -83,6 +83,7 @@ class EdgePipeline:
         skills: Skills,
         sink: AudioSink,
         cloud: CloudLink | None,
+        between_turns: Callable[[EdgePipeline], None] | None = None,
     ) -> None:
         self.settings = settings
         self.engines = engines
@@ -90,6 +91,8 @@ class EdgePipeline:
         self.skills = skills
         self.speaker = Speaker(engines.tts, sink, settings.deadlines.tts_sentence_s)
         self.cloud = cloud
+        # Called on every frame while IDLE (never mid-conversation): fleet policy applies here.
+        self.between_turns = between_turns
         self.conversation = Conversation()
         self.session_id = f"{settings.device_id}-{int(time.time())}"
         self._context: deque[tuple[str, str]] = deque(maxlen=2 * settings.context_turns)
@@ -114,6 +117,8 @@ class EdgePipeline:
             if self._stop.is_set():
                 break
             if conv.state is State.IDLE:
+                if self.between_turns is not None:
+                    self.between_turns(self)
                 wake = e.wake.process(frame)
                 if wake is None:
                     preroll.append(frame.samples)

@@ -1,0 +1,150 @@
+"""The daemon's side of fleet sync: an MQTT link on its own thread, policy applied at IDLE.
+
+    fleet = FleetDevice.from_bundle(Path("fleet/devices/dev-1"), "broker:8883",
+                                    Path("/var/lib/tandem/fleet"), make_nlu=load_nlu)
+    fleet.start()
+    await run_daemon(..., between_turns=fleet.between_turns)
+
+`between_turns` is called by EdgePipeline on every frame while the conversation
+is IDLE, so a policy never changes in the middle of one. What a policy changes
+live: routing threshold, cloud deadline, privacy (transcripts redacted before
+they leave; "local_only" drops the cloud link), blocked and confirm-first
+intents, and the inventory (NLU and skills rebuilt). The wake word and its
+threshold are kept in the applied settings and take effect at the next start
+(the detector is loaded once).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import AsyncGenerator, Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from edge.fleet.agent import PolicyAgent
+from edge.fleet.link import DeviceIdentity, DeviceLink, ThreadedRunner
+from edge.fleet.memory import MemoryCache
+from edge.fleet.policy import Policy
+from edge.fleet.redact import Redactor
+from edge.fleet.signing import TrustedKeys
+from edge.fleet.store import DeviceStore
+from edge.inventory import Inventory
+from edge.messages import Understanding
+from edge.skills import Skills, default_skills
+
+if TYPE_CHECKING:
+    from edge.cloud_link import CloudLink
+    from edge.pipeline import EdgePipeline
+
+BLOCKED_REPLY = "Sorry, that is turned off on this device."
+CONFIRM_REPLY = (
+    "That needs a spoken confirmation, which this device cannot take yet, so I did not do it."
+)
+
+
+class PolicySkills(Skills):
+    """Local skills with the policy's blocked and confirm-first intents gated."""
+
+    def __init__(self, inner: Skills, policy: Policy) -> None:
+        self._inner = inner
+        self._policy = policy
+
+    def handles(self, intent: str) -> bool:
+        return self._inner.handles(intent)
+
+    def handle(self, understanding: Understanding) -> str:
+        if not self._policy.intent_allowed(understanding.intent):
+            return BLOCKED_REPLY
+        if understanding.intent in self._policy.intents.confirm:
+            return CONFIRM_REPLY
+        return self._inner.handle(understanding)
+
+
+class RedactingCloud:
+    """A CloudLink whose transcripts and context are redacted before they leave."""
+
+    def __init__(self, inner: CloudLink, redact: Callable[[str], str]) -> None:
+        self.inner = inner
+        self.redact = redact
+
+    def converse(self, transcript: str, context: Sequence[tuple[str, str]], session_id: str,
+                 turn_id: int) -> AsyncGenerator[str, None]:
+        return self.inner.converse(self.redact(transcript),
+                                   [(role, self.redact(text)) for role, text in context],
+                                   session_id, turn_id)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def apply_policy(pipeline: EdgePipeline, policy: Policy, base_cloud: CloudLink | None,
+                 make_nlu: Callable[[Inventory], Any]) -> None:
+    """Swap the policy into a pipeline that is IDLE."""
+    s = pipeline.settings
+    pipeline.settings = dataclasses.replace(
+        s,
+        local_confidence=policy.routing.local_confidence,
+        deadlines=dataclasses.replace(s.deadlines, cloud_s=policy.latency.cloud_deadline_s),
+        wake=dataclasses.replace(s.wake, threshold=policy.wake.threshold),
+    )
+    inventory = policy.inventory
+    if inventory.devices or inventory.areas or inventory.contacts:
+        pipeline.nlu = make_nlu(inventory)
+        skills = default_skills(inventory)
+    else:  # the policy leaves the home's inventory to the device
+        skills = pipeline.skills._inner if isinstance(pipeline.skills, PolicySkills) \
+            else pipeline.skills
+    pipeline.skills = PolicySkills(skills, policy)
+    cloud: Any = base_cloud
+    if policy.routing.when_cloud_unreachable == "local_only":
+        cloud = None
+    elif cloud is not None and policy.privacy.redact_personal_data:
+        cloud = RedactingCloud(cloud, Redactor(inventory.contacts))
+    pipeline.cloud = cast("CloudLink | None", cloud)
+
+
+class FleetDevice:
+    def __init__(self, identity: DeviceIdentity, host: str, port: int, state_dir: Path,
+                 make_nlu: Callable[[Inventory], Any]) -> None:
+        self.store = DeviceStore(state_dir)
+        self.agent = PolicyAgent(identity.device_id, identity.groups, identity.trusted,
+                                 self.store, lambda r: None)
+        self.memory = MemoryCache(self.store)
+        self.link = DeviceLink(identity, self.agent, self.memory, self.store)
+        self.runner = ThreadedRunner(self.link, host, port)
+        self.make_nlu = make_nlu
+        self._base_cloud: Any = None
+        self._booted = False
+
+    @classmethod
+    def from_bundle(cls, bundle: Path, broker: str, state_dir: Path,
+                    make_nlu: Callable[[Inventory], Any]) -> FleetDevice:
+        """A bundle as `tandem pki issue` writes it (device.json, certs, trusted keys)."""
+        meta = json.loads((bundle / "device.json").read_text())
+        identity = DeviceIdentity(
+            device_id=meta["device_id"], groups=frozenset(meta.get("groups") or ()),
+            user=meta.get("user"), ca=bundle / "ca.crt", cert=bundle / "device.crt",
+            key=bundle / "device.key", trusted=TrustedKeys.load(bundle / "trusted-keys.json"),
+        )
+        host, _, port = broker.rpartition(":")
+        return cls(identity, host, int(port), state_dir, make_nlu)
+
+    def start(self) -> None:
+        self.runner.start()
+
+    def stop(self) -> None:
+        self.runner.stop()
+
+    def between_turns(self, pipeline: EdgePipeline) -> None:
+        if not self._booted:  # the policy persisted before the last power-off
+            self._booted = True
+            self._base_cloud = pipeline.cloud
+            if self.agent.applied is not None:
+                apply_policy(pipeline, self.agent.applied.policy, self._base_cloud,
+                             self.make_nlu)
+        if not self.agent.has_pending:
+            return
+        signed = self.agent.apply_pending()
+        if signed is not None:
+            apply_policy(pipeline, signed.policy, self._base_cloud, self.make_nlu)
