@@ -45,6 +45,7 @@ class OperatorLink:
         self.on_reconnect: Callable[[], None] | None = None
         self.connected = threading.Event()
         self.connects = 0
+        self._started = False
         self._lock = threading.Lock()
         self._sync_topic = f"{names.ROOT}/operator/sync/{uuid.uuid4().hex}"
         self._synced: dict[str, threading.Event] = {}
@@ -63,6 +64,9 @@ class OperatorLink:
     # -- lifecycle ---------------------------------------------------------------------
 
     def start(self, timeout_s: float = 10.0) -> OperatorLink:
+        if self._started:
+            return self
+        self._started = True
         self.client.connect_async(self.host, self.port, keepalive=20)
         self.client.loop_start()
         if not self.connected.wait(timeout_s):

@@ -36,7 +36,7 @@ from edge.fleet.agent import PolicyAgent
 from edge.fleet.memory import MemoryCache
 from edge.fleet.report import Presence, Report, now
 from edge.fleet.signing import TrustedKeys
-from edge.fleet.store import DeviceStore
+from edge.fleet.store import DeviceStore, wall_ms
 
 Schedule = Callable[[float, Callable[[], None]], None]
 
@@ -113,7 +113,8 @@ class DeviceLink:
 
     def _on_pre_connect(self, client: mqtt.Client, userdata: Any) -> None:
         # A new session generation for every connection attempt, persisted first.
-        self.generation = self.store.next_generation() if self.store else self.generation + 1
+        self.generation = (self.store.next_generation() if self.store
+                           else max(self.generation + 1, wall_ms()))
         will = Presence(self.identity.device_id, False, self.generation, now())
         client.will_set(names.device_presence(self.identity.device_id), will.to_bytes(), 1, True)
 
@@ -166,8 +167,9 @@ class DeviceLink:
             seen = Presence.from_bytes(payload)
         except (ValueError, KeyError, TypeError):
             return
-        if self.connected.is_set() and (not seen.online or seen.generation < self.generation):
-            # A stale will (or a lost birth) is on our retained presence: say we are here.
+        if self.connected.is_set() and seen.generation < self.generation:
+            # An older session's will (or birth) is on our retained presence: say we are
+            # here. Our own generation's death is our goodbye: leave it.
             self._publish_birth()
 
     def say_goodbye(self) -> mqtt.MQTTMessageInfo:

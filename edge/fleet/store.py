@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,10 @@ def atomic_write(path: Path, data: bytes) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def wall_ms() -> int:
+    return int(time.time() * 1000)
 
 
 def read_json(path: Path) -> Any:
@@ -85,10 +90,14 @@ class DeviceStore:
     # -- presence generation (Sparkplug bdSeq) ---------------------------------------
 
     def next_generation(self) -> int:
-        """A session number that grows across restarts (persisted before it is used)."""
+        """A session number that grows across restarts (persisted before it is used).
+
+        At least the wall clock in milliseconds, so a device whose storage was wiped
+        still starts above its old sessions (unless its clock is also behind).
+        """
         record = read_json(self.session_path)
         last = record.get("generation", 0) if isinstance(record, dict) else 0
-        generation = int(last) + 1
+        generation = max(int(last) + 1, wall_ms())
         atomic_write(self.session_path, json.dumps({"generation": generation}).encode())
         return generation
 

@@ -1,0 +1,61 @@
+"""`tandem pki ...` and `tandem fleet ...` end to end against a private broker."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cloud.fleet.broker import PrivateBroker
+from cloud.fleet.pki import FleetPaths
+from cloud.fleet.testing import running_device, wait_for
+from edge.cli import main
+
+
+def test_pki_and_fleet_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fleet = tmp_path / "fleet"
+    common = ["--fleet-dir", str(fleet)]
+    assert main(["pki", "init", *common]) == 0
+    assert main(["pki", "init", *common]) == 2  # refuses to overwrite a CA
+    for device, user in (("dev-1", "alice"), ("dev-2", "bob")):
+        assert main(["pki", "issue", device, "--group", "kitchen", "--user", user, *common]) == 0
+    assert main(["pki", "issue", "fleet.operator", *common]) == 2  # reserved identity
+    assert (fleet / "devices" / "dev-1" / "device.key").exists()
+    paths = FleetPaths(fleet)
+    policy = tmp_path / "policy.yaml"
+    with PrivateBroker(paths) as broker:
+        net = [*common, "--broker", f"{broker.host}:{broker.port}"]
+        try:
+            with running_device(paths, "dev-1", broker) as d1, \
+                    running_device(paths, "dev-2", broker) as d2:
+                for version, confidence in ((1, 0.6), (2, 0.8)):
+                    policy.write_text(f"version: {version}\nrouting:\n"
+                                      f"  local_confidence: {confidence}\n")
+                    assert main(["fleet", "push", str(policy), "--group", "kitchen",
+                                 "--abort-min", "1", *net]) == 0
+                assert d1.agent.applied_version == 2 and d2.agent.applied_version == 2
+                assert main(["fleet", "push", str(policy), "--group", "kitchen", *net]) == 2
+                assert "not above the latest pushed version 2" in capsys.readouterr().err
+                policy.write_text("version: 9\nrouting: {local_confidence: high}\n")
+                assert main(["fleet", "push", str(policy), "--group", "kitchen", *net]) == 2
+                assert "routing.local_confidence: must be a number" in capsys.readouterr().err
+                assert main(["fleet", "rollback", "--group", "kitchen", *net]) == 0
+                wait_for(lambda: d1.agent.applied_version == 3, what="rollback applied")
+                assert d1.agent.applied is not None
+                assert d1.agent.applied.policy.routing.local_confidence == 0.6
+                capsys.readouterr()
+                assert main(["fleet", "status", "--group", "kitchen", *net]) == 0
+                out = capsys.readouterr().out
+                assert "v3                2" in out and "failures: 0" in out
+                assert main(["fleet", "remember", "alice", "coffee", "black", *net]) == 0
+                assert d1.memory is not None and d2.memory is not None
+                wait_for(lambda: "coffee" in d1.memory.facts("alice"), what="memory")  # type: ignore[union-attr]
+                assert main(["fleet", "forget", "alice", "coffee", *net]) == 0
+                wait_for(lambda: not d1.memory.facts("alice"), what="forgotten")  # type: ignore[union-attr]
+                assert d2.memory.facts("alice") == {}  # bob's device never sees alice's memory
+            capsys.readouterr()
+            assert main(["fleet", "status", *net]) == 0
+            assert "offline: 2" in capsys.readouterr().out
+        except BaseException:
+            print(broker.log_text())
+            raise
