@@ -47,10 +47,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     from cloud.cli import add_subcommands as add_cloud
     from cloud.fleet.cli import add_subcommands as add_fleet
+    from edge.nlu.cli import add_bench_nlu, add_nlu
     from models.cli import add_subcommands as add_models
 
     add_cloud(sub)
     add_models(sub)
+    add_nlu(sub)
+    add_bench_nlu(bench)
     add_fleet(sub, bench)
     return parser
 

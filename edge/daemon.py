@@ -11,7 +11,7 @@ from edge.inventory import load_inventory
 from edge.pipeline import EdgePipeline, Engines
 from edge.settings import EdgeSettings
 from edge.skills import default_skills
-from edge.stages.nlu import RuleNlu
+from edge.stages.nlu import load_nlu
 from edge.trace import TurnRecord
 
 
@@ -36,7 +36,7 @@ async def run_daemon(
             device_id=settings.device_id,
         ))
     pipeline = EdgePipeline(
-        settings, engines, RuleNlu(inventory), default_skills(inventory), sink, cloud,
+        settings, engines, load_nlu(inventory), default_skills(inventory), sink, cloud,
         between_turns,
     )
     try:

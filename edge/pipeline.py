@@ -33,7 +33,7 @@ from edge.settings import EdgeSettings
 from edge.skills import Skills
 from edge.speaker import Speaker
 from edge.stages.endpoint import Endpointer, SileroVad
-from edge.stages.nlu import CLOUD, RuleNlu
+from edge.stages.nlu import CLOUD, Nlu
 from edge.stages.stt import SpeechToText, strip_wake_phrase
 from edge.stages.tts import PiperTts
 from edge.stages.wake import FRAME_SAMPLES, WakeWordDetector
@@ -79,7 +79,7 @@ class EdgePipeline:
         self,
         settings: EdgeSettings,
         engines: Engines,
-        nlu: RuleNlu,
+        nlu: Nlu,
         skills: Skills,
         sink: AudioSink,
         cloud: CloudLink | None,

@@ -10,7 +10,7 @@ from typing import Literal
 
 MANIFEST_PATH = Path(__file__).with_name("manifest.toml")
 
-Source = Literal["installed", "download"]
+Source = Literal["installed", "download", "repo"]
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ def load_manifest(path: Path = MANIFEST_PATH) -> dict[str, ModelEntry]:
         raw = tomllib.load(fh)
     entries = {}
     for name, body in raw.items():
-        if body["source"] not in ("installed", "download"):
+        if body["source"] not in ("installed", "download", "repo"):
             raise ValueError(f"{path}: model {name!r} has unknown source {body['source']!r}")
         entries[name] = ModelEntry(
             name=name,

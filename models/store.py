@@ -40,6 +40,8 @@ def _site_dirs() -> list[Path]:
 def _root(entry: ModelEntry) -> list[Path]:
     if entry.source == "download":
         return [CACHE_DIR / entry.name]
+    if entry.source == "repo":  # committed with the code: the checkout, or the installed package
+        return [Path(__file__).resolve().parent.parent, *_site_dirs()]
     return _site_dirs()
 
 
@@ -69,7 +71,9 @@ def _check(entry: ModelEntry, rel: str, expected: str) -> Path:
     path = _locate(entry, rel)
     if path is None:
         how = (
-            f"pip install {entry.requirement}" if entry.source == "installed" else FIX_HINT
+            f"pip install {entry.requirement}" if entry.source == "installed"
+            else "restore it from git (`git checkout -- FILE`)" if entry.source == "repo"
+            else FIX_HINT
         )
         raise ModelError(f"model {entry.name!r} is missing ({rel}); fix: {how}")
     stat = path.stat()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 
 import numpy as np
 import pytest
@@ -18,7 +19,7 @@ from edge.settings import EndpointSettings, WakeSettings
 from edge.skills import default_skills
 from edge.skills.clock import ClockSkill
 from edge.stages.endpoint import Endpointer
-from edge.stages.nlu import CLOUD, RuleNlu, normalize
+from edge.stages.nlu import CLOUD, Nlu, load_nlu, normalize
 from edge.stages.numbers import parse_number
 from edge.stages.stt import strip_wake_phrase
 
@@ -126,6 +127,11 @@ def test_parse_number(words: str, value: int) -> None:
     assert parsed is not None and parsed[0] == value
 
 
+@functools.cache
+def _nlu() -> Nlu:
+    return load_nlu(HOME)
+
+
 @pytest.mark.parametrize(
     ("text", "intent", "slots"),
     [
@@ -145,20 +151,20 @@ def test_parse_number(words: str, value: int) -> None:
         ("who invented the thermostat", CLOUD, {}),
     ],
 )
-def test_rule_nlu(text: str, intent: str, slots: dict) -> None:
-    result = RuleNlu(HOME).parse(text)
+def test_nlu(text: str, intent: str, slots: dict) -> None:
+    result = _nlu().parse(text)
     assert (result.intent, result.slots) == (intent, slots)
 
 
 @given(st.text(max_size=300))
 def test_nlu_never_crashes_and_always_answers(text: str) -> None:
-    result = RuleNlu(HOME).parse(text)
+    result = _nlu().parse(text)
     assert result.intent and 0.0 <= result.confidence <= 1.0
     assert normalize(text) == normalize(normalize(text))
 
 
 def test_nlu_handles_huge_and_control_character_input() -> None:
-    nlu = RuleNlu(HOME)
+    nlu = _nlu()
     assert nlu.parse("\x00\x07\u202e" * 1000).intent == CLOUD
     assert nlu.parse("turn on the kitchen lights " * 400).intent == "HassTurnOn"
 

@@ -35,9 +35,15 @@ from tools import nlu_templates as tpl
 from tools import nlu_vocab as vocab
 
 CLOUD = "cloud"
-_ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen "
-         "fourteen fifteen sixteen seventeen eighteen nineteen").split()
-_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+# The model learns "add to a list"; which list (shopping or another) is read from the
+# inventory by edge.nlu.slots, which names the Home Assistant intent.
+MERGED = {"HassShoppingListAddItem": "HassListAddItem",
+          "HassShoppingListCompleteItem": "HassListCompleteItem"}
+_ONES = [
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+    "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"
+]
+_TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 
 
 def spoken_number(n: int) -> str:
@@ -54,6 +60,17 @@ class Template:
     intent: str
     sentence: Sentence
     rules: dict[str, Sentence]
+    domains: tuple[str, ...] = ()  # the kinds of device {name} may be (Home Assistant context)
+
+
+def _domains(data: object) -> tuple[str, ...]:
+    for source in (getattr(data, "requires_context", {}), getattr(data, "slots", {})):
+        value = (source or {}).get("domain")
+        if isinstance(value, str):
+            return (value,)
+        if isinstance(value, list):
+            return tuple(str(v) for v in value)
+    return ()
 
 
 class Expander:
@@ -82,8 +99,8 @@ class Expander:
             if isinstance(slot_list, TextSlotList) and slot_list.values:
                 return self.expand(rng.choice(slot_list.values).text_in, rules)
             if isinstance(slot_list, RangeSlotList):
-                return "{range:%d:%d}" % (max(slot_list.start, 0), min(slot_list.stop, 100))
-            return "{%s}" % expr.list_name
+                return f"{{range:{max(slot_list.start, 0)}:{min(slot_list.stop, 100)}}}"
+            return f"{{{expr.list_name}}}"
         raise ValueError(f"unexpected hassil expression {expr!r}")
 
 
@@ -92,7 +109,7 @@ def ha_templates(intents: Intents) -> list[Template]:
     for name, intent in intents.intents.items():
         for data in intent.data:
             rules = {**intents.expansion_rules, **data.expansion_rules}
-            out += [Template(name, s, rules) for s in data.sentences]
+            out += [Template(name, s, rules, _domains(data)) for s in data.sentences]
     return out
 
 
@@ -136,7 +153,10 @@ class Filler:
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
 
-    def device(self, intent: str) -> str:
+    def device(self, intent: str, domains: tuple[str, ...] = ()) -> str:
+        usable = [d for d in domains if d in vocab.DEVICES]
+        if usable:
+            return self.rng.choice(vocab.DEVICES[self.rng.choice(usable)])
         domain = _NAME_DOMAINS.get(intent)
         if domain is None and intent.startswith(_MEDIA):
             domain = "media_player"
@@ -148,7 +168,7 @@ class Filler:
         n = self.rng.randint(low, max(low, high))
         return str(n) if self.rng.random() < 0.6 else spoken_number(n)
 
-    def value(self, key: str, intent: str) -> str:
+    def value(self, key: str, intent: str, domains: tuple[str, ...] = ()) -> str:
         rng = self.rng
         if key.startswith("range:"):
             _, low, high = key.split(":")
@@ -168,7 +188,7 @@ class Filler:
                 return rng.choice(vocab.LISTS)
             if "Timer" in intent:
                 return rng.choice(vocab.TIMER_NAMES)
-            return self.device(intent)
+            return self.device(intent, domains)
         if key == "num":
             return self.number(1, 100)
         if key == "pct":
@@ -177,8 +197,8 @@ class Filler:
             return _duration(rng)
         return key  # an unknown list: its name stands in
 
-    def fill(self, text: str, intent: str) -> str:
-        return re.sub(r"\{([^}]+)\}", lambda m: self.value(m.group(1), intent), text)
+    def fill(self, text: str, intent: str, domains: tuple[str, ...] = ()) -> str:
+        return re.sub(r"\{([^}]+)\}", lambda m: self.value(m.group(1), intent, domains), text)
 
 
 _PREFIXES = ["can you", "could you", "could you please", "would you", "i want you to",
@@ -232,8 +252,8 @@ def roughen(text: str, rng: random.Random) -> str:
 
 def training_inventory(rng: random.Random, known: float = 0.8) -> Inventory:
     """Most pool names: the rest stay unknown, so the model also sees raw names."""
-    def some(names: list[str]) -> list[str]:
-        return [n for n in names if rng.random() < known]
+    def some(names: list[str], share: float = known) -> list[str]:
+        return [n for n in names if rng.random() < share]
     devices = tuple(Device(name, domain) for domain, names in vocab.DEVICES.items()
                     for name in some(names))
     names: set[str] = set()
@@ -243,7 +263,8 @@ def training_inventory(rng: random.Random, known: float = 0.8) -> Inventory:
             names.add(d.name.casefold())
             unique.append(d)
     return Inventory(areas=tuple(some(vocab.AREAS)), devices=tuple(unique),
-                     contacts=tuple(some(vocab.CONTACTS)), places=tuple(some(vocab.PLACES)),
+                     contacts=tuple(some(vocab.CONTACTS, 0.5)),
+                     places=tuple(some(vocab.PLACES, 0.5)),
                      lists=tuple(some(vocab.LISTS)))
 
 
@@ -298,7 +319,8 @@ def build(seed: int = 7, per_intent: int = 1200) -> tuple[list[tuple[str, str]],
             t = rng.choice(pool)
             raw = expander.expand(t.sentence.expression, t.rules)
             command_words.update(words_of(re.sub(r"\{[^}]+\}", " ", raw)))
-            samples.append((roughen(filler.fill(raw, intent), rng), intent))
+            text = roughen(filler.fill(raw, intent, t.domains), rng)
+            samples.append((text, MERGED.get(intent, intent)))
     samples += list(_cloud(rng, intents, expander, filler))
     rng.shuffle(samples)
     return samples, training_inventory(random.Random(seed + 1)), command_words

@@ -38,14 +38,26 @@ CONTACTS = ["Mom", "Dad", "Grandma", "Grandpa", "Alex", "Sam", "Jordan", "Taylor
             "Sophia", "Mia", "Lucas", "Ethan", "Ava", "Isabella", "Daniel", "Sarah", "Kevin",
             "Rachel", "Mohammed", "Fatima", "Hiroshi", "Yuki", "Carlos", "Lucia", "Pierre",
             "Ingrid", "Dr Smith", "Uncle Bob", "Aunt Linda", "Jessica Brown", "Mike Johnson",
-            "the Office", "My Wife", "My Husband", "Sister", "Brother", "the Plumber"]
+            "the Office", "My Wife", "My Husband", "Sister", "Brother", "the Plumber",
+            "Hannah", "Zoe", "Nathan", "Grace", "Ryan", "Chloe", "Jack", "Lily", "Owen",
+            "Amelia", "Leo", "Nora", "Isaac", "Ruby", "Caleb", "Stella", "Adrian", "Hazel",
+            "Michael", "David", "Linda", "Robert", "Patricia", "Thomas",
+            "Nguyen", "Kenji", "Anika", "Ravi", "Sven", "Bjorn", "Chiara", "Mateo", "Amara",
+            "Kwame", "Leila", "Omar", "Dmitri", "Ana", "the Doctor", "the School",
+            "the Babysitter", "Work", "Customer Service"]
 PLACES = ["Home", "Work", "the Office", "the Gym", "the Airport", "School", "Grandma's House",
           "the Train Station", "Central Park", "the Mall", "the Beach", "Downtown",
           "the Hospital", "the Library", "the Stadium", "the Nearest Gas Station",
           "a Coffee Shop", "the Supermarket", "Walmart", "Costco", "the Pharmacy",
           "the Zoo", "the Museum", "Main Street", "123 Oak Street", "the Dentist",
           "the Kids School", "the Hotel", "Union Station", "the Harbor", "the Cabin",
-          "Boston", "San Francisco", "Chicago", "the Ski Resort", "the Vet", "Mom's Place"]
+          "Boston", "San Francisco", "Chicago", "the Ski Resort", "the Vet", "Mom's Place",
+          "17 Birch Lane", "1600 Pennsylvania Avenue", "Fifth Avenue", "Times Square",
+          "the Golden Gate Bridge", "Heathrow", "JFK", "the Closest Starbucks", "IKEA",
+          "Target", "Home Depot", "the Post Office", "City Hall", "the Park", "the Lake",
+          "Seattle", "Denver", "Austin", "the Campground", "the Marina", "Pier 39",
+          "the Farmers Market", "the Bank", "the Bakery", "the Cinema", "Oak Avenue",
+          "Maple Drive", "221B Baker Street", "the Convention Center"]
 ITEMS = ["milk", "eggs", "bread", "butter", "paper towels", "toilet paper", "apples",
          "bananas", "coffee", "orange juice", "dish soap", "cat food", "dog food", "rice",
          "pasta", "tomatoes", "onions", "garlic", "cheese", "yogurt", "chicken breasts",

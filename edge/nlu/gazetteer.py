@@ -18,6 +18,11 @@ from edge.stages.numbers import parse_number
 
 PLACEHOLDERS = {"device": "xname", "area": "xarea", "list": "xlist",
                 "contact": "xcontact", "place": "xplace"}
+# A device's placeholder says its kind, so "set the xcover to 40" and "set the xlight to 40"
+# can mean different intents; other domains read as plain "xname".
+DEVICE_PLACEHOLDERS = {"light": "xlight", "switch": "xswitch", "fan": "xfan",
+                       "cover": "xcover", "media_player": "xmedia", "climate": "xclimate",
+                       "lock": "xlock", "vacuum": "xvacuum", "lawn_mower": "xmower"}
 NUMBER = "xnum"
 _PRIORITY = tuple(PLACEHOLDERS)  # when a name is several things, the placeholder of the first
 _MIN_FUZZY = 4  # shorter words are matched exactly only
@@ -30,6 +35,7 @@ class Span:
     kind: str  # "device", "area", "list", "contact", "place" or "number"
     value: str | int  # the inventory's spelling, or the number
     also: tuple[tuple[str, str], ...] = ()  # other (kind, name) readings of the same words
+    placeholder: str = ""  # what the classifier reads instead of the words
 
 
 @dataclass(frozen=True)
@@ -82,18 +88,19 @@ def _within_one(a: str, b: str) -> bool:
 
 class Gazetteer:
     def __init__(self, inventory: Inventory, protected: Iterable[str] = ()) -> None:
-        named: list[tuple[str, str]] = [(d.name, "device") for d in inventory.devices]
-        named += [(a, "area") for a in inventory.areas]
-        named += [(n, "list") for n in inventory.lists]
-        named += [(c, "contact") for c in inventory.contacts]
-        named += [(p, "place") for p in inventory.places]
-        self._entries: dict[tuple[str, ...], list[tuple[str, str]]] = {}
-        for name, kind in named:
+        named = [(d.name, "device", DEVICE_PLACEHOLDERS.get(d.domain, "xname"))
+                 for d in inventory.devices]
+        named += [(a, "area", "xarea") for a in inventory.areas]
+        named += [(n, "list", "xlist") for n in inventory.lists]
+        named += [(c, "contact", "xcontact") for c in inventory.contacts]
+        named += [(p, "place", "xplace") for p in inventory.places]
+        self._entries: dict[tuple[str, ...], list[tuple[str, str, str]]] = {}
+        for name, kind, placeholder in named:
             key = tuple(fold(w) for w in words_of(name))
             if key:
-                self._entries.setdefault(key, []).append((kind, name))
+                self._entries.setdefault(key, []).append((kind, name, placeholder))
                 if kind == "list" and len(key) > 1 and key[-1] == "list":
-                    self._entries.setdefault(key[:-1], []).append((kind, name))
+                    self._entries.setdefault(key[:-1], []).append((kind, name, placeholder))
         for readings in self._entries.values():
             readings.sort(key=lambda r: _PRIORITY.index(r[0]))
         self._max_len = max((len(k) for k in self._entries), default=0)
@@ -135,7 +142,7 @@ class Gazetteer:
                     i += 1
                 continue
             spans.append(span)
-            out.append(PLACEHOLDERS[span.kind])
+            out.append(span.placeholder)
             i = span.end
         return Tagged(words, " ".join(out), spans)
 
@@ -148,6 +155,7 @@ class Gazetteer:
             fuzzy = sum(corrected for _, corrected in part)
             if fuzzy and (fuzzy > 1 or (length == 1 and len(part[0][0]) < 5)):
                 continue
-            kind, name = readings[0]
-            return Span(i, i + length, kind, name, tuple(readings[1:]))
+            kind, name, placeholder = readings[0]
+            also = tuple((k, n) for k, n, _ in readings[1:])
+            return Span(i, i + length, kind, name, also, placeholder)
         return None

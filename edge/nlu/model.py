@@ -93,20 +93,24 @@ def load_model(path: Path) -> IntentModel:
             f"extracts version {FEATURE_VERSION}; {_FIX}"
         )
     n = len(labels)
-    shapes = [((dim, hidden), np.int8), ((hidden,), "<f4"), ((hidden,), "<f4"),
-              ((hidden, n), np.int8), ((n,), "<f4"), ((n,), "<f4")]
-    arrays, offset = [], 12 + length
+    int8, f32 = np.dtype(np.int8), np.dtype("<f4")
+    shapes: list[tuple[tuple[int, ...], np.dtype]] = [
+        ((dim, hidden), int8), ((hidden,), f32), ((hidden,), f32),
+        ((hidden, n), int8), ((n,), f32), ((n,), f32)]
+    arrays: list[np.ndarray] = []
+    offset = 12 + length
     for shape, dtype in shapes:
         count = int(np.prod(shape))
-        size = count * np.dtype(dtype).itemsize
+        size = count * dtype.itemsize
         if offset + size > len(data):
             raise ModelError(f"{path} is truncated; {_FIX}")
         arrays.append(np.frombuffer(data, dtype=dtype, count=count, offset=offset)
-                      .reshape(shape).astype(np.int8 if dtype is np.int8 else np.float32))
+                      .reshape(shape).astype(np.int8 if dtype == int8 else np.float32))
         offset += size
     if offset != len(data) or "cloud" not in labels:
         raise ModelError(f"{path} does not match its header; {_FIX}")
-    return IntentModel(labels, *arrays, temperature=temperature,
+    w1, s1, b1, w2, s2, b2 = arrays
+    return IntentModel(labels, w1, s1, b1, w2, s2, b2, temperature=temperature,
                        model_version=str(header.get("model_version", "?")),
                        command_words=frozenset(header.get("command_words", [])),
                        info=dict(header.get("info", {})))

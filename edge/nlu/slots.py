@@ -18,7 +18,10 @@ Slots = dict[str, str | int]
 DOMAIN_WORDS = {"light": "light", "lamp": "light", "lighting": "light", "fan": "fan",
                 "switch": "switch", "plug": "switch", "outlet": "switch",
                 "tv": "media_player", "television": "media_player"}
-COLORS = frozenset("white black red orange yellow green blue purple brown pink turquoise".split())
+COLORS = frozenset([
+    "white", "black", "red", "orange", "yellow", "green", "blue", "purple", "brown", "pink",
+    "turquoise"
+])
 _UNITS = {"hour": "hours", "hr": "hours", "minute": "minutes", "min": "minutes",
           "second": "seconds", "sec": "seconds"}
 _NEXT_UNIT = {"hours": "minutes", "minutes": "seconds"}
@@ -28,12 +31,14 @@ _DOWN = frozenset({"down", "decrease", "lower", "quieter", "softer", "reduce"})
 
 # Intents whose `name`/`area` slots mean a device and an area of the home.
 _TARGETED = frozenset(
-    "HassTurnOn HassTurnOff HassLightSet HassGetState HassClimateGetTemperature "
-    "HassClimateSetTemperature HassClimateSetFanMode HassFanSetSpeed HassSetPosition "
-    "HassMediaNext HassMediaPrevious HassMediaPause HassMediaUnpause HassMediaPlayerMute "
-    "HassMediaPlayerUnmute HassMediaSearchAndPlay HassSetVolume HassSetVolumeRelative "
-    "HassVacuumStart HassVacuumReturnToBase HassVacuumCleanArea HassLawnMowerDock "
-    "HassLawnMowerStartMowing HassCancelAllTimers".split()
+    [
+        "HassTurnOn", "HassTurnOff", "HassLightSet", "HassGetState", "HassClimateGetTemperature",
+        "HassClimateSetTemperature", "HassClimateSetFanMode", "HassFanSetSpeed", "HassSetPosition",
+        "HassMediaNext", "HassMediaPrevious", "HassMediaPause", "HassMediaUnpause",
+        "HassMediaPlayerMute", "HassMediaPlayerUnmute", "HassMediaSearchAndPlay", "HassSetVolume",
+        "HassSetVolumeRelative", "HassVacuumStart", "HassVacuumReturnToBase", "HassVacuumCleanArea",
+        "HassLawnMowerDock", "HassLawnMowerStartMowing", "HassCancelAllTimers"
+    ]
 )
 _WITH_DOMAIN = frozenset({"HassTurnOn", "HassTurnOff", "HassGetState"})
 _NUMBER_SLOT = {"HassLightSet": "brightness", "HassClimateSetTemperature": "temperature",
@@ -66,6 +71,17 @@ def _free(t: Tagged, starts: tuple[str, ...], stops: tuple[str, ...]) -> str | N
             break
     if begin < 0:
         return None
+    moved = True
+    while moved and begin < len(words):  # "play the album X", "find me a route to X"
+        moved = False
+        if words[begin] in _DROP:
+            begin, moved = begin + 1, True
+            continue
+        for phrase in starts:
+            p = phrase.split()
+            if words[begin : begin + len(p)] == p:
+                begin, moved = begin + len(p), True
+                break
     end = len(words)
     for i in range(begin + 1, len(words)):
         if words[i] in stops:

@@ -8,6 +8,7 @@ data passes through the same function, so anything done here is learned consiste
 from __future__ import annotations
 
 import re
+import unicodedata
 
 MAX_WORDS = 32  # must equal native.nlu_py.MAX_WORDS
 MAX_CHARS = 1000  # longer input is cut before any work is done on it
@@ -16,8 +17,10 @@ _APOSTROPHES = re.compile(r"['\u2018\u2019`]")
 _NON_WORD = re.compile(r"[^\w]+")
 # Spoken noise and politeness that never changes the meaning of a command.
 _FILLERS = frozenset(
-    "uh uhh uhm um umm erm er ah ahh hmm hm mm oh okay ok please pls kindly thanks "
-    "hey yo".split()
+    [
+        "uh", "uhh", "uhm", "um", "umm", "erm", "er", "ah", "ahh", "hmm", "hm", "mm", "oh", "okay",
+        "ok", "please", "pls", "kindly", "thanks", "hey", "yo"
+    ]
 )
 _FILLER_PAIRS = frozenset({("thank", "you"), ("you", "know"), ("i", "mean")})
 # Words Whisper and friends write for what was said.
@@ -29,18 +32,22 @@ _TURN_OF = frozenset({"turn", "switch", "shut", "turned", "switched"})
 
 def words_of(text: str) -> list[str]:
     """Normalised words of `text` (see the module docstring); [] for nothing useful."""
-    text = text[:MAX_CHARS].casefold().replace("%", " percent ").replace("&", " and ")
+    text = text[:MAX_CHARS]
+    if not text.isascii():  # "Tomás" is said and heard as "tomas"
+        text = "".join(c for c in unicodedata.normalize("NFKD", text)
+                       if not unicodedata.combining(c))
+    text = text.casefold().replace("%", " percent ").replace("&", " and ")
     text = _APOSTROPHES.sub("", text)
     raw = _NON_WORD.sub(" ", text).replace("_", " ").split()
     out: list[str] = []
     i = 0
     while i < len(raw) and len(out) < MAX_WORDS:
         word = raw[i]
-        if i + 1 < len(raw) and (word, raw[i + 1]) in _FILLER_PAIRS:
-            i += 2
-            continue
         i += 1
         if word in _FILLERS:
+            continue
+        if out and (out[-1], word) in _FILLER_PAIRS:  # "thank you", "you know"
+            out.pop()
             continue
         word = _SLIPS.get(word, word)
         if word == "of" and out and out[-1] in _TURN_OF and _ends_command(raw, i):
