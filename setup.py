@@ -4,7 +4,7 @@ import numpy
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 
-KERNELS = ["_ringbuffer", "_nlu"]
+KERNELS = ["_ringbuffer", "_nlu", "_resampler", "_frontend", "_mixer"]
 
 setup(
     ext_modules=cythonize(

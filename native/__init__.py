@@ -1,8 +1,15 @@
-"""Audio framing ring buffer and int16 <-> float32 kernels: Cython, with a pure-Python twin.
+"""The edge's audio hot loops: Cython kernels, each with a pure-Python (numpy) twin.
 
-The compiled extension (``native._ringbuffer``) is picked at import when it is built; the
-numpy twins (``native.ringbuffer_py``, ``native.convert_py``) define the behaviour and are
-the fallback. ``TANDEM_NATIVE`` overrides the choice:
+* ring buffer (``_ringbuffer`` / ``ringbuffer_py``): SPSC int16 ring with zero-copy views;
+* int16 <-> float32 (``_ringbuffer`` / ``convert_py``);
+* streaming polyphase resampler (``_resampler`` / ``resampler_py``);
+* capture front end (``_frontend`` / ``frontend_py``): downmix, DC blocker, levels,
+  energy + zero-crossing VAD, frame endpointer;
+* ducking mixer (``_mixer`` / ``mixer_py``).
+
+The compiled extensions are picked at import when all of them are built (all or none, so
+one process never mixes the two); the twins define the behaviour and are the fallback.
+``TANDEM_NATIVE`` overrides the choice:
 
 * unset / ``auto``: compiled if importable, else the twin;
 * ``python``: always the twin (debugging, or to rule the extension out);
@@ -16,7 +23,19 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Literal
 
-__all__ = ["IMPLEMENTATION", "RingBuffer", "float32_to_int16", "int16_to_float32"]
+__all__ = [
+    "IMPLEMENTATION",
+    "DcBlocker",
+    "Ducker",
+    "EnergyVad",
+    "FrameEndpointer",
+    "Resampler",
+    "RingBuffer",
+    "downmix",
+    "float32_to_int16",
+    "int16_to_float32",
+    "levels",
+]
 
 IMPLEMENTATION: Literal["cython", "python"]
 # Why the compiled module was not used (None when it was, or when the twin was forced).
@@ -27,26 +46,38 @@ if _choice not in ("", "auto", "python", "cython"):
     raise ImportError(f"TANDEM_NATIVE must be 'python', 'cython' or unset, got {_choice!r}")
 
 if TYPE_CHECKING:
-    # Callers are type-checked against the twin; native/_ringbuffer.pyi mirrors it.
+    # Callers are type-checked against the twins; the .pyi stubs mirror them.
     from native.convert_py import float32_to_int16, int16_to_float32
+    from native.frontend_py import DcBlocker, EnergyVad, FrameEndpointer, downmix, levels
+    from native.mixer_py import Ducker
+    from native.resampler_py import Resampler
     from native.ringbuffer_py import RingBuffer
 elif _choice == "python":
     from native.convert_py import float32_to_int16, int16_to_float32
+    from native.frontend_py import DcBlocker, EnergyVad, FrameEndpointer, downmix, levels
+    from native.mixer_py import Ducker
+    from native.resampler_py import Resampler
     from native.ringbuffer_py import RingBuffer
 
     IMPLEMENTATION = "python"
 else:
     try:
+        from native._frontend import DcBlocker, EnergyVad, FrameEndpointer, downmix, levels
+        from native._mixer import Ducker
+        from native._resampler import Resampler
         from native._ringbuffer import RingBuffer, float32_to_int16, int16_to_float32
 
         IMPLEMENTATION = "cython"
     except ImportError as exc:
         if _choice == "cython":
             raise ImportError(
-                "TANDEM_NATIVE=cython but native._ringbuffer cannot be imported "
+                "TANDEM_NATIVE=cython but the native kernels cannot be imported "
                 f"({exc}); build it with `python setup.py build_ext --inplace`"
             ) from exc
         from native.convert_py import float32_to_int16, int16_to_float32
+        from native.frontend_py import DcBlocker, EnergyVad, FrameEndpointer, downmix, levels
+        from native.mixer_py import Ducker
+        from native.resampler_py import Resampler
         from native.ringbuffer_py import RingBuffer
 
         IMPLEMENTATION = "python"

@@ -21,6 +21,7 @@ _NATIVE_PREFIXES = ("", "@", "=", "<" if sys.byteorder == "little" else ">")
 _DTYPES: dict[str, tuple[str, np.dtype]] = {
     "h": ("int16", np.dtype(np.int16)),
     "f": ("float32", np.dtype(np.float32)),
+    "B": ("uint8", np.dtype(np.uint8)),
 }
 
 
@@ -34,7 +35,7 @@ def _describe(obj: object, mv: memoryview) -> str:
 
 
 def typed_view(obj: object, code: str, what: str, *, writable: bool = False) -> np.ndarray:
-    """Return ``obj`` as a 1-D C-contiguous numpy view of dtype ``code`` ("h" or "f").
+    """Return ``obj`` as a 1-D C-contiguous numpy view of dtype ``code`` ("h", "f", "B").
 
     Raises TypeError (not a buffer, wrong dtype) or ValueError (ndim, layout, read-only).
     """
@@ -94,3 +95,35 @@ def _index(value: object, what: str) -> int:
         return operator.index(cast("SupportsIndex", value))  # non-integers raise TypeError
     except TypeError:
         raise TypeError(f"{what}: expected an integer, got {type(value).__name__}") from None
+
+
+def count(value: object, what: str) -> int:
+    """A sample count: an integer >= 0."""
+    n = _index(value, what)
+    if n < 0:
+        raise ValueError(f"{what}: expected a count >= 0, got {n}")
+    return n
+
+
+def in_range(value: object, low: float, high: float, what: str) -> float:
+    """A finite real number in [low, high] (NaN and inf are refused by name)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise TypeError(f"{what}: expected a number, got {type(value).__name__}")
+    x = float(value)
+    if x != x or x in (float("inf"), float("-inf")):
+        raise ValueError(f"{what}: must be finite, got {x}")
+    if not low <= x <= high:
+        raise ValueError(f"{what}: must be in [{low}, {high}], got {x}")
+    return x
+
+
+def positive_int(value: object, what: str, high: int = 1 << 30) -> int:
+    n = _index(value, what)
+    if not 1 <= n <= high:
+        raise ValueError(f"{what}: must be in 1..{high}, got {n}")
+    return n
+
+
+def same_length(a: np.ndarray, b: np.ndarray, what: str) -> None:
+    if len(a) != len(b):
+        raise ValueError(f"{what}: inputs must have the same length, got {len(a)} and {len(b)}")

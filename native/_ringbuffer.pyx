@@ -15,6 +15,7 @@ What this module adds:
   the copies run without the GIL, so the two threads really run concurrently (the Pi is
   ARM, a weakly ordered CPU: plain stores could be seen out of order).
 * Input data may be unaligned (e.g. PCM inside a bytes object), so it is read with memcpy.
+* Storage is mirrored (2 x capacity) so peek()/view() hand out contiguous zero-copy views.
 """
 
 import sys
@@ -99,6 +100,7 @@ cdef class RingBuffer:
     """Fixed-capacity int16 SPSC ring; drops (and counts) the oldest samples when full."""
 
     cdef int16_t[::1] _ring
+    cdef object _array  # the numpy array behind _ring, sliced for views
     cdef char *_data
     cdef uint64_t _cap
     # Producer-owned. Padding keeps the two threads' counters on separate cache lines.
@@ -114,7 +116,8 @@ cdef class RingBuffer:
 
     def __cinit__(self, capacity):
         cap = _checks.capacity(capacity)
-        self._ring = np.zeros(cap, dtype=np.int16)
+        self._array = np.zeros(2 * cap, dtype=np.int16)  # slots + their mirror
+        self._ring = self._array
         self._data = <char *>&self._ring[0]
         self._cap = cap
 
@@ -164,8 +167,9 @@ cdef class RingBuffer:
         fence()  # the announcement must be visible before any slot is overwritten
         pos = (end - keep) % cap
         first = keep if keep < cap - pos else cap - pos
-        memcpy(self._data + pos * 2, src, first * 2)
-        memcpy(self._data, src + first * 2, (keep - first) * 2)
+        memcpy(self._data + pos * 2, src, keep * 2)  # pos + keep <= 2 * cap: never wraps
+        memcpy(self._data + (pos + cap) * 2, src, first * 2)  # mirror of [pos, cap)
+        memcpy(self._data, src + first * 2, (keep - first) * 2)  # mirror of [cap, pos + keep)
         store_release(&self._written, end)  # publish after the copy
 
     # -- consumer side -------------------------------------------------------------------
@@ -196,7 +200,7 @@ cdef class RingBuffer:
     cdef Py_ssize_t _consume(self, char *dst, uint64_t want, bint exact) noexcept nogil:
         cdef uint64_t cap = self._cap
         cdef uint64_t read = self._read  # consumer-owned: plain load is fine
-        cdef uint64_t written, reserved, start, count, pos, first
+        cdef uint64_t written, reserved, start, count, pos
         while True:
             written = load_acquire(&self._written)
             reserved = load_acquire(&self._reserved)  # >= written: loaded after it
@@ -211,9 +215,7 @@ cdef class RingBuffer:
             if count == 0 or (exact and count < want):
                 return 0
             pos = start % cap
-            first = count if count < cap - pos else cap - pos
-            memcpy(dst, self._data + pos * 2, first * 2)
-            memcpy(dst + first * 2, self._data, (count - first) * 2)
+            memcpy(dst, self._data + pos * 2, count * 2)  # contiguous thanks to the mirror
             fence()  # finish reading the slots before re-checking the producer
             reserved = load_acquire(&self._reserved)
             if reserved > cap and reserved - cap > start:
@@ -223,6 +225,72 @@ cdef class RingBuffer:
             store_release(&self._delivered, self._delivered + count)
             store_release(&self._read, start + count)
             return <Py_ssize_t>count
+
+    # -- zero-copy views (lifetime contract: see native/ringbuffer_py.py) -------------------
+
+    def peek(self, n):
+        """A read-only view of exactly the next ``n`` unread samples, or None."""
+        cdef Py_ssize_t want = _checks.frame_length(n, self._cap, "RingBuffer.peek")
+        cdef uint64_t written = load_acquire(&self._written)
+        cdef uint64_t reserved = load_acquire(&self._reserved)
+        cdef uint64_t start = self._read
+        if reserved > self._cap and reserved - self._cap > start:
+            start = reserved - self._cap
+        if written < start or written - start < <uint64_t>want:
+            return None
+        store_release(&self._overrun, self._overrun + (start - self._read))
+        store_release(&self._last_start, start)
+        store_release(&self._read, start)
+        return self._view(start, want)
+
+    def commit(self, n):
+        """Consume ``n`` peeked samples; False if the producer overwrote any meanwhile."""
+        cdef Py_ssize_t count = _checks.frame_length(n, self._cap, "RingBuffer.commit")
+        cdef uint64_t start = self._read
+        cdef uint64_t written = load_acquire(&self._written)
+        if written < start or <uint64_t>count > written - start:
+            unread = written - start if written > start else 0
+            raise ValueError(
+                f"RingBuffer.commit: {count} samples committed, only {unread} unread"
+            )
+        store_release(&self._delivered, self._delivered + count)
+        store_release(&self._read, start + count)
+        fence()  # the caller's reads of the view happen before this check
+        return self._intact(start)
+
+    def view(self, start, n):
+        """A read-only view of retained input samples ``[start, start + n)``."""
+        cdef Py_ssize_t first = _checks.count(start, "RingBuffer.view: start")
+        cdef Py_ssize_t count = _checks.frame_length(n, self._cap, "RingBuffer.view")
+        cdef uint64_t written = load_acquire(&self._written)
+        if <uint64_t>(first + count) > written:
+            raise ValueError(
+                f"RingBuffer.view: samples [{first}, {first + count}) are not written yet "
+                f"(total_written={written})"
+            )
+        if not self._intact(first):
+            raise ValueError(
+                f"RingBuffer.view: sample {first} was overwritten (the ring keeps the last "
+                f"{self._cap} samples; total_written={written})"
+            )
+        return self._view(first, count)
+
+    def is_intact(self, start):
+        """True while no input sample at index >= ``start`` has been (or is being)
+        overwritten."""
+        cdef Py_ssize_t first = _checks.count(start, "RingBuffer.is_intact: start")
+        fence()
+        return self._intact(first)
+
+    cdef inline bint _intact(self, uint64_t start) noexcept nogil:
+        cdef uint64_t reserved = load_acquire(&self._reserved)
+        return reserved <= self._cap or reserved - self._cap <= start
+
+    cdef object _view(self, uint64_t start, Py_ssize_t count):
+        cdef Py_ssize_t pos = <Py_ssize_t>(start % self._cap)
+        out = self._array[pos:pos + count]
+        out.flags.writeable = False
+        return out
 
     def clear(self):
         """Consumer side: discard every unread sample (not counted as overrun)."""

@@ -21,6 +21,23 @@ may see them a few samples apart):
 ``total_written == total_read + overrun_samples + available + samples dropped by clear()``.
 ``last_read_start`` is the input index of the first sample of the latest read, so its
 timestamp is ``last_read_start / sample_rate`` even after overruns.
+
+Zero-copy views. The storage is ``2 * capacity`` long and every sample is written twice
+(slot ``k`` and its mirror ``k + capacity``), so any run of up to ``capacity`` retained
+samples is contiguous in memory and can be handed out as a read-only numpy view:
+
+* ``peek(n)`` views the next ``n`` unread samples without consuming them; ``commit(n)``
+  consumes them afterwards (a peek/commit pair replaces read() without the copy);
+* ``view(start, n)`` views any retained run by absolute index (a whole utterance for STT,
+  the pre-roll before a wake word), whether or not it was consumed already.
+
+Lifetime contract: a view aliases the ring. It stays valid until the producer laps it,
+i.e. until more than ``capacity`` samples have been written after its first sample;
+nothing stops the producer (it never waits). So after using a view, check
+``is_intact(start)`` (``commit`` returns the same answer): False means the producer
+overwrote part of it while it was in use, and whatever was computed from it is garbage.
+With a ring several seconds long that only happens when the consumer lags that much,
+which the overrun counter reports anyway.
 """
 
 from __future__ import annotations
@@ -51,7 +68,7 @@ class RingBuffer:
 
     def __init__(self, capacity: int) -> None:
         self._capacity = _checks.capacity(capacity)
-        self._ring = np.zeros(self._capacity, dtype=np.int16)
+        self._ring = np.zeros(2 * self._capacity, dtype=np.int16)  # slots + their mirror
         # Producer-owned.
         self._reserved = 0
         self._written = 0
@@ -83,8 +100,9 @@ class RingBuffer:
         pos = (end - keep) % cap
         first = min(keep, cap - pos)
         tail = src[n - keep :]
-        self._ring[pos : pos + first] = tail[:first]
-        self._ring[: keep - first] = tail[first:]
+        self._ring[pos : pos + keep] = tail  # pos + keep <= 2 * cap: never wraps
+        self._ring[pos + cap : pos + cap + first] = tail[:first]  # mirror of [pos, cap)
+        self._ring[: keep - first] = tail[first:]  # mirror of [cap, pos + keep)
         self._written = end  # publish after the copy
         return n
 
@@ -114,9 +132,7 @@ class RingBuffer:
             if count == 0 or (exact and count < want):
                 return 0
             pos = start % cap
-            first = min(count, cap - pos)
-            dst[:first] = ring[pos : pos + first]
-            dst[first:count] = ring[: count - first]
+            dst[:count] = ring[pos : pos + count]  # contiguous thanks to the mirror
             if self._reserved - cap > start:
                 continue  # the producer overwrote part of what we copied: torn, retry
             self._overrun += start - self._read
@@ -124,6 +140,60 @@ class RingBuffer:
             self._delivered += count
             self._read = start + count
             return count
+
+    def peek(self, n: int) -> np.ndarray | None:
+        """A read-only view of exactly the next ``n`` unread samples, or None if fewer are
+        unread. Nothing is consumed; samples already overwritten are skipped and counted as
+        overrun, as by read(). ``last_read_start`` is the view's first input index."""
+        want = _checks.frame_length(n, self._capacity, "RingBuffer.peek")
+        start = max(self._read, self._reserved - self._capacity)
+        if self._written - start < want:
+            return None
+        self._overrun += start - self._read
+        self._read = self._last_start = start
+        return self._view(start, want)
+
+    def commit(self, n: int) -> bool:
+        """Consume ``n`` peeked samples. Returns False if the producer overwrote any of them
+        while they were in use (the caller's results from the view are then invalid)."""
+        count = _checks.frame_length(n, self._capacity, "RingBuffer.commit")
+        start = self._read
+        if count > self._written - start:
+            raise ValueError(
+                f"RingBuffer.commit: {count} samples committed, only "
+                f"{max(0, self._written - start)} unread"
+            )
+        self._read = start + count
+        self._delivered += count
+        return self.is_intact(start)
+
+    def view(self, start: int, n: int) -> np.ndarray:
+        """A read-only view of input samples ``[start, start + n)``, which must be written
+        and still retained (see the lifetime contract in the module docstring)."""
+        first = _checks.count(start, "RingBuffer.view: start")
+        count = _checks.frame_length(n, self._capacity, "RingBuffer.view")
+        if first + count > self._written:
+            raise ValueError(
+                f"RingBuffer.view: samples [{first}, {first + count}) are not written yet "
+                f"(total_written={self._written})"
+            )
+        if not self.is_intact(first):
+            raise ValueError(
+                f"RingBuffer.view: sample {first} was overwritten (the ring keeps the last "
+                f"{self._capacity} samples; total_written={self._written})"
+            )
+        return self._view(first, count)
+
+    def is_intact(self, start: int) -> bool:
+        """True while no input sample at index >= ``start`` has been (or is being)
+        overwritten, i.e. a view starting at ``start`` is still what was written."""
+        return self._reserved - self._capacity <= start
+
+    def _view(self, start: int, count: int) -> np.ndarray:
+        pos = start % self._capacity
+        out = self._ring[pos : pos + count]
+        out.flags.writeable = False
+        return out
 
     def clear(self) -> None:
         """Consumer side: discard every unread sample (not counted as overrun).
