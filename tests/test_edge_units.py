@@ -195,3 +195,23 @@ def test_clock_skill_speaks_time_and_date() -> None:
     assert clock.handle(Understanding("HassGetCurrentTime")) == "It is 3:07 PM."
     today = clock.handle(Understanding("HassGetCurrentDate"))
     assert today == "Today is Saturday, November 21, 2026."
+
+
+def test_more_skills_act_on_their_slots() -> None:
+    inventory = Inventory(
+        areas=("Kitchen",), devices=(Device("Kitchen Lights", "light", "Kitchen"),),
+        lists=("Shopping List",),
+    )
+    skills = default_skills(inventory)
+    light = Understanding("HassLightSet", {"name": "Kitchen Lights", "brightness": 30}, 1.0)
+    assert skills.handle(light) == "Set the kitchen lights to 30 percent."
+    area = Understanding("HassLightSet", {"area": "Kitchen", "color": "blue"}, 1.0)
+    assert skills.handle(area) == "Set the kitchen lights to blue."
+    add = Understanding("HassShoppingListAddItem", {"item": "milk"}, 1.0)
+    assert skills.handle(add) == "Added milk to your shopping list."
+    nav = Understanding("NavigateTo", {"destination": "Work"}, 1.0)
+    assert skills.handle(nav) == "Starting navigation to Work."
+    assert skills.handle(Understanding("CallContact", {"contact": "Mom"}, 1.0)) == "Calling Mom."
+    assert skills.handle(Understanding("ReadMessages", {}, 1.0)) == "You have no new messages."
+    louder = Understanding("HassSetVolumeRelative", {"volume_step": "up"}, 1.0)
+    assert skills.handle(louder) == "Volume 60 percent."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from edge.inventory import Inventory
 from edge.messages import Understanding
 
 
@@ -31,12 +32,22 @@ class Skills:
         return self._by_intent[understanding.intent].handle(understanding)
 
 
-def default_skills(inventory: object) -> Skills:
-    from edge.inventory import Inventory
+def default_skills(inventory: Inventory) -> Skills:
+    from edge.skills.car import CarSkill
     from edge.skills.clock import ClockSkill
     from edge.skills.home import HomeSkill
+    from edge.skills.lists import ListSkill
     from edge.skills.timers import TimerSkill
     from edge.skills.volume import VolumeSkill
 
-    assert isinstance(inventory, Inventory)
-    return Skills([HomeSkill(inventory), TimerSkill(), ClockSkill(), VolumeSkill()])
+    return Skills([
+        HomeSkill(inventory), TimerSkill(), ClockSkill(), VolumeSkill(), CarSkill(),
+        ListSkill(inventory), NevermindSkill(),
+    ])
+
+
+class NevermindSkill:
+    intents = frozenset({"HassNevermind"})
+
+    def handle(self, understanding: Understanding) -> str:
+        return "Okay."

@@ -7,11 +7,13 @@ from edge.messages import Understanding
 
 
 class HomeSkill:
-    intents = frozenset({"HassTurnOn", "HassTurnOff"})
+    intents = frozenset({"HassTurnOn", "HassTurnOff", "HassLightSet"})
 
     def __init__(self, inventory: Inventory) -> None:
         self.inventory = inventory
         self.state: dict[str, bool] = {d.name: False for d in inventory.devices}
+        self.brightness: dict[str, int] = {}
+        self.color: dict[str, str] = {}
 
     def _targets(self, slots: dict[str, str | int]) -> list[Device]:
         if "name" in slots:
@@ -22,18 +24,35 @@ class HomeSkill:
         return [d for d in self.inventory.devices if domain is not None and d.domain == domain]
 
     def handle(self, understanding: Understanding) -> str:
-        on = understanding.intent == "HassTurnOn"
-        targets = self._targets(understanding.slots)
+        slots = understanding.slots
+        if understanding.intent == "HassLightSet":
+            slots = {"domain": "light", **slots}
+        targets = self._targets(slots)
         if not targets:
             return "Sorry, I couldn't find that device."
-        for device in targets:
-            self.state[device.name] = on
-        word = "on" if on else "off"
-        if "name" in understanding.slots:
+        if "name" in slots:
             what = f"the {targets[0].name.lower()}"
-        elif "area" in understanding.slots:
-            kind = str(understanding.slots.get("domain", "device"))
-            what = f"the {str(understanding.slots['area']).lower()} {kind}s"
+        elif "area" in slots:
+            what = f"the {str(slots['area']).lower()} {slots.get('domain', 'device')}s"
         else:
             what = f"all the {targets[0].domain}s"
-        return f"Turned {word} {what}."
+        if understanding.intent == "HassLightSet":
+            return self._set_light(targets, slots, what)
+        on = understanding.intent == "HassTurnOn"
+        for device in targets:
+            self.state[device.name] = on
+        return f"Turned {'on' if on else 'off'} {what}."
+
+    def _set_light(self, targets: list[Device], slots: dict[str, str | int], what: str) -> str:
+        if "brightness" in slots:
+            level = max(0, min(100, int(slots["brightness"])))
+            for device in targets:
+                self.brightness[device.name] = level
+                self.state[device.name] = level > 0
+            return f"Set {what} to {level} percent."
+        if "color" in slots:
+            for device in targets:
+                self.color[device.name] = str(slots["color"])
+                self.state[device.name] = True
+            return f"Set {what} to {slots['color']}."
+        return "To what brightness or color?"
