@@ -9,7 +9,13 @@ import sys
 from pathlib import Path
 
 from edge.errors import TandemError
-from edge.settings import DEFAULT_INVENTORY, Deadlines, EdgeSettings, WakeSettings
+from edge.settings import (
+    DEFAULT_INVENTORY,
+    Deadlines,
+    EdgeSettings,
+    EndpointSettings,
+    WakeSettings,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,6 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_nlu(sub)
     add_bench_nlu(bench)
     add_fleet(sub, bench)
+    from edge.audio.options import add_audio_options, add_bench_audio
+
+    add_audio_options(run)
+    add_bench_audio(bench)
     return parser
 
 
@@ -80,6 +90,7 @@ def edge_settings(args: argparse.Namespace) -> EdgeSettings:
         local_confidence=args.local_confidence,
         cloud_target=None if getattr(args, "offline", False) else getattr(args, "cloud", None),
         inventory=getattr(args, "inventory", DEFAULT_INVENTORY),
+        endpoint=EndpointSettings(vad=getattr(args, "vad", EndpointSettings.vad)),
     )
 
 

@@ -4,7 +4,10 @@
            -> local skill | cloud stream -> PriorityChannel -> TTS -> sink
 
 The front end runs frame by frame in the event loop (a few ms per 80 ms frame); model
-calls that take longer run in worker threads under a deadline.
+calls that take longer run in worker threads under a deadline. Audio is never copied on the
+way: each frame is a view of the source's ring buffer (wake word, energy VAD and Silero read
+it in place), and the utterance handed to STT is one view of the ring from the pre-roll to
+the endpoint (`RingSource.span`), checked afterwards for having survived (`intact`).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from edge.messages import (
 from edge.settings import EdgeSettings
 from edge.skills import Skills
 from edge.speaker import Speaker
-from edge.stages.endpoint import Endpointer, SileroVad
+from edge.stages.endpoint import Endpointer, SileroVad, SpeechDetector
 from edge.stages.nlu import CLOUD, Nlu
 from edge.stages.stt import SpeechToText, strip_wake_phrase
 from edge.stages.tts import PiperTts
@@ -97,6 +100,8 @@ class EdgePipeline:
         self.session_id = f"{settings.device_id}-{int(time.time())}"
         self._context: deque[tuple[str, str]] = deque(maxlen=2 * settings.context_turns)
         self._stop = asyncio.Event()
+        self._source: RingSource | None = None
+        self.speech: SpeechDetector | None = None
 
     def stop(self) -> None:
         self._stop.set()
@@ -108,27 +113,27 @@ class EdgePipeline:
         max_turns: int | None = None,
     ) -> None:
         e, conv = self.engines, self.conversation
-        endpointer = Endpointer(self.settings.endpoint)
-        preroll_frames = max(1, round(self.settings.endpoint.preroll_s * 16_000 / FRAME_SAMPLES))
-        preroll: deque = deque(maxlen=preroll_frames)
+        settings = self.settings.endpoint
+        endpointer = Endpointer(settings, audio=source.span)
+        speech = self.speech = SpeechDetector(e.vad, settings.vad)
+        self._source = source
         wake: WakeDetected | None = None
         e.wake.reset(new_stream=True)
         async for frame in source.frames(FRAME_SAMPLES):
             if self._stop.is_set():
                 break
+            decisions = speech.observe(frame.samples)  # every frame: it learns the floor
             if conv.state is State.IDLE:
-                if self.between_turns is not None:
-                    self.between_turns(self)
                 wake = e.wake.process(frame)
                 if wake is None:
-                    preroll.append(frame.samples)
                     continue
                 conv.to(State.LISTENING)
-                e.vad.reset()
-                endpointer.begin(wake.at_s, list(preroll)[-preroll_frames:])
-                preroll.clear()
+                speech.reset()
+                # The request is taken back from the ring from the pre-roll on.
+                endpointer.begin(max(0.0, frame.start_s - settings.preroll_s), [])
                 continue
-            utterance = endpointer.push(frame, e.vad.speech_probability(frame.samples))
+            probability = speech.probability(frame.samples, decisions)
+            utterance = endpointer.push(frame, probability)
             if utterance is None:
                 continue
             assert wake is not None
@@ -159,6 +164,9 @@ class EdgePipeline:
                 self.engines.stt.transcribe, utterance.samples))
         except StageTimeout as exc:
             raw, record.error = "", str(exc)
+        assert self._source is not None
+        if not self._source.intact(utterance.start_s):  # the view was overwritten under STT
+            raw, record.error = "", "audio overrun: the request was overwritten before STT"
         record.timings_ms["stt"] = _ms_since(t0)
         record.transcript = strip_wake_phrase(raw)
 

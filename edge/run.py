@@ -7,34 +7,50 @@ import contextlib
 import sys
 from pathlib import Path
 
-from edge.audio.sinks import AudioSink, SpeakerSink, WavSink
+from edge.audio.convert import resample
+from edge.audio.sinks import AudioSink, DuckingSink, RateSink, SpeakerSink, WavSink
 from edge.audio.sources import RingSource, microphone_source, recording_source, stdin_source
 from edge.audio.wavfile import read_wav
 from edge.daemon import run_daemon
+from edge.errors import AudioInputError
 from edge.inventory import load_inventory
 from edge.pipeline import Engines
 from edge.settings import EdgeSettings
 from edge.trace import TraceWriter, TurnRecord
 
 
-def open_source(spec: str, realtime: bool) -> RingSource:
+def open_source(
+    spec: str, realtime: bool, rate: int | None = None, channels: int = 1
+) -> RingSource:
     if spec == "-":
-        return stdin_source()
+        return stdin_source(rate or 16_000, channels)
     if spec == "mic":
-        return microphone_source()
-    return recording_source(read_wav(Path(spec)), realtime)
+        return microphone_source(rate=rate)
+    return recording_source(read_wav(Path(spec)), realtime)  # any rate: converted on read
 
 
-def open_sink(spec: str) -> AudioSink:
-    return SpeakerSink() if spec == "speaker" else WavSink(Path(spec))
+def open_sink(spec: str, output_rate: int | None = None, music: Path | None = None) -> AudioSink:
+    from edge.audio.options import SPEAKER_RATE
+
+    sink: AudioSink = SpeakerSink() if spec == "speaker" else WavSink(Path(spec))
+    rate = output_rate or (SPEAKER_RATE if spec == "speaker" or music else None)
+    if music is not None:
+        assert rate is not None
+        sink = DuckingSink(sink, resample(read_wav(music), 16_000, rate), rate)
+    return RateSink(sink, rate) if rate else sink
 
 
 async def run_edge(args: argparse.Namespace, settings: EdgeSettings) -> int:
     # Check every input before loading models: bad input fails in milliseconds.
     load_inventory(settings.inventory)
-    source = open_source(args.input, args.realtime)
+    try:
+        source = open_source(args.input, args.realtime, getattr(args, "rate", None),
+                             getattr(args, "channels", 1))
+        sink = open_sink(args.output, getattr(args, "output_rate", None),
+                         getattr(args, "music", None))
+    except ValueError as exc:  # unsupported rates and the like, before any model loads
+        raise AudioInputError(str(exc)) from None
     engines = Engines.load(settings)
-    sink = open_sink(args.output)
     with contextlib.ExitStack() as stack:
         trace = None
         if args.trace:

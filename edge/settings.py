@@ -29,6 +29,7 @@ class EndpointSettings:
     no_speech_timeout_s: float = 3.0  # wake word but nothing said: end the turn
     max_utterance_s: float = 10.0
     preroll_s: float = 0.16  # audio kept from before the wake decision
+    vad: str = "gated"  # "gated" (energy VAD, then Silero), "energy" or "silero"
 
 
 @dataclass(frozen=True)

@@ -1,28 +1,36 @@
-"""Sample-format and rate conversion to the pipeline's 16 kHz mono int16."""
+"""Sample-format and rate conversion to the pipeline's 16 kHz mono int16 (native kernels).
+
+Streams (microphone, stdin, reply audio) keep one `native.Resampler` per stream and feed it
+chunk by chunk: chunk boundaries cannot click. `resample` is the whole-buffer convenience
+(a WAV file): the same streaming kernel, flushed, with its group delay trimmed so the output
+lines up with the input to within half a sample.
+"""
 
 from __future__ import annotations
 
-from math import gcd
-
 import numpy as np
-from scipy.signal import resample_poly
 
-SUPPORTED_RATES = (8_000, 11_025, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000)
+from native import Resampler, downmix
+from native.filter_design import SUPPORTED_RATES
+
+__all__ = ["SUPPORTED_RATES", "resample", "to_mono"]
 
 
 def to_mono(samples: np.ndarray) -> np.ndarray:
-    """(frames, channels) -> (frames,), averaging channels in int32 to avoid overflow."""
+    """(frames, channels) int16 -> (frames,), the floor of the channel mean."""
     if samples.ndim == 1:
         return samples
-    return (samples.astype(np.int32).sum(axis=1) // samples.shape[1]).astype(np.int16)
+    frames, channels = samples.shape
+    return downmix(np.ascontiguousarray(samples, dtype=np.int16).reshape(-1), channels)
 
 
 def resample(samples: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
-    """Polyphase resampling of int16 audio (whole-buffer; the streaming kernel is native)."""
+    """Whole-buffer resampling of int16 audio: ``ceil(len * rate_out / rate_in)`` samples."""
     if rate_in == rate_out or len(samples) == 0:
         return samples
-    if rate_in not in SUPPORTED_RATES or rate_out not in SUPPORTED_RATES:
-        raise ValueError(f"unsupported sample rate {rate_in} -> {rate_out} Hz")
-    g = gcd(rate_in, rate_out)
-    out = resample_poly(samples.astype(np.float32), rate_out // g, rate_in // g)
-    return np.clip(np.round(out), -32768, 32767).astype(np.int16)
+    r = Resampler(rate_in, rate_out)
+    x = np.ascontiguousarray(samples, dtype=np.int16)
+    y = np.concatenate([r.process(x), r.flush()])
+    start = round(r.delay_out)
+    length = -(-len(x) * rate_out // rate_in)
+    return y[start : start + length]

@@ -1,4 +1,6 @@
-"""Audio sinks: where reply audio goes (a WAV file or the pyaudio speaker)."""
+"""Audio sinks: where reply audio goes (a WAV file or the pyaudio speaker), and the two
+wrappers on the way: `RateSink` (streaming conversion to the device rate) and `DuckingSink`
+(mixing over music, ducked while the assistant speaks)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from typing import Protocol
 import numpy as np
 
 from edge.audio.wavfile import write_wav
+from native import Ducker, Resampler
 
 
 class AudioSink(Protocol):
@@ -72,3 +75,87 @@ class SpeakerSink:
         if self._stream is not None:
             self._stream.close()
         self._pa.terminate()
+
+
+class RateSink:
+    """Converts reply audio to the rate the device plays (many boards only play 48 kHz).
+
+    One streaming native resampler per turn: the sentence chunks of a reply are one stream,
+    so their boundaries cannot click; `end_turn` flushes the filter's tail."""
+
+    def __init__(self, inner: AudioSink, rate: int) -> None:
+        from native.filter_design import check_rate
+
+        self.inner = inner
+        self.rate = check_rate(rate, "output rate")
+        self._resampler: Resampler | None = None
+
+    def play(self, samples: np.ndarray, sample_rate: int) -> None:
+        if sample_rate == self.rate:
+            self.inner.play(samples, sample_rate)
+            return
+        if self._resampler is None or self._resampler.rate_in != sample_rate:
+            self._flush()
+            self._resampler = Resampler(sample_rate, self.rate)
+        out = self._resampler.process(np.ascontiguousarray(samples, dtype=np.int16))
+        if len(out):
+            self.inner.play(out, self.rate)
+
+    def _flush(self) -> None:
+        if self._resampler is not None:
+            tail = self._resampler.flush()
+            self._resampler = None
+            if len(tail):
+                self.inner.play(tail, self.rate)
+
+    def end_turn(self) -> None:
+        self._flush()
+        self.inner.end_turn()
+
+    def close(self) -> None:
+        self._flush()
+        self.inner.close()
+
+
+class DuckingSink:
+    """Mixes replies over a music bed, lowering the music while the assistant speaks.
+
+    The music (int16 mono at the sink rate) loops; every reply chunk is mixed over the next
+    stretch of it by the native `Ducker`, and `end_turn` plays `tail_s` more music while the
+    gain ramps back up. Put a `RateSink` in front so replies arrive at the music's rate."""
+
+    def __init__(
+        self, inner: AudioSink, music: np.ndarray, rate: int, duck_db: float = -15.0,
+        tail_s: float = 0.5,
+    ) -> None:
+        if len(music) == 0:
+            raise ValueError("the music bed is empty")
+        self.inner = inner
+        self.rate = rate
+        self._music = np.ascontiguousarray(music, dtype=np.int16)
+        self._pos = 0
+        self._tail = int(tail_s * rate)
+        self.ducker = Ducker(rate, duck_db=duck_db)
+
+    def _next_music(self, n: int) -> np.ndarray:
+        idx = (self._pos + np.arange(n)) % len(self._music)
+        self._pos = (self._pos + n) % len(self._music)
+        return self._music[idx]
+
+    def play(self, samples: np.ndarray, sample_rate: int) -> None:
+        if sample_rate != self.rate:
+            raise ValueError(
+                f"DuckingSink plays {self.rate} Hz; got {sample_rate} Hz (put a RateSink first)"
+            )
+        voice = np.ascontiguousarray(samples, dtype=np.int16)
+        self.inner.play(self.ducker.mix(self._next_music(len(voice)), voice, True), self.rate)
+
+    def end_turn(self) -> None:
+        if self._tail:
+            silence = np.zeros(self._tail, dtype=np.int16)
+            self.inner.play(self.ducker.mix(self._next_music(self._tail), silence, False),
+                            self.rate)
+        self.inner.end_turn()
+
+    def close(self) -> None:
+        self.inner.close()

@@ -1,15 +1,35 @@
-"""Voice activity (Silero, via openWakeWord's bundle) and the endpointer that ends a request."""
+"""Voice activity and the endpointer that ends a request.
+
+Two detectors, combinable (`EndpointSettings.vad`):
+
+* the native energy + zero-crossing VAD (`native.EnergyVad`, 10 ms frames, adaptive noise
+  floor): microseconds per frame, runs on every frame so its floor is learnt before the wake
+  word;
+* Silero (via openWakeWord's bundle): a neural VAD, a few hundred microseconds per frame.
+
+"gated" (default) asks Silero only when the energy VAD hears something (MAYBE or SPEECH in
+the frame): silence after a request costs no neural inference. "energy" uses the energy VAD
+alone (no model at all); "silero" always asks Silero.
+
+The `Endpointer` is pure logic over (frame, speech probability), on top of the native
+integer `FrameEndpointer` (minimum speech, hangover, no-speech timeout, maximum length).
+"""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 
 import models
-from edge.messages import AudioFrame, Utterance
+from edge.messages import SAMPLE_RATE, AudioFrame, Utterance
 from edge.settings import EndpointSettings
+from native import EnergyVad, FrameEndpointer
+from native.frontend_py import CONTINUE, END_REASONS, SILENCE, SPEECH
+
+VAD_MODES = ("gated", "energy", "silero")
 
 
 class SileroVad:
@@ -27,51 +47,93 @@ class SileroVad:
         self._vad.reset_states()
 
 
+class SpeechDetector:
+    """Speech probability per pipeline frame from the energy VAD and (maybe) Silero."""
+
+    def __init__(self, silero: SileroVad | None, mode: str = "gated") -> None:
+        if mode not in VAD_MODES:
+            raise ValueError(f"VAD mode must be one of {', '.join(VAD_MODES)}, got {mode!r}")
+        if mode != "energy" and silero is None:
+            raise ValueError(f"VAD mode {mode!r} needs the Silero model")
+        self.mode = mode
+        self.energy = EnergyVad(SAMPLE_RATE)
+        self._silero = silero
+        self._decisions = np.zeros(64, dtype=np.uint8)
+        self.neural_calls = 0
+        self.frames = 0
+
+    def observe(self, samples: np.ndarray) -> np.ndarray:
+        """Run the energy VAD on a frame (call for every frame: it tracks the noise floor);
+        returns its 10 ms decisions (a view, valid until the next call)."""
+        need = self.energy.frames_in(len(samples))
+        if need > len(self._decisions):
+            self._decisions = np.zeros(need, dtype=np.uint8)
+        count = self.energy.process_into(samples, self._decisions)
+        return self._decisions[:count]
+
+    def probability(self, samples: np.ndarray, decisions: np.ndarray) -> float:
+        """Speech probability of the frame whose energy decisions are `decisions`."""
+        self.frames += 1
+        if self.mode == "energy":
+            return float(np.count_nonzero(decisions == SPEECH)) / max(1, len(decisions))
+        if self.mode == "gated" and (len(decisions) == 0 or int(decisions.max()) == SILENCE):
+            return 0.0
+        assert self._silero is not None
+        self.neural_calls += 1
+        return self._silero.speech_probability(samples)
+
+    def reset(self) -> None:
+        if self._silero is not None:
+            self._silero.reset()
+
+
 @dataclass
 class Endpointer:
     """Collects the request after the wake word and decides when it is over.
 
     Pure logic over (frame, speech probability) so it can be tested without a model and
-    combined with any VAD.
+    combined with any VAD. With `audio` (a ring-buffer view by stream time, e.g.
+    `RingSource.span`) the utterance is a zero-copy view of the input; without it the frames
+    are kept (copies) and concatenated.
     """
 
     settings: EndpointSettings
     start_s: float = 0.0
+    audio: Callable[[float, float], np.ndarray] | None = None
+    _logic: FrameEndpointer = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        s = self.settings
+        self._logic = FrameEndpointer(
+            _samples(s.min_speech_s), _samples(s.hangover_s),
+            _samples(s.no_speech_timeout_s), _samples(s.max_utterance_s),
+        )
         self._frames: list[np.ndarray] = []
-        self._speech_s = 0.0
-        self._silence_s = 0.0
-        self._elapsed_s = 0.0
 
     def begin(self, start_s: float, preroll: list[np.ndarray]) -> None:
         self.start_s = start_s
-        self._frames = list(preroll)
-        self._speech_s = self._silence_s = self._elapsed_s = 0.0
+        self._frames = [] if self.audio is not None else list(preroll)
+        self._logic.begin()
 
     def push(self, frame: AudioFrame, speech_probability: float) -> Utterance | None:
-        s = self.settings
-        duration = frame.end_s - frame.start_s
-        self._frames.append(frame.samples)
-        self._elapsed_s += duration
-        if speech_probability >= s.speech_threshold:
-            self._speech_s += duration
-            self._silence_s = 0.0
-        else:
-            self._silence_s += duration
-        reason = None
-        if self._speech_s >= s.min_speech_s and self._silence_s >= s.hangover_s:
-            reason = "silence"
-        elif self._speech_s < s.min_speech_s and self._elapsed_s >= s.no_speech_timeout_s:
-            reason = "no_speech"
-        elif self._elapsed_s >= s.max_utterance_s:
-            reason = "max_length"
-        if reason is None:
+        if self.audio is None:
+            self._frames.append(np.array(frame.samples))  # the frame may be a ring view
+        code = self._logic.push(
+            len(frame.samples), speech_probability >= self.settings.speech_threshold)
+        if code == CONTINUE:
             return None
+        samples = (
+            self.audio(self.start_s, frame.end_s) if self.audio is not None
+            else np.concatenate(self._frames)
+        )
         return Utterance(
-            samples=np.concatenate(self._frames),
+            samples=samples,
             start_s=self.start_s,
             endpoint_at_s=frame.end_s,
             endpoint_wall=time.monotonic(),
-            reason=reason,
+            reason=END_REASONS[code],
         )
+
+
+def _samples(seconds: float) -> int:
+    return max(1, round(seconds * SAMPLE_RATE))

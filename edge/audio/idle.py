@@ -1,0 +1,72 @@
+"""`tandem bench idle`: CPU use of the real edge daemon listening to a quiet room.
+
+Loads the real models, feeds `seconds` of low white noise through the real pipeline at
+real-time pace (the capture thread writes 10 ms chunks on the clock, as a microphone would),
+and reports the process's CPU time (all threads: capture, event loop, onnxruntime) over
+the wall time of the run, in percent of one core. Model loading is excluded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import resource
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from edge.audio.sinks import WavSink
+from edge.audio.sources import recording_source
+from edge.daemon import run_daemon
+from edge.pipeline import Engines
+from edge.settings import EdgeSettings, EndpointSettings
+from edge.trace import TurnRecord
+
+
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def bench_idle(seconds: float, noise_dbfs: float = -60.0, vad: str = "gated") -> dict[str, Any]:
+    settings = EdgeSettings(endpoint=EndpointSettings(vad=vad))
+    engines = Engines.load(settings)
+    rng = np.random.default_rng(0)
+    rms = 32768.0 * 10 ** (noise_dbfs / 20)
+    audio = np.rint(rng.standard_normal(int(seconds * 16_000)) * rms).astype(np.int16)
+    turns: list[TurnRecord] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        sink = WavSink(Path(tmp) / "replies.wav")
+        source = recording_source(audio, realtime=True)
+        cpu0, wall0 = _cpu_s(), time.monotonic()
+        pipeline = asyncio.run(run_daemon(settings, engines, source, sink, turns.append))
+        cpu, wall = _cpu_s() - cpu0, time.monotonic() - wall0
+    speech = pipeline.speech
+    return {
+        "audio_s": seconds,
+        "wall_s": round(wall, 2),
+        "cpu_s": round(cpu, 3),
+        "cpu_percent_of_one_core": round(100 * cpu / wall, 2),
+        "target_percent": 10.0,
+        "noise_dbfs": noise_dbfs,
+        "vad": vad,
+        "turns": len(turns),
+        "frames": speech.energy.frames // 8 if speech else None,
+        "load_average_1min": os.getloadavg()[0],
+        "cpus": os.cpu_count(),
+    }
+
+
+def format_idle(r: dict[str, Any]) -> str:
+    verdict = "meets" if r["cpu_percent_of_one_core"] < r["target_percent"] else "MISSES"
+    return (
+        f"tandem bench idle: {r['audio_s']:.0f} s of {r['noise_dbfs']:.0f} dBFS noise at "
+        f"real-time pace, vad={r['vad']}\n"
+        f"  CPU {r['cpu_s']:.2f} s over {r['wall_s']:.2f} s wall = "
+        f"{r['cpu_percent_of_one_core']:.2f}% of one core ({verdict} the < "
+        f"{r['target_percent']:.0f}% target); {r['turns']} false turns; load average "
+        f"{r['load_average_1min']:.2f} at the end"
+    )
