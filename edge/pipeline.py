@@ -124,6 +124,8 @@ class EdgePipeline:
                 break
             decisions = speech.observe(frame.samples)  # every frame: it learns the floor
             if conv.state is State.IDLE:
+                if self.between_turns is not None:
+                    self.between_turns(self)  # fleet policy: only between conversations
                 wake = e.wake.process(frame)
                 if wake is None:
                     continue
