@@ -18,6 +18,7 @@ import json
 import math
 import multiprocessing as mp
 import os
+import shutil
 import statistics
 import tempfile
 import threading
@@ -98,6 +99,8 @@ def bench_fleet(devices: int, procs: int = 2, kill_broker: bool = True,
             for worker in workers:
                 worker.join(30)
     figures["load_after"] = os.getloadavg()
+    shutil.rmtree(state, ignore_errors=True)
+    shutil.rmtree(work, ignore_errors=True)
     final = {d: v for sim in sims for d, v in sim["applied_versions"].items()}
     legit = figures.pop("_legit_versions")
     figures["converged_final"] = f"{sum(1 for v in final.values() if v == legit[-1])}/{devices}"
