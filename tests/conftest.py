@@ -15,7 +15,9 @@ from edge.utterances import synthesize
 
 @pytest.fixture(scope="session")
 def engines() -> Engines:
-    return Engines.load(EdgeSettings())
+    engines = Engines.load(EdgeSettings())
+    engines.tts.variation = False  # repeatable reply audio for the Whisper round trips
+    return engines
 
 
 @pytest.fixture(scope="session")

@@ -68,9 +68,8 @@ def test_local_command_is_heard_understood_and_answered_locally(
     assert {"stt", "nlu", "tts_first_audio", "response"} <= set(r.timings_ms)
     assert "cloud_first_chunk" not in r.timings_ms
 
-    # The reply audio says what the trace says: Whisper transcribes it back. Piper's voice
-    # varies from run to run and tiny.en sometimes mishears one word ("tired on the ..."),
-    # so one word error in the sentence is tolerated.
+    # The reply audio says what the trace says: Whisper transcribes it back (one word of
+    # slack for tiny.en, which can hear "turned on" as "tired on").
     assert word_errors(transcribe_back(engines, read_wav(wav)), words(r.reply_text)) <= 1
 
 
@@ -85,7 +84,11 @@ def test_timer_numbers_become_slots(
 def test_open_question_is_answered_through_the_cloud(
     engines: Engines, speech: dict[str, np.ndarray], cloud_target: str, tmp_path: Path
 ) -> None:
-    (r,), wav = run_turns(engines, speech["sky"], tmp_path / "reply.wav", cloud_target=cloud_target)
+    # Generous deadlines: this test is about the route, not speed on a busy CI machine.
+    (r,), wav = run_turns(
+        engines, speech["sky"], tmp_path / "reply.wav", cloud_target=cloud_target,
+        deadlines=Deadlines(cloud_s=30.0, cloud_connect_s=10.0),
+    )
     assert words(r.transcript) == words("why is the sky blue")
     assert r.route == "cloud" and r.error is None
     assert r.reply_text.strip() and r.reply_text != UNREACHABLE_REPLY

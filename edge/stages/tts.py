@@ -10,6 +10,10 @@ import models
 
 
 class PiperTts:
+    # Piper adds random variation to every utterance (more natural); False makes replies
+    # repeatable, which the tests use so Whisper round trips do not depend on chance.
+    variation: bool = True
+
     def __init__(self) -> None:
         from piper import PiperVoice, SynthesisConfig
 
@@ -21,7 +25,7 @@ class PiperTts:
     def sentences(self, text: str, deterministic: bool = False) -> Iterator[np.ndarray]:
         """One int16 array per sentence. `deterministic` turns off the voice's random
         variation, so test and demo recordings are the same on every machine."""
-        config = self._deterministic if deterministic else None
+        config = self._deterministic if deterministic or not self.variation else None
         for chunk in self._voice.synthesize(text, config):
             yield chunk.audio_int16_array
 
