@@ -298,7 +298,10 @@ def build(seed: int = 7, per_intent: int = 1200) -> tuple[list[tuple[str, str]],
     from home_assistant_intents import get_intents
 
     rng = random.Random(seed)
-    intents = Intents.from_dict(get_intents("en"))
+    data = get_intents("en")
+    if data is None:
+        raise RuntimeError("home-assistant-intents has no English data; reinstall it")
+    intents = Intents.from_dict(data)
     expander = Expander(rng, intents.slot_lists)
     filler = Filler(rng)
     by_intent: dict[str, list[Template]] = {}
@@ -308,14 +311,14 @@ def build(seed: int = 7, per_intent: int = 1200) -> tuple[list[tuple[str, str]],
     paraphrase = tandem_templates(intents, tpl.PARAPHRASES)
     for t in tandem:
         by_intent.setdefault(t.intent, []).append(t)
-    extra = {}
+    extra: dict[str, list[Template]] = {}
     for t in paraphrase:
         extra.setdefault(t.intent, []).append(t)
     command_words: set[str] = set()
     samples: list[tuple[str, str]] = []
     for intent in sorted(by_intent):
         for i in range(per_intent):
-            pool = extra.get(intent) if extra.get(intent) and i % 3 == 0 else by_intent[intent]
+            pool = extra[intent] if extra.get(intent) and i % 3 == 0 else by_intent[intent]
             t = rng.choice(pool)
             raw = expander.expand(t.sentence.expression, t.rules)
             command_words.update(words_of(re.sub(r"\{[^}]+\}", " ", raw)))
