@@ -20,8 +20,9 @@ one process never mixes the two); the twins define the behaviour and are the fal
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Literal
+
+from native._select import compiled_wanted, twin_fallback
 
 __all__ = [
     "IMPLEMENTATION",
@@ -41,10 +42,6 @@ IMPLEMENTATION: Literal["cython", "python"]
 # Why the compiled module was not used (None when it was, or when the twin was forced).
 _fallback_reason: str | None = None
 
-_choice = os.environ.get("TANDEM_NATIVE", "").strip().lower()
-if _choice not in ("", "auto", "python", "cython"):
-    raise ImportError(f"TANDEM_NATIVE must be 'python', 'cython' or unset, got {_choice!r}")
-
 if TYPE_CHECKING:
     # Callers are type-checked against the twins; the .pyi stubs mirror them.
     from native.convert_py import float32_to_int16, int16_to_float32
@@ -52,7 +49,7 @@ if TYPE_CHECKING:
     from native.mixer_py import Ducker
     from native.resampler_py import Resampler
     from native.ringbuffer_py import RingBuffer
-elif _choice == "python":
+elif not compiled_wanted():
     from native.convert_py import float32_to_int16, int16_to_float32
     from native.frontend_py import DcBlocker, EnergyVad, FrameEndpointer, downmix, levels
     from native.mixer_py import Ducker
@@ -69,11 +66,7 @@ else:
 
         IMPLEMENTATION = "cython"
     except ImportError as exc:
-        if _choice == "cython":
-            raise ImportError(
-                "TANDEM_NATIVE=cython but the native kernels cannot be imported "
-                f"({exc}); build it with `python setup.py build_ext --inplace`"
-            ) from exc
+        _fallback_reason = twin_fallback(exc)
         from native.convert_py import float32_to_int16, int16_to_float32
         from native.frontend_py import DcBlocker, EnergyVad, FrameEndpointer, downmix, levels
         from native.mixer_py import Ducker
@@ -81,4 +74,3 @@ else:
         from native.ringbuffer_py import RingBuffer
 
         IMPLEMENTATION = "python"
-        _fallback_reason = str(exc)
