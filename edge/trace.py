@@ -34,7 +34,7 @@ class TurnRecord:
 
     def summary(self) -> str:
         t = self.timings_ms
-        stages = " ".join(f"{k}={t[k]:.0f}ms" for k in t)
+        stages = " ".join(f"{k}={t[k]:.{1 if t[k] < 10 else 0}f}ms" for k in t)
         fallback = f" [fallback: {self.error}]" if self.error else ""
         return (
             f'heard "{self.transcript}" -> {self.route} ({self.intent}) -> '
