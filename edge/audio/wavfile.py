@@ -25,7 +25,7 @@ def read_wav(path: Path) -> np.ndarray:
         raise AudioInputError(f"{path}: no such file") from None
     except (wave.Error, EOFError) as exc:
         raise AudioInputError(
-            f"{path}: not a readable PCM WAV ({exc or 'ends too early'}); convert it with "
+            f"{path}: not a readable PCM WAV ({str(exc) or 'it ends too early'}); convert it with "
             "`sox IN -r 16000 -c 1 -b 16 OUT.wav`"
         ) from None
     if width not in _DTYPES:
