@@ -36,6 +36,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--inventory", type=Path, default=DEFAULT_INVENTORY)
     run.add_argument("--realtime", action="store_true", help="pace a recording at real speed")
     run.add_argument("--max-turns", type=int, help="stop after this many turns")
+    run.add_argument("--fleet", type=Path, metavar="BUNDLE",
+                     help="device bundle from `tandem pki issue`: take policy from the fleet")
+    run.add_argument("--broker", default="127.0.0.1:8883", metavar="HOST:PORT",
+                     help="the fleet's MQTT broker (with --fleet)")
+    run.add_argument("--fleet-state", type=Path, metavar="DIR",
+                     help="where the applied policy persists (default: BUNDLE/state)")
     add_edge_options(run)
     run.set_defaults(func=_cmd_edge_run)
 

@@ -50,8 +50,15 @@ async def run_edge(args: argparse.Namespace, settings: EdgeSettings) -> int:
                          getattr(args, "music", None))
     except ValueError as exc:  # unsupported rates and the like, before any model loads
         raise AudioInputError(str(exc)) from None
-    engines = Engines.load(settings)
     with contextlib.ExitStack() as stack:
+        between_turns = None
+        if getattr(args, "fleet", None) is not None:
+            from edge.fleet.attach import fleet_device
+
+            # Connected while the models load: the retained policy is waiting by then.
+            device = stack.enter_context(fleet_device(args.fleet, args.broker, args.fleet_state))
+            between_turns = device.between_turns
+        engines = Engines.load(settings)
         trace = None
         if args.trace:
             args.trace.parent.mkdir(parents=True, exist_ok=True)
@@ -62,7 +69,7 @@ async def run_edge(args: argparse.Namespace, settings: EdgeSettings) -> int:
             if trace is not None:
                 trace.write(record)
 
-        await run_daemon(settings, engines, source, sink, on_turn, args.max_turns)
+        await run_daemon(settings, engines, source, sink, on_turn, args.max_turns, between_turns)
     if source.stats.overrun_samples:
         print(f"warning: {source.stats.overrun_samples} input samples dropped (pipeline lagged)",
               file=sys.stderr)

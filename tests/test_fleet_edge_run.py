@@ -1,0 +1,75 @@
+"""`tandem edge run --fleet`: the real daemon takes its policy from the fleet broker."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cloud.fleet.broker import PrivateBroker
+from cloud.fleet.pki import FleetPaths
+from edge.audio.wavfile import write_wav
+from edge.cli import main
+from edge.fleet.device import BLOCKED_REPLY
+
+pytestmark = pytest.mark.slow
+
+
+def test_edge_run_applies_the_pushed_policy_and_keeps_it_offline(
+    tmp_path: Path, speech: dict[str, np.ndarray]
+) -> None:
+    fleet = tmp_path / "fleet"
+    common = ["--fleet-dir", str(fleet)]
+    assert main(["pki", "init", *common]) == 0
+    assert main(["pki", "issue", "car-1", "--group", "cars", *common]) == 0
+    bundle = fleet / "devices" / "car-1"
+    wav = tmp_path / "lights.wav"
+    write_wav(wav, speech["lights"], 16_000)
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("version: 1\nintents:\n  blocked: [HassTurnOn]\n")
+
+    def edge_run(broker: str) -> tuple[dict, str]:
+        trace = tmp_path / "trace.jsonl"
+        result = subprocess.run(
+            [sys.executable, "-m", "edge.cli", "edge", "run", "--input", str(wav),
+             "--output", str(tmp_path / "reply.wav"), "--trace", str(trace), "--offline",
+             "--realtime", "--fleet", str(bundle), "--broker", broker],
+            capture_output=True, text=True, timeout=120, env=os.environ.copy(), check=False,
+        )
+        assert result.returncode == 0, result.stderr[-2000:]
+        return json.loads(trace.read_text().splitlines()[0]), result.stderr
+
+    with PrivateBroker(FleetPaths(fleet)) as broker:
+        target = f"{broker.host}:{broker.port}"
+        try:
+            assert main(["fleet", "push", str(policy), "--group", "cars", *common,
+                         "--broker", target]) == 0
+            record, _ = edge_run(target)
+        except BaseException:
+            print(broker.log_text())
+            raise
+    assert record["intent"] == "HassTurnOn" and record["reply_text"] == BLOCKED_REPLY
+    # The policy persisted on the device: with the broker gone it still holds.
+    record, stderr = edge_run(target)
+    assert "not reachable" in stderr
+    assert record["reply_text"] == BLOCKED_REPLY
+
+
+def test_edge_run_refuses_a_missing_bundle(tmp_path: Path) -> None:
+    wav = tmp_path / "quiet.wav"
+    write_wav(wav, np.zeros(1600, np.int16), 16_000)
+    result = subprocess.run(
+        [sys.executable, "-m", "edge.cli", "edge", "run", "--input", str(wav), "--output",
+         str(tmp_path / "o.wav"), "--offline", "--fleet", str(tmp_path / "nope")],
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"tandem: error: {tmp_path / 'nope'} is not a device bundle; "
+        "create one with `tandem pki issue`"
+    )
