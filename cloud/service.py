@@ -25,6 +25,7 @@ import grpc
 from tandem_proto import converse_pb2 as pb
 from tandem_proto import converse_pb2_grpc as pb_grpc
 
+from cloud.fleet.grpc_tls import peer_identity
 from cloud.sentences import SentenceSplitter
 from cloud.settings import CloudSettings
 from cloud.worker_client import JobStarted, QueueDeadline, WorkerClient, WorkerUnavailable
@@ -68,6 +69,13 @@ class ConversationService(pb_grpc.ConversationServicer):
             await context.abort(
                 grpc.StatusCode.UNAVAILABLE,
                 "not serving (the model is loading or the server is draining)",
+            )
+        certified = peer_identity(context)  # None on an insecure port
+        if certified is not None and certified != request.device_id:
+            # mTLS: a device speaks only for itself (its certificate's CN is its id).
+            await context.abort(
+                grpc.StatusCode.PERMISSION_DENIED,
+                f"certificate is for {certified!r}, the request claims {request.device_id!r}",
             )
         problem = self._validate(request)
         if problem is not None:

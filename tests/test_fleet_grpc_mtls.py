@@ -39,9 +39,9 @@ async def _server(model: Path, fleet: FleetPaths) -> AsyncIterator[CloudServer]:
 
 
 async def _ask(target: str, credentials: grpc.ChannelCredentials | None,
-               connect_s: float = 1.0) -> str:
+               connect_s: float = 1.0, device_id: str = "dev-a") -> str:
     link = CloudLink(CloudLinkSettings(target=target, deadline_s=20, connect_timeout_s=connect_s,
-                                       credentials=credentials, device_id="dev-a"))
+                                       credentials=credentials, device_id=device_id))
     try:
         return " ".join([text async for text in link.converse("why is the sky blue", [],
                                                               "s", 1)])
@@ -62,6 +62,9 @@ def test_device_certificate_connects_others_are_refused(
             good = channel_credentials(fleet.ca_cert, fleet.client_cert("dev-a"),
                                        fleet.client_key("dev-a"))
             assert await _ask(server.target, good, 5.0)  # answered over mTLS
+            # dev-a's certificate cannot speak for dev-b
+            with pytest.raises(CloudUnavailable, match="certificate is for 'dev-a'"):
+                await _ask(server.target, good, 5.0, device_id="dev-b")
             no_cert = grpc.ssl_channel_credentials(root_certificates=fleet.ca_cert.read_bytes())
             with pytest.raises(CloudUnavailable):
                 await _ask(server.target, no_cert)
