@@ -62,6 +62,12 @@ def add_subcommands(subparsers: Any) -> None:
         default=defaults.grace_s,
         help="seconds in-flight calls get on SIGINT/SIGTERM (default %(default)s)",
     )
+    serve_parser.add_argument(
+        "--tls-fleet-dir",
+        type=Path,
+        metavar="DIR",
+        help="serve mTLS with this fleet's server certificate; devices present theirs",
+    )
     serve_parser.set_defaults(func=run_serve)
 
 
@@ -75,6 +81,7 @@ def settings_from_args(args: argparse.Namespace) -> CloudSettings:
         max_pending=args.max_pending,
         max_tokens=args.max_tokens,
         grace_s=args.grace,
+        tls_fleet_dir=args.tls_fleet_dir,
     )
 
 

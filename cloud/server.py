@@ -193,9 +193,22 @@ def serve(settings: CloudSettings) -> int:
         worker.kill()
 
 
+def _tls(settings: CloudSettings) -> grpc.ServerCredentials | None:
+    if settings.tls_fleet_dir is None:
+        return None
+    from cloud.fleet.grpc_tls import server_credentials
+    from cloud.fleet.pki import FleetPaths
+
+    paths = FleetPaths(settings.tls_fleet_dir)
+    for needed in (paths.ca_cert, paths.server_cert, paths.server_key):
+        if not needed.is_file():
+            raise ServeError(f"{needed} is missing; create the fleet with `tandem pki init`")
+    return server_credentials(paths)
+
+
 async def _serve(settings: CloudSettings, worker: WorkerClient) -> int:
     try:
-        server = await CloudServer.start(settings, worker)
+        server = await CloudServer.start(settings, worker, tls=_tls(settings))
     except ServeError as exc:
         _fail(str(exc))
         return EXIT_CONFIG

@@ -57,6 +57,9 @@ class CloudSettings:
     deadline_margin_s: float = 0.1
     # How long in-flight calls may finish on SIGINT/SIGTERM.
     grace_s: float = 5.0
+    # A fleet directory (`tandem pki init`): serve mTLS with its server certificate and
+    # accept only device certificates of its CA. None: an insecure port (loopback demos).
+    tls_fleet_dir: Path | None = None
     # Longest accepted transcript (characters); a guard, not a tokenizer limit.
     max_transcript_chars: int = 4000
     keepalive: KeepaliveSettings = field(default_factory=KeepaliveSettings)

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from edge.errors import TandemError
@@ -90,7 +91,7 @@ def edge_settings(args: argparse.Namespace) -> EdgeSettings:
         wake = WakeSettings(args.wake_word, args.wake_threshold, args.wake_refractory)
     except ValueError as exc:
         raise TandemError(str(exc)) from None
-    return EdgeSettings(
+    settings = EdgeSettings(
         wake=wake,
         deadlines=Deadlines(cloud_s=args.cloud_deadline),
         local_confidence=args.local_confidence,
@@ -98,6 +99,13 @@ def edge_settings(args: argparse.Namespace) -> EdgeSettings:
         inventory=getattr(args, "inventory", DEFAULT_INVENTORY),
         endpoint=EndpointSettings(vad=getattr(args, "vad", EndpointSettings.vad)),
     )
+    fleet: Path | None = getattr(args, "fleet", None)
+    if fleet is None:
+        return settings
+    from edge.fleet.attach import bundle_device_id
+
+    # The device speaks to the cloud as the identity in its certificate.
+    return replace(settings, device_id=bundle_device_id(fleet), cloud_identity=fleet)
 
 
 def _cmd_edge_run(args: argparse.Namespace) -> int:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
+
+import grpc
 
 from edge.audio.sinks import AudioSink
 from edge.audio.sources import RingSource
@@ -13,6 +16,14 @@ from edge.settings import EdgeSettings
 from edge.skills import default_skills
 from edge.stages.nlu import load_nlu
 from edge.trace import TurnRecord
+
+
+def _device_credentials(bundle: Path | None) -> grpc.ChannelCredentials | None:
+    if bundle is None:
+        return None
+    from edge.fleet.grpc_tls import channel_credentials
+
+    return channel_credentials(bundle / "ca.crt", bundle / "device.crt", bundle / "device.key")
 
 
 async def run_daemon(
@@ -34,6 +45,7 @@ async def run_daemon(
             deadline_s=settings.deadlines.cloud_s,
             connect_timeout_s=settings.deadlines.cloud_connect_s,
             device_id=settings.device_id,
+            credentials=_device_credentials(settings.cloud_identity),
         ))
     pipeline = EdgePipeline(
         settings, engines, load_nlu(inventory), default_skills(inventory), sink, cloud,

@@ -22,9 +22,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_serving(target: str, timeout_s: float, proc: subprocess.Popen[bytes]) -> None:
+def wait_serving(
+    target: str,
+    timeout_s: float,
+    proc: subprocess.Popen[bytes],
+    credentials: grpc.ChannelCredentials | None = None,
+) -> None:
     deadline = time.monotonic() + timeout_s
-    with grpc.insecure_channel(target) as channel:
+    channel = (
+        grpc.secure_channel(target, credentials) if credentials else grpc.insecure_channel(target)
+    )
+    with channel:
         stub = health_pb2_grpc.HealthStub(channel)
         while time.monotonic() < deadline:
             if proc.poll() is not None:
@@ -39,16 +47,29 @@ def wait_serving(target: str, timeout_s: float, proc: subprocess.Popen[bytes]) -
 
 
 @contextlib.contextmanager
-def local_cloud(model: Path, timeout_s: float = 60.0) -> Iterator[str]:
-    """Start `tandem cloud serve` on a free loopback port; yields HOST:PORT."""
+def local_cloud(
+    model: Path, timeout_s: float = 60.0, fleet_dir: Path | None = None,
+    device_bundle: Path | None = None,
+) -> Iterator[str]:
+    """Start `tandem cloud serve` on a free loopback port; yields HOST:PORT.
+
+    With `fleet_dir` it serves mTLS, and readiness is checked with `device_bundle`'s
+    certificate (the server accepts nothing else)."""
     target = f"127.0.0.1:{free_port()}"
+    tls = ["--tls-fleet-dir", str(fleet_dir)] if fleet_dir else []
     proc = subprocess.Popen(
         [sys.executable, "-m", "edge.cli", "cloud", "serve", "--listen", target,
-         "--model", str(model)],
+         "--model", str(model), *tls],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
+    credentials = None
+    if device_bundle is not None:
+        from edge.fleet.grpc_tls import channel_credentials
+
+        credentials = channel_credentials(device_bundle / "ca.crt", device_bundle / "device.crt",
+                                          device_bundle / "device.key")
     try:
-        wait_serving(target, timeout_s, proc)
+        wait_serving(target, timeout_s, proc, credentials)
         yield target
     finally:
         proc.terminate()

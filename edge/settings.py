@@ -53,5 +53,7 @@ class EdgeSettings:
     cloud_target: str | None = None  # HOST:PORT, None = offline
     inventory: Path = DEFAULT_INVENTORY
     device_id: str = "dev-0"
+    # A device bundle (`tandem pki issue`): its certificate authenticates us to the cloud (mTLS).
+    cloud_identity: Path | None = None
     stt_threads: int = 2
     context_turns: int = 4  # recent turns sent to the cloud

@@ -70,6 +70,15 @@ def test_a_truncated_gguf_fails_in_the_worker_with_one_clear_line(tmp_path: Path
     )
 
 
+def test_tls_without_a_fleet_is_one_clear_line(tmp_path: Path) -> None:
+    model = write_tiny_gguf(tmp_path / "tiny.gguf")
+    expect_one_line_error(
+        cloud_serve("--listen", "127.0.0.1:0", "--model", str(model),
+                    "--tls-fleet-dir", str(tmp_path / "nofleet")),
+        "ca.crt is missing", "tandem pki init",
+    )
+
+
 def test_invalid_settings_are_one_clear_line(tmp_path: Path) -> None:
     expect_one_line_error(
         cloud_serve("--model", str(tmp_path / "m.gguf"), "--max-pending", "0"), "max_pending"

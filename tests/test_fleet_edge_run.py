@@ -60,6 +60,41 @@ def test_edge_run_applies_the_pushed_policy_and_keeps_it_offline(
     assert record["reply_text"] == BLOCKED_REPLY
 
 
+def test_edge_run_asks_the_cloud_over_mtls_with_its_device_certificate(
+    tmp_path: Path, speech: dict[str, np.ndarray], tiny_gguf: Path
+) -> None:
+    from edge.local_cloud import free_port, local_cloud
+
+    fleet = tmp_path / "fleet"
+    assert main(["pki", "init", "--fleet-dir", str(fleet)]) == 0
+    assert main(["pki", "issue", "car-2", "--fleet-dir", str(fleet)]) == 0
+    bundle = fleet / "devices" / "car-2"
+    wav = tmp_path / "sky.wav"
+    write_wav(wav, speech["sky"], 16_000)
+    trace = tmp_path / "trace.jsonl"
+    with local_cloud(tiny_gguf, fleet_dir=fleet, device_bundle=bundle) as target:
+        result = subprocess.run(
+            [sys.executable, "-m", "edge.cli", "edge", "run", "--input", str(wav),
+             "--output", str(tmp_path / "reply.wav"), "--trace", str(trace), "--cloud", target,
+             "--cloud-deadline", "30", "--fleet", str(bundle),
+             "--broker", f"127.0.0.1:{free_port()}"],  # no broker: the cloud still works
+            capture_output=True, text=True, timeout=120, check=False,
+        )
+        assert result.returncode == 0, result.stderr[-2000:]
+        plain = subprocess.run(  # the same server refuses a device without a certificate
+            [sys.executable, "-m", "edge.cli", "edge", "run", "--input", str(wav),
+             "--output", str(tmp_path / "plain.wav"), "--trace", str(tmp_path / "plain.jsonl"),
+             "--cloud", target],
+            capture_output=True, text=True, timeout=120, check=False,
+        )
+        assert plain.returncode == 0, plain.stderr[-2000:]
+    record = json.loads(trace.read_text().splitlines()[0])
+    assert (record["route"], record["error"]) == ("cloud", None)
+    assert record["reply_text"].strip()
+    refused = json.loads((tmp_path / "plain.jsonl").read_text().splitlines()[0])
+    assert refused["route"] == "cloud" and refused["error"] is not None
+
+
 def test_edge_run_refuses_a_missing_bundle(tmp_path: Path) -> None:
     wav = tmp_path / "quiet.wav"
     write_wav(wav, np.zeros(1600, np.int16), 16_000)

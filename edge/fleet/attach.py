@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,12 +15,18 @@ from edge.stages.nlu import load_nlu
 CONNECT_WAIT_S = 3.0
 
 
+def bundle_device_id(bundle: Path) -> str:
+    meta = bundle / "device.json"
+    if not meta.is_file():
+        raise TandemError(f"{bundle} is not a device bundle; create one with `tandem pki issue`")
+    return str(json.loads(meta.read_text())["device_id"])
+
+
 @contextlib.contextmanager
 def fleet_device(bundle: Path, broker: str, state_dir: Path | None) -> Iterator[FleetDevice]:
     """Start the device's MQTT session; the policy persisted on the device applies from the
     first idle frame even if the broker cannot be reached (the device works offline)."""
-    if not (bundle / "device.json").is_file():
-        raise TandemError(f"{bundle} is not a device bundle; create one with `tandem pki issue`")
+    bundle_device_id(bundle)
     if ":" not in broker:
         raise TandemError(f"--broker must be HOST:PORT, got {broker!r}")
     device = FleetDevice.from_bundle(bundle, broker, state_dir or bundle / "state", load_nlu)
