@@ -112,6 +112,9 @@ def test_schema_errors_name_the_field() -> None:
         P.parse_policy(doc(inventory={"devices": [{"name": "x"}]}))
     with pytest.raises(P.PolicyRejected, match=r"unknown field\(s\) \['colour'\]"):
         P.parse_policy(doc(colour=1))
+    with pytest.raises(P.PolicyRejected, match=r"wake.word: must be one of \[.*'hey_jarvis'"):
+        P.parse_policy(doc(wake={"word": "hey_toaster"}))
+    assert P.parse_policy(doc(wake={"word": "alexa"})).wake.word == "alexa"
 
 
 def test_key_rotation_accepts_every_trusted_key() -> None:

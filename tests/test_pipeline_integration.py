@@ -175,3 +175,26 @@ def test_word_errors() -> None:
     assert word_errors(["tired", "on", "the"], ["turned", "on", "the"]) == 1
     assert word_errors(["on", "the"], ["turned", "on", "the"]) == 1
     assert word_errors([], ["x", "y"]) == 2
+
+
+def test_wake_word_and_threshold_change_between_conversations(
+    speech: dict[str, np.ndarray]
+) -> None:
+    from edge.messages import AudioFrame
+    from edge.settings import WakeSettings
+    from edge.stages.wake import FRAME_SAMPLES, WakeWordDetector
+
+    def detections(detector: WakeWordDetector) -> int:
+        detector.reset(new_stream=True)
+        audio = speech["lights"]
+        return sum(
+            detector.process(AudioFrame(audio[i : i + FRAME_SAMPLES], i / 16_000)) is not None
+            for i in range(0, len(audio) - FRAME_SAMPLES + 1, FRAME_SAMPLES)
+        )
+
+    detector = WakeWordDetector(WakeSettings())
+    assert detections(detector) == 1
+    detector.configure(WakeSettings(model="alexa"))
+    assert detector.word == "alexa" and detections(detector) == 0  # "hey jarvis" is not alexa
+    detector.configure(WakeSettings(model="hey_jarvis", threshold=0.999999))
+    assert detector.word == "hey_jarvis" and detections(detector) == 0  # too strict now

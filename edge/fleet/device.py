@@ -86,8 +86,9 @@ def apply_policy(pipeline: EdgePipeline, policy: Policy, base_cloud: CloudLink |
         s,
         local_confidence=policy.routing.local_confidence,
         deadlines=dataclasses.replace(s.deadlines, cloud_s=policy.latency.cloud_deadline_s),
-        wake=dataclasses.replace(s.wake, threshold=policy.wake.threshold),
+        wake=dataclasses.replace(s.wake, model=policy.wake.word, threshold=policy.wake.threshold),
     )
+    pipeline.engines.wake.configure(pipeline.settings.wake)
     inventory = policy.inventory
     if inventory.devices or inventory.areas or inventory.contacts:
         pipeline.nlu = make_nlu(inventory)

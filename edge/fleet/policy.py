@@ -25,6 +25,7 @@ from typing import Any
 from edge.fleet.names import check_name
 from edge.fleet.signing import SigningKey, TrustedKeys
 from edge.inventory import Device, Inventory
+from models.manifest import load_manifest
 
 FORMAT = "tandem-policy/1"
 MAX_PAYLOAD_BYTES = 64 * 1024
@@ -237,6 +238,9 @@ def parse_policy(raw: object) -> Policy:
     word = wake.get("word", Wake.word)
     if not isinstance(word, str) or not word.strip():
         raise _fail("wake.word", "must be a non-empty string")
+    known_words = sorted(n for n, e in load_manifest().items() if e.role == "wake word")
+    if word not in known_words:  # a device cannot apply a word it has no model for
+        raise _fail("wake.word", f"must be one of {known_words}, got {word!r}")
     privacy = _mapping(top.get("privacy"), "privacy", _SECTIONS["privacy"])
     parsed_intents = Intents(
         allowed=_names(intents, "allowed", "intents"),

@@ -15,9 +15,14 @@ FRAME_SAMPLES = 1280  # openWakeWord's native step: 80 ms at 16 kHz
 
 class WakeWordDetector:
     def __init__(self, settings: WakeSettings) -> None:
+        self._load(settings.model)
+        self._settings = settings
+        self._last_detection_s = -1e9
+
+    def _load(self, name_or_path: str) -> None:
         from openwakeword.model import Model
 
-        model_path = _model_path(settings.model)
+        model_path = _model_path(name_or_path)
         melspec, embedding = models.resolve("wake_features")
         self._model = Model(
             wakeword_models=[str(model_path)],
@@ -27,8 +32,12 @@ class WakeWordDetector:
         )
         self._label = next(iter(self._model.models))
         self.word = self._label.rsplit("_v", 1)[0]
+
+    def configure(self, settings: WakeSettings) -> None:
+        """New settings between conversations (fleet policy); another word loads its model."""
+        if settings.model != self._settings.model:
+            self._load(settings.model)
         self._settings = settings
-        self._last_detection_s = -1e9
 
     def process(self, frame: AudioFrame) -> WakeDetected | None:
         scores = self._model.predict(frame.samples)
