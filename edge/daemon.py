@@ -21,9 +21,9 @@ from edge.trace import TurnRecord
 def _device_credentials(bundle: Path | None) -> grpc.ChannelCredentials | None:
     if bundle is None:
         return None
-    from edge.fleet.grpc_tls import channel_credentials
+    from edge.fleet.grpc_tls import bundle_credentials
 
-    return channel_credentials(bundle / "ca.crt", bundle / "device.crt", bundle / "device.key")
+    return bundle_credentials(bundle)
 
 
 async def run_daemon(

@@ -64,10 +64,9 @@ def local_cloud(
     )
     credentials = None
     if device_bundle is not None:
-        from edge.fleet.grpc_tls import channel_credentials
+        from edge.fleet.grpc_tls import bundle_credentials
 
-        credentials = channel_credentials(device_bundle / "ca.crt", device_bundle / "device.crt",
-                                          device_bundle / "device.key")
+        credentials = bundle_credentials(device_bundle)
     try:
         wait_serving(target, timeout_s, proc, credentials)
         yield target

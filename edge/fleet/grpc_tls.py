@@ -7,6 +7,11 @@ from pathlib import Path
 import grpc
 
 
+def bundle_credentials(bundle: Path) -> grpc.ChannelCredentials:
+    """Credentials from a device bundle as `tandem pki issue` writes it."""
+    return channel_credentials(bundle / "ca.crt", bundle / "device.crt", bundle / "device.key")
+
+
 def channel_credentials(ca: Path, cert: Path, key: Path) -> grpc.ChannelCredentials:
     return grpc.ssl_channel_credentials(
         root_certificates=ca.read_bytes(),
