@@ -24,9 +24,9 @@ from tandem_proto import converse_pb2_grpc as pb_grpc
 
 from cloud.service import ConversationService
 from cloud.settings import CloudSettings
-from cloud.tasks import cancel_and_wait
 from cloud.worker_client import ModelLoadError, WorkerClient
 from cloud.worker_messages import ModelLoaded
+from edge.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +167,7 @@ class CloudServer:
 
     async def _do_drain(self, grace_s: float) -> None:
         self.service.accepting = False
-        await cancel_and_wait([self._watchdog])
+        await cancel_and_wait([self._watchdog], grace_s=2.0)
         try:
             await self._health.enter_graceful_shutdown()
             await self._server.stop(grace_s)
@@ -240,7 +240,7 @@ async def _serve(settings: CloudSettings, worker: WorkerClient) -> int:
                 code = EXIT_WORKER_DIED
         log.info("draining (grace %.1fs)", settings.grace_s)
     finally:
-        await cancel_and_wait([loading, stopping, exited])
+        await cancel_and_wait([loading, stopping, exited], grace_s=2.0)
         # Signal handlers stay installed while draining: a second Ctrl-C must
         # not abort the drain with a KeyboardInterrupt traceback.
         await server.drain()

@@ -20,9 +20,9 @@ import grpc
 
 from cloud.server import CloudServer
 from cloud.settings import CloudSettings
-from cloud.tasks import cancel_and_wait
 from cloud.tiny_gguf import write_tiny_gguf
 from cloud.worker_client import WorkerClient
+from edge.tasks import cancel_and_wait
 
 __all__ = ["connected_server", "running_server", "write_tiny_gguf"]
 
@@ -64,7 +64,7 @@ async def running_server(
             await asyncio.wait_for(asyncio.shield(serving), timeout=30.0)
         yield server
     finally:
-        await cancel_and_wait([serving])
+        await cancel_and_wait([serving], grace_s=2.0)
         if serving.done() and not serving.cancelled():
             serving.exception()  # retrieved: a load failure already surfaced above
         try:

@@ -198,7 +198,7 @@ class EdgePipeline:
             record.error = str(exc)
             await replies.put_control(Cancel(conv.turn_id, "deadline"))
         finally:
-            await cancel_and_wait(speaker)
+            await cancel_and_wait([speaker])
         self._context.extend([("user", record.transcript), ("assistant", record.reply_text)])
         return record
 

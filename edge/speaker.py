@@ -81,7 +81,7 @@ class Speaker:
                         await audio.put(ReplyAudio(message.turn_id, samples, self.tts.sample_rate))
             await asyncio.shield(player)
         finally:
-            await cancel_and_wait(player)
+            await cancel_and_wait([player])
             self.sink.end_turn()
 
     async def _play(

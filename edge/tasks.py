@@ -1,10 +1,13 @@
-"""Deadlines and bounded cancellation for pipeline stages."""
+"""Deadlines and bounded cancellation for stages and long-lived tasks (edge and cloud)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
-from typing import TypeVar
+import logging
+from collections.abc import Awaitable, Iterable
+from typing import Any, TypeVar
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -24,10 +27,17 @@ async def within(stage: str, seconds: float, work: Awaitable[T]) -> T:
         raise StageTimeout(stage, seconds) from None
 
 
-async def cancel_and_wait(task: asyncio.Task[object], grace_s: float = 1.0) -> None:
-    """Cancel a task and wait a bounded time, so a callee that swallows CancelledError
-    cannot hang shutdown."""
-    if task.done():
+async def cancel_and_wait(tasks: Iterable[asyncio.Task[Any]], grace_s: float = 1.0) -> None:
+    """Cancel `tasks` and wait at most `grace_s` seconds for them to finish.
+
+    Bounded so that a library swallowing CancelledError cannot hang shutdown;
+    stragglers are logged by name rather than awaited forever.
+    """
+    pending = [task for task in tasks if not task.done()]
+    for task in pending:
+        task.cancel()
+    if not pending:
         return
-    task.cancel()
-    await asyncio.wait({task}, timeout=grace_s)
+    _, stuck = await asyncio.wait(pending, timeout=grace_s)
+    for task in stuck:
+        log.warning("task %s did not stop within %.1fs", task.get_name(), grace_s)
