@@ -37,26 +37,13 @@ cdef class Ducker:
         return self._gain / <double>UNITY
 
     def mix(self, music, voice, active):
-        cdef Py_buffer m, v
-        cdef cnp.ndarray out
+        cdef Py_buffer m
+        cdef Py_ssize_t n
         acquire(music, &m, b"h", 2, False, "Ducker.mix: music")
-        try:
-            acquire(voice, &v, b"h", 2, False, "Ducker.mix: voice")
-        except BaseException:
-            PyBuffer_Release(&m)
-            raise
-        try:
-            if m.shape[0] != v.shape[0]:
-                raise ValueError(
-                    f"Ducker.mix: inputs must have the same length, got {m.shape[0]} and "
-                    f"{v.shape[0]}"
-                )
-            out = cnp.PyArray_EMPTY(1, [m.shape[0]], cnp.NPY_INT16, 0)
-            self._go(<const int16_t *>m.buf, <const int16_t *>v.buf,
-                     <int16_t *>cnp.PyArray_DATA(out), m.shape[0], bool(active))
-        finally:
-            PyBuffer_Release(&m)
-            PyBuffer_Release(&v)
+        n = m.shape[0]
+        PyBuffer_Release(&m)
+        out = cnp.PyArray_EMPTY(1, [n], cnp.NPY_INT16, 0)
+        self.mix_into(music, voice, out, active)  # checks the rest, same messages
         return out
 
     def mix_into(self, music, voice, out, active):

@@ -61,10 +61,8 @@ class Ducker:
         self, music: Buffer | np.ndarray, voice: Buffer | np.ndarray, active: bool
     ) -> np.ndarray:
         m = _checks.typed_view(music, "h", "Ducker.mix: music")
-        v = _checks.typed_view(voice, "h", "Ducker.mix: voice")
-        _checks.same_length(m, v, "Ducker.mix")
         out = np.empty(len(m), dtype=np.int16)
-        self._run(m, v, out, bool(active))
+        self.mix_into(music, voice, out, active)  # checks the rest, same messages
         return out
 
     def mix_into(
