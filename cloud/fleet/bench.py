@@ -1,10 +1,12 @@
 """`tandem bench fleet --devices N`: push -> applied latency for N simulated devices.
 
-One run, two rollouts side by side, on a private TLS Mosquitto on loopback:
+One run, rollouts side by side, on a private TLS Mosquitto on loopback:
   steady:  v1 to the whole group (canary 5 %, then paced);
-  crash:   v2, with the broker SIGKILLed when half the group has been sent the
-           document and restarted a second later (retained state since the last
-           1 s autosave is lost; the operator re-publishes, devices re-announce).
+  killed:  v2, v3, ... one per outage: the broker is SIGKILLed when half the
+           group has been sent the document and started again `outage` seconds
+           later (0.1 s is what Debian's mosquitto.service does: Restart=on-failure
+           with systemd's default RestartSec). Retained state since the last 1 s
+           autosave is lost; the operator re-publishes, devices re-announce.
 Then forged documents (unsigned, and a replay of v1) are sent live to 10 % of
 the devices. Counted from the devices' own reports and final state: converged
 devices, and stale or unsigned documents applied (both must be 0).
@@ -45,6 +47,17 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
 
 
+def _reconnect_figures(connected_at: dict[str, list[float]],
+                       restarted_at: float) -> dict[str, Any]:
+    """How long after the broker came back each device had its CONNACK."""
+    delays = [min(later) - restarted_at for times in connected_at.values()
+              if (later := [t for t in times if t >= restarted_at])]
+    return {"reconnected": f"{len(delays)}/{len(connected_at)}",
+            "reconnect_p50_ms": round(1000 * statistics.median(delays), 1) if delays else None,
+            "reconnect_p99_ms": round(1000 * _percentile(delays, 0.99), 1),
+            "reconnect_max_ms": round(1000 * max(delays), 1) if delays else None}
+
+
 def _figures(result: RolloutResult, total: int) -> dict[str, Any]:
     latencies = [o.latency_s for o in result.devices.values()
                  if o.status == "applied" and o.latency_s is not None]
@@ -58,8 +71,10 @@ def _figures(result: RolloutResult, total: int) -> dict[str, Any]:
     }
 
 
-def bench_fleet(devices: int, procs: int = 2, kill_broker: bool = True,
+def bench_fleet(devices: int, procs: int = 2, outages_s: tuple[float, ...] = (0.1, 1.0),
                 out: Path | None = None) -> int:
+    """Rollouts side by side: one steady, then one per outage (broker killed midway)."""
+    outages: list[float | None] = [None, *outages_s] if outages_s else [None, None]
     work = Path(tempfile.mkdtemp(prefix="tandem-bench-fleet-"))
     state_root = Path("/dev/shm") if Path("/dev/shm").is_dir() else work
     state = Path(tempfile.mkdtemp(prefix="tandem-devices-", dir=state_root))
@@ -92,7 +107,7 @@ def bench_fleet(devices: int, procs: int = 2, kill_broker: bool = True,
             figures["connect_s"] = round(time.monotonic() - t0, 2)
             print(f"{devices} devices connected and subscribed in {figures['connect_s']} s "
                   f"({procs} simulator processes)", flush=True)
-            figures.update(_rollouts(paths, broker, ids, kill_broker))
+            figures.update(_rollouts(paths, broker, ids, outages))
         finally:
             stop.set()
             sims = [results.get(timeout=120) for _ in workers]
@@ -103,11 +118,17 @@ def bench_fleet(devices: int, procs: int = 2, kill_broker: bool = True,
     shutil.rmtree(work, ignore_errors=True)
     final = {d: v for sim in sims for d, v in sim["applied_versions"].items()}
     legit = figures.pop("_legit_versions")
+    figures["final_version"] = legit[-1]
     figures["converged_final"] = f"{sum(1 for v in final.values() if v == legit[-1])}/{devices}"
     figures["applied_not_signed_by_us"] = sum(1 for v in final.values() if v not in legit)
     figures["device_counters"] = {k: sum(s[k] for s in sims)
                                   for k in ("applied", "rejected", "ignored_stale", "connects")}
     figures["stale_applied"] = sum(s["stale_applied"] for s in sims)
+    connected_at = {d: times for sim in sims for d, times in sim["connected_at"].items()}
+    for round_ in figures["rounds"]:
+        restarted_at = round_.pop("_restarted_at")
+        if restarted_at is not None:
+            round_.update(_reconnect_figures(connected_at, restarted_at))
     _print(figures)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -125,18 +146,14 @@ def _sim_entry(*args: Any) -> None:
 
 
 def _rollouts(paths: Any, broker: PrivateBroker, ids: list[str],
-              kill_broker: bool) -> dict[str, Any]:
-    figures: dict[str, Any] = {}
+              outages: list[float | None]) -> dict[str, Any]:
+    """One rollout per entry of `outages` (None: the broker stays up), versions 1, 2, ..."""
+    figures: dict[str, Any] = {"rounds": []}
     history = History(paths.root / "history.json")
     key = current_signing_key(paths)
     applied_log: dict[str, list[int]] = {d: [] for d in ids}
-    digests: dict[int, str] = {}
     with OperatorLink(paths, broker.host, broker.port) as operator:
-        t0 = time.monotonic()
-        while sum(operator.online(d) for d in ids) < len(ids):
-            if time.monotonic() - t0 > 60:
-                break
-            time.sleep(0.1)
+        _wait_all_online(operator, ids, {})
         plan = RolloutPlan(canary_share=0.05, pace_per_s=2000, device_timeout_s=30,
                            abort_pct=10, abort_min=50, rollback=False)
         rollout = Rollout(operator, history, key, plan, log=print)
@@ -145,39 +162,38 @@ def _rollouts(paths: Any, broker: PrivateBroker, ids: list[str],
         def watch(report: Any, received: float) -> None:
             if report.status == "applied" and report.subject_version is not None:
                 applied_log[report.device].append(report.applied_version)
-                digests.setdefault(report.applied_version, report.applied_digest)
             if base_hook is not None:
                 base_hook(report, received)
 
         operator.on_report = watch
-        steady = rollout.push({"version": 1, "target": {"group": GROUP}}, ids, GROUP)
-        figures["steady"] = _figures(steady, len(ids))
-        killer: threading.Thread | None = None
-        sent = [0]
-
-        def on_sent(device: str, at: float) -> None:
-            sent[0] += 1
-
-        if kill_broker:
-            def kill_and_restart() -> None:
-                while sent[0] < len(ids) // 2:
-                    time.sleep(0.001)
-                broker.kill()
-                print(f"broker killed after {sent[0]} devices were sent v2", flush=True)
-                time.sleep(1.0)
-                broker.start()
-                print("broker restarted", flush=True)
-
-            killer = threading.Thread(target=kill_and_restart, name="broker-killer")
-            killer.start()
-        crash = rollout.push({"version": 2, "target": {"group": GROUP},
-                              "routing": {"local_confidence": 0.8}}, ids, GROUP, on_sent=on_sent)
-        if killer is not None:
-            killer.join()
-        figures["crash" if kill_broker else "second"] = _figures(crash, len(ids))
+        for version, outage in enumerate(outages, start=1):
+            sent = [0]
+            on_sent = _counter(sent)
+            sessions = {d: operator.presence[d].generation for d in ids
+                        if d in operator.presence}
+            killer: threading.Thread | None = None
+            restarted: list[float] = []
+            if outage is not None:
+                killer = threading.Thread(
+                    target=_kill_and_restart, name="broker-killer",
+                    args=(broker, sent, len(ids) // 2, outage, version, restarted))
+                killer.start()
+            document = {"version": version, "target": {"group": GROUP},
+                        "routing": {"local_confidence": 0.5 + version / 100}}
+            result = rollout.push(document, ids, GROUP, on_sent=on_sent)
+            if killer is not None:
+                killer.join()
+                # Rounds start from a whole fleet: every device back with a new session.
+                _wait_all_online(operator, ids, sessions)
+            label = "steady" if outage is None else f"killed, {outage:g} s out"
+            figures["rounds"].append({"label": f"{label} (v{version})",
+                                      **_figures(result, len(ids)),
+                                      "_restarted_at": restarted[0] if restarted else None})
+        legit = list(range(1, len(outages) + 1))
         # Forged documents, sent live to 10 % of the devices.
         victims = ids[:: 10]
-        good = sign_policy({"version": 3, "target": {"group": GROUP}}, key)
+        forged = len(outages) + 1
+        good = sign_policy({"version": forged, "target": {"group": GROUP}}, key)
         unsigned = json.dumps({**json.loads(good), "signature": ""}).encode()
         replay = sign_policy({"version": 1, "target": {"group": GROUP}}, key)
         for device in victims:
@@ -191,25 +207,58 @@ def _rollouts(paths: Any, broker: PrivateBroker, ids: list[str],
         figures["forged_devices_reporting_rejection"] = f"{rejected}/{len(victims)}"
         figures["stale_reports_seen"] = sum(
             1 for log in applied_log.values() if any(b < a for a, b in itertools.pairwise(log)))
-        figures["unsigned_applied"] = sum(1 for log in applied_log.values() if 3 in log)
-        figures["_legit_versions"] = [1, 2]
+        figures["unsigned_applied"] = sum(1 for log in applied_log.values() if forged in log)
+        figures["_legit_versions"] = legit
     return figures
 
 
+def _wait_all_online(operator: OperatorLink, ids: list[str], older: dict[str, int],
+                     timeout_s: float = 60.0) -> None:
+    """Until every device's presence is online, in a session newer than `older`'s."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if all((p := operator.presence.get(d)) is not None and p.online
+               and p.generation > older.get(d, -1) for d in ids):
+            return
+        time.sleep(0.05)
+    print(f"warning: not every device came back online within {timeout_s:g} s", flush=True)
+
+
+def _counter(sent: list[int]) -> Any:
+    def on_sent(device: str, at: float) -> None:
+        sent[0] += 1
+
+    return on_sent
+
+
+def _kill_and_restart(broker: PrivateBroker, sent: list[int], after: int, outage_s: float,
+                      version: int, restarted: list[float]) -> None:
+    while sent[0] < after:
+        time.sleep(0.001)
+    broker.kill()
+    print(f"broker killed after {sent[0]} devices were sent v{version}", flush=True)
+    time.sleep(outage_s)
+    broker.start()
+    restarted.append(time.monotonic())
+    print(f"broker restarted {outage_s:g} s later", flush=True)
+
+
 def _print(f: dict[str, Any]) -> None:
-    second = "crash" if "crash" in f else "second"
+    rounds = f["rounds"]
     print()
     print(f"fleet bench: {f['devices']} devices, {f['procs']} simulator processes, "
           f"load {f['load_before'][0]:.2f} before / {f['load_after'][0]:.2f} after")
     print(f"connect (TLS + subscribe, all devices): {f['connect_s']} s")
-    header = f"{'':34}{'steady (v1)':>16}{'broker killed (v2)' if second == 'crash' else 'v2':>22}"
-    print(header)
+    print(f"{'':28}" + "".join(f"{r['label']:>26}" for r in rounds))
     for label, key in (("push -> applied p50 (ms)", "p50_ms"),
                        ("push -> applied p99 (ms)", "p99_ms"),
                        ("push -> applied max (ms)", "max_ms"),
-                       ("converged", "converged"), ("outcome", "outcome")):
-        print(f"{label:34}{f['steady'][key]!s:>16}{f[second][key]!s:>22}")
-    print(f"final state converged on v2: {f['converged_final']}")
+                       ("converged", "converged"), ("outcome", "outcome"),
+                       ("restart -> CONNACK p50 (ms)", "reconnect_p50_ms"),
+                       ("restart -> CONNACK p99 (ms)", "reconnect_p99_ms"),
+                       ("restart -> CONNACK max (ms)", "reconnect_max_ms")):
+        print(f"{label:28}" + "".join(f"{r.get(key, '-')!s:>26}" for r in rounds))
+    print(f"final state converged on v{f['final_version']}: {f['converged_final']}")
     print(f"forged documents sent live: {f['forged_sent']}, devices reporting the rejection: "
           f"{f['forged_devices_reporting_rejection']}")
     print(f"stale applied: {f['stale_applied']}   unsigned applied: {f['unsigned_applied']}   "

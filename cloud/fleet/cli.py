@@ -94,7 +94,9 @@ def add_subcommands(subparsers: Any, bench: Any | None = None) -> None:
         fb = bench.add_parser("fleet", help="N simulated devices: push -> applied latency")
         fb.add_argument("--devices", type=int, default=1000)
         fb.add_argument("--procs", type=int, default=2, help="device simulator processes")
-        fb.add_argument("--no-kill", action="store_true", help="do not kill the broker midway")
+        fb.add_argument("--outage-s", type=float, nargs="*", default=[0.1, 1.0],
+                        help="one broker-killed rollout per value: seconds between killing "
+                             "the broker and starting it again (none: two steady rollouts)")
         fb.add_argument("--out", type=Path, help="write the figures as JSON here")
         fb.set_defaults(func=_cmd_bench)
 
@@ -357,5 +359,5 @@ def _cmd_forget(args: argparse.Namespace) -> int:
 def _cmd_bench(args: argparse.Namespace) -> int:
     from cloud.fleet.bench import bench_fleet
 
-    return bench_fleet(args.devices, procs=args.procs, kill_broker=not args.no_kill,
+    return bench_fleet(args.devices, procs=args.procs, outages_s=tuple(args.outage_s),
                        out=args.out)

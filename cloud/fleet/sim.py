@@ -15,10 +15,10 @@ from __future__ import annotations
 import contextlib
 import heapq
 import itertools
-import random
 import selectors
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,20 +31,23 @@ from edge.fleet.store import DeviceStore
 
 
 class ClientPool:
+    # Timers (reconnects: blocking TLS handshakes) run between socket reads, a few
+    # per step, so connections already open get their CONNACK and documents on time.
+    TIMERS_PER_STEP = 4
+
     def __init__(self, host: str, port: int) -> None:
         self.host, self.port = host, port
         self.sel = selectors.DefaultSelector()
         self.links: list[DeviceLink] = []
         self._timers: list[tuple[float, int, Callable[[], None]]] = []
         self._seq = itertools.count()
-        self._retry_at: dict[int, float] = {}
 
     def schedule(self, delay: float, fn: Callable[[], None]) -> None:
         heapq.heappush(self._timers, (time.monotonic() + delay, next(self._seq), fn))
 
     def attach(self, link: DeviceLink) -> None:
         client = link.client
-        link._schedule = self.schedule  # noqa: SLF001 - the pool owns this link's timers
+        link.on_link_down = lambda delay: self.schedule(delay, lambda: self.connect(link))
         client.on_socket_open = lambda c, u, sock: self._watch(sock, link)
         client.on_socket_close = lambda c, u, sock: self._forget(sock)
         client.on_socket_register_write = lambda c, u, sock: self._interest(sock, link, True)
@@ -63,18 +66,21 @@ class ClientPool:
         with contextlib.suppress(KeyError, ValueError):
             self.sel.modify(sock, events, link)
 
-    def connect(self, link: DeviceLink) -> bool:
+    def connect(self, link: DeviceLink) -> None:
+        """One attempt (a blocking TLS handshake); on failure the link's backoff retries."""
+        if link.client._sock is not None:  # noqa: SLF001 - already connected
+            return
         try:
-            if link.connects == 0 and link.client._sock is None:  # noqa: SLF001
+            if link.connects == 0:
                 link.client.connect(self.host, self.port, keepalive=60)
             else:
                 link.client.reconnect()
-            return True
         except OSError:
-            self._retry_at[id(link)] = time.monotonic() + random.uniform(0.2, 1.0)
-            return False
+            link.link_down()
 
     def step(self, timeout: float) -> None:
+        if self._timers:
+            timeout = min(timeout, max(0.0, self._timers[0][0] - time.monotonic()))
         for key, mask in self.sel.select(timeout):
             link = key.data
             client = link.client
@@ -87,42 +93,54 @@ class ClientPool:
                     client.loop_read()
                     sock = client._sock  # noqa: SLF001
         now = time.monotonic()
-        while self._timers and self._timers[0][0] <= now:
+        for _ in range(self.TIMERS_PER_STEP):
+            if not self._timers or self._timers[0][0] > now:
+                break
             _, _, fn = heapq.heappop(self._timers)
             fn()
 
     def housekeeping(self) -> None:
-        """Keepalive pings, and reconnects (jittered) for clients whose broker went away."""
-        now = time.monotonic()
+        """Keepalive pings (and paho's check for a silent broker)."""
         for link in self.links:
-            client = link.client
-            if client._sock is None:  # noqa: SLF001
-                key = id(link)
-                if key not in self._retry_at:
-                    self._retry_at[key] = now + random.uniform(0.1, 1.0)
-                elif now >= self._retry_at[key]:
-                    del self._retry_at[key]
-                    self.connect(link)
-            else:
-                client.loop_misc()
+            if link.client._sock is not None:  # noqa: SLF001
+                link.client.loop_misc()
 
 
-def build_link(paths: FleetPaths, device: str, groups: frozenset[str], state: Path | None,
-               trusted: Any) -> DeviceLink:
+@dataclass
+class SimDevice:
+    """One simulated device and what the bench reads back from it."""
+
+    link: DeviceLink
+    applied: list[int] = field(default_factory=list)  # versions, in the order applied
+    connected_at: list[float] = field(default_factory=list)  # monotonic time of each CONNACK
+
+    @property
+    def applied_out_of_order(self) -> bool:
+        return any(b <= a for a, b in itertools.pairwise(self.applied))
+
+
+def build_device(paths: FleetPaths, device: str, groups: frozenset[str], state: Path | None,
+                 trusted: Any) -> SimDevice:
     ident = DeviceIdentity(device, groups, None, paths.ca_cert, paths.client_cert(device),
                            paths.client_key(device), trusted)
     store = DeviceStore(state / device) if state is not None else None
     agent = PolicyAgent(device, groups, trusted, store, lambda r: None)
-    applied: list[int] = []
 
     def apply_now() -> None:
         signed = agent.apply_pending()
         if signed is not None:
-            applied.append(signed.policy.version)
+            sim.applied.append(signed.policy.version)
 
-    link = DeviceLink(ident, agent, None, store, on_pending=apply_now, announce_jitter_s=2.0)
-    link.applied_log = applied  # type: ignore[attr-defined]
-    return link
+    sim = SimDevice(DeviceLink(ident, agent, None, store, on_pending=apply_now))
+    on_connect = sim.link.client.on_connect
+    assert on_connect is not None
+
+    def timed_on_connect(*args: Any) -> None:
+        sim.connected_at.append(time.monotonic())
+        on_connect(*args)
+
+    sim.link.client.on_connect = timed_on_connect
+    return sim
 
 
 def run_sim(root: str, devices: list[str], group: str, host: str, port: int, state: str | None,
@@ -132,11 +150,12 @@ def run_sim(root: str, devices: list[str], group: str, host: str, port: int, sta
     trusted = load_trusted(paths)
     pool = ClientPool(host, port)
     started = time.monotonic()
+    sims: list[SimDevice] = []
     for device in devices:
-        link = build_link(paths, device, frozenset({group}), Path(state) if state else None,
-                          trusted)
-        pool.attach(link)
-        pool.connect(link)
+        sims.append(build_device(paths, device, frozenset({group}),
+                                 Path(state) if state else None, trusted))
+        pool.attach(sims[-1].link)
+        pool.connect(sims[-1].link)
         pool.step(0)
     last_misc = 0.0
     reported_ready = False
@@ -149,17 +168,16 @@ def run_sim(root: str, devices: list[str], group: str, host: str, port: int, sta
         if not reported_ready and all(link.subscribed.is_set() for link in pool.links):
             ready.put(("ready", len(devices), now - started))
             reported_ready = True
-    applied = sum(link.agent.stats.applied for link in pool.links)
     results.put({
         "devices": len(devices),
-        "applied": applied,
-        "rejected": sum(link.agent.stats.rejected for link in pool.links),
-        "ignored_stale": sum(link.agent.stats.ignored_stale for link in pool.links),
-        "connects": sum(link.connects for link in pool.links),
-        # Devices whose sequence of applied versions ever failed to increase.
-        "stale_applied": sum(1 for link in pool.links if _not_increasing(link)),
-        "applied_versions": {link.identity.device_id: link.agent.applied_version
-                             for link in pool.links},
+        "applied": sum(s.link.agent.stats.applied for s in sims),
+        "rejected": sum(s.link.agent.stats.rejected for s in sims),
+        "ignored_stale": sum(s.link.agent.stats.ignored_stale for s in sims),
+        "connects": sum(s.link.connects for s in sims),
+        "stale_applied": sum(1 for s in sims if s.applied_out_of_order),
+        "applied_versions": {s.link.identity.device_id: s.link.agent.applied_version
+                             for s in sims},
+        "connected_at": {s.link.identity.device_id: s.connected_at for s in sims},
     })
     for link in pool.links:
         if link.client._sock is not None:  # noqa: SLF001
@@ -167,9 +185,4 @@ def run_sim(root: str, devices: list[str], group: str, host: str, port: int, sta
             link.client.loop_write()
 
 
-def _not_increasing(link: DeviceLink) -> bool:
-    log: list[int] = link.applied_log  # type: ignore[attr-defined]
-    return any(b <= a for a, b in itertools.pairwise(log))
-
-
-__all__ = ["ClientPool", "mqtt", "run_sim"]
+__all__ = ["ClientPool", "SimDevice", "mqtt", "run_sim"]

@@ -43,7 +43,7 @@ def identity(paths: FleetPaths, device: str) -> DeviceIdentity:
 @contextlib.contextmanager
 def running_device(
     paths: FleetPaths, device: str, broker: PrivateBroker, state_dir: Path | None = None,
-    apply_at_once: bool = True, announce_jitter_s: float = 0.0,
+    apply_at_once: bool = True,
 ) -> Iterator[DeviceLink]:
     """A device agent on paho's thread; applies policy as soon as it arrives by default
     (a device that is always between conversations)."""
@@ -51,8 +51,7 @@ def running_device(
     store = DeviceStore(state_dir) if state_dir is not None else None
     agent = PolicyAgent(device, ident.groups, ident.trusted, store, lambda r: None)
     link = DeviceLink(ident, agent, MemoryCache(store), store,
-                      on_pending=agent.apply_pending if apply_at_once else None,
-                      announce_jitter_s=announce_jitter_s)
+                      on_pending=agent.apply_pending if apply_at_once else None)
     runner = ThreadedRunner(link, broker.host, broker.port)
     runner.start()
     try:

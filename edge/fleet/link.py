@@ -5,22 +5,22 @@ On every (re)connect, in this order (the Azure twin reconnect contract):
      presence topic and its user's memory topic;
   2. the broker then sends the retained (full, current) documents; the agent
      ignores any version not newer than the applied one;
-  3. after a random delay (no thundering herd when the broker restarts) it
-     publishes its birth and re-sends its last report, since a broker that
-     crashed may have lost both.
+  3. it publishes its birth and re-sends its last report, since a broker that
+     crashed may have lost both. No extra delay here: the reconnects themselves
+     are already spread by the backoff's jitter (`edge.fleet.backoff`).
 The last will carries the same session generation as the birth; if a stale
 will from an older session ever lands on the retained presence topic, the
 device sees it (it subscribes to its own presence) and publishes its birth again.
 
 `DeviceLink` only wires callbacks; who drives the socket is up to the runner:
 `ThreadedRunner` (paho's own thread, for the daemon and tests) or
-`edge.fleet.pool.ClientPool` (hundreds of clients on one thread, for the bench).
+`cloud.fleet.sim.ClientPool` (hundreds of clients on one thread, for the bench).
+Both retry the broker on the link's `Backoff`, told through `on_link_down`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import random
 import ssl
 import threading
 from collections.abc import Callable
@@ -33,12 +33,11 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from edge.fleet import names
 from edge.fleet.agent import PolicyAgent
+from edge.fleet.backoff import Backoff
 from edge.fleet.memory import MemoryCache
 from edge.fleet.report import Presence, Report, now
 from edge.fleet.signing import TrustedKeys
 from edge.fleet.store import DeviceStore, wall_ms
-
-Schedule = Callable[[float, Callable[[], None]], None]
 
 
 @dataclass(frozen=True)
@@ -77,16 +76,17 @@ class DeviceLink:
         memory: MemoryCache | None = None,
         store: DeviceStore | None = None,
         on_pending: Callable[[], object] | None = None,
-        schedule: Schedule | None = None,
-        announce_jitter_s: float = 1.0,
+        backoff: Backoff | None = None,
     ) -> None:
         self.identity = identity
         self.agent = agent
         self.memory = memory
         self.store = store
         self.on_pending = on_pending
-        self.announce_jitter_s = announce_jitter_s
-        self._schedule = schedule or _timer
+        self.backoff = backoff or Backoff()
+        self.failed_attempts = 0  # since the last successful CONNACK
+        # The runner's hook: the link is down, try again after this many seconds.
+        self.on_link_down: Callable[[float], None] | None = None
         self.generation = 0
         self.connected = threading.Event()
         self.subscribed = threading.Event()
@@ -97,6 +97,7 @@ class DeviceLink:
         self.client.on_subscribe = self._on_subscribe
         self.client.on_message = self._on_message
         self.client.on_disconnect = self._on_disconnect
+        self.client.on_connect_fail = lambda client, userdata: self.link_down()
         agent.publish_report = self.publish_report
 
     # -- topics ---------------------------------------------------------------------
@@ -123,20 +124,28 @@ class DeviceLink:
         if reason.is_failure:
             return
         self.connects += 1
+        self.failed_attempts = 0
         self.connected.set()
         client.subscribe(self.subscriptions())
 
     def _on_subscribe(self, client: mqtt.Client, userdata: Any, mid: int, reasons: Any,
                       properties: Any) -> None:
         self.subscribed.set()
-        generation = self.generation
-        delay = random.uniform(0, self.announce_jitter_s) if self.announce_jitter_s else 0.0
-        self._schedule(delay, lambda: self._announce(generation))
+        self._publish_birth()
+        self.agent.announce(self.generation)
 
     def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any,
                        properties: Any) -> None:
         self.connected.clear()
         self.subscribed.clear()
+        self.link_down()
+
+    def link_down(self) -> None:
+        """A connection was lost or an attempt failed: ask the runner to retry later."""
+        delay = self.backoff.delay(self.failed_attempts)
+        self.failed_attempts += 1
+        if self.on_link_down is not None:
+            self.on_link_down(delay)
 
     def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
         topic, payload = msg.topic, bytes(msg.payload)
@@ -145,31 +154,27 @@ class DeviceLink:
             if self.agent.has_pending and self.on_pending is not None:
                 self.on_pending()
         elif topic.endswith("/presence"):
-            self._check_presence(payload)
+            self._check_presence(payload, retained=bool(msg.retain))
         elif topic.endswith("/memory") and self.memory is not None:
             self.memory.offer(payload)
 
     # -- publishing -------------------------------------------------------------------
-
-    def _announce(self, generation: int) -> None:
-        if generation != self.generation or not self.connected.is_set():
-            return  # a newer session announces itself
-        self._publish_birth()
-        self.agent.announce(generation)
 
     def _publish_birth(self) -> None:
         birth = Presence(self.identity.device_id, True, self.generation, now())
         self.client.publish(names.device_presence(self.identity.device_id), birth.to_bytes(), 1,
                             True)
 
-    def _check_presence(self, payload: bytes) -> None:
+    def _check_presence(self, payload: bytes, retained: bool) -> None:
+        if retained:
+            return  # stored before we subscribed; the birth we sent since supersedes it
         try:
             seen = Presence.from_bytes(payload)
         except (ValueError, KeyError, TypeError):
             return
         if self.connected.is_set() and seen.generation < self.generation:
-            # An older session's will (or birth) is on our retained presence: say we are
-            # here. Our own generation's death is our goodbye: leave it.
+            # An older session's will landed after our birth: say we are here again.
+            # Our own generation's death is our goodbye: leave it.
             self._publish_birth()
 
     def say_goodbye(self) -> mqtt.MQTTMessageInfo:
@@ -183,15 +188,6 @@ class DeviceLink:
                             True)
 
 
-def _timer(delay: float, fn: Callable[[], None]) -> None:
-    if delay <= 0:
-        fn()
-        return
-    timer = threading.Timer(delay, fn)
-    timer.daemon = True
-    timer.start()
-
-
 class ThreadedRunner:
     """Drive one DeviceLink with paho's network thread (reconnects by itself)."""
 
@@ -202,7 +198,8 @@ class ThreadedRunner:
 
     def start(self) -> None:
         client = self.link.client
-        client.reconnect_delay_set(1, 8)
+        # paho waits its minimum delay before each retry: set it to the next jittered one.
+        self.link.on_link_down = lambda delay: client.reconnect_delay_set(delay, delay)  # type: ignore[arg-type]  # floats work
         client.connect_async(self.host, self.port, keepalive=30)
         client.loop_start()
 
