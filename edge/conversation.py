@@ -12,7 +12,7 @@ class State(enum.Enum):
     LISTENING = "listening"  # wake word heard, capturing the request
     THINKING = "thinking"  # transcribing, understanding, asking skills or the cloud
     SPEAKING = "speaking"  # reply audio is playing
-    ENDED = "ended"  # the turn is over; back to IDLE next
+    ENDED = "ended"  # the turn is over; back to IDLE, or LISTENING for an answer we asked for
 
 
 _ALLOWED: dict[State, frozenset[State]] = {
@@ -20,7 +20,7 @@ _ALLOWED: dict[State, frozenset[State]] = {
     State.LISTENING: frozenset({State.THINKING, State.ENDED}),
     State.THINKING: frozenset({State.SPEAKING, State.ENDED}),
     State.SPEAKING: frozenset({State.ENDED, State.LISTENING}),  # LISTENING: barge-in
-    State.ENDED: frozenset({State.IDLE}),
+    State.ENDED: frozenset({State.IDLE, State.LISTENING}),  # LISTENING: the answer we asked for
 }
 
 
@@ -37,7 +37,7 @@ class Conversation:
     def to(self, new: State) -> None:
         if new not in _ALLOWED[self.state]:
             raise IllegalTransition(f"{self.state.value} -> {new.value}")
-        if new is State.LISTENING and self.state is State.IDLE:
+        if new is State.LISTENING and self.state in (State.IDLE, State.ENDED):
             self.turn_id += 1
         self.state = new
         self.history.append((new, time.monotonic()))

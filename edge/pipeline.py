@@ -3,6 +3,11 @@
     source -> wake word -> endpointer (VAD) -> STT -> NLU -> router
            -> local skill | cloud stream -> PriorityChannel -> TTS -> sink
 
+When a skill asks a question (a confirm-first intent: "shall I go ahead?"), the
+next turn starts without the wake word, from the audio after the question was
+spoken, and its transcript goes to the skill as the answer. A cloud that has
+said nothing after `deadlines.filler_s` gets a short spoken filler meanwhile.
+
 The front end runs frame by frame in the event loop (a few ms per 80 ms frame); model
 calls that take longer run in worker threads under a deadline. Audio is never copied on the
 way: each frame is a view of the source's ring buffer (wake word, energy VAD and Silero read
@@ -18,7 +23,10 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+
 from edge import cloud_link
+from edge.audio.keeper import AudioKeeper
 from edge.audio.sinks import AudioSink
 from edge.audio.sources import RingSource
 from edge.channel import PriorityChannel
@@ -48,6 +56,8 @@ UNREACHABLE_REPLY = "Sorry, I can't reach the cloud right now. Please try again 
 SLOW_REPLY = "Sorry, that is taking too long. Please try again."
 BUSY_REPLY = "Sorry, the cloud is busy right now. Please try again in a moment."
 NOT_HEARD_REPLY = "Sorry, I didn't catch that."
+FILLER_REPLY = "One moment."
+FOLLOW_UP = "(answer)"  # the wake word of a turn that answers our question
 _FALLBACKS = {
     cloud_link.UNREACHABLE: UNREACHABLE_REPLY,
     cloud_link.DEADLINE_EXCEEDED: SLOW_REPLY,
@@ -97,6 +107,7 @@ class EdgePipeline:
         # Called on every frame while IDLE (never mid-conversation): fleet policy applies here.
         self.between_turns = between_turns
         self.conversation = Conversation()
+        self.audio_keeper: AudioKeeper | None = None  # set only by a keep_audio policy
         self.session_id = f"{settings.device_id}-{int(time.time())}"
         self._context: deque[tuple[str, str]] = deque(maxlen=2 * settings.context_turns)
         self._stop = asyncio.Event()
@@ -118,11 +129,17 @@ class EdgePipeline:
         speech = self.speech = SpeechDetector(e.vad, settings.vad)
         self._source = source
         wake: WakeDetected | None = None
+        answer_from_s: float | None = None  # listening for an answer from this time on
         e.wake.reset(new_stream=True)
         async for frame in source.frames(FRAME_SAMPLES):
             if self._stop.is_set():
                 break
             decisions = speech.observe(frame.samples)  # every frame: it learns the floor
+            if answer_from_s is not None:
+                if frame.start_s < answer_from_s:
+                    continue  # captured while we were still thinking or speaking
+                endpointer.begin(frame.start_s, [])
+                wake, answer_from_s = WakeDetected(FOLLOW_UP, 1.0, frame.start_s), None
             if conv.state is State.IDLE:
                 if self.between_turns is not None:
                     self.between_turns(self)  # fleet policy: only between conversations
@@ -140,11 +157,18 @@ class EdgePipeline:
                 continue
             assert wake is not None
             record = await self._turn(wake, utterance)
-            conv.end_turn()
-            e.wake.reset()
             on_turn(record)
             if max_turns is not None and conv.turn_id >= max_turns:
                 break
+            if self.skills.awaiting_answer:  # listen for the answer, no wake word needed
+                if conv.state is not State.ENDED:
+                    conv.to(State.ENDED)
+                conv.to(State.LISTENING)
+                speech.reset()
+                answer_from_s = source.written_s
+                continue
+            conv.end_turn()
+            e.wake.reset()
 
     # -- one turn -------------------------------------------------------------------
 
@@ -155,38 +179,38 @@ class EdgePipeline:
             wake_at_s=wake.at_s, endpoint_at_s=utterance.endpoint_at_s,
             endpoint_reason=utterance.reason,
         )
-        if utterance.reason == "no_speech":
+        answering = self.skills.awaiting_answer
+        if utterance.reason == "no_speech" and not answering:
             conv.to(State.ENDED)
             record.error = "no speech after the wake word"
             return record
         conv.to(State.THINKING)
-        t0 = time.perf_counter()
-        try:
-            raw = await within("stt", d.stt_s, asyncio.to_thread(
-                self.engines.stt.transcribe, utterance.samples))
-        except StageTimeout as exc:
-            raw, record.error = "", str(exc)
-        assert self._source is not None
-        if not self._source.intact(utterance.start_s):  # the view was overwritten under STT
-            raw, record.error = "", "audio overrun: the request was overwritten before STT"
-        record.timings_ms["stt"] = _ms_since(t0)
-        record.transcript = strip_wake_phrase(raw)
-
-        t0 = time.perf_counter()
-        understanding = (
-            self.nlu.parse(record.transcript) if record.transcript else Understanding("none")
-        )
-        record.timings_ms["nlu"] = _ms_since(t0)
-        record.intent, record.slots = understanding.intent, dict(understanding.slots)
-        record.confidence = understanding.confidence
-        record.route = self._route(understanding)
+        kept = None
+        if utterance.reason != "no_speech":
+            await self._transcribe(utterance, record)
+            if self.audio_keeper is not None and record.transcript:
+                kept = np.array(utterance.samples)  # a copy: the ring moves on
+        if answering:  # whatever the NLU would make of "yes", it answers our question
+            understanding = Understanding("answer")
+            record.intent, record.route = understanding.intent, "answer"
+        else:
+            t0 = time.perf_counter()
+            understanding = (
+                self.nlu.parse(record.transcript) if record.transcript else Understanding("none")
+            )
+            record.timings_ms["nlu"] = _ms_since(t0)
+            record.intent, record.slots = understanding.intent, dict(understanding.slots)
+            record.confidence = understanding.confidence
+            record.route = self._route(understanding)
 
         replies: PriorityChannel[ReplyText | EndOfReply] = PriorityChannel(max_data=16)
         speaker = asyncio.create_task(
             self._speak(replies, record, utterance.endpoint_wall), name=f"speak-{conv.turn_id}"
         )
         try:
-            if not record.transcript:
+            if answering:
+                await replies.put(ReplyText(conv.turn_id, self.skills.answer(record.transcript)))
+            elif not record.transcript:
                 await replies.put(ReplyText(conv.turn_id, NOT_HEARD_REPLY))
             elif record.route == "local":
                 await replies.put(ReplyText(conv.turn_id, self.skills.handle(understanding)))
@@ -200,7 +224,22 @@ class EdgePipeline:
         finally:
             await cancel_and_wait([speaker])
         self._context.extend([("user", record.transcript), ("assistant", record.reply_text)])
+        if kept is not None and self.audio_keeper is not None:  # after the reply: no delay
+            await asyncio.to_thread(self.audio_keeper.keep, self.session_id, record.turn_id, kept)
         return record
+
+    async def _transcribe(self, utterance: Utterance, record: TurnRecord) -> None:
+        t0 = time.perf_counter()
+        try:
+            raw = await within("stt", self.settings.deadlines.stt_s, asyncio.to_thread(
+                self.engines.stt.transcribe, utterance.samples))
+        except StageTimeout as exc:
+            raw, record.error = "", str(exc)
+        assert self._source is not None
+        if not self._source.intact(utterance.start_s):  # the view was overwritten under STT
+            raw, record.error = "", "audio overrun: the request was overwritten before STT"
+        record.timings_ms["stt"] = _ms_since(t0)
+        record.transcript = strip_wake_phrase(raw)
 
     def _route(self, understanding: Understanding) -> str:
         local = (
@@ -220,6 +259,8 @@ class EdgePipeline:
             return
         t0 = time.perf_counter()
         chunks = 0
+        first_chunk = asyncio.Event()
+        filler = asyncio.create_task(self._filler(replies, record, first_chunk, t0))
         try:
             async with asyncio.timeout(self.settings.deadlines.cloud_s):
                 async for text in self.cloud.converse(
@@ -227,14 +268,28 @@ class EdgePipeline:
                 ):
                     if chunks == 0:
                         record.timings_ms["cloud_first_chunk"] = _ms_since(t0)
+                        first_chunk.set()
                     chunks += 1
                     await replies.put(ReplyText(turn, text))
         except CloudUnavailable as exc:
             record.error = exc.reason
         except TimeoutError:
             record.error = cloud_link.DEADLINE_EXCEEDED
+        finally:
+            await cancel_and_wait([filler])
         if record.error and chunks == 0:
             await replies.put(ReplyText(turn, _FALLBACKS.get(record.error, UNREACHABLE_REPLY)))
+
+    async def _filler(self, replies: PriorityChannel[ReplyText | EndOfReply],
+                      record: TurnRecord, first_chunk: asyncio.Event, t0: float) -> None:
+        """If the cloud is still silent after `filler_s`, say so instead of saying nothing."""
+        delay = self.settings.deadlines.filler_s
+        if delay is None:
+            return
+        await asyncio.sleep(delay)
+        if not first_chunk.is_set():
+            record.timings_ms["filler"] = _ms_since(t0)
+            await replies.put(ReplyText(self.conversation.turn_id, FILLER_REPLY))
 
     async def _speak(
         self,

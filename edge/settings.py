@@ -39,6 +39,7 @@ class Deadlines:
     stt_s: float = 5.0
     skill_s: float = 0.5
     cloud_s: float = 6.0  # whole cloud stream
+    filler_s: float | None = 1.0  # cloud silent this long: say a short filler (None: never)
     cloud_connect_s: float = 1.0
     tts_sentence_s: float = 5.0
     reply_s: float = 60.0  # the whole spoken reply, playback included (a stuck audio device)

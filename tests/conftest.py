@@ -28,6 +28,8 @@ def speech(engines: Engines) -> dict[str, np.ndarray]:
         "timer": "Hey Jarvis, set a timer for ten minutes.",
         "sky": "Hey Jarvis, why is the sky blue?",
         "no_wake": "Turn on the kitchen lights.",
+        "yes": "Yes, go ahead.",
+        "no": "No, don't.",
     }
     return {key: synthesize(engines.tts, text) for key, text in texts.items()}
 

@@ -13,12 +13,13 @@ import pytest
 from edge.audio.sinks import WavSink
 from edge.audio.sources import recording_source
 from edge.conversation import State
-from edge.fleet.device import BLOCKED_REPLY, CONFIRM_REPLY, RedactingCloud, apply_policy
+from edge.fleet.device import BLOCKED_REPLY, RedactingCloud, apply_policy
 from edge.fleet.policy import parse_policy
 from edge.inventory import load_inventory
 from edge.messages import Understanding
 from edge.pipeline import EdgePipeline, Engines
 from edge.settings import DEFAULT_INVENTORY, EdgeSettings
+from edge.skills.confirm import DECLINED, QUESTION
 from edge.skills import default_skills
 from edge.trace import TurnRecord
 
@@ -77,7 +78,10 @@ def test_policy_hook_runs_only_between_conversations(
     assert pipeline.settings.local_confidence == 0.95
     assert pipeline.settings.deadlines.cloud_s == 3.0
     assert pipeline.skills.handle(Understanding("HassTurnOn", {}, 1.0)) == BLOCKED_REPLY
-    assert pipeline.skills.handle(Understanding("HassStartTimer", {}, 1.0)) == CONFIRM_REPLY
+    assert pipeline.skills.handle(Understanding("HassStartTimer", {}, 1.0)) == QUESTION
+    assert pipeline.skills.awaiting_answer
+    assert pipeline.skills.answer("nope") == DECLINED and not pipeline.skills.awaiting_answer
+    assert pipeline.settings.deadlines.filler_s == 1.0
     assert isinstance(pipeline.cloud, RedactingCloud)
 
     async def ask() -> list[str]:

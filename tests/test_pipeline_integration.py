@@ -105,7 +105,7 @@ def test_unreachable_cloud_answers_with_speech_and_the_daemon_keeps_going(
     t0 = time.monotonic()
     records, wav = run_turns(
         engines, audio, tmp_path / "reply.wav", cloud_target=dead,
-        deadlines=Deadlines(cloud_connect_s=0.5, cloud_s=30.0),
+        deadlines=Deadlines(cloud_connect_s=0.5, cloud_s=30.0, filler_s=None),
     )
     assert [r.route for r in records] == ["cloud", "local"]
     first, second = records

@@ -148,6 +148,11 @@ class RingSource:
                 thread.join(timeout=1.0)
             self.stats = SourceStats(ring.overrun_samples, ring.total_written, torn)
 
+    @property
+    def written_s(self) -> float:
+        """Stream time of everything captured so far (the live edge of the input)."""
+        return self._require_ring().total_written / SAMPLE_RATE
+
     def span(self, start_s: float, end_s: float) -> np.ndarray:
         """A zero-copy view of the input between two stream times (clamped to what the ring
         still holds): the pre-roll plus request for STT."""

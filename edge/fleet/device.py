@@ -8,10 +8,10 @@
 `between_turns` is called by EdgePipeline on every frame while the conversation
 is IDLE, so a policy never changes in the middle of one. What a policy changes
 live: routing threshold, cloud deadline, privacy (transcripts redacted before
-they leave; "local_only" drops the cloud link), blocked and confirm-first
-intents, and the inventory (NLU and skills rebuilt). The wake word and its
-threshold are kept in the applied settings and take effect at the next start
-(the detector is loaded once).
+they leave; "local_only" drops the cloud link), the filler, blocked intents,
+confirm-first intents (asked "shall I go ahead?", run only on a clear yes), the
+wake word and its threshold (the detector is reconfigured), and the inventory
+(NLU and skills rebuilt).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from collections.abc import AsyncGenerator, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from edge.audio.keeper import AudioKeeper
 from edge.fleet.agent import PolicyAgent
 from edge.fleet.link import DeviceIdentity, DeviceLink, ThreadedRunner
 from edge.fleet.memory import MemoryCache
@@ -32,15 +33,13 @@ from edge.fleet.store import DeviceStore
 from edge.inventory import Inventory
 from edge.messages import Understanding
 from edge.skills import Skills, default_skills
+from edge.skills.confirm import ConfirmFirst
 
 if TYPE_CHECKING:
     from edge.cloud_link import CloudLink
     from edge.pipeline import EdgePipeline
 
 BLOCKED_REPLY = "Sorry, that is turned off on this device."
-CONFIRM_REPLY = (
-    "That needs a spoken confirmation, which this device cannot take yet, so I did not do it."
-)
 
 
 class PolicySkills(Skills):
@@ -49,6 +48,7 @@ class PolicySkills(Skills):
     def __init__(self, inner: Skills, policy: Policy) -> None:
         self._inner = inner
         self._policy = policy
+        self._confirm = ConfirmFirst()
 
     def handles(self, intent: str) -> bool:
         return self._inner.handles(intent)
@@ -57,8 +57,15 @@ class PolicySkills(Skills):
         if not self._policy.intent_allowed(understanding.intent):
             return BLOCKED_REPLY
         if understanding.intent in self._policy.intents.confirm:
-            return CONFIRM_REPLY
+            return self._confirm.ask(understanding, self._inner.handle)
         return self._inner.handle(understanding)
+
+    @property
+    def awaiting_answer(self) -> bool:
+        return self._confirm.waiting
+
+    def answer(self, transcript: str) -> str:
+        return self._confirm.answer(transcript)
 
 
 class RedactingCloud:
@@ -79,13 +86,14 @@ class RedactingCloud:
 
 
 def apply_policy(pipeline: EdgePipeline, policy: Policy, base_cloud: CloudLink | None,
-                 make_nlu: Callable[[Inventory], Any]) -> None:
+                 make_nlu: Callable[[Inventory], Any], audio_dir: Path | None = None) -> None:
     """Swap the policy into a pipeline that is IDLE."""
     s = pipeline.settings
     pipeline.settings = dataclasses.replace(
         s,
         local_confidence=policy.routing.local_confidence,
-        deadlines=dataclasses.replace(s.deadlines, cloud_s=policy.latency.cloud_deadline_s),
+        deadlines=dataclasses.replace(s.deadlines, cloud_s=policy.latency.cloud_deadline_s,
+                                      filler_s=policy.latency.filler_after_s),
         wake=dataclasses.replace(s.wake, model=policy.wake.word, threshold=policy.wake.threshold),
     )
     pipeline.engines.wake.configure(pipeline.settings.wake)
@@ -103,12 +111,20 @@ def apply_policy(pipeline: EdgePipeline, policy: Policy, base_cloud: CloudLink |
     elif cloud is not None and policy.privacy.redact_personal_data:
         cloud = RedactingCloud(cloud, Redactor(inventory.contacts))
     pipeline.cloud = cast("CloudLink | None", cloud)
+    if audio_dir is not None:
+        keeper = AudioKeeper(audio_dir)
+        if policy.privacy.keep_audio:
+            pipeline.audio_keeper = keeper
+        else:  # keep no audio: none from before either
+            pipeline.audio_keeper = None
+            keeper.purge()
 
 
 class FleetDevice:
     def __init__(self, identity: DeviceIdentity, host: str, port: int, state_dir: Path,
                  make_nlu: Callable[[Inventory], Any]) -> None:
         self.store = DeviceStore(state_dir)
+        self.audio_dir = state_dir / "audio"  # requests' audio, only under keep_audio
         self.agent = PolicyAgent(identity.device_id, identity.groups, identity.trusted,
                                  self.store, lambda r: None)
         self.memory = MemoryCache(self.store)
@@ -143,9 +159,10 @@ class FleetDevice:
             self._base_cloud = pipeline.cloud
             if self.agent.applied is not None:
                 apply_policy(pipeline, self.agent.applied.policy, self._base_cloud,
-                             self.make_nlu)
+                             self.make_nlu, self.audio_dir)
         if not self.agent.has_pending:
             return
         signed = self.agent.apply_pending()
         if signed is not None:
-            apply_policy(pipeline, signed.policy, self._base_cloud, self.make_nlu)
+            apply_policy(pipeline, signed.policy, self._base_cloud, self.make_nlu,
+                         self.audio_dir)

@@ -31,6 +31,14 @@ class Skills:
     def handle(self, understanding: Understanding) -> str:
         return self._by_intent[understanding.intent].handle(understanding)
 
+    @property
+    def awaiting_answer(self) -> bool:
+        """A question was asked ("shall I go ahead?"): the next turn is its answer."""
+        return False
+
+    def answer(self, transcript: str) -> str:
+        raise RuntimeError("no question is waiting for an answer")
+
 
 def default_skills(inventory: Inventory) -> Skills:
     from edge.skills.car import CarSkill

@@ -52,6 +52,10 @@ class WakeWordDetector:
     def reset(self, new_stream: bool = False) -> None:
         """Forget buffered audio (after a turn, so the gap in the audio cannot trigger);
         a new stream also restarts the refractory clock, whose times are stream positions."""
+        # openWakeWord's reset() clears only its score history: its feature window still
+        # holds the audio before the gap (after a turn, the wake word itself), which fired
+        # again on the next frame. Silence through the whole window flushes it.
+        self._model.predict(_FLUSH)
         self._model.reset()
         if new_stream:
             self._last_detection_s = -1e9
@@ -60,6 +64,10 @@ class WakeWordDetector:
         for _ in range(3):
             self._model.predict(np.zeros(FRAME_SAMPLES, dtype=np.int16))
         self._model.reset()
+
+
+# Longer than openWakeWord's window: 16 embeddings of 80 ms over 76 mel frames (~0.78 s).
+_FLUSH = np.zeros(28 * FRAME_SAMPLES, dtype=np.int16)
 
 
 def _model_path(name_or_path: str) -> Path:
