@@ -19,8 +19,8 @@ from edge.inventory import load_inventory
 from edge.messages import Understanding
 from edge.pipeline import EdgePipeline, Engines
 from edge.settings import DEFAULT_INVENTORY, EdgeSettings
-from edge.skills.confirm import DECLINED, QUESTION
 from edge.skills import default_skills
+from edge.skills.confirm import DECLINED, QUESTION
 from edge.trace import TurnRecord
 
 
