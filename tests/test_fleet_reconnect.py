@@ -78,6 +78,8 @@ def test_simulated_fleet_converges_through_a_broker_crash(tmp_path: Path) -> Non
     assert steady["converged"] == crash["converged"] == "24/24"
     assert crash["label"].startswith("killed, 0.1 s out")
     assert crash["reconnected"] == "24/24"  # every device had a CONNACK after the restart
+    assert crash["reconnect_max_ms"] >= crash["reconnect_p50_ms"] > 0
+    assert crash["broker_cpu_after_restart_s"] is not None and steady.get("reconnected") is None
     assert figures["stale_applied"] == figures["unsigned_applied"] == 0
     assert figures["forged_devices_reporting_rejection"] == "3/3"
     assert figures["device_counters"]["connects"] == 48  # once at start, once after the crash

@@ -181,14 +181,17 @@ def _rollouts(paths: Any, broker: PrivateBroker, ids: list[str],
             document = {"version": version, "target": {"group": GROUP},
                         "routing": {"local_confidence": 0.5 + version / 100}}
             result = rollout.push(document, ids, GROUP, on_sent=on_sent)
+            broker_cpu = None
             if killer is not None:
                 killer.join()
                 # Rounds start from a whole fleet: every device back with a new session.
                 _wait_all_online(operator, ids, sessions)
+                broker_cpu = broker.cpu_s()  # the new process: restart until all are back
             label = "steady" if outage is None else f"killed, {outage:g} s out"
             figures["rounds"].append({"label": f"{label} (v{version})",
                                       **_figures(result, len(ids)),
-                                      "_restarted_at": restarted[0] if restarted else None})
+                                      "_restarted_at": restarted[0] if restarted else None,
+                                      "broker_cpu_after_restart_s": broker_cpu})
         legit = list(range(1, len(outages) + 1))
         # Forged documents, sent live to 10 % of the devices.
         victims = ids[:: 10]
@@ -249,15 +252,17 @@ def _print(f: dict[str, Any]) -> None:
     print(f"fleet bench: {f['devices']} devices, {f['procs']} simulator processes, "
           f"load {f['load_before'][0]:.2f} before / {f['load_after'][0]:.2f} after")
     print(f"connect (TLS + subscribe, all devices): {f['connect_s']} s")
-    print(f"{'':28}" + "".join(f"{r['label']:>26}" for r in rounds))
+    print(f"{'':36}" + "".join(f"{r['label']:>26}" for r in rounds))
     for label, key in (("push -> applied p50 (ms)", "p50_ms"),
                        ("push -> applied p99 (ms)", "p99_ms"),
                        ("push -> applied max (ms)", "max_ms"),
                        ("converged", "converged"), ("outcome", "outcome"),
                        ("restart -> CONNACK p50 (ms)", "reconnect_p50_ms"),
                        ("restart -> CONNACK p99 (ms)", "reconnect_p99_ms"),
-                       ("restart -> CONNACK max (ms)", "reconnect_max_ms")):
-        print(f"{label:28}" + "".join(f"{r.get(key, '-')!s:>26}" for r in rounds))
+                       ("restart -> CONNACK max (ms)", "reconnect_max_ms"),
+                       ("broker CPU, restart -> all back (s)", "broker_cpu_after_restart_s")):
+        value = [r.get(key) for r in rounds]
+        print(f"{label:36}" + "".join(f"{'-' if v is None else v!s:>26}" for v in value))
     print(f"final state converged on v{f['final_version']}: {f['converged_final']}")
     print(f"forged documents sent live: {f['forged_sent']}, devices reporting the rejection: "
           f"{f['forged_devices_reporting_rejection']}")

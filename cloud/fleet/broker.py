@@ -164,6 +164,16 @@ class PrivateBroker:
             self._proc.stderr.close()
         self._proc = None
 
+    def cpu_s(self) -> float | None:
+        """CPU seconds (user + system) the running broker process has used, on Linux."""
+        if self._proc is None:
+            return None
+        try:
+            fields = Path(f"/proc/{self._proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     @property
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
