@@ -130,7 +130,8 @@ def test_no_certificate_no_connection(paths: FleetPaths, broker: PrivateBroker,
 def test_device_cannot_read_or_write_another_devices_topics(
     paths: FleetPaths, broker: PrivateBroker, operator: OperatorLink
 ) -> None:
-    memory = MemoryStore(publish=lambda t, p: operator.publish(t, p, wait_s=5))
+    memory = MemoryStore(publish=lambda t, p: operator.publish(t, p, wait_s=5),
+                         key=current_signing_key(paths))
     memory.remember("bob", "pin", "1234")
     push_one(operator, paths, "dev-b", {"version": claim(paths),
                                         "target": {"device": "dev-b"}})
@@ -341,7 +342,8 @@ def test_forget_reaches_a_device_that_was_offline(
     cloud = OperatorLink(paths, broker.host, broker.port, identity=names.CLOUD,
                          watch=False).start()
     try:
-        store = MemoryStore(publish=lambda t, p: cloud.publish(t, p, wait_s=5))
+        store = MemoryStore(publish=lambda t, p: cloud.publish(t, p, wait_s=5),
+                            key=current_signing_key(paths))
         store.remember("alice", "coffee", "black")
         store.remember("alice", "home", "Berlin", ttl_s=3600)
         with running_device(paths, "dev-c", broker, tmp_path) as dev:

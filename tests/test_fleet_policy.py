@@ -225,24 +225,66 @@ def test_redaction() -> None:
 def test_memory_store_forget_and_ttl_reach_the_cache(tmp_path: Path) -> None:
     clock = [1000.0]
     published: list[bytes] = []
-    store = MemoryStore(tmp_path / "m.json", lambda t, p: published.append(p),
+    store = MemoryStore(tmp_path / "m.json", lambda t, p: published.append(p), key=KEY,
                         clock=lambda: clock[0])
-    cache = MemoryCache(DeviceStore(tmp_path / "dev"))
+    cache = MemoryCache(TRUSTED, DeviceStore(tmp_path / "dev"))
     store.remember("alice", "coffee", "black")
     store.remember("alice", "parking", "level 3", ttl_s=60)
     assert cache.offer(published[-1])
     assert set(cache.facts("alice", at=clock[0])) == {"coffee", "parking"}
     assert set(cache.facts("alice", at=clock[0] + 61)) == {"coffee"}  # expired offline
     store.forget("alice", "coffee")
-    snapshot = json.loads(published[-1])
+    snapshot = json.loads(json.loads(published[-1])["snapshot"])
     assert "coffee" in snapshot["tombstones"] and "coffee" not in snapshot["facts"]
     assert not cache.offer(published[0])  # an old snapshot never resurrects anything
     assert cache.offer(published[-1])
     assert "coffee" not in cache.facts("alice", at=clock[0])
-    assert MemoryCache(DeviceStore(tmp_path / "dev")).rev("alice") == snapshot["rev"]
+    assert MemoryCache(TRUSTED, DeviceStore(tmp_path / "dev")).rev("alice") == snapshot["rev"]
     assert not cache.offer(b"{garbage") and cache.rejected
     reopened = MemoryStore(tmp_path / "m.json", clock=lambda: clock[0])
     assert reopened.facts("alice") == {"parking": "level 3"}
+
+
+def test_memory_must_be_signed_by_a_trusted_key_for_this_user(tmp_path: Path) -> None:
+    published: list[bytes] = []
+    store = MemoryStore(publish=lambda t, p: published.append(p), key=KEY)
+    store.remember("alice", "coffee", "black")
+    good = published[-1]
+    envelope = json.loads(good)
+    inner = envelope["snapshot"]
+    planted = inner.replace("black", "with poison")
+    forged = {
+        "unsigned": inner.encode(),  # the bare snapshot, as a broker could plant it
+        "tampered": json.dumps({**envelope, "snapshot": planted}).encode(),
+        "untrusted key": MemoryStore(publish=lambda t, p: None, key=OTHER_KEY)
+        .signed_snapshot("alice"),
+        # A policy signature over the same bytes: the domain separation refuses it.
+        "policy signature": json.dumps({**envelope, "signature": KEY.sign(inner.encode())})
+        .encode(),
+    }
+    cache = MemoryCache(TRUSTED, DeviceStore(tmp_path / "dev"))
+    for name, payload in forged.items():
+        assert not cache.offer(payload, user="alice"), name
+    assert cache.facts("alice") == {} and len(cache.rejected) == len(forged)
+    assert not cache.offer(good, user="bob")  # alice's memory on bob's topic
+    assert "alice's memory on bob's topic" in cache.rejected[-1]
+    assert cache.offer(good, user="alice") and cache.facts("alice")["coffee"].value == "black"
+
+
+def test_full_memory_refuses_the_change_and_keeps_the_rest(tmp_path: Path) -> None:
+    published: list[bytes] = []
+    store = MemoryStore(tmp_path / "m.json", lambda t, p: published.append(p), key=KEY)
+    store.remember("alice", "coffee", "black")
+    with pytest.raises(ValueError, match="alice's memory is full"):
+        store.remember("alice", "novel", "x" * 300_000)
+    assert store.facts("alice") == {"coffee": "black"} and len(published) == 1
+    assert MemoryStore(tmp_path / "m.json").facts("alice") == {"coffee": "black"}
+    assert store.remember("alice", "tea", "green") == 2  # the revision did not move
+
+
+def test_published_memory_needs_a_key() -> None:
+    with pytest.raises(ValueError, match="signing key"):
+        MemoryStore(publish=lambda t, p: None)
 
 
 def test_version_compare_and_set(tmp_path: Path) -> None:

@@ -331,12 +331,14 @@ def _cmd_rollback(args: argparse.Namespace) -> int:
 
 def _memory(args: argparse.Namespace) -> Any:
     from cloud.fleet.memory import MemoryStore
+    from cloud.fleet.pki import current_signing_key
     from edge.fleet import names
 
     paths = _paths(args)
     operator = _operator(args, paths, identity=names.CLOUD, watch=False)
     store = MemoryStore(paths.root / "memory.json",
-                        publish=lambda t, p: operator.publish(t, p, wait_s=5.0))
+                        publish=lambda t, p: operator.publish(t, p, wait_s=5.0),
+                        key=current_signing_key(paths))
     return operator, store
 
 

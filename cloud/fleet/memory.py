@@ -2,8 +2,8 @@
 
 The store is the source of truth: facts with a per-fact version and an optional
 time to live; "forget" replaces a fact with a tombstone. Every change bumps the
-user's revision and publishes the whole snapshot, retained, on the user's
-memory topic (edge.fleet.memory describes the format), so devices that were
+user's revision and publishes the whole snapshot, signed and retained, on the
+user's memory topic (edge.fleet.memory describes the format), so devices that were
 offline converge when they reconnect, forgotten facts included. Tombstones
 are dropped after `tombstone_ttl_s`; by then every device has a newer snapshot
 or gets one when it returns (snapshots replace, they do not merge).
@@ -11,6 +11,7 @@ or gets one when it returns (snapshots replace, they do not merge).
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 import time
@@ -19,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from edge.fleet import names
-from edge.fleet.memory import FORMAT, MAX_SNAPSHOT_BYTES
+from edge.fleet.memory import FORMAT, seal_snapshot
 from edge.fleet.names import check_name
+from edge.fleet.signing import SigningKey
 from edge.fleet.store import atomic_write
 
 Publish = Callable[[str, bytes], None]
@@ -28,10 +30,13 @@ Publish = Callable[[str, bytes], None]
 
 class MemoryStore:
     def __init__(self, path: Path | None = None, publish: Publish | None = None,
-                 tombstone_ttl_s: float = 30 * 86400, clock: Callable[[], float] = time.time,
-                 ) -> None:
+                 key: SigningKey | None = None, tombstone_ttl_s: float = 30 * 86400,
+                 clock: Callable[[], float] = time.time) -> None:
+        if publish is not None and key is None:
+            raise ValueError("published memory is signed: give the fleet's signing key")
         self.path = path
         self.publish = publish
+        self.key = key
         self.tombstone_ttl_s = tombstone_ttl_s
         self.clock = clock
         self._lock = threading.Lock()
@@ -45,7 +50,7 @@ class MemoryStore:
         if not key or not isinstance(value, str):
             raise ValueError("a fact needs a key and a string value")
         with self._lock:
-            snap = self._snapshot(user)
+            snap = copy.deepcopy(self._snapshot(user))
             version = snap["rev"] + 1
             expires = None if ttl_s is None else self.clock() + ttl_s
             snap["facts"][key] = {"value": value, "version": version, "expires_at": expires}
@@ -55,7 +60,7 @@ class MemoryStore:
     def forget(self, user: str, key: str) -> int:
         """'Forget that': the fact disappears from the cloud and, via a tombstone, everywhere."""
         with self._lock:
-            snap = self._snapshot(user)
+            snap = copy.deepcopy(self._snapshot(user))
             version = snap["rev"] + 1
             snap["facts"].pop(key, None)
             snap["tombstones"][key] = {"version": version, "at": self.clock()}
@@ -67,15 +72,17 @@ class MemoryStore:
         return {k: f["value"] for k, f in snap["facts"].items()
                 if f["expires_at"] is None or now < f["expires_at"]}
 
-    def snapshot_bytes(self, user: str) -> bytes:
+    def signed_snapshot(self, user: str) -> bytes:
+        """What devices get: the user's current snapshot in its signed envelope."""
+        assert self.key is not None, "no signing key"
         with self._lock:
-            return json.dumps(self._snapshot(user), separators=(",", ":")).encode()
+            return seal_snapshot(_dump(self._snapshot(user)), self.key)
 
     def republish_all(self) -> None:
         """After a broker restart that may have lost retained snapshots."""
         for user in list(self._users):
             if self.publish is not None:
-                self.publish(names.user_memory(user), self.snapshot_bytes(user))
+                self.publish(names.user_memory(user), self.signed_snapshot(user))
 
     def _snapshot(self, user: str) -> dict[str, Any]:
         snap = self._users.setdefault(
@@ -88,12 +95,21 @@ class MemoryStore:
         return snap
 
     def _commit(self, user: str, snap: dict[str, Any], rev: int) -> int:
+        """Store the changed copy `snap`, unless it is too big (then nothing changes)."""
         snap["rev"] = rev
-        payload = json.dumps(snap, separators=(",", ":")).encode()
-        if len(payload) > MAX_SNAPSHOT_BYTES:
-            raise ValueError(f"{user}'s memory would exceed {MAX_SNAPSHOT_BYTES} bytes")
+        payload = None
+        if self.key is not None:
+            try:
+                payload = seal_snapshot(_dump(snap), self.key)
+            except ValueError as exc:
+                raise ValueError(f"{user}'s memory is full: {exc}") from None
+        self._users[user] = snap
         if self.path is not None:
             atomic_write(self.path, json.dumps(self._users).encode())
-        if self.publish is not None:
+        if self.publish is not None and payload is not None:
             self.publish(names.user_memory(user), payload)
         return rev
+
+
+def _dump(snapshot: dict[str, Any]) -> bytes:
+    return json.dumps(snapshot, separators=(",", ":")).encode()

@@ -50,7 +50,7 @@ def running_device(
     ident = identity(paths, device)
     store = DeviceStore(state_dir) if state_dir is not None else None
     agent = PolicyAgent(device, ident.groups, ident.trusted, store, lambda r: None)
-    link = DeviceLink(ident, agent, MemoryCache(store), store,
+    link = DeviceLink(ident, agent, MemoryCache(ident.trusted, store), store,
                       on_pending=agent.apply_pending if apply_at_once else None)
     runner = ThreadedRunner(link, broker.host, broker.port)
     runner.start()

@@ -127,7 +127,7 @@ class FleetDevice:
         self.audio_dir = state_dir / "audio"  # requests' audio, only under keep_audio
         self.agent = PolicyAgent(identity.device_id, identity.groups, identity.trusted,
                                  self.store, lambda r: None)
-        self.memory = MemoryCache(self.store)
+        self.memory = MemoryCache(identity.trusted, self.store)
         self.link = DeviceLink(identity, self.agent, self.memory, self.store)
         self.runner = ThreadedRunner(self.link, host, port)
         self.make_nlu = make_nlu

@@ -156,7 +156,7 @@ class DeviceLink:
         elif topic.endswith("/presence"):
             self._check_presence(payload, retained=bool(msg.retain))
         elif topic.endswith("/memory") and self.memory is not None:
-            self.memory.offer(payload)
+            self.memory.offer(payload, user=self.identity.user)
 
     # -- publishing -------------------------------------------------------------------
 

@@ -1,14 +1,18 @@
 """A user's long-term memory as the device caches it (for offline use).
 
 The cloud publishes each user's whole memory as one retained snapshot with a
-revision that only increases; facts carry their own version and an expiry, and
+revision that only increases, signed (Ed25519, by a key the device trusts, in an
+envelope like a policy's) so a broker or a stolen service certificate cannot
+plant facts; facts carry their own version and an expiry, and
 forgotten facts stay as tombstones for a while. A device that was offline gets
 the newest snapshot when it reconnects and replaces its cache with it, so a
 "forget that" reaches it even though it missed the moment it was said.
 
-    {"format": "tandem-memory/1", "user": "alice", "rev": 12,
-     "facts": {"coffee": {"value": "black", "version": 3, "expires_at": 1790000000.0}},
-     "tombstones": {"address": 11}}
+    {"format": "tandem-memory-envelope/1", "key_id": "...", "signature": "...",
+     "snapshot": "{\"format\": \"tandem-memory/1\", \"user\": \"alice\", \"rev\": 12,
+                  \"facts\": {\"coffee\": {\"value\": \"black\", \"version\": 3,
+                                        \"expires_at\": 1790000000.0}},
+                  \"tombstones\": {\"address\": {\"version\": 11, \"at\": 1789000000.0}}}"}
 """
 
 from __future__ import annotations
@@ -19,10 +23,12 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from edge.fleet.signing import MEMORY, SigningKey, TrustedKeys
 from edge.fleet.store import DeviceStore
 
 FORMAT = "tandem-memory/1"
-MAX_SNAPSHOT_BYTES = 256 * 1024
+ENVELOPE = "tandem-memory-envelope/1"
+MAX_SNAPSHOT_BYTES = 256 * 1024  # the signed envelope, as published
 
 
 class MemoryRejected(ValueError):
@@ -40,13 +46,40 @@ class Fact:
         return self.expires_at is None or at < self.expires_at
 
 
-def parse_snapshot(payload: bytes) -> dict[str, Any]:
+def seal_snapshot(snapshot: bytes, key: SigningKey) -> bytes:
+    """The signed envelope the cloud publishes for one snapshot (JSON bytes)."""
+    envelope = {"format": ENVELOPE, "key_id": key.key_id, "signature": key.sign(snapshot, MEMORY),
+                "snapshot": snapshot.decode()}
+    payload = json.dumps(envelope, separators=(",", ":")).encode()
+    if len(payload) > MAX_SNAPSHOT_BYTES:
+        raise ValueError(f"signed memory is {len(payload)} bytes; the limit is "
+                         f"{MAX_SNAPSHOT_BYTES}")
+    return payload
+
+
+def open_snapshot(payload: bytes, trusted: TrustedKeys) -> dict[str, Any]:
+    """Check size, envelope and signature, then the snapshot. Raises MemoryRejected."""
     if len(payload) > MAX_SNAPSHOT_BYTES:
         raise MemoryRejected(f"memory snapshot of {len(payload)} bytes is over the limit")
     try:
-        raw = json.loads(payload)
+        envelope = json.loads(payload)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise MemoryRejected(f"memory snapshot is not JSON ({exc})") from None
+    if not isinstance(envelope, dict) or envelope.get("format") != ENVELOPE:
+        raise MemoryRejected(f"not a signed {ENVELOPE}; unsigned memory is never taken")
+    kid, signature, text = (envelope.get(k) for k in ("key_id", "signature", "snapshot"))
+    if not isinstance(kid, str) or not isinstance(signature, str) or not isinstance(text, str):
+        raise MemoryRejected("memory envelope needs 'key_id', 'signature' and 'snapshot'")
+    if not trusted.verify(kid, text.encode(), signature, MEMORY):
+        raise MemoryRejected(f"memory signature does not match a trusted key ({kid})")
+    return _parse_snapshot(text)
+
+
+def _parse_snapshot(text: str) -> dict[str, Any]:
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise MemoryRejected(f"signed memory snapshot is not JSON ({exc})") from None
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         raise MemoryRejected(f"not a {FORMAT} snapshot")
     if not isinstance(raw.get("rev"), int) or not isinstance(raw.get("user"), str):
@@ -64,16 +97,21 @@ def parse_snapshot(payload: bytes) -> dict[str, Any]:
 class MemoryCache:
     """Snapshots per user, newest revision wins, persisted atomically when given a store."""
 
-    def __init__(self, store: DeviceStore | None = None) -> None:
+    def __init__(self, trusted: TrustedKeys, store: DeviceStore | None = None) -> None:
+        self._trusted = trusted
         self._store = store
         self._lock = threading.Lock()
         self._users: dict[str, dict[str, Any]] = store.load_memory() if store else {}
         self.rejected: list[str] = []
 
-    def offer(self, payload: bytes) -> bool:
-        """Take a snapshot if it is newer than the cached one; False if ignored or bad."""
+    def offer(self, payload: bytes, user: str | None = None) -> bool:
+        """Take a snapshot if it is newer than the cached one; False if ignored or bad.
+
+        `user`: whose topic it came on; a snapshot of anyone else's memory is refused."""
         try:
-            snapshot = parse_snapshot(payload)
+            snapshot = open_snapshot(payload, self._trusted)
+            if user is not None and snapshot["user"] != user:
+                raise MemoryRejected(f"{snapshot['user']}'s memory on {user}'s topic")
         except MemoryRejected as exc:
             self.rejected.append(str(exc))
             return False

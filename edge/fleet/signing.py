@@ -1,4 +1,4 @@
-"""Ed25519 signatures over policy documents, with a list of trusted operator keys.
+"""Ed25519 signatures over policy documents and memory snapshots, with a list of trusted keys.
 
 A device trusts every key in its list, so an operator rotates by adding the new
 key to devices first, signing with it, then dropping the old one (Mender's
@@ -18,8 +18,10 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-# Domain separation: a signature over a policy can never be replayed as anything else.
-CONTEXT = b"tandem-policy-v1\n"
+# Domain separation: a signature over a policy can never pass as one over a memory
+# snapshot, or anything else, and the other way round.
+POLICY = b"tandem-policy-v1\n"
+MEMORY = b"tandem-memory-v1\n"
 
 
 def key_id(public: Ed25519PublicKey) -> str:
@@ -60,8 +62,8 @@ class SigningKey:
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         ).decode()
 
-    def sign(self, document: bytes) -> str:
-        return base64.b64encode(self.private.sign(CONTEXT + document)).decode()
+    def sign(self, document: bytes, context: bytes = POLICY) -> str:
+        return base64.b64encode(self.private.sign(context + document)).decode()
 
 
 @dataclass(frozen=True)
@@ -97,13 +99,14 @@ class TrustedKeys:
         ]
         path.write_text(json.dumps({"keys": pems}, indent=2) + "\n", encoding="utf-8")
 
-    def verify(self, kid: str, document: bytes, signature_b64: str) -> bool:
+    def verify(self, kid: str, document: bytes, signature_b64: str,
+               context: bytes = POLICY) -> bool:
         public = self.keys.get(kid)
         if public is None:
             return False
         try:
             signature = base64.b64decode(signature_b64, validate=True)
-            public.verify(signature, CONTEXT + document)
+            public.verify(signature, context + document)
         except (InvalidSignature, ValueError):
             return False
         return True
