@@ -25,7 +25,8 @@ import grpc
 from tandem_proto import converse_pb2 as pb
 from tandem_proto import converse_pb2_grpc as pb_grpc
 
-from cloud.fleet.grpc_tls import peer_identity
+from cloud.fleet.grpc_tls import Revocations, peer_identity, peer_serial
+from cloud.fleet.pki import FleetPaths
 from cloud.sentences import SentenceSplitter
 from cloud.settings import CloudSettings
 from cloud.worker_client import JobStarted, QueueDeadline, WorkerClient, WorkerUnavailable
@@ -52,6 +53,8 @@ class ConversationService(pb_grpc.ConversationServicer):
     def __init__(self, settings: CloudSettings, worker: WorkerClient) -> None:
         self._settings = settings
         self._worker = worker
+        self._revoked = (Revocations(FleetPaths(settings.tls_fleet_dir))
+                         if settings.tls_fleet_dir is not None else None)
         self._pending = 0
         # Set by the server together with health: SERVING <=> accepting.
         self.accepting = False
@@ -71,6 +74,10 @@ class ConversationService(pb_grpc.ConversationServicer):
                 "not serving (the model is loading or the server is draining)",
             )
         certified = peer_identity(context)  # None on an insecure port
+        serial = peer_serial(context) if self._revoked is not None else None
+        if serial is not None and self._revoked is not None and serial in self._revoked:
+            await context.abort(grpc.StatusCode.PERMISSION_DENIED,
+                                f"the certificate of {certified!r} is revoked")
         if certified is not None and certified != request.device_id:
             # mTLS: a device speaks only for itself (its certificate's CN is its id).
             await context.abort(

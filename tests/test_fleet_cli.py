@@ -59,3 +59,26 @@ def test_pki_and_fleet_commands(tmp_path: Path, capsys: pytest.CaptureFixture[st
         except BaseException:
             print(broker.log_text())
             raise
+
+
+def test_pki_revoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from cryptography import x509
+
+    from cloud.fleet.pki import revoked_serials
+    from cloud.fleet.registry import Registry
+
+    common = ["--fleet-dir", str(tmp_path / "fleet")]
+    assert main(["pki", "init", *common]) == 0
+    paths = FleetPaths(tmp_path / "fleet")
+    assert revoked_serials(paths) == set()  # a fresh fleet has an empty CRL for the broker
+    for device in ("dev-1", "dev-2"):
+        assert main(["pki", "issue", device, "--group", "kitchen", *common]) == 0
+    capsys.readouterr()
+    assert main(["pki", "revoke", "dev-9", *common]) == 2
+    assert "no certificate for dev-9" in capsys.readouterr().err
+    assert main(["pki", "revoke", "dev-1", *common]) == 0
+    serial = x509.load_pem_x509_certificate(paths.client_cert("dev-1").read_bytes()).serial_number
+    assert revoked_serials(paths) == {serial}
+    assert set(Registry.load(paths.registry).devices) == {"dev-2"}
+    assert main(["pki", "revoke", "dev-2", *common]) == 0  # the list grows
+    assert len(revoked_serials(paths)) == 2

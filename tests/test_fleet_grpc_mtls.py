@@ -10,7 +10,7 @@ import grpc
 import pytest
 
 from cloud.fleet.grpc_tls import server_credentials
-from cloud.fleet.pki import FleetPaths, init_fleet, issue_device
+from cloud.fleet.pki import FleetPaths, init_fleet, issue_device, revoke_device
 from cloud.server import CloudServer
 from cloud.settings import CloudSettings
 from cloud.testing import write_tiny_gguf
@@ -27,7 +27,7 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> FleetPaths:
 
 
 async def _server(model: Path, fleet: FleetPaths) -> AsyncIterator[CloudServer]:
-    settings = CloudSettings(model_path=model, listen="127.0.0.1:0")
+    settings = CloudSettings(model_path=model, listen="127.0.0.1:0", tls_fleet_dir=fleet.root)
     worker = WorkerClient.spawn(settings)
     try:
         server = await CloudServer.start(settings, worker, tls=server_credentials(fleet))
@@ -74,5 +74,14 @@ def test_device_certificate_connects_others_are_refused(
                 await _ask(server.target, other_ca)
             with pytest.raises(CloudUnavailable):
                 await _ask(server.target, None)  # plaintext
+            # A revoked certificate is refused at once, without restarting the service.
+            issue_device(fleet, "dev-c")
+            stolen = channel_credentials(fleet.ca_cert, fleet.client_cert("dev-c"),
+                                         fleet.client_key("dev-c"))
+            assert await _ask(server.target, stolen, 5.0, device_id="dev-c")
+            revoke_device(fleet, "dev-c")
+            with pytest.raises(CloudUnavailable, match="'dev-c' is revoked"):
+                await _ask(server.target, stolen, 5.0, device_id="dev-c")
+            assert await _ask(server.target, good, 5.0)  # others are unaffected
 
     asyncio.run(asyncio.wait_for(scenario(), 90))

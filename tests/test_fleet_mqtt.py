@@ -24,7 +24,13 @@ from cloud.fleet.broker import PrivateBroker
 from cloud.fleet.history import History
 from cloud.fleet.memory import MemoryStore
 from cloud.fleet.operator import OperatorLink
-from cloud.fleet.pki import FleetPaths, current_signing_key, init_fleet, issue_device
+from cloud.fleet.pki import (
+    FleetPaths,
+    current_signing_key,
+    init_fleet,
+    issue_device,
+    revoke_device,
+)
 from cloud.fleet.rollout import Rollout, RolloutPlan
 from cloud.fleet.status import fleet_status
 from cloud.fleet.testing import make_fleet, running_device, wait_for
@@ -125,6 +131,21 @@ def test_no_certificate_no_connection(paths: FleetPaths, broker: PrivateBroker,
         with contextlib.suppress(TimeoutError, ConnectionResetError):
             answer = sock.recv(4)
         assert not answer.startswith(b"\x20")  # never a CONNACK
+
+
+def test_revoked_device_is_refused_others_are_not(tmp_path: Path) -> None:
+    paths = make_fleet(tmp_path / "fleet", {"dev-x": (["g"], None), "dev-y": (["g"], None)})
+    with PrivateBroker(paths, tmp_path / "broker") as broker:
+        with running_device(paths, "dev-x", broker):
+            pass  # connects while its certificate is good
+        revoke_device(paths, "dev-x")
+        broker.reload_acl()  # what `tandem fleet broker` does on SIGHUP; reads the CRL too
+        with pytest.raises(TimeoutError, match="did not connect"), \
+                running_device(paths, "dev-x", broker, connect_timeout_s=3):
+            pass
+        with running_device(paths, "dev-y", broker) as other:
+            assert other.connects == 1
+    assert "certificate verify failed" in broker.log_text(400)  # the CRL, at the handshake
 
 
 def test_device_cannot_read_or_write_another_devices_topics(

@@ -67,6 +67,7 @@ def render_config(
         f"certfile {paths.server_cert}",
         f"keyfile {paths.server_key}",
         "require_certificate true",
+        *([f"crlfile {paths.crl}"] if paths.crl.exists() else []),
         "use_identity_as_username true",
         f"acl_file {acl}",
         "persistence true",
@@ -139,11 +140,22 @@ class PrivateBroker:
         raise BrokerError(f"mosquitto did not listen on {self.port} in {timeout_s} s\n"
                           f"{self.log_text()}")
 
-    def reload_acl(self) -> None:
-        """Regenerate the ACL from the registry and tell the broker (SIGHUP)."""
+    def reload_acl(self, timeout_s: float = 5.0) -> None:
+        """Regenerate the ACL from the registry and tell the broker (SIGHUP), which re-reads
+        the ACL and the CRL; returns once its log says it did."""
         self.acl.write_text(render_acl(Registry.load(self.paths.registry)))
         if self._proc is not None and self._proc.poll() is None:
+            before = self._reloads()
             self._proc.send_signal(signal.SIGHUP)
+            deadline = time.monotonic() + timeout_s
+            while self._reloads() == before and time.monotonic() < deadline:
+                time.sleep(0.02)
+
+    def _reloads(self) -> int:
+        try:
+            return self.log.read_text(errors="replace").count("Reloading config.")
+        except FileNotFoundError:
+            return 0
 
     def kill(self) -> None:
         """SIGKILL: a crash. Retained messages since the last autosave (1 s) are lost."""

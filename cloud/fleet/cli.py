@@ -37,6 +37,10 @@ def add_subcommands(subparsers: Any, bench: Any | None = None) -> None:
     issue.add_argument("--user", help="the user whose memory the device may read")
     _fleet_dir(issue)
     issue.set_defaults(func=_cmd_pki_issue)
+    revoke = pcmd.add_parser("revoke", help="revoke a device's certificate (stolen, retired)")
+    revoke.add_argument("device_id", metavar="DEVICE_ID")
+    _fleet_dir(revoke)
+    revoke.set_defaults(func=_cmd_pki_revoke)
     rotate = pcmd.add_parser("rotate-key", help="add a new policy signing key (or --retire one)")
     rotate.add_argument("--retire", metavar="KEY_ID", help="stop trusting this key")
     _fleet_dir(rotate)
@@ -182,6 +186,25 @@ def _cmd_pki_issue(args: argparse.Namespace) -> int:
         {"device_id": args.device_id, "groups": args.group, "user": args.user}, indent=2) + "\n")
     print(f"{args.device_id}: certificate {cert}\ndevice bundle (copy to the device): {bundle}\n"
           "restart or SIGHUP `tandem fleet broker` to load the new ACL")
+    return 0
+
+
+def _cmd_pki_revoke(args: argparse.Namespace) -> int:
+    from cloud.fleet.pki import PkiError, revoke_device
+    from cloud.fleet.registry import Registry
+
+    paths = _paths(args)
+    try:
+        serial = revoke_device(paths, args.device_id)
+    except PkiError as exc:
+        raise TandemError(str(exc)) from None
+    registry = Registry.load(paths.registry)
+    registry.remove(args.device_id)
+    registry.save(paths.registry)
+    print(f"{args.device_id}: certificate {serial:x} revoked in {paths.crl} and the device "
+          "removed from the registry.\nSIGHUP `tandem fleet broker` to refuse its connections "
+          "(restart it to drop a session that is open now); `cloud serve --tls-fleet-dir` "
+          "refuses it at once")
     return 0
 
 

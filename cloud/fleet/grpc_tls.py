@@ -3,11 +3,17 @@
 The same certificate that identifies a device to the broker identifies it to
 the cloud: the server requires a client certificate signed by the fleet CA,
 and `peer_identity` reads its CN (the device id) from the call's auth context.
+gRPC's Python credentials take no CRL, so `Revocations` checks the caller's
+certificate serial against the fleet's CRL (`tandem pki revoke`), re-read when
+the file changes, so a revoked device is refused without a restart.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import grpc
+from cryptography import x509
 
 from cloud.fleet.pki import FleetPaths
 
@@ -25,3 +31,37 @@ def peer_identity(context: grpc.aio.ServicerContext) -> str | None:
     auth = context.auth_context()
     names = auth.get("x509_common_name") or []
     return names[0].decode() if names else None
+
+
+def peer_serial(context: grpc.aio.ServicerContext) -> int | None:
+    pems = context.auth_context().get("x509_pem_cert") or []
+    return int(x509.load_pem_x509_certificate(pems[0]).serial_number) if pems else None
+
+
+class Revocations:
+    """The serial numbers on the fleet CRL, checked against the CA's signature."""
+
+    def __init__(self, paths: FleetPaths) -> None:
+        self.crl: Path = paths.crl
+        self._ca = x509.load_pem_x509_certificate(paths.ca_cert.read_bytes())
+        self._stamp: tuple[int, int] | None = None
+        self._serials: frozenset[int] = frozenset()
+
+    def __contains__(self, serial: int) -> bool:
+        self._reload()
+        return serial in self._serials
+
+    def _reload(self) -> None:
+        try:
+            stat = self.crl.stat()
+        except FileNotFoundError:
+            self._stamp, self._serials = None, frozenset()
+            return
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        if stamp == self._stamp:
+            return
+        crl = x509.load_pem_x509_crl(self.crl.read_bytes())
+        public = self._ca.public_key()
+        if not crl.is_signature_valid(public):  # type: ignore[arg-type]
+            raise ValueError(f"{self.crl} is not signed by the fleet CA")
+        self._stamp, self._serials = stamp, frozenset(e.serial_number for e in crl)

@@ -9,6 +9,7 @@ signatures use Ed25519 keys kept apart from the CA (edge.fleet.signing).
 Layout of a fleet directory:
 
     pki/ca.crt ca.key server.crt server.key
+    pki/crl.pem                          revoked device certificates (broker and cloud)
     pki/clients/<identity>.crt .key      devices and fleet.operator / fleet.cloud
     keys/operator-<key id>.key           policy signing keys (newest = in use)
     trusted-keys.json                    the public halves devices accept
@@ -70,6 +71,10 @@ class FleetPaths:
 
     def client_key(self, identity: str) -> Path:
         return self.pki / "clients" / f"{identity}.key"
+
+    @property
+    def crl(self) -> Path:
+        return self.pki / "crl.pem"
 
     @property
     def keys(self) -> Path:
@@ -173,6 +178,7 @@ def init_fleet(root: Path, days: int = 3650) -> FleetPaths:
     for identity in SERVICE_IDENTITIES:
         _issue(paths, identity, paths.client_cert(identity), paths.client_key(identity),
                server=False, days=days)
+    write_crl(paths, set())
     add_signing_key(paths)
     atomic_write(paths.registry, json.dumps({"devices": {}}, indent=2).encode())
     return paths
@@ -185,6 +191,43 @@ def issue_device(paths: FleetPaths, device_id: str, days: int = 825) -> tuple[Pa
     cert, key = paths.client_cert(device_id), paths.client_key(device_id)
     _issue(paths, device_id, cert, key, server=False, days=days)
     return cert, key
+
+
+def revoke_device(paths: FleetPaths, device_id: str) -> int:
+    """Put the device's certificate on the CRL (a stolen or retired device); its serial."""
+    paths.require()
+    try:
+        cert = x509.load_pem_x509_certificate(paths.client_cert(device_id).read_bytes())
+    except FileNotFoundError:
+        raise PkiError(f"no certificate for {device_id} in {paths.pki / 'clients'}; "
+                       "`tandem fleet status` lists the devices") from None
+    write_crl(paths, revoked_serials(paths) | {cert.serial_number})
+    return int(cert.serial_number)
+
+
+def revoked_serials(paths: FleetPaths) -> set[int]:
+    if not paths.crl.exists():
+        return set()
+    crl = x509.load_pem_x509_crl(paths.crl.read_bytes())
+    return {entry.serial_number for entry in crl}
+
+
+def write_crl(paths: FleetPaths, serials: set[int]) -> None:
+    ca_cert, ca_key = _load_ca(paths)
+    now = datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=5)
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(ca_cert.subject)
+        .last_update(now)
+        # OpenSSL refuses every client once a CRL is past its next update: keep it valid
+        # as long as the CA; `tandem pki revoke` rewrites it anyway.
+        .next_update(ca_cert.not_valid_after_utc)
+    )
+    for serial in sorted(serials):
+        builder = builder.add_revoked_certificate(
+            x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(now).build())
+    crl = builder.sign(ca_key, hashes.SHA256())
+    atomic_write(paths.crl, crl.public_bytes(serialization.Encoding.PEM))
 
 
 # -- policy signing keys -------------------------------------------------------------

@@ -50,6 +50,9 @@ class Registry:
         self.devices[device] = entry
         return entry
 
+    def remove(self, device: str) -> DeviceEntry | None:
+        return self.devices.pop(device, None)
+
     def members(self, group: str) -> list[str]:
         return sorted(d.device for d in self.devices.values() if group in d.groups)
 

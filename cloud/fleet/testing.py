@@ -43,7 +43,7 @@ def identity(paths: FleetPaths, device: str) -> DeviceIdentity:
 @contextlib.contextmanager
 def running_device(
     paths: FleetPaths, device: str, broker: PrivateBroker, state_dir: Path | None = None,
-    apply_at_once: bool = True,
+    apply_at_once: bool = True, connect_timeout_s: float = 10.0,
 ) -> Iterator[DeviceLink]:
     """A device agent on paho's thread; applies policy as soon as it arrives by default
     (a device that is always between conversations)."""
@@ -55,7 +55,7 @@ def running_device(
     runner = ThreadedRunner(link, broker.host, broker.port)
     runner.start()
     try:
-        if not link.subscribed.wait(10):
+        if not link.subscribed.wait(connect_timeout_s):
             raise TimeoutError(f"{device} did not connect\n{broker.log_text()}")
         yield link
     finally:
