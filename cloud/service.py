@@ -74,8 +74,8 @@ class ConversationService(pb_grpc.ConversationServicer):
                 "not serving (the model is loading or the server is draining)",
             )
         certified = peer_identity(context)  # None on an insecure port
-        serial = peer_serial(context) if self._revoked is not None else None
-        if serial is not None and self._revoked is not None and serial in self._revoked:
+        if self._revoked is not None and (serial := peer_serial(context)) is not None \
+                and serial in self._revoked:
             await context.abort(grpc.StatusCode.PERMISSION_DENIED,
                                 f"the certificate of {certified!r} is revoked")
         if certified is not None and certified != request.device_id:

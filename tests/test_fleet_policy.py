@@ -280,6 +280,8 @@ def test_full_memory_refuses_the_change_and_keeps_the_rest(tmp_path: Path) -> No
     assert store.facts("alice") == {"coffee": "black"} and len(published) == 1
     assert MemoryStore(tmp_path / "m.json").facts("alice") == {"coffee": "black"}
     assert store.remember("alice", "tea", "green") == 2  # the revision did not move
+    with pytest.raises(ValueError, match="memory is full"):  # the limit holds unsigned too
+        MemoryStore(tmp_path / "unsigned.json").remember("bob", "novel", "x" * 300_000)
 
 
 def test_published_memory_needs_a_key() -> None:

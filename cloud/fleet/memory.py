@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from edge.fleet import names
-from edge.fleet.memory import FORMAT, seal_snapshot
+from edge.fleet.memory import FORMAT, seal_snapshot, within_limit
 from edge.fleet.names import check_name
 from edge.fleet.signing import SigningKey
 from edge.fleet.store import atomic_write
@@ -97,16 +97,15 @@ class MemoryStore:
     def _commit(self, user: str, snap: dict[str, Any], rev: int) -> int:
         """Store the changed copy `snap`, unless it is too big (then nothing changes)."""
         snap["rev"] = rev
-        payload = None
-        if self.key is not None:
-            try:
-                payload = seal_snapshot(_dump(snap), self.key)
-            except ValueError as exc:
-                raise ValueError(f"{user}'s memory is full: {exc}") from None
+        body = _dump(snap)
+        try:  # a store that publishes has a key (see __init__): it publishes the envelope
+            payload = seal_snapshot(body, self.key) if self.key else within_limit(body)
+        except ValueError as exc:
+            raise ValueError(f"{user}'s memory is full: {exc}") from None
         self._users[user] = snap
         if self.path is not None:
             atomic_write(self.path, json.dumps(self._users).encode())
-        if self.publish is not None and payload is not None:
+        if self.publish is not None:
             self.publish(names.user_memory(user), payload)
         return rev
 

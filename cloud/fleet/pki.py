@@ -206,9 +206,14 @@ def revoke_device(paths: FleetPaths, device_id: str) -> int:
 
 
 def revoked_serials(paths: FleetPaths) -> set[int]:
+    """The serials on the fleet CRL, which must be signed by the fleet CA."""
     if not paths.crl.exists():
         return set()
     crl = x509.load_pem_x509_crl(paths.crl.read_bytes())
+    ca = x509.load_pem_x509_certificate(paths.ca_cert.read_bytes())
+    if not crl.is_signature_valid(ca.public_key()):  # type: ignore[arg-type]
+        raise PkiError(f"{paths.crl} is not signed by the fleet CA; rewrite it with "
+                       "`tandem pki revoke`")
     return {entry.serial_number for entry in crl}
 
 

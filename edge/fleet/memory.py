@@ -50,10 +50,12 @@ def seal_snapshot(snapshot: bytes, key: SigningKey) -> bytes:
     """The signed envelope the cloud publishes for one snapshot (JSON bytes)."""
     envelope = {"format": ENVELOPE, "key_id": key.key_id, "signature": key.sign(snapshot, MEMORY),
                 "snapshot": snapshot.decode()}
-    payload = json.dumps(envelope, separators=(",", ":")).encode()
+    return within_limit(json.dumps(envelope, separators=(",", ":")).encode())
+
+
+def within_limit(payload: bytes) -> bytes:
     if len(payload) > MAX_SNAPSHOT_BYTES:
-        raise ValueError(f"signed memory is {len(payload)} bytes; the limit is "
-                         f"{MAX_SNAPSHOT_BYTES}")
+        raise ValueError(f"memory is {len(payload)} bytes; the limit is {MAX_SNAPSHOT_BYTES}")
     return payload
 
 
