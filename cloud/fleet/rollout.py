@@ -97,6 +97,10 @@ class Rollout:
         self._version = 0
         self._payloads: dict[str, bytes] = {}  # device -> last payload sent (for re-publish)
         self._unconfirmed: set[str] = set()
+        # Running tallies of the watched devices, so judging a wave stays O(1) per report.
+        self._done = 0
+        self._failure_reasons: list[str] = []
+        self._expired_at = 0.0
         operator.on_report = self._on_report
         operator.on_reconnect = self._republish
 
@@ -108,14 +112,20 @@ class Rollout:
             if outcome is None or outcome.done_at is not None:
                 return
             if report.applied_version >= self._version:
-                outcome.status, outcome.done_at = APPLIED, received
+                self._finish(outcome, APPLIED, received)
             elif report.status == REJECTED and report.subject_version == self._version:
-                outcome.status, outcome.done_at = REJECTED, received
-                outcome.reason = report.reason
+                self._finish(outcome, REJECTED, received, report.reason)
             else:
                 return
             self._unconfirmed.discard(report.device)
         self._changed.set()
+
+    def _finish(self, outcome: DeviceOutcome, status: str, at: float, reason: str = "") -> None:
+        """Under the lock: one watched device is done."""
+        outcome.status, outcome.done_at, outcome.reason = status, at, reason
+        self._done += 1
+        if status != APPLIED:
+            self._failure_reasons.append(reason)
 
     def _republish(self) -> None:
         with self._lock:
@@ -177,6 +187,8 @@ class Rollout:
             self._version = version
             self._watch = {}
             self._unconfirmed = set()
+            self._done = 0
+            self._failure_reasons = []
 
     def _send(self, device: str, payload: bytes, watch: bool,
               on_sent: Callable[[str, float], None] | None = None) -> None:
@@ -194,25 +206,30 @@ class Rollout:
         if watch and report is not None:
             self._on_report(report, time.monotonic())
 
-    def _expire(self, result: RolloutResult) -> None:
+    def _expire(self) -> None:
+        """Time out watched devices that never reported (checked a few times a second)."""
         now = time.monotonic()
+        if now - self._expired_at < 0.2:
+            return
+        self._expired_at = now
         with self._lock:
-            for outcome in result.devices.values():
+            for device in self._unconfirmed:
+                outcome = self._watch[device]
                 if outcome.done_at is None and now - outcome.sent_at > self.plan.device_timeout_s:
-                    outcome.status, outcome.done_at = "timeout", now
-                    outcome.reason = f"no report within {self.plan.device_timeout_s:g} s"
+                    self._finish(outcome, "timeout", now,
+                                 f"no report within {self.plan.device_timeout_s:g} s")
 
     def _check_abort(self, result: RolloutResult) -> bool:
-        self._expire(result)
+        self._expire()
         with self._lock:
-            finished = [o for o in result.devices.values() if o.done_at is not None]
-            failed = [o for o in finished if o.status != APPLIED]
-        if len(finished) >= self.plan.abort_min and finished:
-            pct = 100.0 * len(failed) / len(finished)
+            finished, failed = self._done, len(self._failure_reasons)
+        if finished >= self.plan.abort_min and finished:
+            pct = 100.0 * failed / finished
             if pct > self.plan.abort_pct:
                 result.outcome = "aborted"
-                reasons = sorted({o.reason for o in failed})[:3]
-                result.abort_reason = (f"{len(failed)} of {len(finished)} devices failed or "
+                with self._lock:
+                    reasons = sorted(set(self._failure_reasons))[:3]
+                result.abort_reason = (f"{failed} of {finished} devices failed or "
                                        f"timed out ({pct:.0f}% > {self.plan.abort_pct:g}%): "
                                        f"{'; '.join(reasons)}")
                 return True
@@ -224,7 +241,7 @@ class Rollout:
             if self._check_abort(result):
                 return True
             with self._lock:
-                if all(o.done_at is not None for o in result.devices.values()):
+                if self._done >= len(result.devices):
                     return False
             self._changed.wait(0.05)
             self._changed.clear()

@@ -6,6 +6,11 @@ callbacks, `loop_read` / `loop_write` / `loop_misc`) with one `selectors` loop.
 TLS sockets may hold decrypted bytes the kernel no longer reports as readable,
 so reads continue while `SSLSocket.pending()` says there is more.
 
+paho opens its socket inside `reconnect()` and blocks in the TLS handshake. After
+a broker restart a thousand of those in a row leave the simulator idle while the
+broker works, so the pool runs handshakes non-blocking on the same selector (a
+bounded number at a time) and hands paho the finished socket (`PooledClient`).
+
 `run_sim` is the entry point of one simulator process (multiprocessing, spawn).
 Simulated devices are always between conversations: they apply at once.
 """
@@ -13,10 +18,14 @@ Simulated devices are always between conversations: they apply at once.
 from __future__ import annotations
 
 import contextlib
+import errno
 import heapq
 import itertools
 import selectors
+import socket
+import ssl
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,10 +39,31 @@ from edge.fleet.link import DeviceIdentity, DeviceLink
 from edge.fleet.store import DeviceStore
 
 
+class PooledClient(mqtt.Client):
+    """A paho client that takes the socket its pool connected (TLS included), if any."""
+
+    handed: ssl.SSLSocket | None = None
+
+    def _create_socket(self) -> Any:  # paho-mqtt is pinned: this private hook is stable
+        sock, self.handed = self.handed, None
+        return sock if sock is not None else super()._create_socket()
+
+
+@dataclass
+class _Opening:
+    """A connection the pool is opening for a link: TCP first, then the TLS handshake."""
+
+    link: DeviceLink
+    sock: socket.socket
+    deadline: float
+    tls: bool = False
+
+
 class ClientPool:
-    # Timers (reconnects: blocking TLS handshakes) run between socket reads, a few
-    # per step, so connections already open get their CONNACK and documents on time.
-    TIMERS_PER_STEP = 4
+    # Handshakes in flight at once: keeps the broker busy, and stays well below
+    # Mosquitto's listen backlog (100) so no SYN is dropped (a 1 s retransmit).
+    MAX_OPENING = 16
+    OPEN_TIMEOUT_S = 10.0
 
     def __init__(self, host: str, port: int) -> None:
         self.host, self.port = host, port
@@ -41,6 +71,8 @@ class ClientPool:
         self.links: list[DeviceLink] = []
         self._timers: list[tuple[float, int, Callable[[], None]]] = []
         self._seq = itertools.count()
+        self._opening: dict[DeviceLink, _Opening] = {}
+        self._waiting: deque[DeviceLink] = deque()
 
     def schedule(self, delay: float, fn: Callable[[], None]) -> None:
         heapq.heappush(self._timers, (time.monotonic() + delay, next(self._seq), fn))
@@ -66,24 +98,80 @@ class ClientPool:
         with contextlib.suppress(KeyError, ValueError):
             self.sel.modify(sock, events, link)
 
+    # -- opening connections: non-blocking TCP connect and TLS handshake --------------
+
     def connect(self, link: DeviceLink) -> None:
-        """One attempt (a blocking TLS handshake); on failure the link's backoff retries."""
-        if link.client._sock is not None:  # noqa: SLF001 - already connected
+        """One attempt; on failure the link's backoff retries."""
+        if link.client._sock is not None or link in self._opening or link in self._waiting:  # noqa: SLF001
             return
-        try:
-            if link.connects == 0:
-                link.client.connect(self.host, self.port, keepalive=60)
-            else:
-                link.client.reconnect()
-        except OSError:
+        if len(self._opening) >= self.MAX_OPENING:
+            self._waiting.append(link)
+            return
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setblocking(False)
+        code = sock.connect_ex((self.host, self.port))
+        if code not in (0, errno.EINPROGRESS):
+            sock.close()
             link.link_down()
+            return
+        opening = _Opening(link, sock, time.monotonic() + self.OPEN_TIMEOUT_S)
+        self._opening[link] = opening
+        self.sel.register(sock, selectors.EVENT_WRITE, opening)
+
+    def _advance(self, opening: _Opening) -> None:
+        """The socket is ready: finish TCP, then step the handshake; hand it to paho when done."""
+        try:
+            if not opening.tls:
+                code = opening.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                if code:
+                    raise ConnectionError(code, errno.errorcode.get(code, str(code)))
+                self.sel.unregister(opening.sock)  # wrapping replaces the socket object
+                opening.sock = opening.link.tls.wrap_socket(
+                    opening.sock, server_hostname=self.host, do_handshake_on_connect=False)
+                opening.tls = True
+                self.sel.register(opening.sock, selectors.EVENT_READ, opening)
+            opening.sock.do_handshake()  # type: ignore[attr-defined]
+        except ssl.SSLWantReadError:
+            self.sel.modify(opening.sock, selectors.EVENT_READ, opening)
+            return
+        except ssl.SSLWantWriteError:
+            self.sel.modify(opening.sock, selectors.EVENT_WRITE, opening)
+            return
+        except OSError:  # refused, reset, or a TLS alert
+            self._abandon(opening)
+            return
+        self._close_opening(opening, keep_socket=True)
+        client = opening.link.client
+        assert isinstance(client, PooledClient)
+        client.handed = opening.sock  # type: ignore[assignment]
+        try:
+            if opening.link.connects == 0:
+                client.connect(self.host, self.port, keepalive=60)
+            else:
+                client.reconnect()
+        except OSError:
+            opening.link.link_down()
+
+    def _abandon(self, opening: _Opening) -> None:
+        self._close_opening(opening, keep_socket=False)
+        opening.link.link_down()
+
+    def _close_opening(self, opening: _Opening, keep_socket: bool) -> None:
+        self._forget(opening.sock)
+        if not keep_socket:
+            opening.sock.close()
+        del self._opening[opening.link]
+        while self._waiting and len(self._opening) < self.MAX_OPENING:
+            self.connect(self._waiting.popleft())
 
     def step(self, timeout: float) -> None:
         if self._timers:
             timeout = min(timeout, max(0.0, self._timers[0][0] - time.monotonic()))
         for key, mask in self.sel.select(timeout):
-            link = key.data
-            client = link.client
+            if isinstance(key.data, _Opening):
+                self._advance(key.data)
+                continue
+            client = key.data.client
             if mask & selectors.EVENT_WRITE:
                 client.loop_write()
             if mask & selectors.EVENT_READ:
@@ -93,14 +181,15 @@ class ClientPool:
                     client.loop_read()
                     sock = client._sock  # noqa: SLF001
         now = time.monotonic()
-        for _ in range(self.TIMERS_PER_STEP):
-            if not self._timers or self._timers[0][0] > now:
-                break
+        while self._timers and self._timers[0][0] <= now:
             _, _, fn = heapq.heappop(self._timers)
             fn()
 
     def housekeeping(self) -> None:
-        """Keepalive pings (and paho's check for a silent broker)."""
+        """Keepalive pings (and paho's check for a silent broker); give up stuck openings."""
+        now = time.monotonic()
+        for opening in [o for o in self._opening.values() if o.deadline < now]:
+            self._abandon(opening)
         for link in self.links:
             if link.client._sock is not None:  # noqa: SLF001
                 link.client.loop_misc()
@@ -131,7 +220,8 @@ def build_device(paths: FleetPaths, device: str, groups: frozenset[str], state: 
         if signed is not None:
             sim.applied.append(signed.policy.version)
 
-    sim = SimDevice(DeviceLink(ident, agent, None, store, on_pending=apply_now))
+    sim = SimDevice(DeviceLink(ident, agent, None, store, on_pending=apply_now,
+                               client_class=PooledClient))
     on_connect = sim.link.client.on_connect
     assert on_connect is not None
 
@@ -185,4 +275,4 @@ def run_sim(root: str, devices: list[str], group: str, host: str, port: int, sta
             link.client.loop_write()
 
 
-__all__ = ["ClientPool", "SimDevice", "mqtt", "run_sim"]
+__all__ = ["ClientPool", "PooledClient", "SimDevice", "mqtt", "run_sim"]

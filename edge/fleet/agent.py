@@ -71,6 +71,11 @@ class PolicyAgent:
         old version sent live is a replay and is reported.
         """
         with self._lock:
+            if self._holds(payload):
+                # The very bytes we verified last (a retained re-delivery, the operator's
+                # re-publish after a broker restart): no need to check the signature again.
+                self.stats.ignored_stale += 1
+                return
             floor = max(self.applied_version, self._pending.policy.version if self._pending else 0)
             try:
                 signed = open_envelope(payload, self.trusted, self.device_id, self.groups, floor)
@@ -85,6 +90,10 @@ class PolicyAgent:
                 self._pending = signed
                 return
         self._send(report)
+
+    def _holds(self, payload: bytes) -> bool:
+        newest = self._pending or self._applied
+        return newest is not None and newest.envelope == payload
 
     def apply_pending(self) -> SignedPolicy | None:
         """Between conversations: persist and apply the staged policy; report it applied."""

@@ -57,8 +57,9 @@ class DeviceIdentity:
         return ctx
 
 
-def make_client(client_id: str, ctx: ssl.SSLContext) -> mqtt.Client:
-    client = mqtt.Client(
+def make_client(client_id: str, ctx: ssl.SSLContext,
+                client_class: type[mqtt.Client] = mqtt.Client) -> mqtt.Client:
+    client = client_class(
         CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv311,
         clean_session=True,
     )
@@ -77,6 +78,7 @@ class DeviceLink:
         store: DeviceStore | None = None,
         on_pending: Callable[[], object] | None = None,
         backoff: Backoff | None = None,
+        client_class: type[mqtt.Client] = mqtt.Client,
     ) -> None:
         self.identity = identity
         self.agent = agent
@@ -91,7 +93,8 @@ class DeviceLink:
         self.connected = threading.Event()
         self.subscribed = threading.Event()
         self.connects = 0
-        self.client = make_client(identity.device_id, identity.tls_context())
+        self.tls = identity.tls_context()
+        self.client = make_client(identity.device_id, self.tls, client_class)
         self.client.on_pre_connect = self._on_pre_connect
         self.client.on_connect = self._on_connect
         self.client.on_subscribe = self._on_subscribe
@@ -211,6 +214,8 @@ class ThreadedRunner:
                 info.wait_for_publish(2.0)
         client.disconnect()
         client.loop_stop()
+        if self.link.store is not None:
+            self.link.store.release_generations()
 
     def __enter__(self) -> ThreadedRunner:
         self.start()

@@ -21,6 +21,7 @@ from edge.fleet.policy import PolicyRejected, SignedPolicy, open_envelope
 from edge.fleet.signing import TrustedKeys
 
 STATE_VERSION = 1
+GENERATION_RESERVE = 60_000  # session numbers reserved per write (1 min of wall clock)
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -63,6 +64,8 @@ class DeviceStore:
         self.policy_path = self.root / "policy.json"
         self.memory_path = self.root / "memory.json"
         self.session_path = self.root / "session.json"
+        self._generation = 0
+        self._generation_ceiling: int | None = None  # read on first use
 
     # -- policy ---------------------------------------------------------------------
 
@@ -90,16 +93,31 @@ class DeviceStore:
     # -- presence generation (Sparkplug bdSeq) ---------------------------------------
 
     def next_generation(self) -> int:
-        """A session number that grows across restarts (persisted before it is used).
+        """A session number that grows across restarts.
 
         At least the wall clock in milliseconds, so a device whose storage was wiped
-        still starts above its old sessions (unless its clock is also behind).
+        still starts above its old sessions (unless its clock is also behind). The
+        file holds a ceiling reserved ahead of use, so a flapping link does not write
+        flash on every attempt and a power cut restarts above every number handed
+        out; a clean stop gives the unused reserve back (`release_generations`).
         """
-        record = read_json(self.session_path)
-        last = record.get("generation", 0) if isinstance(record, dict) else 0
-        generation = max(int(last) + 1, wall_ms())
-        atomic_write(self.session_path, json.dumps({"generation": generation}).encode())
+        if self._generation_ceiling is None:
+            record = read_json(self.session_path)
+            stored = record.get("generation", 0) if isinstance(record, dict) else 0
+            self._generation = self._generation_ceiling = int(stored)
+        generation = max(self._generation + 1, wall_ms())
+        if generation >= self._generation_ceiling:
+            self._generation_ceiling = generation + GENERATION_RESERVE
+            atomic_write(self.session_path,
+                         json.dumps({"generation": self._generation_ceiling}).encode())
+        self._generation = generation
         return generation
+
+    def release_generations(self) -> None:
+        """A clean stop: record the last session number used instead of the reserve."""
+        if self._generation_ceiling is not None and self._generation:
+            atomic_write(self.session_path, json.dumps({"generation": self._generation}).encode())
+            self._generation_ceiling = None
 
     # -- memory cache ----------------------------------------------------------------
 
