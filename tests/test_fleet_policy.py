@@ -355,3 +355,22 @@ def test_acl_confines_devices() -> None:
            "topic read tandem/user/alice/memory" in acl
     with pytest.raises(ValueError):
         registry.add("fleet.operator", [], None)  # no device can claim a service identity
+
+
+def test_after_a_broker_restart_only_acknowledged_publishes_are_sent_again() -> None:
+    import paho.mqtt.client as mqtt
+
+    from cloud.fleet.rollout import _broker_took
+
+    def info(rc: mqtt.MQTTErrorCode, acked: bool) -> mqtt.MQTTMessageInfo:
+        message = mqtt.MQTTMessageInfo(1)
+        message.rc = rc
+        if acked:
+            message._set_as_published()
+        return message
+
+    assert _broker_took(None)  # nothing known: send it
+    assert _broker_took(info(mqtt.MQTT_ERR_SUCCESS, acked=True))  # the crash may have lost it
+    assert not _broker_took(info(mqtt.MQTT_ERR_SUCCESS, acked=False))  # paho re-sends it
+    assert not _broker_took(info(mqtt.MQTT_ERR_NO_CONN, acked=False))  # queued while down
+    assert _broker_took(info(mqtt.MQTT_ERR_QUEUE_SIZE, acked=False))  # paho dropped it

@@ -49,6 +49,7 @@ class OperatorLink:
         self._lock = threading.Lock()
         self._sync_topic = f"{names.ROOT}/operator/sync/{uuid.uuid4().hex}"
         self._synced: dict[str, threading.Event] = {}
+        self._last_payload: dict[str, bytes] = {}  # topic -> bytes last seen there
         client = mqtt.Client(CallbackAPIVersion.VERSION2,
                              client_id=f"{identity}-{uuid.uuid4().hex[:8]}",
                              protocol=mqtt.MQTTv311, clean_session=True)
@@ -117,9 +118,13 @@ class OperatorLink:
         device = names.device_of(topic)
         if device is None or not msg.payload:
             return
+        payload = bytes(msg.payload)
+        if self._last_payload.get(topic) == payload:
+            return  # a retained copy we already hold (re-sent on every resubscribe)
+        self._last_payload[topic] = payload
         try:
             if topic.endswith("/report"):
-                report = Report.from_bytes(bytes(msg.payload))
+                report = Report.from_bytes(payload)
                 with self._lock:
                     known = self.reports.get(device)
                     if known is not None and (report.generation, report.at) < (
@@ -129,7 +134,7 @@ class OperatorLink:
                 if self.on_report is not None:
                     self.on_report(report, received)
             elif topic.endswith("/presence"):
-                presence = Presence.from_bytes(bytes(msg.payload))
+                presence = Presence.from_bytes(payload)
                 with self._lock:
                     if presence.supersedes(self.presence.get(device)):
                         self.presence[device] = presence

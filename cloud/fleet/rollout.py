@@ -24,6 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import paho.mqtt.client as mqtt
+
 from cloud.fleet.history import History
 from cloud.fleet.operator import OperatorLink
 from edge.fleet import names
@@ -83,6 +85,14 @@ class RolloutResult:
                 "rollback_version": self.rollback_version, "abort_reason": self.abort_reason}
 
 
+def _broker_took(info: mqtt.MQTTMessageInfo | None) -> bool:
+    """Did a broker acknowledge this publish (so a crash may have lost it)? Publishes it
+    did not acknowledge are still in paho's queue, which sends them again on reconnect."""
+    if info is None or info.rc not in (mqtt.MQTT_ERR_SUCCESS, mqtt.MQTT_ERR_NO_CONN):
+        return True
+    return info.rc == mqtt.MQTT_ERR_SUCCESS and info.is_published()
+
+
 class Rollout:
     def __init__(self, operator: OperatorLink, history: History, key: SigningKey,
                  plan: RolloutPlan, log: Callable[[str], None] | None = None) -> None:
@@ -96,6 +106,7 @@ class Rollout:
         self._watch: dict[str, DeviceOutcome] = {}
         self._version = 0
         self._payloads: dict[str, bytes] = {}  # device -> last payload sent (for re-publish)
+        self._deliveries: dict[str, mqtt.MQTTMessageInfo] = {}  # device -> its last publish
         self._unconfirmed: set[str] = set()
         # Running tallies of the watched devices, so judging a wave stays O(1) per report.
         self._done = 0
@@ -129,7 +140,8 @@ class Rollout:
 
     def _republish(self) -> None:
         with self._lock:
-            pending = [(d, self._payloads[d]) for d in self._unconfirmed]
+            pending = [(d, self._payloads[d]) for d in self._unconfirmed
+                       if _broker_took(self._deliveries.get(d))]
         self.log(f"broker reconnected: re-publishing {len(pending)} unconfirmed documents")
         for device, payload in pending:
             self.operator.publish(names.device_policy(device), payload)
@@ -202,7 +214,9 @@ class Rollout:
                 report = self.operator.reports.get(device)
         if on_sent is not None:
             on_sent(device, sent)
-        self.operator.publish(names.device_policy(device), payload)
+        info = self.operator.publish(names.device_policy(device), payload)
+        with self._lock:
+            self._deliveries[device] = info
         if watch and report is not None:
             self._on_report(report, time.monotonic())
 
