@@ -95,7 +95,10 @@ class OperatorLink:
             return
         topics = [(self._sync_topic + "/#", 1)]
         if self.watch:
-            topics += [(names.ALL_REPORTS, 1), (names.ALL_PRESENCE, 1)]
+            # QoS 0: reports and presence are retained, so every resubscribe brings the
+            # whole fleet's state again; QoS 1 only added a PUBACK per message and capped
+            # deliveries at the broker's in-flight window (reports queued behind it).
+            topics += [(names.ALL_REPORTS, 0), (names.ALL_PRESENCE, 0)]
         client.subscribe(topics)
         self.connects += 1
         first = not self.connected.is_set() and self.connects == 1

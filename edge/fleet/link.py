@@ -111,7 +111,9 @@ class DeviceLink:
         topics += [names.group_policy(g) for g in sorted(ident.groups)]
         if ident.user:
             topics.append(names.user_memory(ident.user))
-        return [(t, 1) for t in topics]
+        # QoS 0: every topic holds a retained full document, which the broker sends again
+        # on each (clean) reconnect; that, not a PUBACK, is what recovers a lost delivery.
+        return [(t, 0) for t in topics]
 
     # -- paho callbacks (the runner's thread) ------------------------------------------
 
