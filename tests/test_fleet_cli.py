@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from cryptography import x509
 
 from cloud.fleet.broker import PrivateBroker
 from cloud.fleet.pki import FleetPaths
@@ -22,6 +23,11 @@ def test_pki_and_fleet_commands(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert main(["pki", "issue", "fleet.operator", *common]) == 2  # reserved identity
     assert (fleet / "devices" / "dev-1" / "device.key").exists()
     paths = FleetPaths(fleet)
+    # Certificate files carry their chain (leaf, then the fleet CA) for TLS to send as is.
+    for cert_file in (paths.client_cert("dev-1"), paths.server_cert):
+        leaf, ca = x509.load_pem_x509_certificates(cert_file.read_bytes())
+        assert ca == x509.load_pem_x509_certificate(paths.ca_cert.read_bytes())
+        assert leaf.issuer == ca.subject and leaf.subject != ca.subject
     policy = tmp_path / "policy.yaml"
     with PrivateBroker(paths) as broker:
         net = [*common, "--broker", f"{broker.host}:{broker.port}"]
