@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import json
 import random
+import socket
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from cloud.fleet.bench import bench_fleet
-from cloud.fleet.broker import PrivateBroker
+from cloud.fleet.broker import PrivateBroker, free_port
 from cloud.fleet.operator import OperatorLink
-from cloud.fleet.pki import current_signing_key
+from cloud.fleet.pki import current_signing_key, load_trusted
+from cloud.fleet.sim import ClientPool, build_device
 from cloud.fleet.testing import make_fleet, running_device, wait_for
 from edge.fleet import names
 from edge.fleet.backoff import Backoff
@@ -83,3 +87,43 @@ def test_simulated_fleet_converges_through_a_broker_crash(tmp_path: Path) -> Non
     assert figures["stale_applied"] == figures["unsigned_applied"] == 0
     assert figures["forged_devices_reporting_rejection"] == "3/3"
     assert figures["device_counters"]["connects"] == 48  # once at start, once after the crash
+
+
+def _pool_with_devices(tmp_path: Path, port: int, count: int) -> tuple[ClientPool, list[Any]]:
+    devices: dict[str, tuple[list[str], str | None]] = {
+        f"dev-{i}": (["lab"], None) for i in range(count)}
+    paths = make_fleet(tmp_path / "fleet", devices)
+    trusted = load_trusted(paths)
+    pool = ClientPool("127.0.0.1", port)
+    sims = [build_device(paths, d, frozenset({"lab"}), None, trusted) for d in devices]
+    for sim in sims:
+        pool.attach(sim.link)
+    return pool, sims
+
+
+def _step_until(pool: ClientPool, done: Any, timeout_s: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not done():
+        assert time.monotonic() < deadline, "the pool made no progress"
+        pool.step(0.02)
+        pool.housekeeping()
+
+
+def test_simulator_pool_retries_refused_connections_on_the_backoff(tmp_path: Path) -> None:
+    pool, sims = _pool_with_devices(tmp_path, free_port(), 5)  # nothing listens there
+    pool.MAX_OPENING = 2  # more devices than slots: the rest wait their turn
+    for sim in sims:
+        pool.connect(sim.link)
+    _step_until(pool, lambda: all(s.link.failed_attempts >= 2 for s in sims))
+    assert all(s.link.connects == 0 and s.link.client._sock is None for s in sims)
+
+
+def test_simulator_pool_gives_up_a_handshake_the_broker_never_answers(tmp_path: Path) -> None:
+    with socket.socket() as silent:  # accepts TCP (kernel backlog), never speaks TLS
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        pool, sims = _pool_with_devices(tmp_path, silent.getsockname()[1], 1)
+        pool.OPEN_TIMEOUT_S = 0.2
+        pool.connect(sims[0].link)
+        _step_until(pool, lambda: sims[0].link.failed_attempts >= 1)
+    assert sims[0].link.connects == 0
