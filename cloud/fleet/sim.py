@@ -25,7 +25,6 @@ import selectors
 import socket
 import ssl
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,9 +53,13 @@ class _Opening:
     """A connection the pool is opening for a link: TCP first, then the TLS handshake."""
 
     link: DeviceLink
-    sock: socket.socket
+    tcp: socket.socket
     deadline: float
-    tls: bool = False
+    tls: ssl.SSLSocket | None = None  # once TCP is up
+
+    @property
+    def sock(self) -> socket.socket:
+        return self.tls or self.tcp
 
 
 class ClientPool:
@@ -72,7 +75,7 @@ class ClientPool:
         self._timers: list[tuple[float, int, Callable[[], None]]] = []
         self._seq = itertools.count()
         self._opening: dict[DeviceLink, _Opening] = {}
-        self._waiting: deque[DeviceLink] = deque()
+        self._waiting: dict[DeviceLink, None] = {}  # in arrival order
         # Links with packets queued: written at the end of each step. Only a socket whose
         # buffer is full gets write interest on the selector (two syscalls per packet saved).
         self._to_flush: set[DeviceLink] = set()
@@ -127,7 +130,7 @@ class ClientPool:
         if link.client._sock is not None or link in self._opening or link in self._waiting:  # noqa: SLF001
             return
         if len(self._opening) >= self.MAX_OPENING:
-            self._waiting.append(link)
+            self._waiting[link] = None
             return
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setblocking(False)
@@ -143,16 +146,15 @@ class ClientPool:
     def _advance(self, opening: _Opening) -> None:
         """The socket is ready: finish TCP, then step the handshake; hand it to paho when done."""
         try:
-            if not opening.tls:
-                code = opening.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            if opening.tls is None:
+                code = opening.tcp.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
                 if code:
                     raise ConnectionError(code, errno.errorcode.get(code, str(code)))
-                self.sel.unregister(opening.sock)  # wrapping replaces the socket object
-                opening.sock = opening.link.tls.wrap_socket(
-                    opening.sock, server_hostname=self.host, do_handshake_on_connect=False)
-                opening.tls = True
-                self.sel.register(opening.sock, selectors.EVENT_READ, opening)
-            opening.sock.do_handshake()  # type: ignore[attr-defined]
+                self.sel.unregister(opening.tcp)  # wrapping replaces the socket object
+                opening.tls = opening.link.tls.wrap_socket(
+                    opening.tcp, server_hostname=self.host, do_handshake_on_connect=False)
+                self.sel.register(opening.tls, selectors.EVENT_READ, opening)
+            opening.tls.do_handshake()
         except ssl.SSLWantReadError:
             self.sel.modify(opening.sock, selectors.EVENT_READ, opening)
             return
@@ -165,7 +167,7 @@ class ClientPool:
         self._close_opening(opening, keep_socket=True)
         client = opening.link.client
         assert isinstance(client, PooledClient)
-        client.handed = opening.sock  # type: ignore[assignment]
+        client.handed = opening.tls
         try:
             if opening.link.connects == 0:
                 client.connect(self.host, self.port, keepalive=60)
@@ -184,7 +186,9 @@ class ClientPool:
             opening.sock.close()
         del self._opening[opening.link]
         while self._waiting and len(self._opening) < self.MAX_OPENING:
-            self.connect(self._waiting.popleft())
+            link = next(iter(self._waiting))
+            del self._waiting[link]
+            self.connect(link)
 
     def step(self, timeout: float) -> None:
         if self._timers:
