@@ -101,6 +101,22 @@ def raw_client(paths: FleetPaths, broker: PrivateBroker, cn: str | None,
 # -- identity --------------------------------------------------------------------------------
 
 
+def test_broker_sends_no_session_tickets(paths: FleetPaths, broker: PrivateBroker) -> None:
+    # Devices cannot resume a session; minting tickets for them cost the broker CPU.
+    client = raw_client(paths, broker, "dev-a")
+    client.connect(broker.host, broker.port)
+    try:
+        deadline = time.monotonic() + 5
+        while not client.is_connected() and time.monotonic() < deadline:
+            client.loop(0.1)
+        sock = client.socket()
+        assert client.is_connected() and isinstance(sock, ssl.SSLSocket)
+        assert sock.version() == "TLSv1.3" and sock.session is not None
+        assert not sock.session.has_ticket
+    finally:
+        client.disconnect()
+
+
 def test_no_certificate_no_connection(paths: FleetPaths, broker: PrivateBroker,
                                       tmp_path: Path) -> None:
     client = raw_client(paths, broker, None)
