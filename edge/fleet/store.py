@@ -108,16 +108,18 @@ class DeviceStore:
         generation = max(self._generation + 1, wall_ms())
         if generation >= self._generation_ceiling:
             self._generation_ceiling = generation + GENERATION_RESERVE
-            atomic_write(self.session_path,
-                         json.dumps({"generation": self._generation_ceiling}).encode())
+            self._write_generation(self._generation_ceiling)
         self._generation = generation
         return generation
 
     def release_generations(self) -> None:
         """A clean stop: record the last session number used instead of the reserve."""
         if self._generation_ceiling is not None and self._generation:
-            atomic_write(self.session_path, json.dumps({"generation": self._generation}).encode())
+            self._write_generation(self._generation)
             self._generation_ceiling = None
+
+    def _write_generation(self, generation: int) -> None:
+        atomic_write(self.session_path, json.dumps({"generation": generation}).encode())
 
     # -- memory cache ----------------------------------------------------------------
 
