@@ -20,6 +20,7 @@ from cloud.worker_messages import (
     FINISH_CANCELLED,
     FINISH_DEADLINE,
     FINISH_STOP,
+    RECENT_JOBS,
     CancelJob,
     GenerateJob,
     JobDone,
@@ -32,8 +33,6 @@ from cloud.worker_messages import (
     ToWorker,
     WorkerStats,
 )
-
-_RECENT_JOBS = 16
 
 
 class PromptTooLong(Exception):
@@ -88,7 +87,7 @@ class _Worker:
         self._settings = settings
         self._jobs_done = 0
         self._tokens_total = 0
-        self._recent: collections.deque[JobDone] = collections.deque(maxlen=_RECENT_JOBS)
+        self._recent: collections.deque[JobDone] = collections.deque(maxlen=RECENT_JOBS)
         self._running: int | None = None
         self._shutdown = False
         # Messages read while a job ran that are not about that job.

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import grpc
 
@@ -24,7 +24,9 @@ from cloud.tiny_gguf import write_tiny_gguf
 from cloud.worker_client import WorkerClient
 from edge.tasks import cancel_and_wait
 
-__all__ = ["connected_server", "running_server", "write_tiny_gguf"]
+T = TypeVar("T")
+
+__all__ = ["connected_server", "run_bounded", "running_server", "write_tiny_gguf"]
 
 
 @contextlib.asynccontextmanager
@@ -83,3 +85,13 @@ async def connected_server(
         grpc.aio.insecure_channel(server.target) as channel,
     ):
         yield server, channel
+
+
+def run_bounded(coro: Awaitable[T], limit_s: float = 30.0) -> T:
+    """`asyncio.run` that fails after `limit_s` instead of hanging a test run."""
+
+    async def bounded() -> T:
+        async with asyncio.timeout(limit_s):
+            return await coro
+
+    return asyncio.run(bounded())

@@ -30,6 +30,7 @@ from multiprocessing.process import BaseProcess
 from cloud.llm_worker import worker_main
 from cloud.settings import CloudSettings
 from cloud.worker_messages import (
+    RECENT_JOBS,
     CancelJob,
     FromWorker,
     GenerateJob,
@@ -45,7 +46,6 @@ from cloud.worker_messages import (
 
 log = logging.getLogger(__name__)
 
-_RECENT_JOBS = 16
 
 
 class ModelLoadError(Exception):
@@ -92,7 +92,7 @@ class WorkerClient:
         self._ids = itertools.count(1)
         self._jobs: dict[int, _Job] = {}
         self._stats_waiters: collections.deque[asyncio.Future[WorkerStats]] = collections.deque()
-        self._recent: collections.deque[JobDone] = collections.deque(maxlen=_RECENT_JOBS)
+        self._recent: collections.deque[JobDone] = collections.deque(maxlen=RECENT_JOBS)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loaded: asyncio.Future[ModelLoaded] | None = None
         self._slot: asyncio.Lock | None = None

@@ -24,6 +24,8 @@ FINISH_LENGTH = "length"
 FINISH_CANCELLED = "cancelled"
 FINISH_DEADLINE = "deadline"
 
+RECENT_JOBS = 16  # finished jobs kept for stats, by the worker and by its client alike
+
 
 # --- parent -> worker -------------------------------------------------------
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -16,33 +15,14 @@ from tandem_proto import converse_pb2_grpc as pb_grpc
 
 from cloud.server import CloudServer
 from cloud.settings import KeepaliveSettings
-from cloud.testing import connected_server, running_server, write_tiny_gguf
+from cloud.testing import connected_server, run_bounded, running_server
 from cloud.worker_messages import JobDone
 from edge.cloud_link import CloudLink, CloudLinkSettings, CloudUnavailable
+from edge.local_cloud import free_port
 
 T = TypeVar("T")
 CONTEXT = [("user", "what is the sky"), ("assistant", "the sky is above us.")]
 LONG: dict[str, Any] = {"n_ctx": 8192, "n_threads": 1, "max_tokens": 7000}
-
-
-@pytest.fixture(scope="module")
-def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    pytest.importorskip("llama_cpp")
-    return write_tiny_gguf(tmp_path_factory.mktemp("model") / "tiny.gguf")
-
-
-def run(coro: Awaitable[T], limit_s: float = 30.0) -> T:
-    async def bounded() -> T:
-        async with asyncio.timeout(limit_s):
-            return await coro
-
-    return asyncio.run(bounded())
-
-
-def unused_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def job_for_turn(server: CloudServer, turn_id: int) -> JobDone:
@@ -67,7 +47,7 @@ async def with_link(target: str, body: Callable[[CloudLink], Awaitable[T]], **kw
 
 
 def test_unreachable_cloud_fails_within_the_connect_timeout() -> None:
-    target = f"127.0.0.1:{unused_port()}"
+    target = f"127.0.0.1:{free_port()}"
 
     async def body(link: CloudLink) -> float:
         started = time.monotonic()
@@ -77,13 +57,13 @@ def test_unreachable_cloud_fails_within_the_connect_timeout() -> None:
         assert failure.value.reason == "unreachable"
         return time.monotonic() - started
 
-    elapsed = run(with_link(target, body, connect_timeout_s=0.3, deadline_s=5.0))
+    elapsed = run_bounded(with_link(target, body, connect_timeout_s=0.3, deadline_s=5.0))
     assert 0.25 <= elapsed < 0.8
 
 
-def test_streams_sentences_and_exposes_the_final(model: Path) -> None:
+def test_streams_sentences_and_exposes_the_final(tiny_gguf: Path) -> None:
     async def scenario() -> tuple[list[str], list[str], int, int]:
-        async with running_server(model, n_threads=1, max_tokens=40) as server:
+        async with running_server(tiny_gguf, n_threads=1, max_tokens=40) as server:
 
             async def body(link: CloudLink) -> tuple[list[str], list[str], int, int]:
                 with_context = [t async for t in link.converse("why", CONTEXT, "s1", 1)]
@@ -97,15 +77,15 @@ def test_streams_sentences_and_exposes_the_final(model: Path) -> None:
 
             return await with_link(server.target, body)
 
-    with_context, without, prompt_with, prompt_without = run(scenario())
+    with_context, without, prompt_with, prompt_without = run_bounded(scenario())
     assert with_context and without
     assert all(isinstance(text, str) and text == text.strip() and text for text in with_context)
     assert prompt_with > prompt_without  # the context reached the model
 
 
-def test_breaking_out_cancels_the_call_and_the_generation(model: Path) -> None:
+def test_breaking_out_cancels_the_call_and_the_generation(tiny_gguf: Path) -> None:
     async def scenario() -> JobDone:
-        async with running_server(model, **LONG) as server:
+        async with running_server(tiny_gguf, **LONG) as server:
 
             async def body(link: CloudLink) -> JobDone:
                 async with contextlib.aclosing(link.converse("why", [], "s1", 5)) as chunks:
@@ -115,14 +95,14 @@ def test_breaking_out_cancels_the_call_and_the_generation(model: Path) -> None:
 
             return await with_link(server.target, body, deadline_s=20.0)
 
-    job = run(scenario())
+    job = run_bounded(scenario())
     assert job.finish_reason == "cancelled"
     assert job.completion_tokens < 700
 
 
-def test_cancelling_the_consumer_task_cancels_the_generation(model: Path) -> None:
+def test_cancelling_the_consumer_task_cancels_the_generation(tiny_gguf: Path) -> None:
     async def scenario() -> JobDone:
-        async with running_server(model, **LONG) as server:
+        async with running_server(tiny_gguf, **LONG) as server:
 
             async def body(link: CloudLink) -> JobDone:
                 first = asyncio.Event()
@@ -140,14 +120,14 @@ def test_cancelling_the_consumer_task_cancels_the_generation(model: Path) -> Non
 
             return await with_link(server.target, body, deadline_s=20.0)
 
-    job = run(scenario())
+    job = run_bounded(scenario())
     assert job.finish_reason == "cancelled"
     assert job.completion_tokens < 700
 
 
-def test_deadline_bounds_the_whole_call(model: Path) -> None:
+def test_deadline_bounds_the_whole_call(tiny_gguf: Path) -> None:
     async def scenario() -> tuple[float, str]:
-        async with running_server(model, **LONG) as server:
+        async with running_server(tiny_gguf, **LONG) as server:
 
             async def body(link: CloudLink) -> tuple[float, str]:
                 started = time.monotonic()
@@ -162,14 +142,14 @@ def test_deadline_bounds_the_whole_call(model: Path) -> None:
 
             return await with_link(server.target, body, deadline_s=0.5)
 
-    elapsed, outcome = run(scenario())
+    elapsed, outcome = run_bounded(scenario())
     assert outcome in ("deadline", "deadline exceeded")
     assert elapsed < 0.8
 
 
-def test_overloaded_cloud_is_reported_as_such(model: Path) -> None:
+def test_overloaded_cloud_is_reported_as_such(tiny_gguf: Path) -> None:
     async def scenario() -> str:
-        async with connected_server(model, max_pending=1, **LONG) as (server, channel):
+        async with connected_server(tiny_gguf, max_pending=1, **LONG) as (server, channel):
             stub = pb_grpc.ConversationStub(channel)
             hog = stub.Converse(pb.ConverseRequest(transcript="why", turn_id=1), timeout=20)
             assert (await hog.read()).WhichOneof("kind") == "chunk"
@@ -185,14 +165,14 @@ def test_overloaded_cloud_is_reported_as_such(model: Path) -> None:
             finally:
                 hog.cancel()
 
-    assert run(scenario()) == "overloaded"
+    assert run_bounded(scenario()) == "overloaded"
 
 
-def test_server_refusing_calls_while_loading_reads_as_unreachable(model: Path) -> None:
+def test_server_refusing_calls_while_loading_reads_as_unreachable(tiny_gguf: Path) -> None:
     async def scenario() -> str:
         release = asyncio.Event()
         held: dict[str, Any] = {"wait_serving": False, "before_serving": release.wait}
-        async with running_server(model, n_threads=1, **held) as server:
+        async with running_server(tiny_gguf, n_threads=1, **held) as server:
 
             async def body(link: CloudLink) -> str:
                 with pytest.raises(CloudUnavailable) as failure:
@@ -205,7 +185,7 @@ def test_server_refusing_calls_while_loading_reads_as_unreachable(model: Path) -
             finally:
                 release.set()
 
-    assert run(scenario()) == "unreachable"
+    assert run_bounded(scenario()) == "unreachable"
 
 
 def test_client_keepalive_is_within_what_the_server_permits() -> None:
@@ -235,7 +215,7 @@ def test_context_roles_map_onto_the_proto_enum() -> None:
         finally:
             await link.aclose()
 
-    message = run(scenario())
+    message = run_bounded(scenario())
     assert [t.role for t in message.context] == [
         pb.ContextTurn.ROLE_USER,
         pb.ContextTurn.ROLE_ASSISTANT,

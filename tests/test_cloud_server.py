@@ -14,7 +14,7 @@ import os
 import re
 import signal
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -25,7 +25,7 @@ from tandem_proto import converse_pb2 as pb
 from tandem_proto import converse_pb2_grpc as pb_grpc
 
 from cloud.server import CloudServer
-from cloud.testing import connected_server, write_tiny_gguf
+from cloud.testing import connected_server, run_bounded
 from cloud.worker_messages import JobDone
 
 pytest.importorskip("llama_cpp")
@@ -35,19 +35,6 @@ LONG = 7000  # tokens: several seconds of generation, far more than any test wai
 LONG_SETTINGS: dict[str, Any] = {"n_ctx": 8192, "n_threads": 1}
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
-
-
-@pytest.fixture(scope="module")
-def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_tiny_gguf(tmp_path_factory.mktemp("model") / "tiny.gguf")
-
-
-def run(coro: Awaitable[T], limit_s: float = 30.0) -> T:
-    async def bounded() -> T:
-        async with asyncio.timeout(limit_s):
-            return await coro
-
-    return asyncio.run(bounded())
 
 
 def request(max_tokens: int = 0, turn_id: int = 1, transcript: str = "why is the sky blue"):
@@ -84,13 +71,13 @@ async def job_for_turn(server: CloudServer, turn_id: int) -> JobDone:
     return job
 
 
-def test_answer_streams_as_sentence_chunks_then_one_final(model: Path) -> None:
+def test_answer_streams_as_sentence_chunks_then_one_final(tiny_gguf: Path) -> None:
     async def scenario() -> list[pb.ConverseResponse]:
-        async with connected_server(model, n_threads=1) as (server, channel):
+        async with connected_server(tiny_gguf, n_threads=1) as (server, channel):
             stub = pb_grpc.ConversationStub(channel)
             return [r async for r in stub.Converse(request(max_tokens=60), timeout=10)]
 
-    responses = run(scenario())
+    responses = run_bounded(scenario())
     kinds = [r.WhichOneof("kind") for r in responses]
     assert kinds[-1] == "final" and set(kinds[:-1]) == {"chunk"}, kinds
     chunks = [r.chunk for r in responses[:-1]]
@@ -106,11 +93,11 @@ def test_answer_streams_as_sentence_chunks_then_one_final(model: Path) -> None:
     assert 0 <= timings.queue_ms <= timings.first_token_ms <= timings.total_ms
 
 
-def test_health_is_not_serving_until_the_model_is_loaded(model: Path) -> None:
+def test_health_is_not_serving_until_the_model_is_loaded(tiny_gguf: Path) -> None:
     async def scenario() -> None:
         release = asyncio.Event()
         held = {"wait_serving": False, "before_serving": release.wait}
-        async with connected_server(model, **held) as (server, channel):
+        async with connected_server(tiny_gguf, **held) as (server, channel):
             health = health_pb2_grpc.HealthStub(channel)
             for service in ("", "tandem.v1.Conversation"):
                 reply = await health.Check(health_pb2.HealthCheckRequest(service=service))
@@ -128,12 +115,12 @@ def test_health_is_not_serving_until_the_model_is_loaded(model: Path) -> None:
             reply = await health.Check(health_pb2.HealthCheckRequest(service=""))
             assert reply.status == SERVING
 
-    run(scenario())
+    run_bounded(scenario())
 
 
-def test_queue_full_answers_resource_exhausted_at_once(model: Path) -> None:
+def test_queue_full_answers_resource_exhausted_at_once(tiny_gguf: Path) -> None:
     async def scenario() -> None:
-        async with connected_server(model, max_pending=2, **LONG_SETTINGS) as (server, channel):
+        async with connected_server(tiny_gguf, max_pending=2, **LONG_SETTINGS) as (server, channel):
             stub = pb_grpc.ConversationStub(channel)
             running = stub.Converse(request(max_tokens=LONG, turn_id=1), timeout=20)
             assert (await running.read()).WhichOneof("kind") == "chunk"
@@ -152,12 +139,12 @@ def test_queue_full_answers_resource_exhausted_at_once(model: Path) -> None:
             assert answer[-1].final.finish_reason == "length"
             assert answer[-1].final.timings.queue_ms > 0
 
-    run(scenario())
+    run_bounded(scenario())
 
 
-def test_cancelled_call_stops_generation_in_the_worker(model: Path) -> None:
+def test_cancelled_call_stops_generation_in_the_worker(tiny_gguf: Path) -> None:
     async def scenario() -> None:
-        async with connected_server(model, **LONG_SETTINGS) as (server, channel):
+        async with connected_server(tiny_gguf, **LONG_SETTINGS) as (server, channel):
             stub = pb_grpc.ConversationStub(channel)
             call = stub.Converse(request(max_tokens=LONG, turn_id=1), timeout=20)
             assert (await call.read()).WhichOneof("kind") == "chunk"
@@ -180,14 +167,14 @@ def test_cancelled_call_stops_generation_in_the_worker(model: Path) -> None:
             assert answer[-1].final.timings.queue_ms < 50
             assert time.monotonic() - started < 2.0
 
-    run(scenario())
+    run_bounded(scenario())
 
 
-def test_deadline_bounds_generation_and_server_stays_healthy(model: Path) -> None:
+def test_deadline_bounds_generation_and_server_stays_healthy(tiny_gguf: Path) -> None:
     deadline_s = 0.5
 
     async def scenario() -> None:
-        async with connected_server(model, **LONG_SETTINGS) as (server, channel):
+        async with connected_server(tiny_gguf, **LONG_SETTINGS) as (server, channel):
             stub = pb_grpc.ConversationStub(channel)
             await channel.channel_ready()
             started = time.monotonic()
@@ -214,12 +201,12 @@ def test_deadline_bounds_generation_and_server_stays_healthy(model: Path) -> Non
             answer = [r async for r in stub.Converse(request(max_tokens=5, turn_id=2))]
             assert answer[-1].final.finish_reason == "length"
 
-    run(scenario())
+    run_bounded(scenario())
 
 
-def test_deadline_spent_in_the_queue_is_a_typed_error(model: Path) -> None:
+def test_deadline_spent_in_the_queue_is_a_typed_error(tiny_gguf: Path) -> None:
     async def scenario() -> None:
-        async with connected_server(model, max_pending=2, **LONG_SETTINGS) as (server, channel):
+        async with connected_server(tiny_gguf, max_pending=2, **LONG_SETTINGS) as (server, channel):
             stub = pb_grpc.ConversationStub(channel)
             running = stub.Converse(request(max_tokens=LONG, turn_id=1), timeout=20)
             assert (await running.read()).WhichOneof("kind") == "chunk"
@@ -235,12 +222,12 @@ def test_deadline_spent_in_the_queue_is_a_typed_error(model: Path) -> None:
             assert (await job_for_turn(server, 1)).finish_reason == "cancelled"
             assert all(not job.tag.endswith("/2") for job in server.worker.recent_jobs)
 
-    run(scenario())
+    run_bounded(scenario())
 
 
-def test_worker_crash_fails_the_call_and_stops_serving(model: Path) -> None:
+def test_worker_crash_fails_the_call_and_stops_serving(tiny_gguf: Path) -> None:
     async def scenario() -> None:
-        async with connected_server(model, **LONG_SETTINGS) as (server, channel):
+        async with connected_server(tiny_gguf, **LONG_SETTINGS) as (server, channel):
             stub = pb_grpc.ConversationStub(channel)
             call = stub.Converse(request(max_tokens=LONG), timeout=10)
             assert (await call.read()).WhichOneof("kind") == "chunk"
@@ -260,10 +247,10 @@ def test_worker_crash_fails_the_call_and_stops_serving(model: Path) -> None:
                 await stub.Converse(request(), timeout=5).read()
             assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
 
-    run(scenario())
+    run_bounded(scenario())
 
 
-def test_oldest_context_is_dropped_when_the_prompt_does_not_fit(model: Path) -> None:
+def test_oldest_context_is_dropped_when_the_prompt_does_not_fit(tiny_gguf: Path) -> None:
     # The tiny model spells unknown words byte by byte: ~1 token per character.
     long_turns = [
         pb.ContextTurn(role=pb.ContextTurn.ROLE_USER, text="x" * 150 + f" turn {i}")
@@ -271,7 +258,7 @@ def test_oldest_context_is_dropped_when_the_prompt_does_not_fit(model: Path) -> 
     ]
 
     async def scenario() -> tuple[pb.ConverseResponse, pb.ConverseResponse]:
-        async with connected_server(model, n_ctx=512, n_threads=1) as (server, channel):
+        async with connected_server(tiny_gguf, n_ctx=512, n_threads=1) as (server, channel):
             stub = pb_grpc.ConversationStub(channel)
             fits = request(max_tokens=20)
             fits.context.extend(long_turns)
@@ -280,27 +267,27 @@ def test_oldest_context_is_dropped_when_the_prompt_does_not_fit(model: Path) -> 
             (refused,) = [r async for r in stub.Converse(too_long, timeout=10)]
             return answer[-1], refused
 
-    answer, refused = run(scenario())
+    answer, refused = run_bounded(scenario())
     assert answer.final.finish_reason == "length"
     assert answer.final.usage.prompt_tokens < 512
     assert refused.error.code == pb.Error.CODE_BAD_REQUEST
     assert not refused.error.retryable
 
 
-def test_bad_requests_get_a_typed_error(model: Path) -> None:
+def test_bad_requests_get_a_typed_error(tiny_gguf: Path) -> None:
     async def scenario() -> list[pb.ConverseResponse]:
-        async with connected_server(model, n_threads=1) as (server, channel):
+        async with connected_server(tiny_gguf, n_threads=1) as (server, channel):
             stub = pb_grpc.ConversationStub(channel)
             return [r async for r in stub.Converse(request(transcript="   "), timeout=5)]
 
-    (only,) = run(scenario())
+    (only,) = run_bounded(scenario())
     assert only.error.code == pb.Error.CODE_BAD_REQUEST
     assert not only.error.retryable
 
 
-def test_drain_finishes_in_flight_calls_and_reports_not_serving(model: Path) -> None:
+def test_drain_finishes_in_flight_calls_and_reports_not_serving(tiny_gguf: Path) -> None:
     async def scenario() -> None:
-        async with connected_server(model, n_threads=1) as (server, channel):
+        async with connected_server(tiny_gguf, n_threads=1) as (server, channel):
             health = health_pb2_grpc.HealthStub(channel)
             watch = health.Watch(health_pb2.HealthCheckRequest(service=""), timeout=10)
             assert (await watch.read()).status == SERVING
@@ -319,4 +306,4 @@ def test_drain_finishes_in_flight_calls_and_reports_not_serving(model: Path) -> 
                 await drain
             assert not server.worker.ready
 
-    run(scenario())
+    run_bounded(scenario())

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cloud.fleet.bench import bench_fleet
-from cloud.fleet.broker import PrivateBroker, free_port
+from cloud.fleet.broker import PrivateBroker
 from cloud.fleet.operator import OperatorLink
 from cloud.fleet.pki import current_signing_key, load_trusted
 from cloud.fleet.sim import ClientPool, build_device
@@ -22,6 +22,7 @@ from cloud.fleet.testing import make_fleet, running_device, wait_for
 from edge.fleet import names
 from edge.fleet.backoff import Backoff
 from edge.fleet.policy import sign_policy
+from edge.local_cloud import free_port
 
 
 def test_backoff_windows_grow_to_the_cap() -> None:

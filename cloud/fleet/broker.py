@@ -29,6 +29,7 @@ from pathlib import Path
 from cloud.fleet.pki import FleetPaths
 from cloud.fleet.registry import Registry
 from edge.fleet import names
+from edge.local_cloud import free_port
 
 MOSQUITTO = os.environ.get("TANDEM_MOSQUITTO", "/usr/sbin/mosquitto")
 
@@ -105,12 +106,6 @@ def render_config(
         "connection_messages true",
         "",
     ])
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class PrivateBroker:
