@@ -40,7 +40,6 @@ DEBIAN_PACKAGES = (
     "portaudio19-dev",  # PyAudio
     "libspeexdsp1",  # acoustic echo cancellation (edge/audio/echo.py, ctypes)
     "mosquitto",  # the fleet broker
-    "git",
 )
 # The only pins without a wheel for this platform (everything else must be a wheel), with
 # what their builds import; each of those is pinned in requirements-build.lock.
