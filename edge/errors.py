@@ -11,3 +11,8 @@ class AudioInputError(TandemError):
 
 class InventoryError(TandemError):
     pass
+
+
+class EchoCancellerUnavailable(AudioInputError, OSError):
+    """The echo canceller's shared library (libspeexdsp) cannot be loaded. An OSError too,
+    as a failed ``ctypes.CDLL`` is, so code that falls back to no AEC catches it either way."""

@@ -10,11 +10,21 @@ import yaml
 from edge.errors import InventoryError
 
 
+# Home Assistant's MQTT topic options a device may name (the rest default per domain,
+# see edge/actions/home_mqtt.py).
+TOPIC_KEYS = ("command_topic", "state_topic", "temperature_command_topic",
+              "current_temperature_topic")
+
+
 @dataclass(frozen=True)
 class Device:
     name: str
-    domain: str  # light, switch, fan, ...
+    domain: str  # light, switch, fan, cover, lock, climate, ...
     area: str | None = None
+    topics: tuple[tuple[str, str], ...] = ()  # (TOPIC_KEYS entry, topic) pairs as given
+
+    def topic(self, key: str) -> str | None:
+        return dict(self.topics).get(key)
 
 
 @dataclass(frozen=True)
@@ -65,7 +75,12 @@ def load_inventory(path: Path) -> Inventory:
             raise InventoryError(f"{path}: each device needs at least a name and a domain")
         if not isinstance(item.get("domain"), str):
             raise InventoryError(f"{path}: device {item['name']!r} needs a domain")
-        devices.append(Device(item["name"], item["domain"], item.get("area")))
+        unknown_keys = set(item) - {"name", "domain", "area", *TOPIC_KEYS}
+        if unknown_keys:
+            raise InventoryError(f"{path}: device {item['name']!r} has unknown keys "
+                                 f"{sorted(unknown_keys)} (topics: {', '.join(TOPIC_KEYS)})")
+        topics = tuple((key, str(item[key])) for key in TOPIC_KEYS if key in item)
+        devices.append(Device(item["name"], item["domain"], item.get("area"), topics))
     device_names = _names([d.name for d in devices], "devices", path)
     del device_names
     return Inventory(

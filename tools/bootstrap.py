@@ -39,7 +39,9 @@ DEBIAN_PACKAGES = (
     "pkg-config",
     "portaudio19-dev",  # PyAudio
     "libspeexdsp1",  # acoustic echo cancellation (edge/audio/echo.py, ctypes)
-    "mosquitto",  # the fleet broker
+    "mosquitto",  # the fleet broker (and the home broker in tests)
+    "espeak-ng",  # test and benchmark speech in other voices than the piper one
+    "sox",  # noise, reverb and gain conditions for the speech benchmark
 )
 # The only pins without a wheel for this platform (everything else must be a wheel), with
 # what their builds import; each of those is pinned in requirements-build.lock.

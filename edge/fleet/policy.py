@@ -24,7 +24,7 @@ from typing import Any
 
 from edge.fleet.names import check_name
 from edge.fleet.signing import SigningKey, TrustedKeys
-from edge.inventory import Device, Inventory
+from edge.inventory import TOPIC_KEYS, Device, Inventory
 from models.manifest import load_manifest
 
 FORMAT = "tandem-policy/1"
@@ -200,14 +200,18 @@ def _inventory(raw: object) -> Inventory:
     devices = []
     for i, item in enumerate(section.get("devices") or []):
         where = f"inventory.devices[{i}]"
-        item = _mapping(item, where, ("name", "domain", "area"))
+        item = _mapping(item, where, ("name", "domain", "area", *TOPIC_KEYS))
         for key in ("name", "domain"):
             if not isinstance(item.get(key), str) or not item[key].strip():
                 raise _fail(f"{where}.{key}", "is required and must be a non-empty string")
         area = item.get("area")
         if area is not None and not isinstance(area, str):
             raise _fail(f"{where}.area", "must be a string")
-        devices.append(Device(item["name"], item["domain"], area))
+        for key in TOPIC_KEYS:
+            if key in item and not isinstance(item[key], str):
+                raise _fail(f"{where}.{key}", "must be a string (an MQTT topic)")
+        topics = tuple((key, item[key]) for key in TOPIC_KEYS if key in item)
+        devices.append(Device(item["name"], item["domain"], area, topics))
     if len({d.name.casefold() for d in devices}) != len(devices):
         raise _fail("inventory.devices", "lists a device name twice")
     return Inventory(

@@ -1,0 +1,80 @@
+"""Runs actions on their backend: off the event loop, under a deadline, once per key.
+
+The idempotency key names one action of one turn (`TurnRef.key(i)`); a key seen before, in
+this process or (through the audit log) before a restart, returns the recorded result and
+sends nothing. A key whose action timed out is never retried: the device may have acted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from dataclasses import asdict, dataclass
+from typing import Protocol
+
+from edge.actions.audit import AuditLog
+from edge.actions.messages import Action, ActionResult
+
+_REMEMBERED_KEYS = 4096
+
+
+class Backend(Protocol):
+    def execute(self, action: Action, timeout_s: float) -> ActionResult:
+        """Blocking: act (or read) and say what happened; give up after `timeout_s`."""
+        ...
+
+
+@dataclass(frozen=True)
+class TurnRef:
+    """Which request an action belongs to, for its key and the audit log."""
+
+    device_id: str
+    session_id: str
+    turn_id: int
+
+    def key(self, index: int) -> str:
+        return f"{self.device_id}/{self.session_id}/{self.turn_id}/{index}"
+
+
+class ActionExecutor:
+    def __init__(self, backend: Backend, deadline_s: float, audit: AuditLog | None = None) -> None:
+        self.backend = backend
+        self.deadline_s = deadline_s
+        self.audit = audit
+        self._results: OrderedDict[str, asyncio.Future[ActionResult]] = OrderedDict()
+
+    async def execute(self, key: str, action: Action, turn: TurnRef) -> ActionResult:
+        known = self._results.get(key)
+        if known is not None:  # in flight or done: the same outcome, nothing sent again
+            return _as_duplicate(await asyncio.shield(known))
+        recorded = self.audit.result_of(key) if self.audit is not None else None
+        if recorded is not None:
+            return _as_duplicate(ActionResult(**recorded))  # type: ignore[arg-type]
+        future: asyncio.Future[ActionResult] = asyncio.get_running_loop().create_future()
+        self._results[key] = future
+        while len(self._results) > _REMEMBERED_KEYS:
+            self._results.popitem(last=False)
+        self._audit(turn, "action", {"action": type(action).__name__, **asdict(action)}, key)
+        result = ActionResult(False, "the request was interrupted")  # if cancelled
+        try:
+            result = await asyncio.wait_for(
+                asyncio.to_thread(self.backend.execute, action, self.deadline_s),
+                self.deadline_s + 0.05,  # the backend's own timeout fires first
+            )
+        except TimeoutError:
+            result = ActionResult(False, "it did not answer in time")
+        except Exception as exc:  # a backend bug must not become silence
+            result = ActionResult(False, f"something went wrong ({type(exc).__name__})")
+        finally:
+            future.set_result(result)
+            self._audit(turn, "result", asdict(result), key)
+        return result
+
+    def _audit(self, turn: TurnRef, kind: str, body: dict[str, object], key: str) -> None:
+        if self.audit is not None:
+            self.audit.append(turn.device_id, turn.session_id, turn.turn_id,
+                              kind, body, key)  # type: ignore[arg-type]
+
+
+def _as_duplicate(result: ActionResult) -> ActionResult:
+    return ActionResult(result.ok, result.error, result.state, duplicate=True)

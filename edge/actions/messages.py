@@ -1,0 +1,50 @@
+"""The typed actions skills produce and the results backends return."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+# What a device can be told, by domain (Home Assistant's MQTT conventions decide the bytes).
+Command = Literal[
+    "turn_on", "turn_off", "set_brightness", "set_color", "open", "close", "stop", "lock",
+    "unlock", "set_temperature",
+]
+Rgb = tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class DeviceCommand:
+    """One command message to one device."""
+
+    device: str  # the inventory's name
+    command: Command
+    value: int | float | Rgb | None = None  # brightness 0-100 %, temperature, colour
+
+    @property
+    def summary(self) -> str:
+        return f"{self.command} {self.device}" + ("" if self.value is None else f" {self.value}")
+
+
+@dataclass(frozen=True)
+class StateQuery:
+    """Read a device's last reported state ("is the garage door open?")."""
+
+    device: str
+    attribute: Literal["state", "current_temperature"] = "state"
+
+    @property
+    def summary(self) -> str:
+        return f"read {self.attribute} of {self.device}"
+
+
+Action = DeviceCommand | StateQuery
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    ok: bool
+    # Why it failed, in words the reply can use after "I couldn't reach the porch light: ".
+    error: str = ""
+    state: str | float | None = None  # for a StateQuery: the reported value
+    duplicate: bool = False  # the key was already executed: nothing was sent again

@@ -1,0 +1,260 @@
+"""The action layer: audit chain, exactly-once execution under a deadline, and the home's
+devices over a real Mosquitto in Home Assistant's MQTT conventions."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+import pytest
+
+from edge.actions.audit import AuditLog
+from edge.actions.executor import ActionExecutor, TurnRef
+from edge.actions.home_mqtt import (
+    HomeBrokerSettings,
+    HomeMqttBackend,
+    Unsupported,
+    command_message,
+    topic_of,
+    topic_problem,
+)
+from edge.actions.messages import DeviceCommand, StateQuery
+from edge.actions.testing import RecordingBackend, home_broker
+from edge.inventory import Device, Inventory
+
+TURN = TurnRef("dev-1", "sess-1", 3)
+
+
+# -- audit log ------------------------------------------------------------------------------
+
+
+def _filled(path: Path, n: int = 5, key: bytes | None = None) -> AuditLog:
+    log = AuditLog(path, key)
+    for i in range(n):
+        log.append("dev-1", "sess-1", i, "utterance", {"text": f"request {i}"})
+    return log
+
+
+def test_audit_chain_verifies_and_refuses_updates(tmp_path: Path) -> None:
+    log = _filled(tmp_path / "audit.db")
+    assert log.verify() is None
+    assert [e.body["text"] for e in log.entries()] == [f"request {i}" for i in range(5)]
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        log._db.execute("UPDATE entries SET body = '{}' WHERE seq = 2")
+
+
+def test_audit_names_the_first_tampered_or_missing_entry(tmp_path: Path) -> None:
+    path = tmp_path / "audit.db"
+    _filled(path).close()
+    raw = sqlite3.connect(path, isolation_level=None)
+    raw.execute("DROP TRIGGER entries_append_only")  # someone with write access to the file
+    raw.execute("""UPDATE entries SET body = '{"text":"unlock"}' WHERE seq = 3""")
+    assert AuditLog(path).verify() == 3  # (opening it puts the trigger back)
+    raw.execute("DROP TRIGGER entries_append_only")
+    raw.execute("""UPDATE entries SET body = '{"text":"request 2"}' WHERE seq = 3""")
+    assert AuditLog(path).verify() is None
+    raw.execute("DELETE FROM entries WHERE seq = 2")
+    assert AuditLog(path).verify() == 3
+
+
+def test_audit_with_a_key_cannot_be_rechained_without_it(tmp_path: Path) -> None:
+    path = tmp_path / "audit.db"
+    _filled(path, key=b"device secret").close()
+    assert AuditLog(path, b"device secret").verify() is None
+    assert AuditLog(path, b"someone else").verify() == 1
+    assert AuditLog(path).verify() == 1
+
+
+def test_audit_retention_prunes_the_oldest_and_the_rest_still_verifies(tmp_path: Path) -> None:
+    log = _filled(tmp_path / "audit.db", 4)
+    assert log.prune(keep_s=3600, now=time.time() + 1800) == 0
+    assert log.prune(keep_s=60, now=time.time() + 3600) == 4
+    log.append("dev-1", "sess-1", 9, "utterance", {"text": "after"})
+    assert log.verify() is None
+    assert [e.seq for e in log.entries()] == [5]
+
+
+# -- executor -------------------------------------------------------------------------------
+
+
+def test_a_key_acts_once_even_when_requested_twice_at_once(tmp_path: Path) -> None:
+    backend = RecordingBackend(delay_s=0.05)
+    executor = ActionExecutor(backend, 1.0, AuditLog(tmp_path / "audit.db"))
+    action = DeviceCommand("Porch Light", "turn_on")
+
+    async def twice() -> list[bool]:
+        results = await asyncio.gather(executor.execute(TURN.key(0), action, TURN),
+                                       executor.execute(TURN.key(0), action, TURN))
+        return [r.duplicate for r in results]
+
+    assert sorted(asyncio.run(twice())) == [False, True]
+    assert backend.actions == [action]
+
+
+def test_a_key_stays_done_across_a_restart(tmp_path: Path) -> None:
+    action = DeviceCommand("Porch Light", "turn_off")
+    first = RecordingBackend()
+    asyncio.run(ActionExecutor(first, 1.0, AuditLog(tmp_path / "a.db")).execute(
+        TURN.key(0), action, TURN))
+    again = RecordingBackend()
+    result = asyncio.run(ActionExecutor(again, 1.0, AuditLog(tmp_path / "a.db")).execute(
+        TURN.key(0), action, TURN))
+    assert result.ok and result.duplicate and again.actions == []
+    kinds = [e.kind for e in AuditLog(tmp_path / "a.db").entries()]
+    assert kinds == ["action", "result"]
+
+
+def test_a_slow_backend_fails_at_the_deadline_and_is_not_retried(tmp_path: Path) -> None:
+    backend = RecordingBackend(delay_s=0.5)
+    executor = ActionExecutor(backend, 0.05, AuditLog(tmp_path / "audit.db"))
+    action = DeviceCommand("Porch Light", "turn_on")
+
+    async def run() -> tuple[float, bool, bool]:
+        t0 = time.monotonic()
+        result = await executor.execute(TURN.key(1), action, TURN)
+        elapsed = time.monotonic() - t0
+        again = await executor.execute(TURN.key(1), action, TURN)
+        return elapsed, result.ok, again.duplicate
+
+    elapsed, ok, duplicate = asyncio.run(run())
+    assert not ok and duplicate
+    assert elapsed < 0.4  # the reply does not wait for the stuck backend
+    time.sleep(0.5)
+    assert len(backend.actions) == 1
+
+
+# -- Home Assistant payloads ----------------------------------------------------------------
+
+LAMP = Device("Desk Lamp", "light", "Office")
+FAN = Device("Ceiling Fan", "fan")
+DOOR = Device("Front Door", "lock", topics=(("command_topic", "zigbee2mqtt/front_door/set"),))
+GARAGE = Device("Garage Door", "cover")
+THERMOSTAT = Device("Bedroom Thermostat", "climate", "Bedroom")
+
+
+@pytest.mark.parametrize(("device", "command", "topic", "payload"), [
+    (LAMP, DeviceCommand("Desk Lamp", "turn_on"), "home/light/desk_lamp/set", {"state": "ON"}),
+    (LAMP, DeviceCommand("Desk Lamp", "set_brightness", 50), "home/light/desk_lamp/set",
+     {"state": "ON", "brightness": 128}),
+    (LAMP, DeviceCommand("Desk Lamp", "set_color", (255, 0, 0)), "home/light/desk_lamp/set",
+     {"state": "ON", "color": {"r": 255, "g": 0, "b": 0}}),
+    (FAN, DeviceCommand("Ceiling Fan", "turn_off"), "home/fan/ceiling_fan/set", "OFF"),
+    (DOOR, DeviceCommand("Front Door", "unlock"), "zigbee2mqtt/front_door/set", "UNLOCK"),
+    (GARAGE, DeviceCommand("Garage Door", "open"), "home/cover/garage_door/set", "OPEN"),
+    (THERMOSTAT, DeviceCommand("Bedroom Thermostat", "set_temperature", 21.5),
+     "home/climate/bedroom_thermostat/temperature/set", "21.5"),
+])
+def test_commands_use_home_assistants_default_payloads(
+    device: Device, command: DeviceCommand, topic: str, payload: object
+) -> None:
+    got_topic, got_payload = command_message(device, command)
+    assert got_topic == topic
+    assert (json.loads(got_payload) if isinstance(payload, dict) else got_payload) == payload
+
+
+def test_impossible_commands_and_bad_topics_are_named() -> None:
+    with pytest.raises(Unsupported, match="a fan cannot unlock"):
+        command_message(FAN, DeviceCommand("Ceiling Fan", "unlock"))
+    assert topic_problem("home/+/set") == "contains a wildcard (+ or #)"
+    assert topic_problem("") == "is empty"
+    assert topic_problem(topic_of(DOOR, "command_topic")) is None
+    with pytest.raises(ValueError, match="HOST:PORT"):
+        HomeBrokerSettings.parse("localhost")
+
+
+# -- a real broker --------------------------------------------------------------------------
+
+
+class _Listener:
+    """Another client on the home broker: records every command message it sees."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.messages: list[tuple[str, str]] = []
+        self._ready = threading.Event()
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="listener")
+        self.client.on_connect = lambda c, *_: (c.subscribe("home/#"), c.subscribe("z2m/#"))
+        self.client.on_subscribe = lambda *_: self._ready.set()
+        self.client.on_message = lambda _c, _u, m: self.messages.append(
+            (m.topic, m.payload.decode()))
+        self.client.connect(host, port)
+        self.client.loop_start()
+        assert self._ready.wait(5)
+
+    def publish_state(self, topic: str, payload: str) -> None:
+        self.client.publish(topic, payload, qos=1, retain=True).wait_for_publish(5)
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+def _wait_for(predicate: object, timeout_s: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return True
+        time.sleep(0.01)
+    return False
+
+
+HOME = Inventory(areas=("Office", "Bedroom"), devices=(
+    LAMP, GARAGE, THERMOSTAT,
+    Device("Porch Light", "light", topics=(("command_topic", "z2m/+/set"),)),
+    Device("Hall Switch", "switch", topics=(("command_topic", "z2m/hall/set"),
+                                            ("state_topic", "z2m/hall"))),
+))
+
+
+def test_commands_reach_the_home_broker_once_and_state_is_read_back() -> None:
+    with home_broker() as (host, port):
+        listener = _Listener(host, port)
+        listener.publish_state("home/cover/garage_door/state", "open")  # retained, before us
+        listener.publish_state("home/climate/bedroom_thermostat/current_temperature", "19.5")
+        backend = HomeMqttBackend(HOME, HomeBrokerSettings(host, port))
+        backend.start()
+        try:
+            assert backend.wait_connected(5)
+            result = backend.execute(DeviceCommand("Desk Lamp", "set_brightness", 100), 2.0)
+            assert result.ok
+            assert _wait_for(lambda: any(t == "home/light/desk_lamp/set"
+                                         for t, _ in listener.messages))
+            assert backend.execute(DeviceCommand("Hall Switch", "turn_on"), 2.0).ok
+            assert _wait_for(lambda: ("z2m/hall/set", "ON") in listener.messages)
+            time.sleep(0.2)
+            commands = [(t, p) for t, p in listener.messages if t.endswith("/set")]
+            assert commands == [("home/light/desk_lamp/set", '{"state":"ON","brightness":255}'),
+                                ("z2m/hall/set", "ON")]  # one message per command
+
+            assert _wait_for(lambda: backend.execute(StateQuery("Garage Door"), 1.0).ok)
+            assert backend.execute(StateQuery("Garage Door"), 1.0).state == "open"
+            temp = backend.execute(StateQuery("Bedroom Thermostat", "current_temperature"), 1.0)
+            assert temp.state == "19.5"
+            listener.publish_state("home/cover/garage_door/state", "closed")
+            assert _wait_for(
+                lambda: backend.execute(StateQuery("Garage Door"), 1.0).state == "closed")
+
+            bad = backend.execute(DeviceCommand("Porch Light", "turn_on"), 1.0)
+            assert not bad.ok and "'z2m/+/set' contains a wildcard" in bad.error
+            unknown = backend.execute(DeviceCommand("Toaster", "turn_on"), 1.0)
+            assert not unknown.ok and "inventory" in unknown.error
+        finally:
+            backend.close()
+            listener.close()
+
+
+def test_an_unreachable_broker_fails_each_action_with_the_reason() -> None:
+    with home_broker() as (host, port):
+        pass  # stopped: nothing listens there now
+    backend = HomeMqttBackend(HOME, HomeBrokerSettings(host, port))
+    backend.start()
+    try:
+        assert not backend.wait_connected(0.3)
+        result = backend.execute(DeviceCommand("Desk Lamp", "turn_on"), 0.5)
+        assert not result.ok and f"{host}:{port} is not connected" in result.error
+    finally:
+        backend.close()
