@@ -258,3 +258,31 @@ def test_an_unreachable_broker_fails_each_action_with_the_reason() -> None:
         assert not result.ok and f"{host}:{port} is not connected" in result.error
     finally:
         backend.close()
+
+
+def test_an_interrupted_action_is_not_sent_again_and_nothing_waits_forever() -> None:
+    backend = RecordingBackend(delay_s=0.2)
+    executor = ActionExecutor(backend, 1.0)
+    action = DeviceCommand("Porch Light", "turn_on")
+
+    async def run() -> tuple[bool, str]:
+        first = asyncio.create_task(executor.execute(TURN.key(2), action, TURN))
+        await asyncio.sleep(0.05)
+        first.cancel()  # a barge-in cancels the turn while the backend works
+        again = await asyncio.wait_for(executor.execute(TURN.key(2), action, TURN), 1.0)
+        return again.duplicate, again.error
+
+    assert asyncio.run(run()) == (True, "the request was interrupted")
+
+
+def test_reads_are_never_answered_from_memory() -> None:
+    backend = RecordingBackend(states={"Garage Door": "open"})
+    executor = ActionExecutor(backend, 1.0)
+
+    async def read_twice() -> list[str | float | None]:
+        first = await executor.execute(TURN.key(0), StateQuery("Garage Door"), TURN)
+        backend.states["Garage Door"] = "closed"
+        second = await executor.execute(TURN.key(0), StateQuery("Garage Door"), TURN)
+        return [first.state, second.state]
+
+    assert asyncio.run(read_twice()) == ["open", "closed"]

@@ -3,6 +3,7 @@
 The idempotency key names one action of one turn (`TurnRef.key(i)`); a key seen before, in
 this process or (through the audit log) before a restart, returns the recorded result and
 sends nothing. A key whose action timed out is never retried: the device may have acted.
+Reads (`StateQuery`) change nothing, so they always run: a remembered state could be stale.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from dataclasses import asdict, dataclass
 from typing import Protocol
 
 from edge.actions.audit import AuditLog
-from edge.actions.messages import Action, ActionResult
+from edge.actions.messages import Action, ActionResult, StateQuery
 
 _REMEMBERED_KEYS = 4096
+_INTERRUPTED = ActionResult(False, "the request was interrupted")  # cancelled meanwhile
 
 
 class Backend(Protocol):
@@ -44,6 +46,8 @@ class ActionExecutor:
         self._results: OrderedDict[str, asyncio.Future[ActionResult]] = OrderedDict()
 
     async def execute(self, key: str, action: Action, turn: TurnRef) -> ActionResult:
+        if isinstance(action, StateQuery):
+            return await self._run(None, action, turn)
         known = self._results.get(key)
         if known is not None:  # in flight or done: the same outcome, nothing sent again
             return _as_duplicate(await asyncio.shield(known))
@@ -54,8 +58,16 @@ class ActionExecutor:
         self._results[key] = future
         while len(self._results) > _REMEMBERED_KEYS:
             self._results.popitem(last=False)
+        result = _INTERRUPTED
+        try:
+            result = await self._run(key, action, turn)
+            return result
+        finally:
+            future.set_result(result)
+
+    async def _run(self, key: str | None, action: Action, turn: TurnRef) -> ActionResult:
         self._audit(turn, "action", {"action": type(action).__name__, **asdict(action)}, key)
-        result = ActionResult(False, "the request was interrupted")  # if cancelled
+        result = _INTERRUPTED
         try:
             result = await asyncio.wait_for(
                 asyncio.to_thread(self.backend.execute, action, self.deadline_s),
@@ -66,11 +78,11 @@ class ActionExecutor:
         except Exception as exc:  # a backend bug must not become silence
             result = ActionResult(False, f"something went wrong ({type(exc).__name__})")
         finally:
-            future.set_result(result)
             self._audit(turn, "result", asdict(result), key)
         return result
 
-    def _audit(self, turn: TurnRef, kind: str, body: dict[str, object], key: str) -> None:
+    def _audit(self, turn: TurnRef, kind: str, body: dict[str, object], key: str | None
+               ) -> None:
         if self.audit is not None:
             self.audit.append(turn.device_id, turn.session_id, turn.turn_id,
                               kind, body, key)  # type: ignore[arg-type]
