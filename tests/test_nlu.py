@@ -197,7 +197,9 @@ def test_cli_parse_prints_one_object(capsys: pytest.CaptureFixture[str]) -> None
     out = json.loads(capsys.readouterr().out)
     assert out["intent"] == "CallContact" and out["route"] == "local"
     assert out["slots"] == {"contact": "Priya"}
-    assert set(out) == {"text", "intent", "route", "confidence", "slots", "latency_us"}
+    assert set(out) == {"text", "intent", "route", "confidence", "slots", "actions", "confirm",
+                        "latency_us"}
+    assert out["actions"] == [{"intent": "CallContact", "slots": {"contact": "Priya"}}]
 
 
 def test_cli_jsonl_answers_every_line(capsys: pytest.CaptureFixture[str],

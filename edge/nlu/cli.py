@@ -43,14 +43,18 @@ def add_bench_nlu(bench: argparse._SubParsersAction) -> None:
     nlu.set_defaults(func=_cmd_bench)
 
 
-def _result(nlu: Any, text: str, threshold: float) -> dict[str, Any]:
+def _result(planner: Any, text: str, threshold: float) -> dict[str, Any]:
+    """One request's line: the first action's intent and slots (as before), then every
+    action in spoken order (`actions`, empty when nothing is to be done) and `confirm`."""
     from edge.nlu.parser import route
 
     t0 = time.perf_counter_ns()
-    u = nlu.parse(text)
+    plan = planner.plan(text)
     latency = (time.perf_counter_ns() - t0) / 1000
+    u = plan.understanding
     return {"text": text, "intent": u.intent, "route": route(u, threshold),
             "confidence": round(u.confidence, 4), "slots": u.slots,
+            "actions": [a.to_json() for a in plan.actions], "confirm": plan.confirm,
             "latency_us": round(latency, 1)}
 
 
@@ -58,12 +62,14 @@ def _cmd_parse(args: argparse.Namespace) -> int:
     from edge.errors import TandemError
     from edge.inventory import load_inventory
     from edge.nlu.parser import ModelNlu
+    from edge.nlu.plan import Planner
 
     if not 0.0 <= args.local_confidence <= 1.0:
         raise TandemError("--local-confidence must be between 0 and 1")
     if args.jsonl == (args.text is not None):
         raise TandemError("give either TEXT or --jsonl (requests on stdin)")
-    nlu = ModelNlu.load(load_inventory(args.inventory), args.model)
+    inventory = load_inventory(args.inventory)
+    nlu = Planner(ModelNlu.load(inventory, args.model), inventory)
     if not args.jsonl:
         print(json.dumps(_result(nlu, args.text, args.local_confidence), ensure_ascii=False))
         return 0
