@@ -24,7 +24,7 @@ from edge.actions.home_mqtt import (
     topic_problem,
 )
 from edge.actions.messages import DeviceCommand, StateQuery
-from edge.actions.testing import RecordingBackend, home_broker
+from edge.actions.testing import RecordingBackend, home_broker, music_player
 from edge.inventory import Device, Inventory
 
 TURN = TurnRef("dev-1", "sess-1", 3)
@@ -286,3 +286,46 @@ def test_reads_are_never_answered_from_memory() -> None:
         return [first.state, second.state]
 
     assert asyncio.run(read_twice()) == ["open", "closed"]
+
+
+# -- a real music player ----------------------------------------------------------------------
+
+
+def test_media_commands_drive_a_real_mpd() -> None:
+    import mpd as mpd_client
+
+    from edge.actions.media_mpd import MpdBackend
+    from edge.actions.messages import MediaCommand
+
+    with music_player() as (host, port):
+        player = MpdBackend(host, port)
+
+        def status() -> dict[str, str]:
+            client = mpd_client.MPDClient()
+            client.connect(host, port)
+            try:
+                return dict(client.status())
+            finally:
+                client.disconnect()
+
+        assert player.execute(MediaCommand("play"), 2.0).state == "play"
+        assert status()["song"] == "0"
+        assert player.execute(MediaCommand("next"), 2.0).ok and status()["song"] == "1"
+        assert player.execute(MediaCommand("pause"), 2.0).state == "pause"
+        assert player.execute(MediaCommand("resume"), 2.0).state == "play"
+        assert player.execute(MediaCommand("mute"), 2.0).ok and status()["volume"] == "0"
+        assert player.execute(MediaCommand("unmute"), 2.0).ok and status()["volume"] == "60"
+        assert player.execute(MediaCommand("set_volume", 35), 2.0).ok
+        assert status()["volume"] == "35"
+    gone = MpdBackend(host, port).execute(MediaCommand("pause"), 0.5)
+    assert not gone.ok and f"{host}:{port} is not reachable" in gone.error
+
+
+def test_actions_without_a_backend_name_the_missing_option() -> None:
+    from edge.actions.executor import Backends
+    from edge.actions.messages import MediaCommand
+
+    backends = Backends(home=RecordingBackend())
+    assert "--music-player" in backends.execute(MediaCommand("pause"), 1.0).error
+    assert Backends(media=RecordingBackend()).execute(
+        DeviceCommand("Desk Lamp", "turn_on"), 1.0).error.endswith("(--home-broker)")

@@ -40,6 +40,7 @@ DEBIAN_PACKAGES = (
     "portaudio19-dev",  # PyAudio
     "libspeexdsp1",  # acoustic echo cancellation (edge/audio/echo.py, ctypes)
     "mosquitto",  # the fleet broker (and the home broker in tests)
+    "mpd",  # the music player media actions drive (tests start a private one)
     "espeak-ng",  # test and benchmark speech in other voices than the piper one
     "sox",  # noise, reverb and gain conditions for the speech benchmark
 )

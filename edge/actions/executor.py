@@ -11,19 +11,35 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from edge.actions.audit import AuditLog
-from edge.actions.messages import Action, ActionResult, StateQuery
+from edge.actions.messages import Action, ActionResult, MediaCommand, StateQuery
 
 _REMEMBERED_KEYS = 4096
 _INTERRUPTED = ActionResult(False, "the request was interrupted")  # cancelled meanwhile
 
 
 class Backend(Protocol):
-    def execute(self, action: Action, timeout_s: float) -> ActionResult:
+    def execute(self, action: Any, timeout_s: float) -> ActionResult:
         """Blocking: act (or read) and say what happened; give up after `timeout_s`."""
         ...
+
+
+class Backends:
+    """Routes each action to the backend for its kind; a missing one fails with the fix."""
+
+    def __init__(self, home: Backend | None = None, media: Backend | None = None) -> None:
+        self.home, self.media = home, media
+
+    def execute(self, action: Action, timeout_s: float) -> ActionResult:
+        if isinstance(action, MediaCommand):
+            if self.media is None:
+                return ActionResult(False, "no music player is set up (--music-player)")
+            return self.media.execute(action, timeout_s)
+        if self.home is None:
+            return ActionResult(False, "no home broker is set up (--home-broker)")
+        return self.home.execute(action, timeout_s)
 
 
 @dataclass(frozen=True)

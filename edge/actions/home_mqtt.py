@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import paho.mqtt.client as mqtt
 
-from edge.actions.messages import Action, ActionResult, DeviceCommand, StateQuery
+from edge.actions.messages import ActionResult, DeviceCommand, HomeAction, StateQuery
 from edge.inventory import Device, Inventory
 
 _ON_OFF = {"turn_on": "ON", "turn_off": "OFF"}
@@ -184,7 +184,7 @@ class HomeMqttBackend:
 
     # -- actions (worker threads) ----------------------------------------------------------
 
-    def execute(self, action: Action, timeout_s: float) -> ActionResult:
+    def execute(self, action: HomeAction, timeout_s: float) -> ActionResult:
         device = self._devices.get(action.device)
         if device is None:
             return ActionResult(False, "it is not in this home's inventory")

@@ -38,7 +38,22 @@ class StateQuery:
         return f"read {self.attribute} of {self.device}"
 
 
-Action = DeviceCommand | StateQuery
+@dataclass(frozen=True)
+class MediaCommand:
+    """The music player (MPD): transport, volume, mute; "state" reads what it is doing."""
+
+    command: Literal["play", "pause", "resume", "next", "previous", "set_volume", "mute",
+                     "unmute", "state"]
+    value: int | None = None  # volume 0-100
+    device: str = "music player"
+
+    @property
+    def summary(self) -> str:
+        return f"{self.command} {self.device}" + ("" if self.value is None else f" {self.value}")
+
+
+HomeAction = DeviceCommand | StateQuery
+Action = DeviceCommand | StateQuery | MediaCommand
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
-"""Harness for actions: a real private Mosquitto for the home, and a recording backend.
+"""Harness for actions: a real private Mosquitto for the home, a real private MPD, and a
+recording backend.
 
 `home_broker()` starts Debian's mosquitto on a free loopback port (anonymous, plain TCP, as
-many home brokers run), for tests and the demo. `RecordingBackend` stands in for a backend
+many home brokers run), for tests and the demo; `music_player()` starts Debian's mpd with a
+null audio output and two short tracks. `RecordingBackend` stands in for a backend
 only in unit tests of the code around it (skills, the executor): it records every action
 and answers from a dict of states.
 """
@@ -23,6 +25,18 @@ from edge.actions.messages import Action, ActionResult, StateQuery
 from edge.local_cloud import free_port
 
 MOSQUITTO = os.environ.get("TANDEM_MOSQUITTO", "/usr/sbin/mosquitto")
+MPD = os.environ.get("TANDEM_MPD", "/usr/bin/mpd")
+
+
+def _wait_listening(proc: subprocess.Popen[bytes], port: int, what: str,
+                    timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"{what} did not start on port {port}")
+        time.sleep(0.02)
 
 
 @contextlib.contextmanager
@@ -38,13 +52,53 @@ def home_broker(timeout_s: float = 10.0) -> Iterator[tuple[str, int]]:
     proc = subprocess.Popen([MOSQUITTO, "-c", str(config)], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     try:
+        _wait_listening(proc, port, "mosquitto", timeout_s)
+        yield "127.0.0.1", port
+    finally:
+        proc.terminate()
+        proc.wait(5)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def music_player(timeout_s: float = 10.0) -> Iterator[tuple[str, int]]:
+    """A private MPD on 127.0.0.1 (null output, software volume) with a two-track queue,
+    stopped; yields (host, port)."""
+    import mpd
+    import numpy as np
+
+    from edge.audio.wavfile import write_wav
+
+    if shutil.which(MPD) is None:
+        raise RuntimeError(f"mpd not found at {MPD}: install Debian's mpd")
+    work = Path(tempfile.mkdtemp(prefix="tandem-mpd-"))
+    music = work / "music"
+    music.mkdir()
+    t = np.arange(16_000 * 20) / 16_000
+    for i, hz in enumerate((440, 660)):
+        write_wav(music / f"track{i + 1}.wav", (3000 * np.sin(2 * np.pi * hz * t)).astype(
+            np.int16), 16_000)
+    port = free_port()
+    config = work / "mpd.conf"
+    config.write_text(
+        f'music_directory "{music}"\ndb_file "{work / "db"}"\nlog_file "{work / "log"}"\n'
+        f'pid_file "{work / "pid"}"\nbind_to_address "127.0.0.1"\nport "{port}"\n'
+        'audio_output {\n type "null"\n name "null"\n mixer_type "software"\n}\n')
+    proc = subprocess.Popen([MPD, "--no-daemon", str(config)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        _wait_listening(proc, port, "mpd", timeout_s)
+        client = mpd.MPDClient()
+        client.connect("127.0.0.1", port)
+        client.update()
         deadline = time.monotonic() + timeout_s
-        while True:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-                break
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"mosquitto did not start on port {port}")
-            time.sleep(0.02)
+        while "updating_db" in client.status() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        client.add("track1.wav")
+        client.add("track2.wav")
+        client.setvol(60)
+        client.close()
+        client.disconnect()
         yield "127.0.0.1", port
     finally:
         proc.terminate()
