@@ -15,15 +15,9 @@ import pytest
 
 from edge.actions.audit import AuditLog
 from edge.actions.executor import ActionExecutor, TurnRef
-from edge.actions.home_mqtt import (
-    HomeBrokerSettings,
-    HomeMqttBackend,
-    Unsupported,
-    command_message,
-    topic_of,
-    topic_problem,
-)
+from edge.actions.home_mqtt import HomeMqttBackend, Unsupported, command_message, topic_of
 from edge.actions.messages import DeviceCommand, StateQuery
+from edge.actions.mqtt_link import BrokerSettings, topic_problem
 from edge.actions.testing import RecordingBackend, home_broker, music_player
 from edge.inventory import Device, Inventory
 
@@ -164,7 +158,7 @@ def test_impossible_commands_and_bad_topics_are_named() -> None:
     assert topic_problem("") == "is empty"
     assert topic_problem(topic_of(DOOR, "command_topic")) is None
     with pytest.raises(ValueError, match="HOST:PORT"):
-        HomeBrokerSettings.parse("localhost")
+        BrokerSettings.parse("localhost")
 
 
 # -- a real broker --------------------------------------------------------------------------
@@ -215,7 +209,7 @@ def test_commands_reach_the_home_broker_once_and_state_is_read_back() -> None:
         listener = _Listener(host, port)
         listener.publish_state("home/cover/garage_door/state", "open")  # retained, before us
         listener.publish_state("home/climate/bedroom_thermostat/current_temperature", "19.5")
-        backend = HomeMqttBackend(HOME, HomeBrokerSettings(host, port))
+        backend = HomeMqttBackend(HOME, BrokerSettings(host, port))
         backend.start()
         try:
             assert backend.wait_connected(5)
@@ -250,7 +244,7 @@ def test_commands_reach_the_home_broker_once_and_state_is_read_back() -> None:
 def test_an_unreachable_broker_fails_each_action_with_the_reason() -> None:
     with home_broker() as (host, port):
         pass  # stopped: nothing listens there now
-    backend = HomeMqttBackend(HOME, HomeBrokerSettings(host, port))
+    backend = HomeMqttBackend(HOME, BrokerSettings(host, port))
     backend.start()
     try:
         assert not backend.wait_connected(0.3)
@@ -329,3 +323,31 @@ def test_actions_without_a_backend_name_the_missing_option() -> None:
     assert "--music-player" in backends.execute(MediaCommand("pause"), 1.0).error
     assert Backends(media=RecordingBackend()).execute(
         DeviceCommand("Desk Lamp", "turn_on"), 1.0).error.endswith("(--home-broker)")
+
+
+# -- the car's head unit ----------------------------------------------------------------------
+
+
+def test_the_head_unit_gets_commands_and_reports_messages_over_mqtt() -> None:
+    from edge.actions.head_unit import HeadUnitMqtt
+    from edge.actions.messages import CarCommand, MessagesQuery
+
+    with home_broker() as (host, port):
+        listener = _Listener(host, port)
+        listener.client.subscribe("car/#")
+        inbox = [{"id": "7", "from": "Ben", "text": "running late"}]
+        listener.publish_state("car/head_unit/messages", json.dumps(inbox))
+        unit = HeadUnitMqtt(BrokerSettings(host, port, client_id="car"))
+        unit.start()
+        try:
+            assert unit.wait_connected(5)
+            assert unit.execute(CarCommand("navigate", "Grandma's House"), 2.0).ok
+            assert _wait_for(lambda: ("car/head_unit/navigate/set",
+                                      '{"destination": "Grandma\'s House"}') in listener.messages)
+            assert _wait_for(lambda: unit.execute(MessagesQuery(), 1.0).ok)
+            assert json.loads(str(unit.execute(MessagesQuery(), 1.0).state)) == inbox
+            listener.publish_state("car/head_unit/messages", "not json")
+            assert _wait_for(lambda: "malformed" in unit.execute(MessagesQuery(), 1.0).error)
+        finally:
+            unit.close()
+            listener.close()

@@ -14,7 +14,14 @@ from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 from edge.actions.audit import AuditLog
-from edge.actions.messages import Action, ActionResult, MediaCommand, StateQuery
+from edge.actions.messages import (
+    Action,
+    ActionResult,
+    CarCommand,
+    MediaCommand,
+    MessagesQuery,
+    StateQuery,
+)
 
 _REMEMBERED_KEYS = 4096
 _INTERRUPTED = ActionResult(False, "the request was interrupted")  # cancelled meanwhile
@@ -29,14 +36,19 @@ class Backend(Protocol):
 class Backends:
     """Routes each action to the backend for its kind; a missing one fails with the fix."""
 
-    def __init__(self, home: Backend | None = None, media: Backend | None = None) -> None:
-        self.home, self.media = home, media
+    def __init__(self, home: Backend | None = None, media: Backend | None = None,
+                 car: Backend | None = None) -> None:
+        self.home, self.media, self.car = home, media, car
 
     def execute(self, action: Action, timeout_s: float) -> ActionResult:
         if isinstance(action, MediaCommand):
             if self.media is None:
                 return ActionResult(False, "no music player is set up (--music-player)")
             return self.media.execute(action, timeout_s)
+        if isinstance(action, CarCommand | MessagesQuery):
+            if self.car is None:
+                return ActionResult(False, "no head unit is set up (--head-unit)")
+            return self.car.execute(action, timeout_s)
         if self.home is None:
             return ActionResult(False, "no home broker is set up (--home-broker)")
         return self.home.execute(action, timeout_s)
@@ -62,7 +74,7 @@ class ActionExecutor:
         self._results: OrderedDict[str, asyncio.Future[ActionResult]] = OrderedDict()
 
     async def execute(self, key: str, action: Action, turn: TurnRef) -> ActionResult:
-        if isinstance(action, StateQuery):
+        if isinstance(action, StateQuery | MessagesQuery):  # reads
             return await self._run(None, action, turn)
         known = self._results.get(key)
         if known is not None:  # in flight or done: the same outcome, nothing sent again

@@ -52,8 +52,33 @@ class MediaCommand:
         return f"{self.command} {self.device}" + ("" if self.value is None else f" {self.value}")
 
 
+@dataclass(frozen=True)
+class CarCommand:
+    """The head unit: start navigation, place a call, mark a message read."""
+
+    command: Literal["navigate", "call", "mark_read"]
+    value: str  # destination, contact, message id
+    device: str = "head unit"
+
+    @property
+    def summary(self) -> str:
+        return f"{self.command} {self.value}"
+
+
+@dataclass(frozen=True)
+class MessagesQuery:
+    """The head unit's unread messages (state: a JSON list of {"id", "from", "text"})."""
+
+    device: str = "head unit"
+
+    @property
+    def summary(self) -> str:
+        return "read the unread messages"
+
+
 HomeAction = DeviceCommand | StateQuery
-Action = DeviceCommand | StateQuery | MediaCommand
+CarAction = CarCommand | MessagesQuery
+Action = DeviceCommand | StateQuery | MediaCommand | CarCommand | MessagesQuery
 
 
 @dataclass(frozen=True)
@@ -61,5 +86,5 @@ class ActionResult:
     ok: bool
     # Why it failed, in words the reply can use after "I couldn't reach the porch light: ".
     error: str = ""
-    state: str | float | None = None  # for a StateQuery: the reported value
+    state: str | float | None = None  # for a query: the reported value
     duplicate: bool = False  # the key was already executed: nothing was sent again
