@@ -351,3 +351,49 @@ def test_the_head_unit_gets_commands_and_reports_messages_over_mqtt() -> None:
         finally:
             unit.close()
             listener.close()
+
+
+# -- actions for later ------------------------------------------------------------------------
+
+
+def test_scheduled_actions_survive_a_restart_and_run_once_when_due(tmp_path: Path) -> None:
+    from edge.actions.schedule import Schedule
+
+    now = 1_000_000.0
+    first = Schedule(tmp_path / "schedule.db")
+    a = first.add("HassTurnOff", {"name": "Porch Light"}, "turn off the porch light in 15 min",
+                  delay_s=900, now=now)
+    first.add("HassTurnOn", {"name": "Desk Lamp"}, "in an hour", delay_s=3600, now=now)
+    first.close()
+    again = Schedule(tmp_path / "schedule.db")  # the device restarted
+    assert [p.slots for p in again.pending()] == [{"name": "Porch Light"}, {"name": "Desk Lamp"}]
+    assert again.take_due(now + 899) == ([], [])
+    run, missed = again.take_due(now + 901)
+    assert [x.id for x in run] == [a.id] and missed == []
+    assert again.take_due(now + 902) == ([], [])  # once
+    run, missed = again.take_due(now + 3600 + 601)  # off for too long: reported, not run
+    assert run == [] and [m.slots for m in missed] == [{"name": "Desk Lamp"}]
+
+
+def test_scheduled_actions_can_be_listed_and_cancelled(tmp_path: Path) -> None:
+    from edge.actions.schedule import Schedule
+
+    schedule = Schedule(tmp_path / "s.db")
+    keep = schedule.add("HassTurnOn", {"name": "Fan"}, "x", delay_s=60)
+    drop = schedule.add("HassTurnOff", {"name": "Fan"}, "y", delay_s=120)
+    assert schedule.cancel(drop.id) == 1 and schedule.cancel(drop.id) == 0
+    assert [p.id for p in schedule.pending()] == [keep.id]
+    assert schedule.cancel() == 1 and schedule.pending() == []
+    with pytest.raises(ValueError, match="exactly one"):
+        schedule.add("HassTurnOn", {}, "z")
+
+
+def test_a_clock_time_is_the_next_one() -> None:
+    import datetime as dt
+
+    from edge.actions.schedule import next_clock_time
+
+    morning = dt.datetime(2026, 11, 29, 8, 0).astimezone().timestamp()
+    assert dt.datetime.fromtimestamp(next_clock_time("19:00", morning)).hour == 19
+    assert next_clock_time("19:00", morning) - morning == 11 * 3600
+    assert next_clock_time("07:30", morning) - morning == 23.5 * 3600  # tomorrow
