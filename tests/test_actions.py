@@ -142,6 +142,16 @@ THERMOSTAT = Device("Bedroom Thermostat", "climate", "Bedroom")
     (GARAGE, DeviceCommand("Garage Door", "open"), "home/cover/garage_door/set", "OPEN"),
     (THERMOSTAT, DeviceCommand("Bedroom Thermostat", "set_temperature", 21.5),
      "home/climate/bedroom_thermostat/temperature/set", "21.5"),
+    (THERMOSTAT, DeviceCommand("Bedroom Thermostat", "set_fan_mode", "auto"),
+     "home/climate/bedroom_thermostat/fan_mode/set", "auto"),
+    (GARAGE, DeviceCommand("Garage Door", "set_position", 40),
+     "home/cover/garage_door/position/set", "40"),
+    (FAN, DeviceCommand("Ceiling Fan", "set_percentage", 70),
+     "home/fan/ceiling_fan/percentage/set", "70"),
+    (Device("Rosie", "vacuum"), DeviceCommand("Rosie", "return_to_base"), "home/vacuum/rosie/set",
+     "return_to_base"),
+    (Device("Mowbot", "lawn_mower"), DeviceCommand("Mowbot", "dock"),
+     "home/lawn_mower/mowbot/dock/set", "dock"),
 ])
 def test_commands_use_home_assistants_default_payloads(
     device: Device, command: DeviceCommand, topic: str, payload: object
@@ -154,6 +164,8 @@ def test_commands_use_home_assistants_default_payloads(
 def test_impossible_commands_and_bad_topics_are_named() -> None:
     with pytest.raises(Unsupported, match="a fan cannot unlock"):
         command_message(FAN, DeviceCommand("Ceiling Fan", "unlock"))
+    with pytest.raises(Unsupported, match="a light cannot set position"):
+        command_message(LAMP, DeviceCommand("Desk Lamp", "set_position", 10))
     assert topic_problem("home/+/set") == "contains a wildcard (+ or #)"
     assert topic_problem("") == "is empty"
     assert topic_problem(topic_of(DOOR, "command_topic")) is None

@@ -4,14 +4,21 @@ Each inventory device may name its topics as Home Assistant's MQTT integration d
 absent ones default per domain (object id = the name in snake case, "Porch Light" ->
 "porch_light"):
 
-    command_topic              home/<domain>/<object_id>/set
-    state_topic                home/<domain>/<object_id>/state
-    temperature_command_topic  home/climate/<object_id>/temperature/set     (climate)
-    current_temperature_topic  home/climate/<object_id>/current_temperature (climate)
+    command_topic               home/<domain>/<object_id>/set
+    state_topic                 home/<domain>/<object_id>/state
+    temperature_command_topic   home/climate/<object_id>/temperature/set      (climate)
+    current_temperature_topic   home/climate/<object_id>/current_temperature  (climate)
+    fan_mode_command_topic      home/climate/<object_id>/fan_mode/set         (climate)
+    set_position_topic          home/cover/<object_id>/position/set           (cover)
+    percentage_command_topic    home/fan/<object_id>/percentage/set           (fan)
+    start_mowing_command_topic  home/lawn_mower/<object_id>/start_mowing/set  (lawn mower)
+    dock_command_topic          home/lawn_mower/<object_id>/dock/set          (lawn mower)
 
 Payloads are Home Assistant's defaults: light = JSON schema (`{"state": "ON",
 "brightness": 0-255, "color": {"r", "g", "b"}}`), switch and fan = `ON`/`OFF`, cover =
-`OPEN`/`CLOSE`/`STOP`, lock = `LOCK`/`UNLOCK`, climate = the target temperature as a number.
+`OPEN`/`CLOSE`/`STOP`, lock = `LOCK`/`UNLOCK`, climate = the target temperature as a number,
+vacuum = `start`/`return_to_base`/`stop` on its command topic, lawn mower = `start_mowing`
+and `dock` on their own topics; positions and fan speeds are 0-100, fan modes their name.
 State topics are subscribed at connect (retained states arrive at once) and their last
 payload answers a `StateQuery`. One command = one QoS 1 message, done when the broker
 acknowledges it (`edge.actions.mqtt_link`).
@@ -21,8 +28,9 @@ from __future__ import annotations
 
 import json
 import re
+from typing import cast
 
-from edge.actions.messages import ActionResult, DeviceCommand, HomeAction, StateQuery
+from edge.actions.messages import ActionResult, DeviceCommand, HomeAction, Rgb, StateQuery
 from edge.actions.mqtt_link import BrokerSettings, MqttLink
 from edge.inventory import Device, Inventory
 
@@ -32,6 +40,16 @@ PAYLOADS: dict[str, dict[str, str]] = {  # plain-text payloads per domain and co
     "fan": _ON_OFF,
     "cover": {"open": "OPEN", "close": "CLOSE", "stop": "STOP"},
     "lock": {"lock": "LOCK", "unlock": "UNLOCK"},
+    "vacuum": {"start": "start", "return_to_base": "return_to_base", "stop": "stop"},
+}
+# Commands with a topic of their own: command -> (topic key, domain, default suffix).
+_OWN_TOPIC = {
+    "set_temperature": ("temperature_command_topic", "climate", "temperature/set"),
+    "set_fan_mode": ("fan_mode_command_topic", "climate", "fan_mode/set"),
+    "set_position": ("set_position_topic", "cover", "position/set"),
+    "set_percentage": ("percentage_command_topic", "fan", "percentage/set"),
+    "start_mowing": ("start_mowing_command_topic", "lawn_mower", "start_mowing/set"),
+    "dock": ("dock_command_topic", "lawn_mower", "dock/set"),
 }
 
 
@@ -44,13 +62,14 @@ def topic_of(device: Device, key: str) -> str:
     given = device.topic(key)
     if given is not None:
         return given
-    oid = object_id(device.name)
-    return {
-        "command_topic": f"home/{device.domain}/{oid}/set",
-        "state_topic": f"home/{device.domain}/{oid}/state",
-        "temperature_command_topic": f"home/climate/{oid}/temperature/set",
-        "current_temperature_topic": f"home/climate/{oid}/current_temperature",
-    }[key]
+    base = f"home/{device.domain}/{object_id(device.name)}"
+    if key == "command_topic":
+        return f"{base}/set"
+    if key == "state_topic":
+        return f"{base}/state"
+    if key == "current_temperature_topic":
+        return f"{base}/current_temperature"
+    return f"{base}/" + next(suffix for k, _, suffix in _OWN_TOPIC.values() if k == key)
 
 
 class Unsupported(ValueError):
@@ -66,16 +85,20 @@ def command_message(device: Device, command: DeviceCommand) -> tuple[str, str]:
             body = {"state": "ON", "brightness": round(percent * 255 / 100)} if percent else {
                 "state": "OFF"}
         elif command.command == "set_color":
-            r, g, b = command.value  # type: ignore[misc]
+            r, g, b = cast(Rgb, command.value)
             body["color"] = {"r": r, "g": g, "b": b}
         elif command.command not in ("turn_on", "turn_off"):
-            raise Unsupported(f"a light cannot {command.command}")
+            raise Unsupported(f"a light cannot {command.command.replace('_', ' ')}")
         return topic_of(device, "command_topic"), json.dumps(body, separators=(",", ":"))
-    if device.domain == "climate":
-        if command.command != "set_temperature" or command.value is None:
-            raise Unsupported(f"a thermostat here can only set its temperature, not "
-                              f"{command.command}")
-        return topic_of(device, "temperature_command_topic"), f"{command.value:g}"
+    own = _OWN_TOPIC.get(command.command)
+    if own is not None:
+        key, domain, _ = own
+        if device.domain != domain or command.value is None and domain != "lawn_mower":
+            raise Unsupported(f"a {device.domain} cannot {command.command.replace('_', ' ')}")
+        value = command.value
+        payload_text = (command.command if domain == "lawn_mower"
+                        else f"{value:g}" if isinstance(value, int | float) else str(value))
+        return topic_of(device, key), payload_text
     payload = PAYLOADS.get(device.domain, {}).get(command.command)
     if payload is None:
         raise Unsupported(f"a {device.domain} cannot {command.command.replace('_', ' ')}")

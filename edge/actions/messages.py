@@ -8,7 +8,8 @@ from typing import Literal
 # What a device can be told, by domain (Home Assistant's MQTT conventions decide the bytes).
 Command = Literal[
     "turn_on", "turn_off", "set_brightness", "set_color", "open", "close", "stop", "lock",
-    "unlock", "set_temperature",
+    "unlock", "set_temperature", "set_position", "set_percentage", "set_fan_mode", "start",
+    "return_to_base", "start_mowing", "dock",
 ]
 Rgb = tuple[int, int, int]
 
@@ -19,7 +20,7 @@ class DeviceCommand:
 
     device: str  # the inventory's name
     command: Command
-    value: int | float | Rgb | None = None  # brightness 0-100 %, temperature, colour
+    value: int | float | str | Rgb | None = None  # percent, temperature, colour, fan mode
 
     @property
     def summary(self) -> str:
