@@ -23,6 +23,7 @@ class PriorityChannel(Generic[D]):
         self._data: deque[D] = deque()
         self._max_data = max_data
         self._changed = asyncio.Condition()
+        self._notifying: set[asyncio.Task[None]] = set()
 
     async def put(self, message: D) -> None:
         async with self._changed:
@@ -34,6 +35,39 @@ class PriorityChannel(Generic[D]):
         async with self._changed:
             self._control.append(message)
             self._changed.notify_all()
+
+    def put_nowait(self, message: D) -> None:
+        """From the loop's thread without awaiting; raises `asyncio.QueueFull` when full."""
+        if len(self._data) >= self._max_data:
+            raise asyncio.QueueFull
+        self._data.append(message)
+        self._wake_getters()
+
+    def put_control_nowait(self, message: ControlMessage) -> None:
+        self._control.append(message)
+        self._wake_getters()
+
+    def try_get(self) -> D | ControlMessage | None:
+        """The next message (control first) if there is one, without waiting."""
+        if self._control:
+            return self._control.popleft()
+        if self._data:
+            return self._data.popleft()
+        return None
+
+    def _wake_getters(self) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # no loop yet: a later get() finds the message without being woken
+
+        async def notify() -> None:
+            async with self._changed:
+                self._changed.notify_all()
+
+        task = loop.create_task(notify())
+        self._notifying.add(task)
+        task.add_done_callback(self._notifying.discard)
 
     def drop_data(self) -> int:
         """Discard queued data (after a cancel); returns how many were dropped."""

@@ -13,6 +13,7 @@ from edge.errors import TandemError
 from edge.settings import (
     DEFAULT_INVENTORY,
     Deadlines,
+    DuplexSettings,
     EdgeSettings,
     EndpointSettings,
     WakeSettings,
@@ -29,7 +30,10 @@ def build_parser() -> argparse.ArgumentParser:
     run = edge.add_parser("run", help="run the pipeline on a recording, stdin or the microphone")
     run.add_argument("--input", required=True,
                      help="a WAV file, '-' for raw 16 kHz s16le PCM on stdin, or 'mic'")
-    run.add_argument("--output", default="speaker", help="a WAV file for the replies, or 'speaker'")
+    run.add_argument("--output", default="speaker",
+                     help="a WAV file for the replies, 'speaker', or '-': raw s16le PCM on "
+                          "stdout in lockstep with --input - (one output sample per input "
+                          "sample, silence when nothing plays)")
     run.add_argument("--trace", type=Path, help="write one JSON object per turn here")
     where = run.add_mutually_exclusive_group()
     where.add_argument("--cloud", metavar="HOST:PORT", help="the cloud service")
@@ -84,16 +88,25 @@ def add_edge_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--cloud-deadline", type=float, default=Deadlines.cloud_s, metavar="SECONDS"
     )
+    parser.add_argument(
+        "--interrupt-after-speech", type=float, metavar="SECONDS",
+        help="any user speech this long interrupts a reply (default: only the wake word "
+             "and the stop phrases do)")
 
 
 def edge_settings(args: argparse.Namespace) -> EdgeSettings:
     try:
         wake = WakeSettings(args.wake_word, args.wake_threshold, args.wake_refractory)
+        duplex = DuplexSettings(
+            aec=getattr(args, "aec", "auto"),
+            interrupt_after_speech_s=getattr(args, "interrupt_after_speech", None),
+        )
     except ValueError as exc:
         raise TandemError(str(exc)) from None
     settings = EdgeSettings(
         wake=wake,
         deadlines=Deadlines(cloud_s=args.cloud_deadline),
+        duplex=duplex,
         local_confidence=args.local_confidence,
         cloud_target=None if getattr(args, "offline", False) else getattr(args, "cloud", None),
         inventory=getattr(args, "inventory", DEFAULT_INVENTORY),

@@ -16,10 +16,10 @@ class State(enum.Enum):
 
 
 _ALLOWED: dict[State, frozenset[State]] = {
-    State.IDLE: frozenset({State.LISTENING}),
+    State.IDLE: frozenset({State.LISTENING, State.SPEAKING}),  # SPEAKING: an announcement
     State.LISTENING: frozenset({State.THINKING, State.ENDED}),
-    State.THINKING: frozenset({State.SPEAKING, State.ENDED}),
-    State.SPEAKING: frozenset({State.ENDED, State.LISTENING}),  # LISTENING: barge-in
+    State.THINKING: frozenset({State.SPEAKING, State.ENDED}),  # ENDED: done, or interrupted
+    State.SPEAKING: frozenset({State.ENDED, State.LISTENING}),
     State.ENDED: frozenset({State.IDLE, State.LISTENING}),  # LISTENING: the answer we asked for
 }
 
@@ -37,7 +37,8 @@ class Conversation:
     def to(self, new: State) -> None:
         if new not in _ALLOWED[self.state]:
             raise IllegalTransition(f"{self.state.value} -> {new.value}")
-        if new is State.LISTENING and self.state in (State.IDLE, State.ENDED):
+        # A new request, or speech nobody asked for, is a new turn.
+        if new in (State.LISTENING, State.SPEAKING) and self.state in (State.IDLE, State.ENDED):
             self.turn_id += 1
         self.state = new
         self.history.append((new, time.monotonic()))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import grpc
 
+from edge.audio.playback import PlaybackQueue
 from edge.audio.sinks import AudioSink
 from edge.audio.sources import RingSource
 from edge.cloud_link import CloudLink, CloudLinkSettings
@@ -30,12 +31,16 @@ async def run_daemon(
     settings: EdgeSettings,
     engines: Engines,
     source: RingSource,
-    sink: AudioSink,
+    sink: AudioSink | None,
     on_turn: Callable[[TurnRecord], None],
     max_turns: int | None = None,
     between_turns: Callable[[EdgePipeline], None] | None = None,
+    playback: PlaybackQueue | None = None,
 ) -> EdgePipeline:
-    """Run one audio source to its end; returns the pipeline (its state, for inspection)."""
+    """Run one audio source to its end; returns the pipeline (its state, for inspection).
+
+    Replies go to `sink` (a WAV file, the speaker), or, for a lockstep output that the
+    source writes itself (stdout, a full-duplex sound card), into `playback`."""
     inventory = load_inventory(settings.inventory)
     cloud = None
     if settings.cloud_target:
@@ -49,12 +54,13 @@ async def run_daemon(
         ))
     pipeline = EdgePipeline(
         settings, engines, load_nlu(inventory), default_skills(inventory), sink, cloud,
-        between_turns,
+        between_turns, playback,
     )
     try:
         await pipeline.run(source, on_turn, max_turns)
     finally:
         if cloud is not None:
             await cloud.aclose()
-        sink.close()
+        if sink is not None:
+            sink.close()
     return pipeline

@@ -9,7 +9,6 @@ import yaml
 
 from edge.errors import InventoryError
 
-
 # Home Assistant's MQTT topic options a device may name (the rest default per domain,
 # see edge/actions/home_mqtt.py).
 TOPIC_KEYS = ("command_topic", "state_topic", "temperature_command_topic",

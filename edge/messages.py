@@ -41,10 +41,11 @@ class Cancel(ControlMessage):
 
 @dataclass(frozen=True)
 class BargeIn(ControlMessage):
-    """The user spoke over the reply."""
+    """The user cut in while the device thought or spoke: its reply stops at once."""
 
     turn_id: int
-    at_s: float
+    at_s: float  # stream time the interruption was recognised
+    trigger: str = "wake_word"  # "wake_word", "stop_phrase" or "speech"
 
 
 # --- data ----------------------------------------------------------------------------
@@ -105,6 +106,15 @@ class ReplyText(DataMessage):
 @dataclass(frozen=True)
 class EndOfReply(DataMessage):
     turn_id: int
+
+
+@dataclass(frozen=True)
+class Announcement(DataMessage):
+    """Speech nobody asked for (a timer ringing, a fleet announcement): it waits until the
+    device is idle and the user is not speaking, and is interruptible like any reply."""
+
+    text: str
+    kind: str = "announcement"
 
 
 @dataclass(frozen=True, eq=False)

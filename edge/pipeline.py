@@ -1,18 +1,25 @@
-"""The edge pipeline: audio frames in, spoken replies out, one TurnRecord per turn.
+"""The edge pipeline: one loop that never stops listening, turns beside it as tasks.
 
-    source -> wake word -> endpointer (VAD) -> STT -> NLU -> router
-           -> local skill | cloud stream -> PriorityChannel -> TTS -> sink
+    source (10 ms blocks in, 10 ms blocks out: one clock, see edge.audio.duplex)
+      -> every 80 ms frame, in every state: energy VAD, wake word
+      -> IDLE:      wake word -> LISTENING        (announcements wait here for silence)
+         LISTENING: endpointer (VAD) -> THINKING: the turn task starts (edge.turn)
+         THINKING / SPEAKING: barge-in detector (edge.barge_in) -> stop, cancel, listen
+      <- inbox: control messages (Stop, Cancel) first, then data (Announcement)
 
-When a skill asks a question (a confirm-first intent: "shall I go ahead?"), the
-next turn starts without the wake word, from the audio after the question was
-spoken, and its transcript goes to the skill as the answer. A cloud that has
-said nothing after `deadlines.filler_s` gets a short spoken filler meanwhile.
+Data flows one way, frames into the loop and replies out through the playback queue;
+control overtakes it: a barge-in stops the playback queue (silent from the next block),
+sends `BargeIn` to the reply channel, and cancels the turn task, which cancels the cloud
+stream. The loop never awaits a turn, so the microphone is read while the device thinks and
+speaks; only a cancelled turn is awaited, briefly (`cancel_and_wait`).
 
-The front end runs frame by frame in the event loop (a few ms per 80 ms frame); model
-calls that take longer run in worker threads under a deadline. Audio is never copied on the
-way: each frame is a view of the source's ring buffer (wake word, energy VAD and Silero read
-it in place), and the utterance handed to STT is one view of the ring from the pre-roll to
-the endpoint (`RingSource.span`), checked afterwards for having survived (`intact`).
+When a skill asks a question (a confirm-first intent: "shall I go ahead?"), the next turn
+starts without the wake word, once the question has been spoken, and its transcript goes to
+the skill as the answer. A cloud that has said nothing after `deadlines.filler_s` gets a
+short spoken filler meanwhile.
+
+Audio is never copied on the way: each frame is a view of the source's ring buffer, and the
+utterance handed to STT is one view of the ring from the pre-roll to the endpoint.
 """
 
 from __future__ import annotations
@@ -20,23 +27,26 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
-import numpy as np
-
-from edge import cloud_link
 from edge.audio.keeper import AudioKeeper
+from edge.audio.playback import PlaybackQueue
 from edge.audio.sinks import AudioSink
-from edge.audio.sources import RingSource
+from edge.audio.sources import END_OF_INPUT, RingSource
+from edge.barge_in import SPEECH, STOP_PHRASE, WAKE_WORD, BargeInDetector, PlaybackGate, Trigger
 from edge.channel import PriorityChannel
-from edge.cloud_link import CloudLink, CloudUnavailable
+from edge.cloud_link import CloudLink
 from edge.conversation import Conversation, State
 from edge.messages import (
+    Announcement,
+    BargeIn,
     Cancel,
+    ControlMessage,
     EndOfReply,
     ReplyText,
-    Understanding,
+    Stop,
     Utterance,
     WakeDetected,
 )
@@ -44,25 +54,27 @@ from edge.settings import EdgeSettings
 from edge.skills import Skills
 from edge.speaker import Speaker
 from edge.stages.endpoint import Endpointer, SileroVad, SpeechDetector
-from edge.stages.nlu import CLOUD, Nlu
-from edge.stages.stt import SpeechToText, strip_wake_phrase
+from edge.stages.nlu import Nlu
+from edge.stages.stt import SpeechToText
 from edge.stages.tts import PiperTts
 from edge.stages.wake import FRAME_SAMPLES, WakeWordDetector
-from edge.tasks import StageTimeout, cancel_and_wait, within
+from edge.tasks import cancel_and_wait
 from edge.trace import TurnRecord
+from edge.turn import (  # noqa: F401  (re-exported: the replies' texts are part of the API)
+    BUSY_REPLY,
+    FILLER_REPLY,
+    NOT_HEARD_REPLY,
+    OFFLINE_REPLY,
+    SLOW_REPLY,
+    UNREACHABLE_REPLY,
+    run_announcement,
+    run_turn,
+)
 
-OFFLINE_REPLY = "I'm offline right now, so I can't answer that."
-UNREACHABLE_REPLY = "Sorry, I can't reach the cloud right now. Please try again later."
-SLOW_REPLY = "Sorry, that is taking too long. Please try again."
-BUSY_REPLY = "Sorry, the cloud is busy right now. Please try again in a moment."
-NOT_HEARD_REPLY = "Sorry, I didn't catch that."
-FILLER_REPLY = "One moment."
 FOLLOW_UP = "(answer)"  # the wake word of a turn that answers our question
-_FALLBACKS = {
-    cloud_link.UNREACHABLE: UNREACHABLE_REPLY,
-    cloud_link.DEADLINE_EXCEEDED: SLOW_REPLY,
-    cloud_link.OVERLOADED: BUSY_REPLY,
-}
+ANNOUNCED = "(announcement)"  # the wake word of proactive speech
+_HOLD_POLL_S = 0.002
+_RING_CHECK_S = 0.48  # how often the skills are asked whether a timer ran out
 
 
 @dataclass
@@ -87,6 +99,15 @@ class Engines:
         return engines
 
 
+@dataclass
+class ActiveTurn:
+    """The turn (or announcement) running beside the capture loop."""
+
+    record: TurnRecord
+    task: asyncio.Task[None]
+    replies: PriorityChannel[ReplyText | EndOfReply]
+
+
 class EdgePipeline:
     def __init__(
         self,
@@ -94,15 +115,20 @@ class EdgePipeline:
         engines: Engines,
         nlu: Nlu,
         skills: Skills,
-        sink: AudioSink,
+        sink: AudioSink | None,
         cloud: CloudLink | None,
         between_turns: Callable[[EdgePipeline], None] | None = None,
+        playback: PlaybackQueue | None = None,
     ) -> None:
         self.settings = settings
         self.engines = engines
         self.nlu = nlu
         self.skills = skills
-        self.speaker = Speaker(engines.tts, sink, settings.deadlines.tts_sentence_s)
+        if playback is None:  # replies at the sink's rate (a RateSink's), else the voice's
+            rate = getattr(sink, "rate", None) or engines.tts.sample_rate
+            playback = PlaybackQueue(rate, sink)
+        self.playback = playback
+        self.speaker = Speaker(engines.tts, playback, settings.deadlines.tts_sentence_s)
         self.cloud = cloud
         # Called on every frame while IDLE (never mid-conversation): fleet policy applies here.
         self.between_turns = between_turns
@@ -110,12 +136,38 @@ class EdgePipeline:
         self.audio_keeper: AudioKeeper | None = None  # set only by a keep_audio policy
         self.session_id = f"{settings.device_id}-{int(time.time())}"
         self._context: deque[tuple[str, str]] = deque(maxlen=2 * settings.context_turns)
-        self._stop = asyncio.Event()
+        self.inbox: PriorityChannel[Announcement] = PriorityChannel(max_data=32)
+        self._announcements: deque[Announcement] = deque()
+        self._active: ActiveTurn | None = None
         self._source: RingSource | None = None
+        self._user_spoke_at = -1e9  # stream time of the last speech the VAD heard
         self.speech: SpeechDetector | None = None
+        self.barge: BargeInDetector | None = None
+        self._gate: PlaybackGate | None = None
+        self.interruptions: list[Trigger] = []
+
+    # -- the API around the loop (call from the loop's thread) -------------------------
 
     def stop(self) -> None:
-        self._stop.set()
+        """Shut down: the turn in flight is cancelled."""
+        self.inbox.put_control_nowait(Stop())
+
+    def announce(self, text: str, kind: str = "announcement") -> None:
+        """Say `text` unasked (a timer ringing, a fleet announcement) once the device is idle
+        and the user is not speaking; it is interruptible like any reply."""
+        self.inbox.put_nowait(Announcement(text, kind))
+
+    def context(self) -> list[tuple[str, str]]:
+        """Recent (role, text) turns for the cloud, oldest first: only what was spoken."""
+        return list(self._context)
+
+    def remember(self, user: str, assistant: str) -> None:
+        self._context.extend([("user", user), ("assistant", assistant)])
+
+    def source_intact(self, start_s: float) -> bool:
+        return self._source is None or self._source.intact(start_s)
+
+    # -- the loop -------------------------------------------------------------------------
 
     async def run(
         self,
@@ -123,196 +175,213 @@ class EdgePipeline:
         on_turn: Callable[[TurnRecord], None],
         max_turns: int | None = None,
     ) -> None:
-        e, conv = self.engines, self.conversation
-        settings = self.settings.endpoint
-        endpointer = Endpointer(settings, audio=source.span)
-        speech = self.speech = SpeechDetector(e.vad, settings.vad)
-        self._source = source
-        wake: WakeDetected | None = None
-        answer_from_s: float | None = None  # listening for an answer from this time on
+        e, s = self.engines, self.settings
+        self.speech = SpeechDetector(e.vad, s.endpoint.vad)
+        self.barge = BargeInDetector(s.duplex, s.endpoint.speech_threshold, e.stt, source.span)
+        # With no canceller on the capture path, the device may be hearing itself.
+        self._gate = PlaybackGate(self.playback, source.echo is not None, s.duplex.echo_tail_s)
+        self._source, source.playback = source, self.playback
+        self.playback.clocked()
+        if source.pulled:
+            source.hold = self._hold
         e.wake.reset(new_stream=True)
+        try:
+            await self._listen_loop(source, on_turn, max_turns)
+        except BaseException:
+            if self._active is not None:  # a failing source: nothing may outlive the loop
+                await cancel_and_wait([self._active.task])
+                self._active = None
+            raise
+        await self._wind_down(source, on_turn)
+
+    async def _listen_loop(
+        self, source: RingSource, on_turn: Callable[[TurnRecord], None], max_turns: int | None
+    ) -> None:
+        assert self.speech is not None and self.barge is not None and self._gate is not None
+        e, conv, speech, barge, gate = (self.engines, self.conversation, self.speech,
+                                        self.barge, self._gate)
+        endpointer = Endpointer(self.settings.endpoint, audio=source.span)
+        wake: WakeDetected | None = None
+        next_ring_check_s = 0.0
         async for frame in source.frames(FRAME_SAMPLES):
-            if self._stop.is_set():
+            if not await self._serve_inbox(on_turn):
                 break
+            if self._active is not None and self._active.task.done():
+                self._finish(on_turn)
+                if max_turns is not None and conv.turn_id >= max_turns:
+                    break
+                if self.skills.awaiting_answer:  # listen for the answer, no wake word needed
+                    conv.to(State.LISTENING)
+                    speech.reset()
+                    endpointer.begin(frame.start_s, [])
+                    wake = WakeDetected(FOLLOW_UP, 1.0, frame.start_s)
+                else:
+                    conv.to(State.IDLE)
+            if frame.start_s >= next_ring_check_s:  # timers that ran out ring (proactively)
+                next_ring_check_s = frame.start_s + _RING_CHECK_S
+                for text in self.skills.due_announcements():
+                    self.announce(text, "timer")
             decisions = speech.observe(frame.samples)  # every frame: it learns the floor
-            if answer_from_s is not None:
-                if frame.start_s < answer_from_s:
-                    continue  # captured while we were still thinking or speaking
-                endpointer.begin(frame.start_s, [])
-                wake, answer_from_s = WakeDetected(FOLLOW_UP, 1.0, frame.start_s), None
+            heard = e.wake.process(frame)  # every frame: its window never has a gap
+            hears = gate.open()  # False: it may be our own voice, and nothing cancels it
             if conv.state is State.IDLE:
+                if heard is not None and hears:
+                    wake = heard
+                    self._listen(endpointer, speech, frame.start_s)
+                    continue
                 if self.between_turns is not None:
                     self.between_turns(self)  # fleet policy: only between conversations
-                wake = e.wake.process(frame)
-                if wake is None:
-                    continue
-                conv.to(State.LISTENING)
-                speech.reset()
-                # The request is taken back from the ring from the pre-roll on.
-                endpointer.begin(max(0.0, frame.start_s - settings.preroll_s), [])
-                continue
-            probability = speech.probability(frame.samples, decisions)
-            utterance = endpointer.push(frame, probability)
-            if utterance is None:
-                continue
-            assert wake is not None
-            record = await self._turn(wake, utterance)
-            on_turn(record)
-            if max_turns is not None and conv.turn_id >= max_turns:
-                break
-            if self.skills.awaiting_answer:  # listen for the answer, no wake word needed
-                if conv.state is not State.ENDED:
-                    conv.to(State.ENDED)
-                conv.to(State.LISTENING)
-                speech.reset()
-                answer_from_s = source.written_s
-                continue
-            conv.end_turn()
-            e.wake.reset()
+                if self._announcements:
+                    self._maybe_announce(frame.end_s, speech.probability(frame.samples, decisions))
+            elif conv.state is State.LISTENING:
+                listened = speech.probability(frame.samples, decisions)
+                self._spoke(frame.end_s, listened)
+                utterance = endpointer.push(frame, listened)
+                if utterance is not None:
+                    assert wake is not None
+                    self._start_turn(wake, utterance)
+            else:  # THINKING or SPEAKING: a turn or an announcement runs beside us
+                overheard = speech.probability(frame.samples, decisions) if hears else None
+                if overheard is not None:
+                    self._spoke(frame.end_s, overheard)
+                trigger = barge.observe(frame, overheard, heard if hears else None)
+                if self.settings.duplex.pause_on_speech:
+                    self.playback.pause(barge.suspects)  # silent while the user may cut in
+                if trigger is not None:
+                    await self._barge_in(trigger, on_turn)
+                    if trigger.kind == WAKE_WORD:  # straight to the new request
+                        assert heard is not None
+                        wake = heard
+                        self._listen(endpointer, speech, frame.start_s)
+                    elif trigger.kind == SPEECH:  # the speech itself is the new request
+                        wake = WakeDetected(f"({SPEECH})", 1.0, trigger.speech_start_s)
+                        self._listen(endpointer, speech, trigger.speech_start_s)
 
-    # -- one turn -------------------------------------------------------------------
+    def _listen(self, endpointer: Endpointer, speech: SpeechDetector, at_s: float) -> None:
+        """IDLE or ENDED -> LISTENING; the request is taken back from the ring from the
+        pre-roll on."""
+        self.conversation.to(State.LISTENING)
+        speech.reset()
+        endpointer.begin(max(0.0, at_s - self.settings.endpoint.preroll_s), [])
 
-    async def _turn(self, wake: WakeDetected, utterance: Utterance) -> TurnRecord:
-        conv, d = self.conversation, self.settings.deadlines
+    def _start_turn(self, wake: WakeDetected, utterance: Utterance) -> None:
+        conv = self.conversation
         record = TurnRecord(
             turn_id=conv.turn_id, wake_word=wake.word, wake_score=wake.score,
             wake_at_s=wake.at_s, endpoint_at_s=utterance.endpoint_at_s,
             endpoint_reason=utterance.reason,
         )
-        answering = self.skills.awaiting_answer
-        if utterance.reason == "no_speech" and not answering:
+        if utterance.reason == "no_speech" and not self.skills.awaiting_answer:
             conv.to(State.ENDED)
             record.error = "no speech after the wake word"
-            return record
+            self._launch(record, _done())
+            return
         conv.to(State.THINKING)
-        kept = None
-        if utterance.reason != "no_speech":
-            await self._transcribe(utterance, record)
-            if self.audio_keeper is not None and record.transcript:
-                kept = np.array(utterance.samples)  # a copy: the ring moves on
-        if answering:  # whatever the NLU would make of "yes", it answers our question
-            understanding = Understanding("answer")
-            record.intent, record.route = understanding.intent, "answer"
-        else:
-            t0 = time.perf_counter()
-            understanding = (
-                self.nlu.parse(record.transcript) if record.transcript else Understanding("none")
-            )
-            record.timings_ms["nlu"] = _ms_since(t0)
-            record.intent, record.slots = understanding.intent, dict(understanding.slots)
-            record.confidence = understanding.confidence
-            record.route = self._route(understanding)
-
         replies: PriorityChannel[ReplyText | EndOfReply] = PriorityChannel(max_data=16)
-        speaker = asyncio.create_task(
-            self._speak(replies, record, utterance.endpoint_wall), name=f"speak-{conv.turn_id}"
-        )
-        try:
-            if answering:
-                await replies.put(ReplyText(conv.turn_id, self.skills.answer(record.transcript)))
-            elif not record.transcript:
-                await replies.put(ReplyText(conv.turn_id, NOT_HEARD_REPLY))
-            elif record.route == "local":
-                await replies.put(ReplyText(conv.turn_id, self.skills.handle(understanding)))
-            else:
-                await self._ask_cloud(record, replies)
-            await replies.put(EndOfReply(conv.turn_id))
-            await within("speak", d.reply_s, asyncio.shield(speaker))
-        except StageTimeout as exc:
-            record.error = str(exc)
-            await replies.put_control(Cancel(conv.turn_id, "deadline"))
-        finally:
-            await cancel_and_wait([speaker])
-        self._context.extend([("user", record.transcript), ("assistant", record.reply_text)])
-        if kept is not None and self.audio_keeper is not None:  # after the reply: no delay
-            await asyncio.to_thread(self.audio_keeper.keep, self.session_id, record.turn_id, kept)
-        return record
+        self._launch(record, run_turn(self, utterance, record, replies), replies)
 
-    async def _transcribe(self, utterance: Utterance, record: TurnRecord) -> None:
-        t0 = time.perf_counter()
-        try:
-            raw = await within("stt", self.settings.deadlines.stt_s, asyncio.to_thread(
-                self.engines.stt.transcribe, utterance.samples))
-        except StageTimeout as exc:
-            raw, record.error = "", str(exc)
-        assert self._source is not None
-        if not self._source.intact(utterance.start_s):  # the view was overwritten under STT
-            raw, record.error = "", "audio overrun: the request was overwritten before STT"
-        record.timings_ms["stt"] = _ms_since(t0)
-        record.transcript = strip_wake_phrase(raw)
-
-    def _route(self, understanding: Understanding) -> str:
-        local = (
-            understanding.intent != CLOUD
-            and self.skills.handles(understanding.intent)
-            and understanding.confidence >= self.settings.local_confidence
-        )
-        return "local" if local else "cloud"
-
-    async def _ask_cloud(
-        self, record: TurnRecord, replies: PriorityChannel[ReplyText | EndOfReply]
-    ) -> None:
-        turn = self.conversation.turn_id
-        if self.cloud is None:
-            record.error = "offline"
-            await replies.put(ReplyText(turn, OFFLINE_REPLY))
+    def _maybe_announce(self, now_s: float, probability: float) -> None:
+        """Proactive speech starts only when idle and after `announce_quiet_s` of silence."""
+        self._spoke(now_s, probability)
+        if now_s - self._user_spoke_at < self.settings.duplex.announce_quiet_s:
             return
-        t0 = time.perf_counter()
-        chunks = 0
-        first_chunk = asyncio.Event()
-        filler = asyncio.create_task(self._filler(replies, record, first_chunk, t0))
-        try:
-            async with asyncio.timeout(self.settings.deadlines.cloud_s):
-                async for text in self.cloud.converse(
-                    record.transcript, list(self._context), self.session_id, turn
-                ):
-                    if chunks == 0:
-                        record.timings_ms["cloud_first_chunk"] = _ms_since(t0)
-                        first_chunk.set()
-                    chunks += 1
-                    await replies.put(ReplyText(turn, text))
-        except CloudUnavailable as exc:
-            record.error = exc.reason
-        except TimeoutError:
-            record.error = cloud_link.DEADLINE_EXCEEDED
-        finally:
-            await cancel_and_wait([filler])
-        if record.error and chunks == 0:
-            await replies.put(ReplyText(turn, _FALLBACKS.get(record.error, UNREACHABLE_REPLY)))
+        announcement = self._announcements.popleft()
+        self.conversation.to(State.SPEAKING)
+        record = TurnRecord(turn_id=self.conversation.turn_id, wake_word=ANNOUNCED,
+                            wake_score=1.0, wake_at_s=now_s, endpoint_at_s=now_s,
+                            intent=announcement.kind, route="announcement")
+        replies: PriorityChannel[ReplyText | EndOfReply] = PriorityChannel(max_data=4)
+        self._launch(record, run_announcement(self, announcement, record, replies), replies)
 
-    async def _filler(self, replies: PriorityChannel[ReplyText | EndOfReply],
-                      record: TurnRecord, first_chunk: asyncio.Event, t0: float) -> None:
-        """If the cloud is still silent after `filler_s`, say so instead of saying nothing."""
-        delay = self.settings.deadlines.filler_s
-        if delay is None:
-            return
-        await asyncio.sleep(delay)
-        if not first_chunk.is_set():
-            record.timings_ms["filler"] = _ms_since(t0)
-            await replies.put(ReplyText(self.conversation.turn_id, FILLER_REPLY))
+    def _launch(self, record: TurnRecord, work: Coroutine[Any, Any, None],
+                replies: PriorityChannel[ReplyText | EndOfReply] | None = None) -> None:
+        task = asyncio.create_task(work, name=f"turn-{record.turn_id}")
+        self._active = ActiveTurn(record, task, replies or PriorityChannel())
+        assert self.barge is not None
+        self.barge.reset()
 
-    async def _speak(
-        self,
-        replies: PriorityChannel[ReplyText | EndOfReply],
-        record: TurnRecord,
-        endpoint_wall: float,
-    ) -> None:
-        conv = self.conversation
+    def _finish(self, on_turn: Callable[[TurnRecord], None]) -> None:
+        """The active turn is over (its reply played): report it, end it."""
+        active, self._active = self._active, None
+        self.playback.pause(False)
+        assert active is not None and active.task.done()
+        if not active.task.cancelled() and active.task.exception() is not None:
+            raise active.task.exception()  # type: ignore[misc]  # a bug: not swallowed
+        on_turn(active.record)
+        if self.conversation.state is not State.ENDED:
+            self.conversation.to(State.ENDED)
 
-        def first_audio(tts_ms: float) -> None:
-            record.timings_ms["tts_first_audio"] = tts_ms
-            record.timings_ms["response"] = 1000 * (time.monotonic() - endpoint_wall)
+    async def _barge_in(self, trigger: Trigger, on_turn: Callable[[TurnRecord], None]) -> None:
+        """Stop the reply now, cancel the turn (and with it the cloud stream), report it."""
+        active = self._active
+        assert active is not None
+        record = active.record
+        self.playback.stop(record.turn_id)  # silent from the next block
+        await active.replies.put_control(BargeIn(record.turn_id, trigger.at_s, trigger.kind))
+        record.interrupted_by, record.interrupted_at_s = trigger.kind, trigger.at_s
+        await cancel_and_wait([active.task])
+        self.interruptions.append(trigger)
+        if self.skills.awaiting_answer:  # a question cut short holds nothing: forget it
+            self.skills.answer("")
+        self._finish(on_turn)
+        if trigger.kind == STOP_PHRASE:
+            self.conversation.to(State.IDLE)
+        # WAKE_WORD / SPEECH: the caller moves on to LISTENING for what comes next.
 
-        def playing() -> None:
-            if conv.state is State.THINKING:
-                conv.to(State.SPEAKING)
+    async def _serve_inbox(self, on_turn: Callable[[TurnRecord], None]) -> bool:
+        """Control messages first, then announcements; False: stop the loop."""
+        while (message := self.inbox.try_get()) is not None:
+            if isinstance(message, Stop):
+                return False
+            if isinstance(message, Cancel) and self._active is not None \
+                    and message.turn_id == self._active.record.turn_id:
+                now = self._source.written_s if self._source is not None else 0.0
+                await self._barge_in(Trigger("cancel", now, now), on_turn)
+                self.conversation.to(State.IDLE)
+            elif isinstance(message, Announcement):
+                self._announcements.append(message)
+            elif isinstance(message, ControlMessage):
+                continue  # a stale Cancel, or a BargeIn meant for a reply channel
+        return True
 
-        spoken: list[str] = []
-        try:
-            await self.speaker.speak(replies, spoken, first_audio, playing)
-        finally:
-            record.reply_text = " ".join(spoken)
+    def _spoke(self, now_s: float, probability: float) -> None:
+        if probability >= self.settings.endpoint.speech_threshold:
+            self._user_spoke_at = now_s
+
+    async def _hold(self) -> None:
+        """A pulled recording has no clock: it waits while the device computes (as if that
+        took no time) and runs on while reply audio plays, so replies take stream time."""
+        await asyncio.sleep(0)  # the turn's tasks run between blocks in any case
+        # Polling: the turn's progress is spread over threads and futures; 2 ms is nothing.
+        while self._busy():  # noqa: ASYNC110
+            await asyncio.sleep(_HOLD_POLL_S)
+
+    def _busy(self) -> bool:
+        if self.barge is not None and self.barge.checking:
+            return True
+        active = self._active
+        return active is not None and not active.task.done() and self.playback.pending == 0
+
+    async def _wind_down(self, source: RingSource, on_turn: Callable[[TurnRecord], None]) -> None:
+        """The input ended (or a Stop): finish or cancel what runs, report it."""
+        if source.end_reason != END_OF_INPUT:  # a Stop, or the output went away: silence
+            self.playback.stop()
+        # No clock any more: queued audio plays at once (a WAV gets the rest of the reply; a
+        # lockstep output cannot write after its input ended, so it is dropped there).
+        self.playback.free_run(play=not source.lockstep_output)
+        active = self._active
+        if active is not None:
+            if source.end_reason == END_OF_INPUT:
+                await asyncio.wait([active.task], timeout=self.settings.deadlines.reply_s)
+            if not active.task.done():
+                active.record.interrupted_by = "shutdown"
+                await cancel_and_wait([active.task])
+            self._finish(on_turn)
+        if self.barge is not None:
+            self.barge.reset()
+        if self.conversation.state is not State.IDLE:  # the next run starts idle
+            self.conversation.end_turn()
 
 
-def _ms_since(t0: float) -> float:
-    return 1000 * (time.perf_counter() - t0)
+async def _done() -> None:
+    """The turn that had nothing to do (wake word, then silence)."""

@@ -45,11 +45,52 @@ class Deadlines:
     reply_s: float = 60.0  # the whole spoken reply, playback included (a stuck audio device)
 
 
+STOP_PHRASES = ("stop", "cancel", "never mind", "be quiet", "that's enough")
+AEC_CHOICES = ("auto", "on", "off")
+
+
+@dataclass(frozen=True)
+class DuplexSettings:
+    """Listening while the device thinks and speaks: barge-in, echo gating, proactive speech."""
+
+    # "on": an echo canceller cleans the microphone (required), "off": none (hardware that
+    # cancels echo itself, or none at all: then nothing the microphone hears while the device
+    # plays can wake it or interrupt it), "auto": the canceller when it is installed.
+    aec: str = "auto"
+    stop_phrases: tuple[str, ...] = STOP_PHRASES
+    stop_phrase_max_s: float = 1.5  # longer speech is not a stop phrase (not transcribed)
+    stop_phrase_hangover_s: float = 0.24  # silence that ends a would-be stop phrase
+    min_speech_s: float = 0.12  # shorter blips are not speech
+    # Any user speech this long interrupts the reply (LiveKit's min_interruption_duration);
+    # None: only the wake word and the stop phrases do.
+    interrupt_after_speech_s: float | None = None
+    # Pause the reply as soon as the user may be cutting in (speech heard over it), resume
+    # if it was not a stop phrase: the device falls silent within a frame or two, before
+    # Whisper has decided (LiveKit pauses on a suspected interruption the same way).
+    pause_on_speech: bool = True
+    echo_tail_s: float = 0.3  # with no canceller, the room still echoes this long after playback
+    announce_quiet_s: float = 0.5  # proactive speech waits for this much silence from the user
+
+    def __post_init__(self) -> None:
+        if self.aec not in AEC_CHOICES:
+            raise ValueError(f"aec must be one of {', '.join(AEC_CHOICES)}, got {self.aec!r}")
+        if not self.stop_phrases or any(not p.strip() for p in self.stop_phrases):
+            raise ValueError("stop phrases must be non-empty")
+        for name in ("stop_phrase_max_s", "stop_phrase_hangover_s", "min_speech_s"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive")
+        if self.interrupt_after_speech_s is not None and self.interrupt_after_speech_s <= 0:
+            raise ValueError("interrupt_after_speech_s must be positive (or None: off)")
+        if self.echo_tail_s < 0 or self.announce_quiet_s < 0:
+            raise ValueError("echo_tail_s and announce_quiet_s must be >= 0")
+
+
 @dataclass(frozen=True)
 class EdgeSettings:
     wake: WakeSettings = field(default_factory=WakeSettings)
     endpoint: EndpointSettings = field(default_factory=EndpointSettings)
     deadlines: Deadlines = field(default_factory=Deadlines)
+    duplex: DuplexSettings = field(default_factory=DuplexSettings)
     local_confidence: float = 0.7  # below this a request goes to the cloud
     cloud_target: str | None = None  # HOST:PORT, None = offline
     inventory: Path = DEFAULT_INVENTORY

@@ -1,9 +1,13 @@
-"""Speaking a streamed reply: synthesis and playback overlap, and a cancel stops both.
+"""Speaking a streamed reply: synthesis runs ahead of playback, and a stop cuts it mid-sentence.
 
-    ReplyText ─► synthesise (piper, per clause) ─► ReplyAudio ─► play (sink)
+    ReplyText ─► synthesise (piper, per clause) ─► PlaybackQueue (played in ~10 ms blocks)
 
 While one piece plays, the next is synthesised, so a multi-sentence answer has no gaps;
-long sentences are cut at clause boundaries so the first audio comes sooner.
+long sentences are cut at clause boundaries so the first audio comes sooner. The queue plays
+in small blocks, so a control message (Cancel, Stop, BargeIn) or a cancelled turn silences
+the speaker within one block. `SpokenReply` knows how much of each piece actually played:
+the text of an interrupted reply is what was heard, the piece that was cut kept in proportion
+to its played samples, word by word (a word counts only once its share has played).
 """
 
 from __future__ import annotations
@@ -12,14 +16,19 @@ import asyncio
 import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
-from edge.audio.sinks import AudioSink
+import numpy as np
+
+from edge.audio.convert import resample
+from edge.audio.playback import PieceHandle, PlaybackQueue
 from edge.channel import PriorityChannel
-from edge.messages import Cancel, EndOfReply, ReplyAudio, ReplyText, Stop
+from edge.messages import ControlMessage, EndOfReply, ReplyText
 from edge.stages.tts import PiperTts
 from edge.tasks import cancel_and_wait, within
 
 _CLAUSE_END = re.compile(r"(?<=[,;:])\s+")
+PIECES_AHEAD = 2  # synthesised pieces waiting to play, at most
 
 
 def speakable_pieces(text: str, max_words: int = 10, min_words: int = 4) -> list[str]:
@@ -38,62 +47,90 @@ def speakable_pieces(text: str, max_words: int = 10, min_words: int = 4) -> list
     return pieces
 
 
+@dataclass
+class SpokenReply:
+    """The pieces of one reply handed to the speaker, and how much of each was played."""
+
+    pieces: list[PieceHandle] = field(default_factory=list)
+
+    def text(self) -> str:
+        said: list[str] = []
+        for piece in self.pieces:
+            words = piece.text.split()
+            said += words if piece.fraction_played >= 1.0 else \
+                words[: int(len(words) * piece.fraction_played)]
+        return " ".join(said)
+
+    @property
+    def cut(self) -> bool:
+        """Whether some piece was stopped before its end."""
+        return any(piece.dropped for piece in self.pieces)
+
+
 class Speaker:
-    def __init__(self, tts: PiperTts, sink: AudioSink, piece_deadline_s: float) -> None:
+    def __init__(self, tts: PiperTts, playback: PlaybackQueue, piece_deadline_s: float) -> None:
         self.tts = tts
-        self.sink = sink
+        self.playback = playback
         self.piece_deadline_s = piece_deadline_s
 
     async def speak(
         self,
+        turn_id: int,
         replies: PriorityChannel[ReplyText | EndOfReply],
-        spoken: list[str],
+        spoken: SpokenReply,
         on_first_audio: Callable[[float], None],
         on_playing: Callable[[], None],
     ) -> None:
-        """Speak every ReplyText until EndOfReply or a Cancel, appending each to `spoken`.
+        """Speak every ReplyText until EndOfReply has played, or a control message stops it.
 
-        `on_first_audio(ms)` gets the synthesis time of the first piece when it is ready.
-        """
-        audio: PriorityChannel[ReplyAudio | EndOfReply] = PriorityChannel(max_data=4)
-        player = asyncio.create_task(self._play(audio, on_playing), name="play")
+        `on_first_audio(ms)` gets the synthesis time of the first piece when it is ready;
+        `on_playing()` runs when its first block is actually played."""
         first = True
+        finished = False
+        watcher: asyncio.Task[None] | None = None
         try:
             while True:
                 message = await replies.get()
-                if isinstance(message, Cancel | Stop):
+                if isinstance(message, ControlMessage):  # Cancel, Stop, BargeIn
                     replies.drop_data()
-                    await audio.put_control(message)
                     break
                 if isinstance(message, EndOfReply):
-                    await audio.put(message)
+                    if spoken.pieces:
+                        await spoken.pieces[-1].finished()
+                    finished = True
                     break
                 assert isinstance(message, ReplyText)
-                spoken.append(message.text)
                 for piece in speakable_pieces(message.text):
                     t0 = time.perf_counter()
                     synthesis = asyncio.to_thread(self.tts.synthesize_all, piece)
-                    pieces = await within("tts", self.piece_deadline_s, synthesis)
-                    for samples in pieces:
-                        if first:
-                            on_first_audio(1000 * (time.perf_counter() - t0))
-                            first = False
-                        await audio.put(ReplyAudio(message.turn_id, samples, self.tts.sample_rate))
-            await asyncio.shield(player)
+                    chunks = await within("tts", self.piece_deadline_s, synthesis)
+                    audio = np.concatenate(chunks) if chunks else np.zeros(0, np.int16)
+                    audio = resample(audio, self.tts.sample_rate, self.playback.rate)
+                    handle = self.playback.push(turn_id, piece, audio)
+                    spoken.pieces.append(handle)
+                    if first:
+                        on_first_audio(1000 * (time.perf_counter() - t0))
+                        first = False
+                        watcher = asyncio.create_task(
+                            _when_started(handle, on_playing), name=f"playing-{turn_id}")
+                    await self._keep_ahead(spoken.pieces)
         finally:
-            await cancel_and_wait([player])
-            self.sink.end_turn()
+            if not finished:
+                self.playback.stop(turn_id)  # silent from the next block on
+            self.playback.end_turn(turn_id)
+            if watcher is not None:
+                await cancel_and_wait([watcher])
 
-    async def _play(
-        self, audio: PriorityChannel[ReplyAudio | EndOfReply], on_playing: Callable[[], None]
-    ) -> None:
-        while True:
-            message = await audio.get()
-            if isinstance(message, Cancel | Stop):
-                audio.drop_data()
-                return
-            if isinstance(message, EndOfReply):
-                return
-            assert isinstance(message, ReplyAudio)
-            on_playing()
-            await asyncio.to_thread(self.sink.play, message.samples, message.sample_rate)
+    @staticmethod
+    async def _keep_ahead(pieces: list[PieceHandle]) -> None:
+        """Back-pressure: synthesis runs at most PIECES_AHEAD pieces ahead of playback."""
+        waiting = [p for p in pieces if not p.is_finished]
+        while len(waiting) > PIECES_AHEAD:
+            await waiting[0].finished()
+            waiting = [p for p in waiting if not p.is_finished]
+
+
+async def _when_started(handle: PieceHandle, on_playing: Callable[[], None]) -> None:
+    await handle.started()
+    if handle.played:  # not a piece dropped before it played
+        on_playing()

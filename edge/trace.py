@@ -22,6 +22,10 @@ class TurnRecord:
     route: str = ""  # "local" or "cloud"
     reply_text: str = ""
     error: str | None = None  # why the reply is a fallback, if it is one
+    # Barge-in: what cut the reply short ("wake_word", "stop_phrase", "speech", "cancel")
+    # and when (stream time); reply_text then holds only what was actually spoken.
+    interrupted_by: str | None = None
+    interrupted_at_s: float | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> str:
@@ -29,6 +33,8 @@ class TurnRecord:
         record["wake_score"] = round(self.wake_score, 4)
         record["wake_at_s"] = round(self.wake_at_s, 3)
         record["endpoint_at_s"] = round(self.endpoint_at_s, 3)
+        if self.interrupted_at_s is not None:
+            record["interrupted_at_s"] = round(self.interrupted_at_s, 3)
         record["timings_ms"] = {k: round(v, 1) for k, v in self.timings_ms.items()}
         return json.dumps(record, ensure_ascii=False)
 
@@ -36,6 +42,10 @@ class TurnRecord:
         t = self.timings_ms
         stages = " ".join(f"{k}={t[k]:.{1 if t[k] < 10 else 0}f}ms" for k in t)
         fallback = f" [fallback: {self.error}]" if self.error else ""
+        if self.interrupted_by:
+            fallback += f" [interrupted by {self.interrupted_by} at {self.interrupted_at_s:.2f} s]"
+        if self.route == "announcement":
+            return f'announced ({self.intent}) "{self.reply_text}"{fallback}'
         return (
             f'heard "{self.transcript}" -> {self.route} ({self.intent}) -> '
             f'"{self.reply_text}"{fallback} | {stages}'

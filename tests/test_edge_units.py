@@ -68,7 +68,9 @@ def test_data_lane_is_bounded_but_control_is_not() -> None:
 def test_conversation_walks_a_turn_and_refuses_illegal_moves() -> None:
     conv = Conversation()
     with pytest.raises(IllegalTransition):
-        conv.to(State.SPEAKING)
+        conv.to(State.THINKING)
+    with pytest.raises(IllegalTransition):
+        conv.to(State.ENDED)
     for state in (State.LISTENING, State.THINKING, State.SPEAKING):
         conv.to(state)
     conv.end_turn()
@@ -78,6 +80,11 @@ def test_conversation_walks_a_turn_and_refuses_illegal_moves() -> None:
     assert [s for s, _ in conv.history][:4] == [
         State.LISTENING, State.THINKING, State.SPEAKING, State.ENDED
     ]
+    conv.end_turn()
+    conv.to(State.SPEAKING)  # an announcement: speech nobody asked for is a turn of its own
+    assert conv.turn_id == 3
+    with pytest.raises(IllegalTransition):
+        conv.to(State.THINKING)
 
 
 def _frames(probabilities: list[float]) -> list[tuple[AudioFrame, float]]:

@@ -72,8 +72,10 @@ def test_confirm_first_intent_asks_and_acts_only_on_yes(
                            "intents": {"confirm": ["HassTurnOn"]}})
     apply_policy(pipeline, policy, None, make_nlu=load_nlu)
     silence = np.zeros(4 * 16_000, dtype=np.int16)  # longer than the no-speech timeout
-    audio = np.concatenate([speech["lights"], speech["yes"], speech["lights"], speech["no"],
-                            speech["lights"], silence])
+    # Each reply takes stream time (the question about 2.5 s): the user answers after it.
+    pause = np.zeros(3 * 16_000, dtype=np.int16)
+    clips = [speech["lights"], speech["yes"], speech["lights"], speech["no"], speech["lights"]]
+    audio = np.concatenate([x for clip in clips for x in (clip, pause)] + [silence])
     records = run(pipeline, audio)
     asked, yes, asked2, no, asked3, silent = records
     for question in (asked, asked2, asked3):

@@ -1,4 +1,5 @@
-"""The speaker stage: clause splitting, overlap of synthesis and playback, cancel."""
+"""The speaker stage: clause splitting, overlap of synthesis and playback, cancel mid-piece,
+and the text of what was actually spoken."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ import time
 import numpy as np
 import pytest
 
+from edge.audio.playback import PlaybackQueue
 from edge.channel import PriorityChannel
 from edge.messages import Cancel, EndOfReply, ReplyText
-from edge.speaker import Speaker, speakable_pieces
+from edge.speaker import Speaker, SpokenReply, speakable_pieces
 
 
 @pytest.mark.parametrize(
@@ -35,40 +37,17 @@ def test_speakable_pieces(text: str, pieces: list[str]) -> None:
     assert " ".join(speakable_pieces(text)) == text
 
 
-EVENTS: list[str] = []
-EVENTS_LOCK = threading.Lock()
-
-
-def event(name: str) -> None:
-    with EVENTS_LOCK:
-        EVENTS.append(name)
-
-
-class SlowTts:
-    """Harness double: 50 ms per piece."""
-
-    sample_rate = 1000
+class RecordingSink:
+    """The reply audio the clock hands out, as a sound card would play it."""
 
     def __init__(self) -> None:
-        self.calls: list[str] = []
-
-    def synthesize_all(self, text: str) -> list[np.ndarray]:
-        event(f"synth {text}")
-        time.sleep(0.05)
-        self.calls.append(text)
-        return [np.ones(1000, dtype=np.int16)]
-
-
-class SlowSink:
-    def __init__(self, play_s: float) -> None:
-        self.play_s = play_s
-        self.played = 0
+        self.samples = 0
         self.turns_ended = 0
+        self.lock = threading.Lock()
 
     def play(self, samples: np.ndarray, sample_rate: int) -> None:
-        time.sleep(self.play_s)
-        self.played += 1
-        event(f"played {self.played}")
+        with self.lock:
+            self.samples += len(samples)
 
     def end_turn(self) -> None:
         self.turns_ended += 1
@@ -77,43 +56,112 @@ class SlowSink:
         pass
 
 
-def test_synthesis_overlaps_playback() -> None:
-    EVENTS.clear()
-    tts, sink = SlowTts(), SlowSink(play_s=0.3)
-    speaker = Speaker(tts, sink, piece_deadline_s=1.0)  # type: ignore[arg-type]
+class SlowTts:
+    """Harness double: 50 ms per piece, 0.3 s of audio each, at the queue's rate."""
 
-    async def scenario() -> None:
+    sample_rate = 16_000
+
+    def __init__(self, sink: RecordingSink) -> None:
+        self.sink = sink
+        self.calls: list[str] = []
+        self.played_when_synthesised: dict[str, int] = {}
+
+    def synthesize_all(self, text: str) -> list[np.ndarray]:
+        self.played_when_synthesised[text] = self.sink.samples
+        time.sleep(0.05)
+        self.calls.append(text)
+        return [np.ones(PIECE, dtype=np.int16)]
+
+
+PIECE = 4800  # 0.3 s at 16 kHz
+
+
+class Clock(threading.Thread):
+    """A sound card's clock: one 10 ms block every 10 ms."""
+
+    def __init__(self, queue: PlaybackQueue) -> None:
+        super().__init__(name="test-clock", daemon=True)
+        self.queue = queue
+        self.stop = threading.Event()
+        self.blocks: list[np.ndarray] = []
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            self.blocks.append(self.queue.read(160))
+            time.sleep(0.01)
+
+
+def speak(texts: list[str], control_after_s: float | None = None,
+          ) -> tuple[SpokenReply, RecordingSink, SlowTts, Clock]:
+    sink = RecordingSink()
+    tts = SlowTts(sink)
+
+    async def scenario() -> SpokenReply:
+        queue = PlaybackQueue(16_000, sink)
+        speaker = Speaker(tts, queue, piece_deadline_s=1.0)  # type: ignore[arg-type]
+        clock = Clock(queue)
+        clock.start()
         replies: PriorityChannel[ReplyText | EndOfReply] = PriorityChannel()
-        for i in range(4):
-            await replies.put(ReplyText(1, f"Sentence {i}."))
-        await replies.put(EndOfReply(1))
-        spoken: list[str] = []
-        await speaker.speak(replies, spoken, lambda ms: None, lambda: None)
-        assert spoken == [f"Sentence {i}." for i in range(4)]
-
-    asyncio.run(scenario())
-    assert sink.played == 4 and sink.turns_ended == 1
-    # The second sentence is synthesised while the first one plays, not after it.
-    assert EVENTS.index("synth Sentence 1.") < EVENTS.index("played 1")
-
-
-def test_cancel_overtakes_queued_reply_and_stops_playback() -> None:
-    tts, sink = SlowTts(), SlowSink(play_s=0.05)
-    speaker = Speaker(tts, sink, piece_deadline_s=1.0)  # type: ignore[arg-type]
-
-    async def scenario() -> list[str]:
-        replies: PriorityChannel[ReplyText | EndOfReply] = PriorityChannel()
-        for i in range(10):
-            await replies.put(ReplyText(1, f"Sentence {i}."))
-        spoken: list[str] = []
+        for text in texts:
+            await replies.put(ReplyText(1, text))
+        if control_after_s is None:
+            await replies.put(EndOfReply(1))
+        spoken = SpokenReply()
         first_audio: list[float] = []
-        task = asyncio.create_task(speaker.speak(replies, spoken, first_audio.append, lambda: None))
-        await asyncio.sleep(0.08)
-        await replies.put_control(Cancel(1))
-        await asyncio.wait_for(task, 1.0)  # ends without EndOfReply
+        task = asyncio.create_task(speaker.speak(1, replies, spoken, first_audio.append,
+                                                 lambda: None))
+        if control_after_s is not None:
+            await asyncio.sleep(control_after_s)
+            await replies.put_control(Cancel(1))
+        await asyncio.wait_for(task, 10.0)
         assert len(first_audio) == 1 and first_audio[0] >= 50
+        clock.stop.set()
+        clock.join()
+        result.append(clock)
         return spoken
 
+    result: list[Clock] = []
     spoken = asyncio.run(scenario())
-    assert 1 <= len(spoken) < 10
-    assert len(tts.calls) < 10 and sink.played < 10
+    return spoken, sink, tts, result[0]
+
+
+def test_synthesis_overlaps_playback_and_the_whole_reply_plays() -> None:
+    texts = [f"Sentence {i}." for i in range(4)]
+    spoken, sink, tts, _ = speak(texts)
+    assert spoken.text() == " ".join(texts) and not spoken.cut
+    assert sink.samples == 4 * PIECE and sink.turns_ended == 1
+    # The second sentence is synthesised while the first one plays, not after it.
+    assert tts.played_when_synthesised["Sentence 1."] < PIECE
+
+
+def test_cancel_overtakes_queued_reply_and_stops_playback_mid_piece() -> None:
+    texts = [f"Sentence number {i} is here." for i in range(10)]
+    spoken, sink, tts, clock = speak(texts, control_after_s=0.2)
+    assert len(tts.calls) < 10 and sink.samples < 2 * PIECE
+    assert spoken.cut and sink.turns_ended == 1
+    # Silent from the block after the stop: nothing of the queued sentences came out.
+    last_audio = max(i for i, b in enumerate(clock.blocks) if b.any())
+    assert all(not b.any() for b in clock.blocks[last_audio + 1 :])
+    # Only what played is in the reply's text: a prefix of the first sentence or two.
+    assert " ".join(texts).startswith(spoken.text())
+    assert len(spoken.text().split()) < 2 * 5
+
+
+def test_spoken_text_keeps_the_played_share_of_a_cut_piece() -> None:
+    async def scenario() -> tuple[str, str, np.ndarray]:
+        queue = PlaybackQueue(16_000)
+        spoken = SpokenReply()
+        spoken.pieces.append(queue.push(1, "The sky is blue.", np.ones(1000, np.int16)))
+        spoken.pieces.append(queue.push(1, "one two three four five six seven eight nine ten",
+                                        np.ones(1000, np.int16)))
+        queue.read(1000 + 560)  # all of the first piece, 56 % of the second
+        dropped = queue.stop(1)
+        await spoken.pieces[1].finished()
+        assert dropped == 440
+        full = SpokenReply(spoken.pieces[:1]).text()
+        return full, spoken.text(), queue.read(160)
+
+    full, cut, after = asyncio.run(scenario())
+    assert full == "The sky is blue."
+    assert cut == "The sky is blue. one two three four five"  # 5.6 words: 5 were said
+    assert not after.any()

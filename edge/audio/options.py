@@ -27,6 +27,11 @@ def add_audio_options(run: argparse.ArgumentParser) -> None:
                           "for the speaker, the voice's own rate for a WAV file)")
     run.add_argument("--music", type=Path, metavar="WAV",
                      help="a music bed under the replies, ducked while the assistant speaks")
+    run.add_argument("--aec", choices=("auto", "on", "off"), default="auto",
+                     help="echo cancellation of the device's own voice: 'on' (required), "
+                          "'off' (hardware that cancels echo itself, or none: then nothing "
+                          "heard while the device plays can wake or interrupt it), 'auto' "
+                          "(on when the canceller is installed; default)")
     run.add_argument("--vad", choices=VAD_MODES, default="gated",
                      help="end-of-request detector: energy VAD gating Silero (default), "
                           "energy alone, or Silero alone")

@@ -67,6 +67,9 @@ class PolicySkills(Skills):
     def answer(self, transcript: str) -> str:
         return self._confirm.answer(transcript)
 
+    def due_announcements(self) -> list[str]:
+        return self._inner.due_announcements()
+
 
 class RedactingCloud:
     """A CloudLink whose transcripts and context are redacted before they leave."""

@@ -39,6 +39,15 @@ class Skills:
     def answer(self, transcript: str) -> str:
         raise RuntimeError("no question is waiting for an answer")
 
+    def due_announcements(self) -> list[str]:
+        """What skills want said now, unasked (a timer that ran out)."""
+        said: list[str] = []
+        for skill in dict.fromkeys(self._by_intent.values()):  # each skill once
+            due = getattr(skill, "due", None)
+            if due is not None:
+                said += due()
+        return said
+
 
 def default_skills(inventory: Inventory) -> Skills:
     from edge.skills.car import CarSkill

@@ -27,6 +27,10 @@ def spoken_duration(hours: int, minutes: int, seconds: int) -> str:
     return " and ".join(parts) if parts else "zero seconds"
 
 
+def _spoken(seconds: int) -> str:
+    return spoken_duration(seconds // 3600, seconds // 60 % 60, seconds % 60)
+
+
 class TimerSkill:
     intents = frozenset({"HassStartTimer", "HassCancelTimer"})
 
@@ -45,3 +49,9 @@ class TimerSkill:
             return "For how long?"
         self.timers.append(Timer(total, time.monotonic()))
         return f"Timer set for {spoken_duration(h, m, s)}."
+
+    def due(self) -> list[str]:
+        """The timers that have run out, as what to say (they ring once, then are gone)."""
+        rung = [t for t in self.timers if t.remaining_s <= 0]
+        self.timers = [t for t in self.timers if t.remaining_s > 0]
+        return [f"The timer for {_spoken(t.seconds)} is done." for t in rung]

@@ -1,0 +1,189 @@
+"""Barge-in: what may interrupt the device while it thinks or speaks, decided frame by frame.
+
+Three triggers, checked on every frame while a turn (or an announcement) runs:
+
+* the wake word: the user starts a new request (the pipeline listens for it at once);
+* a short stop phrase without the wake word ("stop", "cancel", "never mind", "be quiet",
+  "that's enough"): the VAD finds a short stretch of speech, its end is decided quickly
+  (`stop_phrase_hangover_s`), the STT engine transcribes it in a worker thread, and only a
+  transcript that is nothing but a stop phrase counts (the turn ends, back to idle);
+* optionally, any sustained speech (`interrupt_after_speech_s`, like LiveKit's
+  min_interruption_duration; off by default): the speech becomes the next request.
+
+`PlaybackGate` decides whether the microphone may be believed at all: with an echo
+canceller on the capture path it always may; without one, nothing heard while the device
+plays (and for a short echo tail after) can wake the device or interrupt it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from edge.audio.playback import PlaybackQueue
+from edge.messages import AudioFrame, WakeDetected
+from edge.settings import DuplexSettings
+from edge.stages.stt import SpeechToText
+
+WAKE_WORD, STOP_PHRASE, SPEECH = "wake_word", "stop_phrase", "speech"
+
+_FILLERS = {"ok", "okay", "oh", "uh", "um", "please", "just", "hey", "jarvis", "now", "so",
+            "thanks", "thank", "you", "alright", "right", "no"}
+_VARIANTS = {
+    "nevermind": "never mind",
+    "that is enough": "that's enough",
+    "thats enough": "that's enough",
+    "enough": "that's enough",
+    "stop it": "stop",
+    "stop talking": "stop",
+    "cancel that": "cancel",
+    "cancel it": "cancel",
+    "quiet": "be quiet",
+}
+
+
+def stop_phrase(text: str, phrases: tuple[str, ...]) -> str | None:
+    """The stop phrase that `text` is, or None. The whole transcript must be the phrase,
+    give or take fillers ("oh, stop please", "Jarvis, never mind") and repeats ("stop,
+    stop"): a sentence that merely contains "stop" ("don't stop the music") is not one."""
+    canonical = {_normal(p) for p in phrases}
+    words = _normal(text).split()
+    if not words:
+        return None
+    # Fillers may surround the phrase, never sit inside a multi-word one.
+    while words and words[0] in _FILLERS and " ".join(words) not in canonical:
+        words.pop(0)
+    while words and words[-1] in _FILLERS and " ".join(words) not in canonical:
+        words.pop()
+    said = " ".join(words)
+    said = _VARIANTS.get(said, said)
+    if said in canonical:
+        return said
+    for phrase in sorted(canonical, key=len, reverse=True):  # "stop stop", "cancel, cancel"
+        repeats = len(words) // max(1, len(phrase.split()))
+        if repeats > 1 and said == " ".join([phrase] * repeats):
+            return phrase
+    return None
+
+
+def _normal(text: str) -> str:
+    text = text.lower().replace("\u2019", "'")
+    text = re.sub(r"[^a-z' ]+", " ", text)
+    return " ".join(w.strip("'") for w in text.split() if w.strip("'"))
+
+
+@dataclass(frozen=True)
+class Trigger:
+    kind: str  # WAKE_WORD, STOP_PHRASE or SPEECH
+    at_s: float  # stream time the interruption was recognised
+    speech_start_s: float  # where the user's speech (or the wake word) began
+    text: str = ""  # the stop phrase heard
+
+
+class PlaybackGate:
+    """Whether what the microphone hears now can be the user, not the device's own voice."""
+
+    def __init__(self, playback: PlaybackQueue, echo_cancelled: bool, tail_s: float) -> None:
+        self.playback = playback
+        self.echo_cancelled = echo_cancelled
+        self._tail = int(tail_s * playback.rate)
+
+    def open(self) -> bool:
+        return self.echo_cancelled or not self.playback.playing(self._tail)
+
+
+class BargeInDetector:
+    """Watches the frames of one turn for an interruption (see the module docstring)."""
+
+    def __init__(
+        self,
+        settings: DuplexSettings,
+        speech_threshold: float,
+        stt: SpeechToText,
+        audio: Callable[[float, float], np.ndarray],
+    ) -> None:
+        self.settings = settings
+        self.threshold = speech_threshold
+        self.stt = stt
+        self.audio = audio  # stream time span -> samples (the source's ring)
+        self._check: asyncio.Task[str] | None = None
+        self._check_span = (0.0, 0.0)
+        self.checks = 0  # stop-phrase transcriptions run (for tests and benchmarks)
+        self.reset()
+
+    def reset(self) -> None:
+        """A new turn: forget any speech in progress and any transcription still running."""
+        if self._check is not None and not self._check.done():
+            self._check.cancel()  # the thread finishes on its own; its result is dropped
+        self._check = None
+        self._start: float | None = None  # current speech segment
+        self._last_speech = 0.0
+        self._speech_s = 0.0
+        self._too_long = False
+
+    @property
+    def suspects(self) -> bool:
+        """The user may be cutting in: short speech in progress, or being transcribed."""
+        in_speech = self._start is not None and not self._too_long and \
+            self._speech_s >= self.settings.min_speech_s
+        return in_speech or self.checking
+
+    @property
+    def checking(self) -> bool:
+        """A stop-phrase transcription is running."""
+        return self._check is not None and not self._check.done()
+
+    def observe(
+        self, frame: AudioFrame, probability: float | None, wake: WakeDetected | None
+    ) -> Trigger | None:
+        """One frame. `probability` and `wake` are None while the gate is shut."""
+        if wake is not None:
+            return Trigger(WAKE_WORD, frame.end_s, wake.at_s)
+        heard = self._check_result(frame)
+        if heard is not None:
+            return heard
+        if probability is None:  # the device's own voice may be all there is to hear
+            self._start = None
+            return None
+        s = self.settings
+        duration = frame.end_s - frame.start_s
+        if probability >= self.threshold:
+            if self._start is None:
+                self._start, self._speech_s, self._too_long = frame.start_s, 0.0, False
+            self._last_speech = frame.end_s
+            self._speech_s += duration
+            if s.interrupt_after_speech_s is not None and \
+                    self._speech_s >= s.interrupt_after_speech_s:
+                start, self._start = self._start, None
+                return Trigger(SPEECH, frame.end_s, start)
+            if frame.end_s - self._start > s.stop_phrase_max_s:
+                self._too_long = True  # a sentence, not a stop phrase: not transcribed
+            return None
+        if self._start is not None and frame.end_s - self._last_speech >= s.stop_phrase_hangover_s:
+            start, self._start = self._start, None
+            if not self._too_long and self._speech_s >= s.min_speech_s and not self.checking:
+                self._transcribe(start, self._last_speech + 0.1)
+        return None
+
+    def _transcribe(self, start_s: float, end_s: float) -> None:
+        samples = np.array(self.audio(max(0.0, start_s - 0.1), end_s))  # a copy: the ring moves
+        self.checks += 1
+        self._check_span = (start_s, end_s)
+        self._check = asyncio.create_task(asyncio.to_thread(self.stt.transcribe, samples),
+                                          name=f"stop-phrase-check-{self.checks}")
+
+    def _check_result(self, frame: AudioFrame) -> Trigger | None:
+        check = self._check
+        if check is None or not check.done():
+            return None
+        self._check = None
+        if check.cancelled() or check.exception() is not None:
+            return None
+        phrase = stop_phrase(check.result(), self.settings.stop_phrases)
+        if phrase is None:
+            return None
+        return Trigger(STOP_PHRASE, frame.end_s, self._check_span[0], phrase)

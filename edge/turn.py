@@ -1,0 +1,208 @@
+"""One turn, run as a task beside the capture loop: STT -> NLU -> skill or cloud -> speaking.
+
+    Utterance ─► STT ─► NLU ─► router ──► local skill ──────────┐
+                                    └──► gRPC Converse stream ───┤
+                                                                 ▼
+                            PriorityChannel[ReplyText] ─► Speaker ─► PlaybackQueue
+
+The capture loop (`edge.pipeline`) starts it when the endpointer closes a request and may
+cancel it at any await (a barge-in): the cloud stream is closed with the task (`aclosing`),
+which cancels the gRPC call and the worker's generation; the speaker stops the playback
+queue; the conversation context keeps only what was actually spoken. An announcement
+(speech nobody asked for) is the speaking part alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from edge import cloud_link
+from edge.channel import PriorityChannel
+from edge.cloud_link import CloudUnavailable
+from edge.conversation import State
+from edge.messages import Announcement, Cancel, EndOfReply, ReplyText, Understanding, Utterance
+from edge.speaker import SpokenReply
+from edge.stages.nlu import CLOUD
+from edge.stages.stt import strip_wake_phrase
+from edge.tasks import StageTimeout, cancel_and_wait, within
+from edge.trace import TurnRecord
+
+if TYPE_CHECKING:
+    from edge.pipeline import EdgePipeline
+
+OFFLINE_REPLY = "I'm offline right now, so I can't answer that."
+UNREACHABLE_REPLY = "Sorry, I can't reach the cloud right now. Please try again later."
+SLOW_REPLY = "Sorry, that is taking too long. Please try again."
+BUSY_REPLY = "Sorry, the cloud is busy right now. Please try again in a moment."
+NOT_HEARD_REPLY = "Sorry, I didn't catch that."
+FILLER_REPLY = "One moment."
+_FALLBACKS = {
+    cloud_link.UNREACHABLE: UNREACHABLE_REPLY,
+    cloud_link.DEADLINE_EXCEEDED: SLOW_REPLY,
+    cloud_link.OVERLOADED: BUSY_REPLY,
+}
+Replies = PriorityChannel[ReplyText | EndOfReply]
+
+
+async def run_turn(
+    p: EdgePipeline, utterance: Utterance, record: TurnRecord, replies: Replies
+) -> None:
+    """The whole turn; `record` is filled in as it goes (and is complete when cancelled)."""
+    d = p.settings.deadlines
+    answering = p.skills.awaiting_answer
+    kept = None
+    spoken = SpokenReply()
+    try:
+        if utterance.reason != "no_speech":
+            await _transcribe(p, utterance, record)
+            if p.audio_keeper is not None and record.transcript:
+                kept = np.array(utterance.samples)  # a copy: the ring moves on
+        if answering:  # whatever the NLU would make of "yes", it answers our question
+            understanding = Understanding("answer")
+            record.intent, record.route = understanding.intent, "answer"
+        else:
+            t0 = time.perf_counter()
+            understanding = (
+                p.nlu.parse(record.transcript) if record.transcript else Understanding("none")
+            )
+            record.timings_ms["nlu"] = _ms_since(t0)
+            record.intent, record.slots = understanding.intent, dict(understanding.slots)
+            record.confidence = understanding.confidence
+            record.route = _route(p, understanding)
+
+        speaker = asyncio.create_task(
+            _speak(p, replies, spoken, record, utterance.endpoint_wall),
+            name=f"speak-{record.turn_id}",
+        )
+        try:
+            if answering:
+                await replies.put(ReplyText(record.turn_id, p.skills.answer(record.transcript)))
+            elif not record.transcript:
+                await replies.put(ReplyText(record.turn_id, NOT_HEARD_REPLY))
+            elif record.route == "local":
+                await replies.put(ReplyText(record.turn_id, p.skills.handle(understanding)))
+            else:
+                await _ask_cloud(p, record, replies)
+            await replies.put(EndOfReply(record.turn_id))
+            await within("speak", d.reply_s, asyncio.shield(speaker))
+        except StageTimeout as exc:
+            record.error = str(exc)
+            await replies.put_control(Cancel(record.turn_id, "deadline"))
+        finally:
+            await cancel_and_wait([speaker])
+    finally:
+        record.reply_text = spoken.text()
+        p.remember(record.transcript, record.reply_text)
+    if kept is not None and p.audio_keeper is not None:  # after the reply: no delay
+        await asyncio.to_thread(p.audio_keeper.keep, p.session_id, record.turn_id, kept)
+
+
+async def run_announcement(
+    p: EdgePipeline, announcement: Announcement, record: TurnRecord, replies: Replies
+) -> None:
+    """Proactive speech: the speaking part of a turn, with no request before it."""
+    spoken = SpokenReply()
+    turn_id = record.turn_id
+    try:
+        speaker = asyncio.create_task(
+            _speak(p, replies, spoken, record, time.monotonic()), name=f"announce-{turn_id}")
+        try:
+            await replies.put(ReplyText(turn_id, announcement.text))
+            await replies.put(EndOfReply(turn_id))
+            await within("speak", p.settings.deadlines.reply_s, asyncio.shield(speaker))
+        except StageTimeout as exc:
+            record.error = str(exc)
+        finally:
+            await cancel_and_wait([speaker])
+    finally:
+        record.reply_text = spoken.text()
+
+
+async def _transcribe(p: EdgePipeline, utterance: Utterance, record: TurnRecord) -> None:
+    t0 = time.perf_counter()
+    try:
+        raw = await within("stt", p.settings.deadlines.stt_s, asyncio.to_thread(
+            p.engines.stt.transcribe, utterance.samples))
+    except StageTimeout as exc:
+        raw, record.error = "", str(exc)
+    if not p.source_intact(utterance.start_s):  # the view was overwritten under STT
+        raw, record.error = "", "audio overrun: the request was overwritten before STT"
+    record.timings_ms["stt"] = _ms_since(t0)
+    record.transcript = strip_wake_phrase(raw)
+
+
+def _route(p: EdgePipeline, understanding: Understanding) -> str:
+    local = (
+        understanding.intent != CLOUD
+        and p.skills.handles(understanding.intent)
+        and understanding.confidence >= p.settings.local_confidence
+    )
+    return "local" if local else "cloud"
+
+
+async def _ask_cloud(p: EdgePipeline, record: TurnRecord, replies: Replies) -> None:
+    turn = record.turn_id
+    if p.cloud is None:
+        record.error = "offline"
+        await replies.put(ReplyText(turn, OFFLINE_REPLY))
+        return
+    t0 = time.perf_counter()
+    chunks = 0
+    first_chunk = asyncio.Event()
+    filler = asyncio.create_task(_filler(p, replies, record, first_chunk, t0),
+                                 name=f"filler-{turn}")
+    stream = p.cloud.converse(record.transcript, p.context(), p.session_id, turn)
+    try:
+        # aclosing: a cancelled turn (barge-in) closes the stream at once, which cancels the
+        # gRPC call and so the worker's generation, instead of whenever it is collected.
+        async with asyncio.timeout(p.settings.deadlines.cloud_s), contextlib.aclosing(stream):
+            async for text in stream:
+                if chunks == 0:
+                    record.timings_ms["cloud_first_chunk"] = _ms_since(t0)
+                    first_chunk.set()
+                chunks += 1
+                await replies.put(ReplyText(turn, text))
+    except CloudUnavailable as exc:
+        record.error = exc.reason
+    except TimeoutError:
+        record.error = cloud_link.DEADLINE_EXCEEDED
+    finally:
+        await cancel_and_wait([filler])
+    if record.error and chunks == 0:
+        await replies.put(ReplyText(turn, _FALLBACKS.get(record.error, UNREACHABLE_REPLY)))
+
+
+async def _filler(p: EdgePipeline, replies: Replies, record: TurnRecord,
+                  first_chunk: asyncio.Event, t0: float) -> None:
+    """If the cloud is still silent after `filler_s`, say so instead of saying nothing."""
+    delay = p.settings.deadlines.filler_s
+    if delay is None:
+        return
+    await asyncio.sleep(delay)
+    if not first_chunk.is_set():
+        record.timings_ms["filler"] = _ms_since(t0)
+        await replies.put(ReplyText(record.turn_id, FILLER_REPLY))
+
+
+async def _speak(p: EdgePipeline, replies: Replies, spoken: SpokenReply, record: TurnRecord,
+                 endpoint_wall: float) -> None:
+    conv = p.conversation
+
+    def first_audio(tts_ms: float) -> None:
+        record.timings_ms["tts_first_audio"] = tts_ms
+        record.timings_ms["response"] = 1000 * (time.monotonic() - endpoint_wall)
+
+    def playing() -> None:
+        if conv.state is State.THINKING:
+            conv.to(State.SPEAKING)
+
+    await p.speaker.speak(record.turn_id, replies, spoken, first_audio, playing)
+
+
+def _ms_since(t0: float) -> float:
+    return 1000 * (time.perf_counter() - t0)

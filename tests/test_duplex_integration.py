@@ -1,0 +1,143 @@
+"""Barge-in on the real parts: openWakeWord, Silero, Whisper, piper and the real cloud service
+(gRPC + llama.cpp worker, tiny model). Cutting in cancels the cloud stream end to end: the
+worker stops generating. The recording holds no echo, so it runs as if cancelled (NoEcho)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cloud.testing import run_bounded, running_server
+from cloud.worker_messages import JobDone
+from edge.audio.duplex import DuplexBlocks, NoEcho
+from edge.audio.playback import PlaybackQueue
+from edge.audio.sinks import WavSink
+from edge.audio.sources import CHUNK, RingSource, recording_source
+from edge.cloud_link import CloudLink, CloudLinkSettings
+from edge.inventory import load_inventory
+from edge.pipeline import EdgePipeline, Engines
+from edge.settings import DEFAULT_INVENTORY, Deadlines, DuplexSettings, EdgeSettings
+from edge.skills import default_skills
+from edge.stages.nlu import load_nlu
+from edge.trace import TurnRecord
+from edge.utterances import synthesize
+from tests.test_cloud_link import LONG, job_for_turn
+
+pytestmark = pytest.mark.slow
+
+RATE = 16_000
+
+
+def barge_in_on_the_cloud(
+    engines: Engines, audio: np.ndarray, tiny_gguf: Path, out: Path
+) -> tuple[list[TurnRecord], JobDone, EdgePipeline]:
+    async def scenario() -> tuple[list[TurnRecord], JobDone, EdgePipeline]:
+        async with running_server(tiny_gguf, **LONG) as server:
+            link = CloudLink(CloudLinkSettings(target=server.target, deadline_s=60.0,
+                                               connect_timeout_s=10.0))
+            inventory = load_inventory(DEFAULT_INVENTORY)
+            settings = EdgeSettings(deadlines=Deadlines(cloud_s=60.0, cloud_connect_s=10.0,
+                                                        filler_s=None))
+            pipeline = EdgePipeline(settings, engines, load_nlu(inventory),
+                                    default_skills(inventory), WavSink(out), link)
+            source = recording_source(audio, realtime=False)
+            source.echo = NoEcho()
+            records: list[TurnRecord] = []
+            try:
+                await pipeline.run(source, records.append)
+                job = await job_for_turn(server, 1)
+            finally:
+                await link.aclose()
+            return records, job, pipeline
+
+    return run_bounded(scenario(), limit_s=120)
+
+
+def test_wake_word_over_a_cloud_reply_cancels_the_generation_and_starts_a_new_turn(
+    engines: Engines, speech: dict[str, np.ndarray], tiny_gguf: Path, tmp_path: Path
+) -> None:
+    pause = np.zeros(16_000, dtype=np.int16)
+    audio = np.concatenate([speech["sky"], pause, speech["lights"]])
+    records, job, pipeline = barge_in_on_the_cloud(engines, audio, tiny_gguf,
+                                                   tmp_path / "reply.wav")
+    first, second = records
+    assert first.route == "cloud" and first.interrupted_by == "wake_word"
+    assert first.interrupted_at_s is not None
+    assert first.endpoint_at_s < first.interrupted_at_s < len(audio) / 16_000
+    assert job.finish_reason == "cancelled"  # the worker stopped generating
+    assert (second.wake_word, second.intent) == ("hey_jarvis", "HassTurnOn")
+    assert second.reply_text == "Turned on the kitchen lights."
+    # The context holds what the user heard of the cut reply, and the next turn.
+    context = pipeline.context()
+    assert context[1] == ("assistant", first.reply_text) and first.reply_text
+    assert context[2:] == [("user", second.transcript), ("assistant", second.reply_text)]
+
+
+def test_saying_stop_over_a_cloud_reply_ends_it(
+    engines: Engines, speech: dict[str, np.ndarray], tiny_gguf: Path, tmp_path: Path
+) -> None:
+    stop = synthesize(engines.tts, "Stop.", lead_s=1.0, tail_s=3.0)
+    audio = np.concatenate([speech["sky"], stop])
+    records, job, pipeline = barge_in_on_the_cloud(engines, audio, tiny_gguf,
+                                                   tmp_path / "reply.wav")
+    (record,) = records
+    assert record.interrupted_by == "stop_phrase"
+    assert job.finish_reason == "cancelled"
+    assert pipeline.barge is not None and pipeline.barge.checks >= 1
+    assert pipeline.interruptions[-1].text == "stop"
+    assert pipeline.conversation.state.value == "idle"
+
+
+def closed_room(user: np.ndarray, echo_gain: float, delay_s: float) -> RingSource:
+    """A room that closes the loop: the microphone hears the user plus the device's own
+    output (delayed, attenuated), block by block on one clock, at real-time pace."""
+
+    def produce(blocks: DuplexBlocks, stop: threading.Event) -> None:
+        delay = int(delay_s * RATE)
+        played = np.zeros(len(user) + delay + CHUNK, np.float64)
+        t0 = time.monotonic()
+        for i in range(0, len(user) - CHUNK + 1, CHUNK):
+            if stop.is_set():
+                return
+            ahead = t0 + i / RATE - time.monotonic()
+            if ahead > 0:
+                time.sleep(ahead)
+            mic = user[i : i + CHUNK] + echo_gain * played[i : i + CHUNK]
+            out = blocks.step(np.clip(np.rint(mic), -32768, 32767).astype(np.int16))
+            played[i + delay : i + delay + len(out)] = out
+
+    return RingSource(producer=produce)
+
+
+@pytest.mark.parametrize("cancelled", [False, True])
+def test_the_devices_own_voice_wakes_nothing_when_the_gate_is_on(
+    engines: Engines, cancelled: bool
+) -> None:
+    # The device announces "Hey Jarvis, turn on the kitchen lights." into a room that
+    # echoes it straight back. With no canceller the playback gate keeps it from waking the
+    # device. The control case claims the echo is cancelled when it is not (NoEcho): then the
+    # device wakes itself, which is exactly what the gate is for. (Its pause on speech is off
+    # there: with it, the device would pause at its own voice and stutter instead.)
+    inventory = load_inventory(DEFAULT_INVENTORY)
+    settings = EdgeSettings(duplex=DuplexSettings(pause_on_speech=not cancelled))
+    pipeline = EdgePipeline(settings, engines, load_nlu(inventory),
+                            default_skills(inventory), None, None,
+                            playback=PlaybackQueue(RATE))
+    pipeline.announce("Hey Jarvis, turn on the kitchen lights.", "fleet")
+    source = closed_room(np.zeros(9 * RATE, np.int16), echo_gain=0.8, delay_s=0.04)
+    source.echo = NoEcho() if cancelled else None
+    records: list[TurnRecord] = []
+    asyncio.run(pipeline.run(source, records.append))
+    announcement = records[0]
+    assert announcement.route == "announcement"
+    if not cancelled:
+        assert len(records) == 1 and announcement.interrupted_by is None
+        assert announcement.reply_text == "Hey Jarvis, turn on the kitchen lights."
+    else:  # the wake word in its own voice cut the announcement: a false barge-in
+        assert announcement.interrupted_by == "wake_word"
+        assert any(r.wake_word == "hey_jarvis" for r in records[1:])
