@@ -12,6 +12,7 @@ from pathlib import Path
 from edge.errors import TandemError
 from edge.settings import (
     DEFAULT_INVENTORY,
+    ActionSettings,
     Deadlines,
     DuplexSettings,
     EdgeSettings,
@@ -47,6 +48,18 @@ def build_parser() -> argparse.ArgumentParser:
                      help="the fleet's MQTT broker (with --fleet)")
     run.add_argument("--fleet-state", type=Path, metavar="DIR",
                      help="where the applied policy persists (default: BUNDLE/state)")
+    acts = run.add_argument_group("what the skills act on (edge/actions)")
+    acts.add_argument("--home-broker", metavar="HOST:PORT",
+                      default=os.environ.get("TANDEM_HOME_BROKER") or None,
+                      help="the home's MQTT broker, Home Assistant's MQTT conventions "
+                           "(default: $TANDEM_HOME_BROKER)")
+    acts.add_argument("--home-broker-ca", type=Path, metavar="CA.pem",
+                      help="TLS to the home broker, trusting this CA")
+    acts.add_argument("--music-player", metavar="HOST:PORT", help="MPD (e.g. 127.0.0.1:6600)")
+    acts.add_argument("--head-unit", metavar="HOST:PORT",
+                      help="the car's MQTT broker (head unit topics under car/head_unit)")
+    acts.add_argument("--state-dir", type=Path, metavar="DIR",
+                      help="audit log and scheduled actions (default: ~/.local/state/tandem)")
     add_edge_options(run)
     run.set_defaults(func=_cmd_edge_run)
 
@@ -71,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_models(sub)
     add_nlu(sub)
     add_bench_nlu(bench)
+    from edge.nlu.plan_bench import add_bench_plan
+
+    add_bench_plan(bench)
     add_fleet(sub, bench)
     from edge.audio.options import add_audio_options, add_bench_audio
 
@@ -101,12 +117,20 @@ def edge_settings(args: argparse.Namespace) -> EdgeSettings:
             aec=getattr(args, "aec", "auto"),
             interrupt_after_speech_s=getattr(args, "interrupt_after_speech", None),
         )
+        actions = ActionSettings(
+            home_broker=getattr(args, "home_broker", None),
+            home_broker_ca=getattr(args, "home_broker_ca", None),
+            music_player=getattr(args, "music_player", None),
+            head_unit=getattr(args, "head_unit", None),
+            state_dir=getattr(args, "state_dir", None),
+        )
     except ValueError as exc:
         raise TandemError(str(exc)) from None
     settings = EdgeSettings(
         wake=wake,
         deadlines=Deadlines(cloud_s=args.cloud_deadline),
         duplex=duplex,
+        actions=actions,
         local_confidence=args.local_confidence,
         cloud_target=None if getattr(args, "offline", False) else getattr(args, "cloud", None),
         inventory=getattr(args, "inventory", DEFAULT_INVENTORY),

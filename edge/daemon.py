@@ -7,6 +7,7 @@ from pathlib import Path
 
 import grpc
 
+from edge.actions.runtime import open_actions
 from edge.audio.playback import PlaybackQueue
 from edge.audio.sinks import AudioSink
 from edge.audio.sources import RingSource
@@ -52,15 +53,16 @@ async def run_daemon(
             device_id=settings.device_id,
             credentials=_device_credentials(settings.cloud_identity),
         ))
-    pipeline = EdgePipeline(
-        settings, engines, load_nlu(inventory), default_skills(inventory), sink, cloud,
-        between_turns, playback,
-    )
-    try:
-        await pipeline.run(source, on_turn, max_turns)
-    finally:
-        if cloud is not None:
-            await cloud.aclose()
-        if sink is not None:
-            sink.close()
+    with open_actions(settings.actions, inventory, settings.deadlines.skill_s) as actions:
+        skills = default_skills(inventory, actions.executor, actions.schedule)
+        pipeline = EdgePipeline(
+            settings, engines, load_nlu(inventory), skills, sink, cloud, between_turns, playback,
+        )
+        try:
+            await pipeline.run(source, on_turn, max_turns)
+        finally:
+            if cloud is not None:
+                await cloud.aclose()
+            if sink is not None:
+                sink.close()
     return pipeline

@@ -7,13 +7,14 @@ import time
 from pathlib import Path
 
 import models
+from edge.actions.testing import home_broker
 from edge.audio.sinks import WavSink
 from edge.audio.sources import recording_source
 from edge.audio.wavfile import read_wav
 from edge.daemon import run_daemon
 from edge.local_cloud import local_cloud
 from edge.pipeline import Engines
-from edge.settings import EdgeSettings
+from edge.settings import ActionSettings, EdgeSettings
 from edge.trace import TraceWriter, TurnRecord
 from edge.utterances import demo_inputs
 
@@ -27,9 +28,12 @@ def run_demo(out: Path) -> int:
     inputs = demo_inputs(out / "inputs", engines.tts)
     print(f"edge models loaded in {time.perf_counter() - t0:.1f} s; starting the cloud service",
           flush=True)
-    with local_cloud(llm) as target:
-        print(f"cloud service (SmolLM2-135M-Instruct) serving on {target}\n", flush=True)
-        settings = EdgeSettings(cloud_target=target)
+    with local_cloud(llm) as target, home_broker() as (host, port):
+        print(f"cloud service (SmolLM2-135M-Instruct) serving on {target}", flush=True)
+        print(f"home broker (Mosquitto) on {host}:{port}: home commands are MQTT messages "
+              f"in Home Assistant's conventions\n", flush=True)
+        settings = EdgeSettings(cloud_target=target, actions=ActionSettings(
+            home_broker=f"{host}:{port}", state_dir=out / "state"))
         out.mkdir(parents=True, exist_ok=True)
         with (out / "trace.jsonl").open("w", encoding="utf-8") as fh:
             trace = TraceWriter(fh)

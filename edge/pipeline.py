@@ -31,6 +31,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
+from edge.actions.executor import TurnRef
 from edge.audio.keeper import AudioKeeper
 from edge.audio.playback import PlaybackQueue
 from edge.audio.sinks import AudioSink
@@ -50,6 +51,7 @@ from edge.messages import (
     Utterance,
     WakeDetected,
 )
+from edge.nlu.plan import Plan, PlanContext, Planner
 from edge.settings import EdgeSettings
 from edge.skills import Skills
 from edge.speaker import Speaker
@@ -145,6 +147,9 @@ class EdgePipeline:
         self.barge: BargeInDetector | None = None
         self._gate: PlaybackGate | None = None
         self.interruptions: list[Trigger] = []
+        self._planner: Planner | None = None
+        self._plan_context = PlanContext()  # what "turn it off" refers to
+        self._scheduled: asyncio.Task[None] | None = None  # actions whose time has come
 
     # -- the API around the loop (call from the loop's thread) -------------------------
 
@@ -163,6 +168,17 @@ class EdgePipeline:
 
     def remember(self, user: str, assistant: str) -> None:
         self._context.extend([("user", user), ("assistant", assistant)])
+
+    def plan(self, text: str) -> Plan:
+        """What a request asks for: actions in spoken order, negation, delays, references."""
+        planner = self._planner
+        if planner is None or planner.nlu is not self.nlu or \
+                planner.inventory is not self.skills.inventory:  # a policy swapped them
+            planner = self._planner = Planner(self.nlu, self.skills.inventory)
+        return planner.plan(text, self._plan_context)
+
+    def turn_ref(self, turn_id: int) -> TurnRef:
+        return TurnRef(self.settings.device_id, self.session_id, turn_id)
 
     def source_intact(self, start_s: float) -> bool:
         return self._source is None or self._source.intact(start_s)
@@ -221,6 +237,11 @@ class EdgePipeline:
                 next_ring_check_s = frame.start_s + _RING_CHECK_S
                 for text in self.skills.due_announcements():
                     self.announce(text, "timer")
+                if self.skills.schedule is not None and (
+                        self._scheduled is None or self._scheduled.done()):
+                    self._scheduled = asyncio.create_task(self.skills.run_due(
+                        self.turn_ref(0), lambda text: self.announce(text, "schedule")),
+                        name="scheduled-actions")
             decisions = speech.observe(frame.samples)  # every frame: it learns the floor
             heard = e.wake.process(frame)  # every frame: its window never has a gap
             hears = gate.open()  # False: it may be our own voice, and nothing cancels it
@@ -322,7 +343,7 @@ class EdgePipeline:
         await cancel_and_wait([active.task])
         self.interruptions.append(trigger)
         if self.skills.awaiting_answer:  # a question cut short holds nothing: forget it
-            self.skills.answer("")
+            self.skills.forget_question()
         self._finish(on_turn)
         if trigger.kind == STOP_PHRASE:
             self.conversation.to(State.IDLE)
@@ -364,6 +385,8 @@ class EdgePipeline:
 
     async def _wind_down(self, source: RingSource, on_turn: Callable[[TurnRecord], None]) -> None:
         """The input ended (or a Stop): finish or cancel what runs, report it."""
+        if self._scheduled is not None:
+            await cancel_and_wait([self._scheduled])
         if source.end_reason != END_OF_INPUT:  # a Stop, or the output went away: silence
             self.playback.stop()
         # No clock any more: queued audio plays at once (a WAV gets the rest of the reply; a

@@ -85,12 +85,45 @@ class DuplexSettings:
             raise ValueError("echo_tail_s and announce_quiet_s must be >= 0")
 
 
+def default_state_dir() -> Path:
+    """Where the device keeps its audit log and schedule ($XDG_STATE_HOME/tandem)."""
+    import os
+
+    base = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
+    return Path(base) / "tandem"
+
+
+@dataclass(frozen=True)
+class ActionSettings:
+    """What the skills act on (see edge/actions); None: not set up, and the device says so."""
+
+    home_broker: str | None = None  # HOST:PORT of the home's MQTT broker
+    home_broker_ca: Path | None = None  # a CA file: TLS to the home broker
+    music_player: str | None = None  # HOST:PORT of MPD
+    head_unit: str | None = None  # HOST:PORT of the car's MQTT broker
+    head_unit_prefix: str = "car/head_unit"
+    state_dir: Path | None = None  # audit log + schedule; None: default_state_dir()
+    audit_keep_days: float = 90.0
+
+    def __post_init__(self) -> None:
+        for name in ("home_broker", "music_player", "head_unit"):
+            target = getattr(self, name)
+            if target is not None:
+                host, sep, port = target.rpartition(":")
+                if not sep or not host or not port.isdigit():
+                    option = "--" + name.replace("_", "-")
+                    raise ValueError(f"{option} {target!r} is not HOST:PORT")
+        if self.audit_keep_days <= 0:
+            raise ValueError("audit_keep_days must be positive")
+
+
 @dataclass(frozen=True)
 class EdgeSettings:
     wake: WakeSettings = field(default_factory=WakeSettings)
     endpoint: EndpointSettings = field(default_factory=EndpointSettings)
     deadlines: Deadlines = field(default_factory=Deadlines)
     duplex: DuplexSettings = field(default_factory=DuplexSettings)
+    actions: ActionSettings = field(default_factory=ActionSettings)
     local_confidence: float = 0.7  # below this a request goes to the cloud
     cloud_target: str | None = None  # HOST:PORT, None = offline
     inventory: Path = DEFAULT_INVENTORY

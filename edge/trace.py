@@ -19,6 +19,9 @@ class TurnRecord:
     intent: str = ""
     slots: dict[str, str | int] = field(default_factory=dict)
     confidence: float = 0.0
+    # Every action the request asked for, in spoken order (edge.nlu.plan): [] when nothing
+    # is to be done (a negated command); intent and slots are the first one's.
+    actions: list[dict[str, object]] = field(default_factory=list)
     route: str = ""  # "local" or "cloud"
     reply_text: str = ""
     error: str | None = None  # why the reply is a fallback, if it is one

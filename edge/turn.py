@@ -55,6 +55,7 @@ async def run_turn(
     """The whole turn; `record` is filled in as it goes (and is complete when cancelled)."""
     d = p.settings.deadlines
     answering = p.skills.awaiting_answer
+    plan = None
     kept = None
     spoken = SpokenReply()
     try:
@@ -67,13 +68,17 @@ async def run_turn(
             record.intent, record.route = understanding.intent, "answer"
         else:
             t0 = time.perf_counter()
-            understanding = (
-                p.nlu.parse(record.transcript) if record.transcript else Understanding("none")
-            )
+            plan = p.plan(record.transcript) if record.transcript else None
+            understanding = plan.understanding if plan else Understanding("none")
             record.timings_ms["nlu"] = _ms_since(t0)
             record.intent, record.slots = understanding.intent, dict(understanding.slots)
             record.confidence = understanding.confidence
+            record.actions = [a.to_json() for a in plan.actions] if plan else []
             record.route = _route(p, understanding)
+            _audit(p, record, "utterance", {"transcript": record.transcript})
+            _audit(p, record, "understanding", {
+                "intent": record.intent, "actions": record.actions, "route": record.route,
+                "confirm": bool(plan and plan.confirm)})
 
         speaker = asyncio.create_task(
             _speak(p, replies, spoken, record, utterance.endpoint_wall),
@@ -81,11 +86,18 @@ async def run_turn(
         )
         try:
             if answering:
-                await replies.put(ReplyText(record.turn_id, p.skills.answer(record.transcript)))
+                _audit(p, record, "confirmation", {"answer": record.transcript})
+                reply = await p.skills.answer(record.transcript)
+                await replies.put(ReplyText(record.turn_id, reply))
             elif not record.transcript:
                 await replies.put(ReplyText(record.turn_id, NOT_HEARD_REPLY))
             elif record.route == "local":
-                await replies.put(ReplyText(record.turn_id, p.skills.handle(understanding)))
+                assert plan is not None
+                # Each action has the executor's deadline; a plan has one per part and one more.
+                budget = d.skill_s * (len(plan.actions) + 1)
+                reply = await within("skill", budget,
+                                     p.skills.carry_out(plan, p.turn_ref(record.turn_id)))
+                await replies.put(ReplyText(record.turn_id, reply))
             else:
                 await _ask_cloud(p, record, replies)
             await replies.put(EndOfReply(record.turn_id))
@@ -134,6 +146,14 @@ async def _transcribe(p: EdgePipeline, utterance: Utterance, record: TurnRecord)
         raw, record.error = "", "audio overrun: the request was overwritten before STT"
     record.timings_ms["stt"] = _ms_since(t0)
     record.transcript = strip_wake_phrase(raw)
+
+
+def _audit(p: EdgePipeline, record: TurnRecord, kind: str, body: dict[str, object]) -> None:
+    """utterance -> understanding -> confirmation in the audit log (actions log the rest)."""
+    executor = p.skills.executor
+    if executor is not None and executor.audit is not None:
+        executor.audit.append(p.settings.device_id, p.session_id, record.turn_id,
+                              kind, body)  # type: ignore[arg-type]
 
 
 def _route(p: EdgePipeline, understanding: Understanding) -> str:

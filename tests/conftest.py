@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,27 @@ import pytest
 from edge.pipeline import Engines
 from edge.settings import EdgeSettings
 from edge.utterances import synthesize
+
+
+@pytest.fixture(scope="session", autouse=True)
+def home_broker_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real private Mosquitto as the home's broker, named to every daemon the tests start
+    ($TANDEM_HOME_BROKER), and a state directory of the session's own (audit log, schedule)
+    instead of the user's."""
+    from edge.actions.testing import home_broker
+
+    saved = {k: os.environ.get(k) for k in ("TANDEM_HOME_BROKER", "XDG_STATE_HOME")}
+    os.environ["XDG_STATE_HOME"] = str(tmp_path_factory.mktemp("state"))
+    with home_broker() as (host, port):
+        os.environ["TANDEM_HOME_BROKER"] = f"{host}:{port}"
+        try:
+            yield f"{host}:{port}"
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from edge.audio.testing import virtual_sound_card
 from edge.audio.wavfile import write_wav
 
 pytestmark = pytest.mark.slow
@@ -96,18 +97,9 @@ def test_raw_pcm_on_stdin(tmp_path: Path, speech: dict[str, np.ndarray]) -> None
 
 def test_virtual_alsa_microphone_and_speaker(tmp_path: Path, speech: dict[str, np.ndarray]) -> None:
     """Real pyaudio capture and playback through ALSA's file plugin (no sound card here)."""
-    mic, spk = tmp_path / "mic.raw", tmp_path / "spk.raw"
-    mic.write_bytes(speech["lights"].astype("<i2").tobytes())
-    conf = tmp_path / "asound.conf"
-    conf.write_text(
-        Path("/usr/share/alsa/alsa.conf").read_text()
-        + 'pcm.!default { type asym; playback.pcm "spk"; capture.pcm "mic" }\n'
-        + f'pcm.spk {{ type file; slave.pcm "null"; file "{spk}"; format "raw" }}\n'
-        + f'pcm.mic {{ type file; slave.pcm "null"; file "/dev/null"; infile "{mic}"; '
-        + 'format "raw" }\nctl.!default { type hw card 0 }\n'
-    )
+    alsa, spk = virtual_sound_card(tmp_path, speech["lights"])
     result = tandem("edge", "run", "--input", "mic", "--output", "speaker", "--offline",
-                    "--max-turns", "1", env={"ALSA_CONFIG_PATH": str(conf)})
+                    "--max-turns", "1", env=alsa)
     assert result.returncode == 0, result.stderr.decode()[-2000:]
     assert b"Turned on the kitchen lights." in result.stdout
     played = np.frombuffer(spk.read_bytes(), dtype="<i2")

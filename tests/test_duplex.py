@@ -17,9 +17,11 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
+from edge.actions.testing import acting_skills
 from edge.audio.duplex import DuplexBlocks, NoEcho
 from edge.audio.playback import PlaybackQueue
 from edge.audio.sources import CaptureChain, recording_source
+from edge.audio.testing import TapeQueue
 from edge.barge_in import (
     SPEECH,
     STOP_PHRASE,
@@ -41,7 +43,6 @@ from edge.settings import (
     EdgeSettings,
     EndpointSettings,
 )
-from edge.skills import default_skills
 from edge.stages.nlu import load_nlu
 from edge.trace import TurnRecord
 from native import RingBuffer
@@ -134,18 +135,6 @@ class ScriptedCloud:
         pass
 
 
-class TapeQueue(PlaybackQueue):
-    """The playback queue, taping every block the clock reads (the 'speaker')."""
-
-    def __init__(self) -> None:
-        super().__init__(RATE)
-        self.tape: list[np.ndarray] = []
-
-    def read(self, n: int) -> np.ndarray:
-        block = super().read(n)
-        self.tape.append(block)
-        return block
-
     def output(self) -> np.ndarray:
         return np.concatenate(self.tape)
 
@@ -197,9 +186,9 @@ def run_duplex(
                             deadlines=Deadlines(filler_s=None),
                             duplex=duplex or DuplexSettings())
     inventory = load_inventory(DEFAULT_INVENTORY)
-    tape = TapeQueue()
+    tape = TapeQueue(RATE)
     cloud = cloud or ScriptedCloud()
-    pipeline = EdgePipeline(settings, engines, load_nlu(inventory), default_skills(inventory),
+    pipeline = EdgePipeline(settings, engines, load_nlu(inventory), acting_skills(inventory),
                             None, cloud, playback=tape)  # type: ignore[arg-type]
     wake.pipeline = pipeline
     if before is not None:
@@ -321,8 +310,8 @@ def test_a_stop_phrase_while_thinking_is_heard_even_without_echo_cancellation() 
     settings = EdgeSettings(endpoint=EndpointSettings(vad="energy"),
                             deadlines=Deadlines(filler_s=None))
     inventory = load_inventory(DEFAULT_INVENTORY)
-    pipeline = EdgePipeline(settings, engines, load_nlu(inventory), default_skills(inventory),
-                            None, cloud, playback=TapeQueue())  # type: ignore[arg-type]
+    pipeline = EdgePipeline(settings, engines, load_nlu(inventory), acting_skills(inventory),
+                            None, cloud, playback=TapeQueue(RATE))  # type: ignore[arg-type]
     wake.pipeline = pipeline
     records: list[TurnRecord] = []
     asyncio.run(pipeline.run(recording_source(audio, realtime=True), records.append))
@@ -583,7 +572,8 @@ def test_a_timer_that_runs_out_rings_as_an_announcement() -> None:
     from edge.skills.timers import Timer, TimerSkill
 
     def set_timer(pipeline: EdgePipeline) -> None:
-        said = pipeline.skills.handle(Understanding("HassStartTimer", {"minutes": 10}, 1.0))
+        said = asyncio.run(pipeline.skills.act(Understanding("HassStartTimer", {"minutes": 10},
+                                                             1.0), pipeline.turn_ref(1)))
         assert said == "Timer set for 10 minutes."
         timers = next(s for s in pipeline.skills._by_intent.values()
                       if isinstance(s, TimerSkill))

@@ -14,6 +14,7 @@ import pytest
 
 from cloud.testing import run_bounded, running_server
 from cloud.worker_messages import JobDone
+from edge.actions.testing import acting_skills
 from edge.audio.duplex import DuplexBlocks, NoEcho
 from edge.audio.playback import PlaybackQueue
 from edge.audio.sinks import WavSink
@@ -22,7 +23,6 @@ from edge.cloud_link import CloudLink, CloudLinkSettings
 from edge.inventory import load_inventory
 from edge.pipeline import EdgePipeline, Engines
 from edge.settings import DEFAULT_INVENTORY, Deadlines, DuplexSettings, EdgeSettings
-from edge.skills import default_skills
 from edge.stages.nlu import load_nlu
 from edge.trace import TurnRecord
 from edge.utterances import synthesize
@@ -44,7 +44,7 @@ def barge_in_on_the_cloud(
             settings = EdgeSettings(deadlines=Deadlines(cloud_s=60.0, cloud_connect_s=10.0,
                                                         filler_s=None))
             pipeline = EdgePipeline(settings, engines, load_nlu(inventory),
-                                    default_skills(inventory), WavSink(out), link)
+                                    acting_skills(inventory), WavSink(out), link)
             source = recording_source(audio, realtime=False)
             source.echo = NoEcho()
             records: list[TurnRecord] = []
@@ -126,7 +126,7 @@ def test_the_devices_own_voice_wakes_nothing_when_the_gate_is_on(
     inventory = load_inventory(DEFAULT_INVENTORY)
     settings = EdgeSettings(duplex=DuplexSettings(pause_on_speech=not cancelled))
     pipeline = EdgePipeline(settings, engines, load_nlu(inventory),
-                            default_skills(inventory), None, None,
+                            acting_skills(inventory), None, None,
                             playback=PlaybackQueue(RATE))
     pipeline.announce("Hey Jarvis, turn on the kitchen lights.", "fleet")
     source = closed_room(np.zeros(9 * RATE, np.int16), echo_gain=0.8, delay_s=0.04)

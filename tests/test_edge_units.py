@@ -5,18 +5,22 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
+import itertools
 
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from edge.actions.executor import TurnRef
+from edge.actions.messages import DeviceCommand
+from edge.actions.testing import RecordingBackend, acting_skills
 from edge.channel import PriorityChannel
 from edge.conversation import Conversation, IllegalTransition, State
 from edge.inventory import Device, Inventory
 from edge.messages import AudioFrame, Cancel, ReplyText, Understanding
 from edge.settings import EndpointSettings, WakeSettings
-from edge.skills import default_skills
+from edge.skills import Skills
 from edge.skills.clock import ClockSkill
 from edge.stages.endpoint import Endpointer
 from edge.stages.nlu import CLOUD, Nlu, load_nlu, normalize
@@ -186,14 +190,23 @@ def test_strip_wake_phrase(raw: str, clean: str) -> None:
     assert strip_wake_phrase(raw) == clean
 
 
-def test_skills_change_state_and_say_what_they_did() -> None:
-    skills = default_skills(HOME)
-    reply = skills.handle(Understanding("HassTurnOn", {"name": "Kitchen Lights"}, 1.0))
-    assert reply == "Turned on the kitchen lights."
-    reply = skills.handle(Understanding("HassStartTimer", {"minutes": 10}, 1.0))
-    assert reply == "Timer set for 10 minutes."
-    assert skills.handle(Understanding("HassCancelTimer", {}, 1.0)) == "Timer cancelled."
-    assert skills.handle(Understanding("HassCancelTimer", {}, 1.0)) == "There is no timer running."
+_turns = itertools.count(1)
+
+
+def _say(skills: Skills, intent: str, **slots: str | int) -> str:
+    """One request, one turn (a turn's keys act once: see test_actions)."""
+    turn = TurnRef("dev-0", "session", next(_turns))
+    return asyncio.run(skills.act(Understanding(intent, dict(slots), 1.0), turn))
+
+
+def test_skills_act_and_say_what_they_did() -> None:
+    backend = RecordingBackend()
+    skills = acting_skills(HOME, backend)
+    assert _say(skills, "HassTurnOn", name="Kitchen Lights") == "Turned on the kitchen lights."
+    assert backend.actions == [DeviceCommand("Kitchen Lights", "turn_on")]
+    assert _say(skills, "HassStartTimer", minutes=10) == "Timer set for 10 minutes."
+    assert _say(skills, "HassCancelTimer") == "Timer cancelled."
+    assert _say(skills, "HassCancelTimer") == "There is no timer running."
     assert not skills.handles(CLOUD)
 
 
@@ -209,16 +222,18 @@ def test_more_skills_act_on_their_slots() -> None:
         areas=("Kitchen",), devices=(Device("Kitchen Lights", "light", "Kitchen"),),
         lists=("Shopping List",),
     )
-    skills = default_skills(inventory)
-    light = Understanding("HassLightSet", {"name": "Kitchen Lights", "brightness": 30}, 1.0)
-    assert skills.handle(light) == "Set the kitchen lights to 30 percent."
-    area = Understanding("HassLightSet", {"area": "Kitchen", "color": "blue"}, 1.0)
-    assert skills.handle(area) == "Set the kitchen lights to blue."
-    add = Understanding("HassShoppingListAddItem", {"item": "milk"}, 1.0)
-    assert skills.handle(add) == "Added milk to your shopping list."
-    nav = Understanding("NavigateTo", {"destination": "Work"}, 1.0)
-    assert skills.handle(nav) == "Starting navigation to Work."
-    assert skills.handle(Understanding("CallContact", {"contact": "Mom"}, 1.0)) == "Calling Mom."
-    assert skills.handle(Understanding("ReadMessages", {}, 1.0)) == "You have no new messages."
-    louder = Understanding("HassSetVolumeRelative", {"volume_step": "up"}, 1.0)
-    assert skills.handle(louder) == "Volume 60 percent."
+    backend = RecordingBackend(states={"head unit": "[]"})
+    skills = acting_skills(inventory, backend)
+    assert _say(skills, "HassLightSet", name="Kitchen Lights", brightness=30) == \
+        "Set the kitchen lights to 30 percent."
+    assert _say(skills, "HassLightSet", area="Kitchen", color="blue") == \
+        "Set the kitchen lights to blue."
+    assert _say(skills, "HassShoppingListAddItem", item="milk") == \
+        "Added milk to your shopping list."
+    assert _say(skills, "NavigateTo", destination="Work") == "Starting navigation to Work."
+    assert _say(skills, "CallContact", contact="Mom") == "Calling Mom."
+    assert _say(skills, "ReadMessages") == "You have no new messages."
+    assert _say(skills, "HassSetVolumeRelative", volume_step="up") == "Volume 60 percent."
+    assert [type(a).__name__ for a in backend.actions] == [
+        "DeviceCommand", "DeviceCommand", "CarCommand", "CarCommand", "MessagesQuery"]
+

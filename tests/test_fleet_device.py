@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from edge.actions.testing import acting_skills
 from edge.audio.sinks import WavSink
 from edge.audio.sources import recording_source
 from edge.conversation import State
@@ -17,9 +18,9 @@ from edge.fleet.device import BLOCKED_REPLY, RedactingCloud, apply_policy
 from edge.fleet.policy import parse_policy
 from edge.inventory import load_inventory
 from edge.messages import Understanding
+from edge.nlu.plan import Plan, PlannedAction
 from edge.pipeline import EdgePipeline, Engines
 from edge.settings import DEFAULT_INVENTORY, EdgeSettings
-from edge.skills import default_skills
 from edge.skills.confirm import DECLINED, QUESTION
 from edge.trace import TurnRecord
 
@@ -57,7 +58,7 @@ def test_policy_hook_runs_only_between_conversations(
         seen.append(pipeline.conversation.state)
 
     inventory = load_inventory(DEFAULT_INVENTORY)
-    pipeline = EdgePipeline(EdgeSettings(), engines, KeywordNlu(), default_skills(inventory),
+    pipeline = EdgePipeline(EdgeSettings(), engines, KeywordNlu(), acting_skills(inventory),
                             WavSink(tmp_path / "out.wav"), None, between_turns)
     source = recording_source(speech["lights"], realtime=False)
     asyncio.run(pipeline.run(source, records.append))
@@ -77,10 +78,16 @@ def test_policy_hook_runs_only_between_conversations(
     apply_policy(pipeline, policy, cloud, make_nlu=lambda inv: pipeline.nlu)  # type: ignore[arg-type]
     assert pipeline.settings.local_confidence == 0.95
     assert pipeline.settings.deadlines.cloud_s == 3.0
-    assert pipeline.skills.handle(Understanding("HassTurnOn", {}, 1.0)) == BLOCKED_REPLY
-    assert pipeline.skills.handle(Understanding("HassStartTimer", {}, 1.0)) == QUESTION
+    turn = pipeline.turn_ref(1)
+
+    def plan(intent: str) -> Plan:
+        return Plan(Understanding(intent, {}, 1.0), (PlannedAction(intent, {}),), False)
+
+    assert asyncio.run(pipeline.skills.carry_out(plan("HassTurnOn"), turn)) == BLOCKED_REPLY
+    assert asyncio.run(pipeline.skills.carry_out(plan("HassStartTimer"), turn)) == QUESTION
     assert pipeline.skills.awaiting_answer
-    assert pipeline.skills.answer("nope") == DECLINED and not pipeline.skills.awaiting_answer
+    assert asyncio.run(pipeline.skills.answer("nope")) == DECLINED
+    assert not pipeline.skills.awaiting_answer
     assert pipeline.settings.deadlines.filler_s == 1.0
     assert isinstance(pipeline.cloud, RedactingCloud)
 

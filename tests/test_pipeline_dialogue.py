@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from edge.actions.executor import TurnRef
+from edge.actions.testing import acting_skills
 from edge.audio.keeper import AudioKeeper
 from edge.audio.sinks import WavSink
 from edge.audio.sources import recording_source
@@ -19,7 +21,6 @@ from edge.inventory import load_inventory
 from edge.messages import Understanding
 from edge.pipeline import FILLER_REPLY, FOLLOW_UP, EdgePipeline, Engines
 from edge.settings import DEFAULT_INVENTORY, Deadlines, EdgeSettings
-from edge.skills import default_skills
 from edge.skills.confirm import DECLINED, NOT_CONFIRMED, QUESTION
 from edge.stages.nlu import load_nlu
 from edge.trace import TurnRecord
@@ -55,7 +56,7 @@ def test_the_wake_word_of_a_turn_does_not_wake_the_device_again(
     # flush it fired again on the first frame after the reply and listened to the room.
     inventory = load_inventory(DEFAULT_INVENTORY)
     pipeline = EdgePipeline(EdgeSettings(), engines, load_nlu(inventory),
-                            default_skills(inventory), WavSink(tmp_path / "out.wav"), None)
+                            acting_skills(inventory), WavSink(tmp_path / "out.wav"), None)
     silence = np.zeros(5 * 16_000, dtype=np.int16)  # longer than the no-speech timeout
     records = run(pipeline, np.concatenate([speech["lights"], silence, speech["timer"]]))
     assert [r.intent for r in records] == ["HassTurnOn", "HassStartTimer"]
@@ -67,7 +68,7 @@ def test_confirm_first_intent_asks_and_acts_only_on_yes(
 ) -> None:
     inventory = load_inventory(DEFAULT_INVENTORY)
     pipeline = EdgePipeline(EdgeSettings(), engines, load_nlu(inventory),
-                            default_skills(inventory), WavSink(tmp_path / "out.wav"), None)
+                            acting_skills(inventory), WavSink(tmp_path / "out.wav"), None)
     policy = parse_policy({"version": 1, "target": {"device": "dev-0"},
                            "intents": {"confirm": ["HassTurnOn"]}})
     apply_policy(pipeline, policy, None, make_nlu=load_nlu)
@@ -100,7 +101,7 @@ def test_a_slow_cloud_gets_a_filler_not_silence(
 ) -> None:
     inventory = load_inventory(DEFAULT_INVENTORY)
     settings = EdgeSettings(deadlines=Deadlines(filler_s=filler_s))
-    pipeline = EdgePipeline(settings, engines, load_nlu(inventory), default_skills(inventory),
+    pipeline = EdgePipeline(settings, engines, load_nlu(inventory), acting_skills(inventory),
                             WavSink(tmp_path / "out.wav"), SlowCloud(0.6))
     (record,) = run(pipeline, speech["sky"])
     assert record.route == "cloud" and record.error is None
@@ -112,9 +113,10 @@ def test_a_slow_cloud_gets_a_filler_not_silence(
 
 def test_understanding_is_not_asked_for_an_answer() -> None:
     # The base skills never ask questions: every turn needs the wake word.
-    skills = default_skills(load_inventory(DEFAULT_INVENTORY))
+    skills = acting_skills(load_inventory(DEFAULT_INVENTORY))
     assert not skills.awaiting_answer
-    assert skills.handle(Understanding("HassStartTimer", {"minutes": 1}, 1.0))
+    assert asyncio.run(skills.act(Understanding("HassStartTimer", {"minutes": 1}, 1.0),
+                                  TurnRef("dev-0", "s", 1)))
     assert not skills.awaiting_answer
 
 
@@ -123,7 +125,7 @@ def test_audio_is_kept_only_while_the_policy_allows_and_purged_after(
 ) -> None:
     inventory = load_inventory(DEFAULT_INVENTORY)
     pipeline = EdgePipeline(EdgeSettings(), engines, load_nlu(inventory),
-                            default_skills(inventory), WavSink(tmp_path / "out.wav"), None)
+                            acting_skills(inventory), WavSink(tmp_path / "out.wav"), None)
     audio_dir = tmp_path / "state" / "audio"
     keep = parse_policy({"version": 1, "target": {"device": "dev-0"},
                          "privacy": {"keep_audio": True}})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import time
 from pathlib import Path
@@ -18,7 +19,7 @@ from edge.audio.wavfile import read_wav
 from edge.daemon import run_daemon
 from edge.local_cloud import free_port
 from edge.pipeline import SLOW_REPLY, UNREACHABLE_REPLY, Engines
-from edge.settings import Deadlines, EdgeSettings
+from edge.settings import ActionSettings, Deadlines, EdgeSettings
 from edge.trace import TurnRecord
 
 pytestmark = pytest.mark.slow
@@ -30,6 +31,8 @@ def run_turns(
     records: list[TurnRecord] = []
     sink = WavSink(out)
     source = recording_source(audio, realtime=realtime)
+    # Home commands go to the session's real home broker (conftest), as on a device.
+    settings.setdefault("actions", ActionSettings(home_broker=os.environ["TANDEM_HOME_BROKER"]))
     asyncio.run(run_daemon(EdgeSettings(**settings), engines, source, sink, records.append))  # type: ignore[arg-type]
     return records, out
 

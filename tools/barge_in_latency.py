@@ -23,8 +23,8 @@ import statistics
 import numpy as np
 
 from edge.audio.duplex import NoEcho
-from edge.audio.playback import PlaybackQueue
 from edge.audio.sources import recording_source
+from edge.audio.testing import TapeQueue
 from edge.inventory import load_inventory
 from edge.pipeline import EdgePipeline, Engines
 from edge.settings import DEFAULT_INVENTORY, DuplexSettings, EdgeSettings
@@ -41,17 +41,6 @@ ANNOUNCEMENT = (
 )
 
 
-class TapeQueue(PlaybackQueue):
-    def __init__(self) -> None:
-        super().__init__(RATE)
-        self.tape: list[np.ndarray] = []
-
-    def read(self, n: int) -> np.ndarray:
-        block = super().read(n)
-        self.tape.append(block)
-        return block
-
-
 def one_run(
     engines: Engines, trigger: np.ndarray, at_s: float, pause: bool
 ) -> tuple[float, float, str | None]:
@@ -61,7 +50,7 @@ def one_run(
     audio = np.concatenate([np.zeros(int(at_s * RATE), np.int16), trigger,
                             np.zeros(2 * RATE, np.int16)])
     inventory = load_inventory(DEFAULT_INVENTORY)
-    tape = TapeQueue()
+    tape = TapeQueue(RATE)
     settings = EdgeSettings(duplex=DuplexSettings(pause_on_speech=pause))
     pipeline = EdgePipeline(settings, engines, load_nlu(inventory),
                             default_skills(inventory), None, None, playback=tape)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Protocol
 
 from edge.actions.audit import AuditLog
@@ -61,9 +61,14 @@ class TurnRef:
     device_id: str
     session_id: str
     turn_id: int
+    part_no: int = 0  # which action of the turn's plan ("...and turn on the fan")
+
+    def part(self, part_no: int) -> TurnRef:
+        return replace(self, part_no=part_no)
 
     def key(self, index: int) -> str:
-        return f"{self.device_id}/{self.session_id}/{self.turn_id}/{index}"
+        """One command of one part of one turn: the idempotency key."""
+        return f"{self.device_id}/{self.session_id}/{self.turn_id}/{self.part_no}/{index}"
 
 
 class ActionExecutor:

@@ -18,7 +18,7 @@ import json
 from typing import Protocol
 
 from edge.actions.messages import ActionResult, CarAction, CarCommand, MessagesQuery
-from edge.actions.mqtt_link import BrokerSettings, MqttLink
+from edge.actions.mqtt_link import BrokerSettings, MqttLink, OnMqtt
 
 DEFAULT_PREFIX = "car/head_unit"
 
@@ -39,19 +39,10 @@ def unread_messages(payload: bytes) -> list[dict[str, str]] | None:
     return [{k: str(m[k]) for k in ("id", "from", "text")} for m in messages]
 
 
-class HeadUnitMqtt:
+class HeadUnitMqtt(OnMqtt):
     def __init__(self, settings: BrokerSettings, prefix: str = DEFAULT_PREFIX) -> None:
         self.prefix = prefix.rstrip("/")
         self.link = MqttLink(settings, [f"{self.prefix}/messages"])
-
-    def start(self) -> None:
-        self.link.start()
-
-    def wait_connected(self, timeout_s: float) -> bool:
-        return self.link.wait_connected(timeout_s)
-
-    def close(self) -> None:
-        self.link.close()
 
     def execute(self, action: CarAction, timeout_s: float) -> ActionResult:
         if isinstance(action, MessagesQuery):

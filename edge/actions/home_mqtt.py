@@ -31,7 +31,7 @@ import re
 from typing import cast
 
 from edge.actions.messages import ActionResult, DeviceCommand, HomeAction, Rgb, StateQuery
-from edge.actions.mqtt_link import BrokerSettings, MqttLink
+from edge.actions.mqtt_link import BrokerSettings, MqttLink, OnMqtt
 from edge.inventory import Device, Inventory
 
 _ON_OFF = {"turn_on": "ON", "turn_off": "OFF"}
@@ -116,7 +116,7 @@ def state_value(device: Device, payload: bytes | bytearray) -> str:
     return text.lower()
 
 
-class HomeMqttBackend:
+class HomeMqttBackend(OnMqtt):
     """Executes device actions on the home's broker; blocking calls (run off the loop)."""
 
     def __init__(self, inventory: Inventory, settings: BrokerSettings) -> None:
@@ -128,15 +128,6 @@ class HomeMqttBackend:
             for key in keys:
                 self._watch[topic_of(device, key)] = device
         self.link = MqttLink(settings, self._watch)
-
-    def start(self) -> None:
-        self.link.start()
-
-    def wait_connected(self, timeout_s: float) -> bool:
-        return self.link.wait_connected(timeout_s)
-
-    def close(self) -> None:
-        self.link.close()
 
     def execute(self, action: HomeAction, timeout_s: float) -> ActionResult:
         device = self._devices.get(action.device)

@@ -110,3 +110,18 @@ class MqttLink:
         if not info.is_published():
             return ActionResult(False, f"the {what} did not acknowledge it in time")
         return ActionResult(True)
+
+
+class OnMqtt:
+    """A backend that lives on one MqttLink: started, awaited and closed through it."""
+
+    link: MqttLink
+
+    def start(self) -> None:
+        self.link.start()
+
+    def wait_connected(self, timeout_s: float) -> bool:
+        return self.link.wait_connected(timeout_s)
+
+    def close(self) -> None:
+        self.link.close()

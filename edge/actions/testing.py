@@ -20,9 +20,15 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from edge.actions.messages import Action, ActionResult, StateQuery
+from edge.actions.executor import ActionExecutor
+from edge.actions.messages import Action, ActionResult, MessagesQuery, StateQuery
+from edge.inventory import Inventory
 from edge.local_cloud import free_port
+
+if TYPE_CHECKING:
+    from edge.skills import Skills
 
 MOSQUITTO = os.environ.get("TANDEM_MOSQUITTO", "/usr/sbin/mosquitto")
 MPD = os.environ.get("TANDEM_MPD", "/usr/bin/mpd")
@@ -106,6 +112,19 @@ def music_player(timeout_s: float = 10.0) -> Iterator[tuple[str, int]]:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def recording_executor(backend: RecordingBackend | None = None,
+                       deadline_s: float = 0.5) -> ActionExecutor:
+    """An executor over a RecordingBackend (no audit log): for tests of skills and turns."""
+    return ActionExecutor(backend or RecordingBackend(), deadline_s)
+
+
+def acting_skills(inventory: Inventory, backend: RecordingBackend | None = None) -> Skills:
+    """The default skills, acting on a RecordingBackend."""
+    from edge.skills import default_skills
+
+    return default_skills(inventory, recording_executor(backend))
+
+
 class RecordingBackend:
     """Records actions; `states` answers queries; `fail` maps a device to an error."""
 
@@ -124,7 +143,7 @@ class RecordingBackend:
             self.actions.append(action)
         if action.device in self.fail:
             return ActionResult(False, self.fail[action.device])
-        if isinstance(action, StateQuery):
+        if isinstance(action, StateQuery | MessagesQuery):
             state = self.states.get(action.device)
             return ActionResult(state is not None, "" if state else "no state", state)
         return ActionResult(True)

@@ -31,9 +31,8 @@ from edge.fleet.redact import Redactor
 from edge.fleet.signing import TrustedKeys
 from edge.fleet.store import DeviceStore
 from edge.inventory import Inventory
-from edge.messages import Understanding
+from edge.nlu.plan import Plan, PlannedAction
 from edge.skills import Skills, default_skills
-from edge.skills.confirm import ConfirmFirst
 
 if TYPE_CHECKING:
     from edge.cloud_link import CloudLink
@@ -43,32 +42,21 @@ BLOCKED_REPLY = "Sorry, that is turned off on this device."
 
 
 class PolicySkills(Skills):
-    """Local skills with the policy's blocked and confirm-first intents gated."""
+    """Local skills with the policy's blocked and confirm-first intents gated (on top of the
+    confirmation sensitive actions always get)."""
 
     def __init__(self, inner: Skills, policy: Policy) -> None:
+        super().__init__([], inner.inventory, inner.executor, inner.schedule)
         self._inner = inner
+        self._by_intent = inner._by_intent  # the same skills and their state
         self._policy = policy
-        self._confirm = ConfirmFirst()
 
-    def handles(self, intent: str) -> bool:
-        return self._inner.handles(intent)
+    def blocked(self, action: PlannedAction) -> str | None:
+        return None if self._policy.intent_allowed(action.intent) else BLOCKED_REPLY
 
-    def handle(self, understanding: Understanding) -> str:
-        if not self._policy.intent_allowed(understanding.intent):
-            return BLOCKED_REPLY
-        if understanding.intent in self._policy.intents.confirm:
-            return self._confirm.ask(understanding, self._inner.handle)
-        return self._inner.handle(understanding)
-
-    @property
-    def awaiting_answer(self) -> bool:
-        return self._confirm.waiting
-
-    def answer(self, transcript: str) -> str:
-        return self._confirm.answer(transcript)
-
-    def due_announcements(self) -> list[str]:
-        return self._inner.due_announcements()
+    def needs_confirmation(self, plan: Plan) -> bool:
+        confirm = self._policy.intents.confirm
+        return plan.confirm or any(action.intent in confirm for action in plan.actions)
 
 
 class RedactingCloud:
@@ -103,7 +91,8 @@ def apply_policy(pipeline: EdgePipeline, policy: Policy, base_cloud: CloudLink |
     inventory = policy.inventory
     if inventory.devices or inventory.areas or inventory.contacts:
         pipeline.nlu = make_nlu(inventory)
-        skills = default_skills(inventory)
+        base = pipeline.skills
+        skills = default_skills(inventory, base.executor, base.schedule)
     else:  # the policy leaves the home's inventory to the device
         skills = pipeline.skills._inner if isinstance(pipeline.skills, PolicySkills) \
             else pipeline.skills

@@ -1,23 +1,53 @@
-"""Local skills: the commands the device answers by itself, without the cloud."""
+"""Local skills: the commands the device answers by itself, without the cloud.
+
+A skill either answers from the device itself (`handle`: the time, a timer) or acts on
+something real through `edge.actions` (`act`: the home's devices, the music player, the
+car). `Skills.carry_out` runs a whole plan (`edge.nlu.plan`): nothing for a negated
+request, a question first for a sensitive one, actions for later onto the schedule, the rest
+in spoken order, and one reply that says what really happened.
+"""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
+from edge.actions.executor import ActionExecutor, TurnRef
+from edge.actions.schedule import Schedule
 from edge.inventory import Inventory
 from edge.messages import Understanding
+from edge.nlu.plan import Plan, PlannedAction
+from edge.skills.confirm import ConfirmFirst
+
+NOTHING_TO_DO = "Okay, I won't."
+NOT_HERE = "I can't do that on this device."
 
 
 class Skill(Protocol):
     intents: frozenset[str]
 
+
+class AnsweringSkill(Skill, Protocol):
     def handle(self, understanding: Understanding) -> str:
-        """Do it, and say what was done in one or two short sentences."""
+        """Answer from the device itself, in one or two short sentences."""
+        ...
+
+
+class ActingSkill(Skill, Protocol):
+    def act(self, understanding: Understanding, turn: TurnRef) -> Awaitable[str]:
+        """Act through the executor; say what really happened (failures by name)."""
         ...
 
 
 class Skills:
-    def __init__(self, skills: list[Skill]) -> None:
+    def __init__(self, skills: list[Skill], inventory: Inventory | None = None,
+                 executor: ActionExecutor | None = None,
+                 schedule: Schedule | None = None) -> None:
+        self.inventory = inventory or Inventory()
+        self.executor = executor
+        self.schedule = schedule
+        self._confirm = ConfirmFirst()
         self._by_intent: dict[str, Skill] = {}
         for skill in skills:
             for intent in skill.intents:
@@ -28,16 +58,75 @@ class Skills:
     def handles(self, intent: str) -> bool:
         return intent in self._by_intent
 
-    def handle(self, understanding: Understanding) -> str:
-        return self._by_intent[understanding.intent].handle(understanding)
+    async def act(self, understanding: Understanding, turn: TurnRef) -> str:
+        skill = self._by_intent[understanding.intent]
+        acting = getattr(skill, "act", None)
+        if acting is not None:
+            return str(await acting(understanding, turn))
+        return str(skill.handle(understanding))  # type: ignore[attr-defined]
+
+    def needs_confirmation(self, plan: Plan) -> bool:
+        return plan.confirm
+
+    def blocked(self, action: PlannedAction) -> str | None:
+        """Why this device may not do `action` (a fleet policy blocks it), or None."""
+        return None
+
+    async def carry_out(self, plan: Plan, turn: TurnRef) -> str:
+        if not plan.actions:
+            return NOTHING_TO_DO
+        for action in plan.actions:
+            reason = self.blocked(action)
+            if reason is not None:
+                return reason
+        if self.needs_confirmation(plan):
+            return self._confirm.ask(lambda: self._run(plan, turn))
+        return await self._run(plan, turn)
+
+    async def _run(self, plan: Plan, turn: TurnRef) -> str:
+        said = []
+        for part, action in enumerate(plan.actions):
+            if action.delay_s is not None or action.at is not None:
+                said.append(self._later(action, turn))
+            elif self.handles(action.intent):
+                understanding = Understanding(action.intent, dict(action.slots),
+                                              action.confidence)
+                said.append(await self.act(understanding, turn.part(part)))
+            else:
+                said.append(NOT_HERE)
+        return " ".join(said)
+
+    def _later(self, action: PlannedAction, turn: TurnRef) -> str:
+        if self.schedule is None or not self.handles(action.intent):
+            return "I can't do that later on this device."
+        item = self.schedule.add(action.intent, dict(action.slots), f"turn {turn.turn_id}",
+                                 delay_s=action.delay_s, at=action.at)
+        when = time.strftime("%H:%M", time.localtime(item.due))
+        return f"Okay, I'll do that at {when}."
+
+    async def run_due(self, turn: TurnRef, announce: Callable[[str], None]) -> None:
+        """Run the scheduled actions whose time has come (called every second or so)."""
+        if self.schedule is None:
+            return
+        run, missed = self.schedule.take_due()
+        for item in run:
+            reply = await self.act(Understanding(item.intent, item.slots, 1.0),
+                                   turn.part(item.id))
+            if "couldn't" in reply or "not connected" in reply:
+                announce(f"A scheduled action failed. {reply}")
+        for item in missed:
+            announce(f"I missed a scheduled {item.intent} while I was off.")
 
     @property
     def awaiting_answer(self) -> bool:
         """A question was asked ("shall I go ahead?"): the next turn is its answer."""
-        return False
+        return self._confirm.waiting
 
-    def answer(self, transcript: str) -> str:
-        raise RuntimeError("no question is waiting for an answer")
+    async def answer(self, transcript: str) -> str:
+        return await self._confirm.answer(transcript)
+
+    def forget_question(self) -> None:
+        self._confirm.forget()
 
     def due_announcements(self) -> list[str]:
         """What skills want said now, unasked (a timer that ran out)."""
@@ -49,18 +138,20 @@ class Skills:
         return said
 
 
-def default_skills(inventory: Inventory) -> Skills:
+def default_skills(inventory: Inventory, executor: ActionExecutor | None = None,
+                   schedule: Schedule | None = None) -> Skills:
     from edge.skills.car import CarSkill
     from edge.skills.clock import ClockSkill
     from edge.skills.home import HomeSkill
     from edge.skills.lists import ListSkill
+    from edge.skills.media import MediaSkill
     from edge.skills.timers import TimerSkill
     from edge.skills.volume import VolumeSkill
 
     return Skills([
-        HomeSkill(inventory), TimerSkill(), ClockSkill(), VolumeSkill(), CarSkill(),
-        ListSkill(inventory), NevermindSkill(),
-    ])
+        HomeSkill(inventory, executor), MediaSkill(executor), CarSkill(executor),
+        TimerSkill(), ClockSkill(), VolumeSkill(), ListSkill(inventory), NevermindSkill(),
+    ], inventory, executor, schedule)
 
 
 class NevermindSkill:

@@ -1,31 +1,55 @@
-"""Car and phone: navigation, calls and messages (simulated head unit)."""
+"""Car and phone: navigation, calls and messages, on the head unit (edge.actions.head_unit)."""
 
 from __future__ import annotations
 
+import json
+
+from edge.actions.executor import ActionExecutor, TurnRef
+from edge.actions.messages import CarCommand, MessagesQuery
 from edge.messages import Understanding
+
+NOT_CONNECTED = "I'm not connected to the car, so I couldn't do that."
 
 
 class CarSkill:
     intents = frozenset({"NavigateTo", "CallContact", "ReadMessages"})
 
-    def __init__(self) -> None:
-        self.destination: str | None = None
-        self.calling: str | None = None
-        self.unread: list[tuple[str, str]] = []  # (sender, text)
+    def __init__(self, executor: ActionExecutor | None = None) -> None:
+        self.executor = executor
 
-    def handle(self, understanding: Understanding) -> str:
+    async def act(self, understanding: Understanding, turn: TurnRef) -> str:
         slots = understanding.slots
+        if understanding.intent == "NavigateTo" and "destination" not in slots:
+            return "Where to?"
+        if understanding.intent == "CallContact" and "contact" not in slots:
+            return "Who should I call?"
+        if self.executor is None:
+            return NOT_CONNECTED
+        if understanding.intent == "ReadMessages":
+            return await self._read(turn)
         if understanding.intent == "NavigateTo":
-            if "destination" not in slots:
-                return "Where to?"
-            self.destination = str(slots["destination"])
-            return f"Starting navigation to {self.destination}."
-        if understanding.intent == "CallContact":
-            if "contact" not in slots:
-                return "Who should I call?"
-            self.calling = str(slots["contact"])
-            return f"Calling {self.calling}."
-        if not self.unread:
+            destination = str(slots["destination"])
+            result = await self.executor.execute(
+                turn.key(0), CarCommand("navigate", destination), turn)
+            done = f"Starting navigation to {destination}."
+        else:
+            contact = str(slots["contact"])
+            result = await self.executor.execute(turn.key(0), CarCommand("call", contact), turn)
+            done = f"Calling {contact}."
+        return done if result.ok else f"I couldn't reach the car: {result.error}."
+
+    async def _read(self, turn: TurnRef) -> str:
+        assert self.executor is not None
+        result = await self.executor.execute(turn.key(0), MessagesQuery(), turn)
+        if not result.ok:
+            return f"I couldn't read your messages: {result.error}."
+        messages = json.loads(str(result.state))
+        if not messages:
             return "You have no new messages."
-        sender, text = self.unread.pop(0)
-        return f"Message from {sender}: {text}"
+        first = messages[0]
+        marked = await self.executor.execute(turn.key(1), CarCommand("mark_read", first["id"]),
+                                             turn)
+        more = len(messages) - 1
+        tail = f" You have {more} more." if more else ""
+        note = "" if marked.ok else " (I couldn't mark it as read.)"
+        return f"Message from {first['from']}: {first['text']}.{tail}{note}"

@@ -1,4 +1,4 @@
-"""Intents that need a spoken "yes" first: ask, hold the request, act only on a clear yes.
+"""Requests that need a spoken "yes" first: ask, hold the request, act only on a clear yes.
 
     "unlock the front door" -> ConfirmFirst.ask() -> "Shall I go ahead? Say yes or no."
     (the pipeline listens again, without the wake word)
@@ -11,9 +11,7 @@ Anything but a clear yes is a no: a misheard answer must never unlock a door.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-
-from edge.messages import Understanding
+from collections.abc import Awaitable, Callable
 
 QUESTION = "That needs your confirmation. Shall I go ahead? Say yes or no."
 DECLINED = "Okay, I won't."
@@ -24,6 +22,8 @@ _YES = frozenset({"yes", "yeah", "yep", "yup", "sure", "ok", "okay", "confirm", 
 _YES_PHRASES = ("go ahead", "do it", "please do")
 _NO = frozenset({"no", "nope", "nah", "not", "dont", "cancel", "stop", "negative", "abort"})
 _WORD = re.compile(r"[a-z]+")
+
+HeldRequest = Callable[[], Awaitable[str]]
 
 
 def yes_or_no(transcript: str) -> bool | None:
@@ -42,22 +42,26 @@ class ConfirmFirst:
     """Holds one request until its yes/no answer arrives (the next turn)."""
 
     def __init__(self) -> None:
-        self._held: tuple[Understanding, Callable[[Understanding], str]] | None = None
+        self._held: HeldRequest | None = None
 
     @property
     def waiting(self) -> bool:
         return self._held is not None
 
-    def ask(self, understanding: Understanding, run: Callable[[Understanding], str]) -> str:
-        self._held = (understanding, run)
+    def ask(self, run: HeldRequest) -> str:
+        self._held = run
         return QUESTION
 
-    def answer(self, transcript: str) -> str:
+    def forget(self) -> None:
+        """Drop the held request unanswered (its question was cut short)."""
+        self._held = None
+
+    async def answer(self, transcript: str) -> str:
         """Resolve the held request with the user's answer ("" for silence)."""
         if self._held is None:
             raise RuntimeError("no question is waiting for an answer")
-        (understanding, run), self._held = self._held, None
+        run, self._held = self._held, None
         verdict = yes_or_no(transcript)
         if verdict is True:
-            return run(understanding)
+            return await run()
         return DECLINED if verdict is False else NOT_CONFIRMED

@@ -1,0 +1,76 @@
+"""Skills carry out whole plans: nothing for a negated request, a question before a
+sensitive one, later for a delayed one, every part of a compound, each once."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from edge.actions.executor import ActionExecutor, TurnRef
+from edge.actions.messages import DeviceCommand
+from edge.actions.schedule import Schedule
+from edge.actions.testing import RecordingBackend
+from edge.inventory import load_inventory
+from edge.nlu.plan import Planner
+from edge.nlu.plan_bench import INVENTORY
+from edge.skills import NOTHING_TO_DO, Skills, default_skills
+from edge.skills.confirm import QUESTION
+from edge.stages.nlu import load_nlu
+
+
+@pytest.fixture()
+def home(tmp_path: Path) -> tuple[Skills, RecordingBackend, Planner]:
+    inventory = load_inventory(INVENTORY)
+    backend = RecordingBackend()
+    skills = default_skills(inventory, ActionExecutor(backend, 0.5),
+                            Schedule(tmp_path / "schedule.db"))
+    return skills, backend, Planner(load_nlu(inventory), inventory)
+
+
+def _do(skills: Skills, planner: Planner, text: str, turn_id: int = 1) -> str:
+    return asyncio.run(skills.carry_out(planner.plan(text), TurnRef("d", "s", turn_id)))
+
+
+def test_a_negated_request_does_nothing(home: tuple[Skills, RecordingBackend, Planner]) -> None:
+    skills, backend, planner = home
+    assert _do(skills, planner, "please do not turn on the porch light") == NOTHING_TO_DO
+    assert backend.actions == []
+
+
+def test_every_part_of_a_compound_acts_once_in_order(
+    home: tuple[Skills, RecordingBackend, Planner]
+) -> None:
+    skills, backend, planner = home
+    reply = _do(skills, planner, "turn off the desk lamp and turn on the ceiling fan")
+    assert reply == "Turned off the desk lamp. Turned on the ceiling fan."
+    assert backend.actions == [DeviceCommand("Desk Lamp", "turn_off"),
+                               DeviceCommand("Ceiling Fan", "turn_on")]
+
+
+def test_unlocking_waits_for_a_clear_yes(home: tuple[Skills, RecordingBackend, Planner]) -> None:
+    skills, backend, planner = home
+    assert _do(skills, planner, "unlock the front door") == QUESTION
+    assert backend.actions == [] and skills.awaiting_answer
+    assert asyncio.run(skills.answer("yes, go ahead")) == "Unlocked the front door."
+    assert backend.actions == [DeviceCommand("Front Door", "unlock")]
+
+
+def test_a_delayed_command_is_scheduled_not_done(
+    home: tuple[Skills, RecordingBackend, Planner]
+) -> None:
+    skills, backend, planner = home
+    reply = _do(skills, planner, "turn off the porch light in fifteen minutes")
+    assert reply.startswith("Okay, I'll do that at ")
+    assert backend.actions == []
+    assert skills.schedule is not None
+    (item,) = skills.schedule.pending()
+    assert (item.intent, item.slots) == ("HassTurnOff", {"name": "Porch Light"})
+
+    said: list[str] = []
+    skills.schedule._db.execute("UPDATE scheduled SET due = due - 900")  # fifteen minutes on
+    asyncio.run(skills.run_due(TurnRef("d", "s", 0), said.append))
+    assert backend.actions == [DeviceCommand("Porch Light", "turn_off")] and said == []
+    asyncio.run(skills.run_due(TurnRef("d", "s", 0), said.append))
+    assert len(backend.actions) == 1  # once
