@@ -25,6 +25,7 @@ utterance handed to STT is one view of the ring from the pre-roll to the endpoin
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
 from collections import deque
 from collections.abc import Callable, Coroutine
@@ -136,7 +137,8 @@ class EdgePipeline:
         self.between_turns = between_turns
         self.conversation = Conversation()
         self.audio_keeper: AudioKeeper | None = None  # set only by a keep_audio policy
-        self.session_id = f"{settings.device_id}-{int(time.time())}"
+        # Unique per run: action keys (idempotency) and the audit log are keyed on it.
+        self.session_id = f"{settings.device_id}-{int(time.time())}-{secrets.token_hex(4)}"
         self._context: deque[tuple[str, str]] = deque(maxlen=2 * settings.context_turns)
         self.inbox: PriorityChannel[Announcement] = PriorityChannel(max_data=32)
         self._announcements: deque[Announcement] = deque()

@@ -74,3 +74,18 @@ def test_a_delayed_command_is_scheduled_not_done(
     assert backend.actions == [DeviceCommand("Porch Light", "turn_off")] and said == []
     asyncio.run(skills.run_due(TurnRef("d", "s", 0), said.append))
     assert len(backend.actions) == 1  # once
+
+
+def test_two_runs_in_the_same_second_are_different_sessions() -> None:
+    from edge.actions.testing import acting_skills
+    from edge.pipeline import EdgePipeline
+    from edge.settings import EdgeSettings
+
+    class NoEngines:
+        class tts:  # noqa: N801 (a stand-in for the engine attribute)
+            sample_rate = 16_000
+
+    inventory = load_inventory(INVENTORY)
+    runs = [EdgePipeline(EdgeSettings(), NoEngines(), load_nlu(inventory),  # type: ignore[arg-type]
+                         acting_skills(inventory), None, None) for _ in range(2)]
+    assert runs[0].session_id != runs[1].session_id  # else the second run's keys are "done"
