@@ -131,6 +131,7 @@ class EdgePipeline:
             rate = getattr(sink, "rate", None) or engines.tts.sample_rate
             playback = PlaybackQueue(rate, sink)
         self.playback = playback
+        skills.attach_output(playback)  # "turn the volume down" changes this queue's gain
         self.speaker = Speaker(engines.tts, playback, settings.deadlines.tts_sentence_s)
         self.cloud = cloud
         # Called on every frame while IDLE (never mid-conversation): fleet policy applies here.

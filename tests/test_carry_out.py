@@ -89,3 +89,26 @@ def test_two_runs_in_the_same_second_are_different_sessions() -> None:
     runs = [EdgePipeline(EdgeSettings(), NoEngines(), load_nlu(inventory),  # type: ignore[arg-type]
                          acting_skills(inventory), None, None) for _ in range(2)]
     assert runs[0].session_id != runs[1].session_id  # else the second run's keys are "done"
+
+
+def test_a_volume_change_changes_the_volume_of_what_plays() -> None:
+    import numpy as np
+
+    from edge.audio.playback import PlaybackQueue
+    from edge.messages import Understanding
+
+    async def scenario() -> tuple[str, int, int]:
+        skills = default_skills(load_inventory(INVENTORY))
+        queue = PlaybackQueue(16_000)
+        skills.attach_output(queue)
+        tone = np.full(160, 10_000, np.int16)
+        queue.push(1, "loud", tone)
+        loud = int(queue.read(160).max())
+        said = await skills.act(Understanding("HassSetVolume", {"volume_level": 50}, 1.0),
+                                TurnRef("d", "s", 1))
+        queue.push(1, "quieter", tone)
+        return said, loud, int(queue.read(160).max())
+
+    said, loud, quiet = asyncio.run(scenario())
+    assert said == "Volume set to 50 percent."
+    assert (loud, quiet) == (10_000, 2_500)  # 50 % is a quarter of the amplitude (-12 dB)

@@ -233,7 +233,8 @@ def test_more_skills_act_on_their_slots() -> None:
     assert _say(skills, "NavigateTo", destination="Work") == "Starting navigation to Work."
     assert _say(skills, "CallContact", contact="Mom") == "Calling Mom."
     assert _say(skills, "ReadMessages") == "You have no new messages."
-    assert _say(skills, "HassSetVolumeRelative", volume_step="up") == "Volume 60 percent."
+    assert _say(skills, "HassSetVolumeRelative", volume_step="down") == "Volume 90 percent."
+    assert _say(skills, "HassSetVolumeRelative", volume_step=-20) == "Volume 70 percent."
     assert [type(a).__name__ for a in backend.actions] == [
         "DeviceCommand", "DeviceCommand", "CarCommand", "CarCommand", "MessagesQuery"]
 

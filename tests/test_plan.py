@@ -74,6 +74,9 @@ def test_and_inside_an_inventory_name_does_not_split() -> None:
     ("close the blinds at 12 am", "close the blinds", None, "00:00"),
     ("turn off the fan at noon", "turn off the fan", None, "12:00"),
     ("turn off the lights in the bedroom", "turn off the lights in the bedroom", None, None),
+    ("turn the volume up by 20", "turn the volume up by 20", None, None),
+    ("set the lamp at 20 percent", "set the lamp at 20 percent", None, None),
+    ("close the blinds by 9 pm", "close the blinds", None, "21:00"),
 ])
 def test_delays_and_clock_times_come_out_of_the_words(
     text: str, rest: str, delay_s: int | None, at: str | None

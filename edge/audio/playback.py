@@ -94,6 +94,7 @@ class PlaybackQueue:
         self._play_free = True  # in free run: the sink still gets the audio
         self._turn_started: set[int] = set()  # turns with audio played and no end_turn yet
         self._paused = False
+        self.volume = 100  # the device's volume, 0-100 % (edge.skills.volume)
         self.samples_out = 0  # everything read, silence included
         self.reply_samples_out = 0
         self.last_reply_at = -1  # samples_out when reply audio was last read
@@ -101,8 +102,11 @@ class PlaybackQueue:
     # -- producer side (event loop) -----------------------------------------------------
 
     def push(self, turn_id: int, text: str, samples: np.ndarray) -> PieceHandle:
-        """Queue one piece (int16 mono at `rate`); returns its handle."""
+        """Queue one piece (int16 mono at `rate`) at the current volume; returns its handle."""
         samples = np.ascontiguousarray(samples, dtype=np.int16)
+        if self.volume < 100:
+            gain = (max(0, self.volume) / 100) ** 2
+            samples = np.round(samples * gain).astype(np.int16)
         handle = PieceHandle(turn_id, text, len(samples))
         with self._lock:
             if self._free_run or not len(samples):  # nothing to wait for

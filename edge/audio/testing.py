@@ -38,3 +38,7 @@ class TapeQueue(PlaybackQueue):
         block = super().read(n)
         self.tape.append(block)
         return block
+
+    def output(self) -> np.ndarray:
+        """Everything played so far, silence included."""
+        return np.concatenate(self.tape) if self.tape else np.zeros(0, np.int16)

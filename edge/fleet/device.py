@@ -96,6 +96,7 @@ def apply_policy(pipeline: EdgePipeline, policy: Policy, base_cloud: CloudLink |
     else:  # the policy leaves the home's inventory to the device
         skills = pipeline.skills._inner if isinstance(pipeline.skills, PolicySkills) \
             else pipeline.skills
+    skills.attach_output(pipeline.playback)
     pipeline.skills = PolicySkills(skills, policy)
     cloud: Any = base_cloud
     if policy.routing.when_cloud_unreachable == "local_only":

@@ -278,7 +278,7 @@ def _take_time(words: list[str]) -> tuple[list[str], int | None, str | None]:
             if delay:
                 return words[:i] + words[i + 1 + used :], delay, None
         if word in ("at", "by"):
-            at, used = _clock(words[i + 1 :])
+            at, used = _clock(words[i + 1 :], marked=word == "by")
             if at is not None:
                 return words[:i] + words[i + 1 + used :], None, at
     return words, None, None
@@ -304,12 +304,19 @@ def _duration(words: list[str]) -> tuple[int, int]:
     return total, used
 
 
-def _clock(words: list[str]) -> tuple[str | None, int]:
+_NOT_TIMES = frozenset({"percent", "degrees", "degree", "percentage", "times", "steps"})
+
+
+def _clock(words: list[str], marked: bool = False) -> tuple[str | None, int]:
+    """ "7 pm", "6 30 in the morning", "noon" -> ("HH:MM", words used). `marked`: only
+    with a sign that it is a time (am/pm, minutes, o'clock): "up by 20" is no time."""
     if words and words[0] in _NAMED_TIMES:
         return _NAMED_TIMES[words[0]], 1
     number = parse_number(words)
     if number is None or not 0 <= number[0] <= 24 or words[0] in ("a", "an"):
         return None, 0
+    if words[number[1] : number[1] + 1] and words[number[1]] in _NOT_TIMES:
+        return None, 0  # "at 20 percent"
     hour, used = number
     minute = 0
     following = parse_number(words[used:])
@@ -326,4 +333,6 @@ def _clock(words: list[str]) -> tuple[str | None, int]:
             if tuple(words[used : used + len(suffix)]) == suffix:
                 hour, used = (hour + 12 if hour < 12 else hour), used + len(suffix)
                 break
+    if marked and used == number[1]:  # a bare number: no sign it is a time
+        return None, 0
     return f"{hour % 24:02d}:{minute:02d}", used

@@ -128,6 +128,13 @@ class Skills:
     def forget_question(self) -> None:
         self._confirm.forget()
 
+    def attach_output(self, output: object) -> None:
+        """The playback queue, for skills that act on the device itself (its volume)."""
+        for skill in dict.fromkeys(self._by_intent.values()):
+            attach = getattr(skill, "attach_output", None)
+            if attach is not None:
+                attach(output)
+
     def due_announcements(self) -> list[str]:
         """What skills want said now, unasked (a timer that ran out)."""
         said: list[str] = []
