@@ -112,3 +112,25 @@ def test_a_volume_change_changes_the_volume_of_what_plays() -> None:
     said, loud, quiet = asyncio.run(scenario())
     assert said == "Volume set to 50 percent."
     assert (loud, quiet) == (10_000, 2_500)  # 50 % is a quarter of the amplitude (-12 dB)
+
+
+def test_timers_pause_resume_and_change() -> None:
+    from edge.skills.timers import TimerSkill
+
+    timers = TimerSkill()
+
+    def say(intent: str, **slots: int) -> str:
+        from edge.messages import Understanding
+
+        return timers.handle(Understanding(intent, dict(slots), 1.0))
+
+    assert say("HassTimerStatus") == "There is no timer running."
+    assert say("HassStartTimer", minutes=10) == "Timer set for 10 minutes."
+    assert say("HassPauseTimer") == "Timer paused."
+    assert say("HassTimerStatus") == "10 minutes left (paused)."
+    assert say("HassIncreaseTimer", minutes=5) == "15 minutes left."
+    assert say("HassUnpauseTimer") == "Timer resumed."
+    assert say("HassDecreaseTimer", minutes=14) in ("1 minute left.", "59 seconds left.")
+    assert timers.due() == []
+    say("HassStartTimer", seconds=30)
+    assert say("HassCancelAllTimers") == "All 2 timers cancelled."

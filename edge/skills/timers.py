@@ -1,4 +1,5 @@
-"""Kitchen timers: start and cancel (the device's own clock rings them)."""
+"""Kitchen timers: start, cancel, pause, resume, add or take time, ask what is left (the
+device's own clock; a timer that runs out rings as proactive speech)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,17 @@ from dataclasses import dataclass
 from edge.messages import Understanding
 
 
-@dataclass(frozen=True)
+@dataclass
 class Timer:
-    seconds: int
-    started: float
+    seconds: int  # as set (what it is called: "the timer for 10 minutes")
+    ends_at: float  # monotonic
+    paused_left: float | None = None  # seconds left while paused
 
     @property
     def remaining_s(self) -> float:
-        return max(0.0, self.started + self.seconds - time.monotonic())
+        if self.paused_left is not None:
+            return self.paused_left
+        return max(0.0, self.ends_at - time.monotonic())
 
 
 def spoken_duration(hours: int, minutes: int, seconds: int) -> str:
@@ -32,26 +36,57 @@ def _spoken(seconds: int) -> str:
 
 
 class TimerSkill:
-    intents = frozenset({"HassStartTimer", "HassCancelTimer"})
+    intents = frozenset({"HassStartTimer", "HassCancelTimer", "HassCancelAllTimers",
+                         "HassTimerStatus", "HassPauseTimer", "HassUnpauseTimer",
+                         "HassIncreaseTimer", "HassDecreaseTimer"})
 
     def __init__(self) -> None:
         self.timers: list[Timer] = []
 
     def handle(self, understanding: Understanding) -> str:
-        if understanding.intent == "HassCancelTimer":
-            if not self.timers:
-                return "There is no timer running."
-            self.timers.pop()
-            return "Timer cancelled."
+        intent = understanding.intent
         h, m, s = (int(understanding.slots.get(k, 0)) for k in ("hours", "minutes", "seconds"))
         total = 3600 * h + 60 * m + s
+        if intent == "HassStartTimer":
+            if total <= 0:
+                return "For how long?"
+            self.timers.append(Timer(total, time.monotonic() + total))
+            return f"Timer set for {spoken_duration(h, m, s)}."
+        if not self.timers:
+            return "There is no timer running."
+        timer = self.timers[-1]  # the latest: "the timer"
+        if intent == "HassCancelAllTimers":
+            count, self.timers = len(self.timers), []
+            return "Timer cancelled." if count == 1 else f"All {count} timers cancelled."
+        if intent == "HassCancelTimer":
+            self.timers.pop()
+            return "Timer cancelled."
+        if intent == "HassTimerStatus":
+            left = _spoken(round(timer.remaining_s))
+            return f"{left} left{' (paused)' if timer.paused_left is not None else ''}."
+        if intent == "HassPauseTimer":
+            if timer.paused_left is None:
+                timer.paused_left = timer.remaining_s
+            return "Timer paused."
+        if intent == "HassUnpauseTimer":
+            if timer.paused_left is not None:
+                timer.ends_at, timer.paused_left = time.monotonic() + timer.paused_left, None
+            return "Timer resumed."
         if total <= 0:
-            return "For how long?"
-        self.timers.append(Timer(total, time.monotonic()))
-        return f"Timer set for {spoken_duration(h, m, s)}."
+            return "By how much?"
+        delta = total if intent == "HassIncreaseTimer" else -total
+        if timer.paused_left is not None:
+            timer.paused_left = max(1.0, timer.paused_left + delta)
+        else:
+            timer.ends_at = max(time.monotonic() + 1, timer.ends_at + delta)
+        return f"{_spoken(round(timer.remaining_s))} left."
 
     def due(self) -> list[str]:
         """The timers that have run out, as what to say (they ring once, then are gone)."""
-        rung = [t for t in self.timers if t.remaining_s <= 0]
-        self.timers = [t for t in self.timers if t.remaining_s > 0]
-        return [f"The timer for {_spoken(t.seconds)} is done." for t in rung]
+        ran_out: list[Timer] = []
+        running: list[Timer] = []
+        for timer in self.timers:
+            (ran_out if timer.paused_left is None and timer.remaining_s <= 0 else running
+             ).append(timer)
+        self.timers = running
+        return [f"The timer for {_spoken(t.seconds)} is done." for t in ran_out]
