@@ -87,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     from edge.nlu.plan_bench import add_bench_plan
 
     add_bench_plan(bench)
+    from edge.speech_eval.cli import add_bench_speech
+
+    add_bench_speech(bench)
     add_fleet(sub, bench)
     from edge.audio.options import add_audio_options, add_bench_audio
 

@@ -43,6 +43,7 @@ DEBIAN_PACKAGES = (
     "mpd",  # the music player media actions drive (tests start a private one)
     "espeak-ng",  # test and benchmark speech in other voices than the piper one
     "sox",  # noise, reverb and gain conditions for the speech benchmark
+    "flite",  # more test and benchmark voices
 )
 # The only pins without a wheel for this platform (everything else must be a wheel), with
 # what their builds import; each of those is pinned in requirements-build.lock.

@@ -134,6 +134,16 @@ class Endpointer:
             reason=END_REASONS[code],
         )
 
+    def cut(self, frame: AudioFrame, reason: str = "grammar") -> Utterance:
+        """End the request at `frame` (already pushed) now, before the hangover: the fast
+        layer holds a whole command it is sure of. The next `begin` starts afresh."""
+        samples = (
+            self.audio(self.start_s, frame.end_s) if self.audio is not None
+            else np.concatenate(self._frames)
+        )
+        return Utterance(samples=samples, start_s=self.start_s, endpoint_at_s=frame.end_s,
+                         endpoint_wall=time.monotonic(), reason=reason)
+
 
 def _samples(seconds: float) -> int:
     return max(1, round(seconds * SAMPLE_RATE))

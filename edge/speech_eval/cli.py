@@ -1,0 +1,69 @@
+"""`tandem bench speech`: generate the recordings, run them through the models, report.
+
+    tandem bench speech generate [--dir out/speech_eval]
+    tandem bench speech run [--groups dev,heldout] [--no-whisper] [--results FILE]
+    tandem bench speech report [--results FILE] [--threshold T] [--json]
+    tandem bench speech all          (generate when missing, run, report)
+    tandem bench speech falsewake    (30 min of speech without the wake word: false wakes)
+
+Wire it into `tandem bench` with `add_bench_speech(bench)` (edge/cli.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from edge.speech_eval.generate import DEFAULT_DIR, MANIFEST
+
+ACTIONS = ("generate", "run", "report", "all", "falsewake")
+WAKE_THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+
+
+def add_bench_speech(bench: argparse._SubParsersAction) -> None:
+    p = bench.add_parser("speech", help="wake word + command recordings through the real "
+                                        "models: wake rate, audio->intent, layers, timing")
+    p.add_argument("action", choices=ACTIONS, nargs="?", default="all")
+    p.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="where the recordings live")
+    p.add_argument("--results", type=Path, help="per-recording outcomes (JSON lines); "
+                                                "default DIR/results.jsonl")
+    p.add_argument("--groups", default="dev,heldout", help="voice groups to run")
+    p.add_argument("--conditions", default="", help="only these conditions (comma list)")
+    p.add_argument("--no-whisper", action="store_true",
+                   help="skip Whisper (its cached outcomes are still used)")
+    p.add_argument("--limit", type=int, help="only the first N recordings")
+    p.add_argument("--threshold", type=float,
+                   help="fast-layer score threshold (default: calibrate on the dev voices)")
+    p.add_argument("--max-fast-error", type=float, default=0.10,
+                   help="calibration: the most of the fast layer's dev answers that may be "
+                        "wrong (default 0.10)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd)
+
+
+def _cmd(args: argparse.Namespace) -> int:
+    from edge.inventory import load_inventory
+    from edge.speech_eval.generate import generate
+    from edge.speech_eval.phrases import INVENTORY
+    from edge.speech_eval.report import report
+    from edge.speech_eval.runner import cpu_note, evaluate, load_outcomes
+
+    results = args.results or args.dir / "results.jsonl"
+    if args.action == "falsewake":
+        from edge.speech_eval.nonwake import sweep
+
+        print("false wakes (hey_jarvis) per threshold, speech without the wake word:")
+        print("\n".join(sweep(args.dir, WAKE_THRESHOLDS)))
+        return 0
+    if args.action == "generate" or (args.action == "all" and not (args.dir / MANIFEST).exists()):
+        generate(args.dir)
+    if args.action in ("run", "all"):
+        evaluate(args.dir, results, tuple(args.groups.split(",")), not args.no_whisper,
+                 args.limit, tuple(c for c in args.conditions.split(",") if c))
+    if args.action in ("report", "all"):
+        text, data = report(load_outcomes(results), load_inventory(INVENTORY), args.threshold,
+                            note=f"({cpu_note()} at report time)",
+                            max_fast_error=args.max_fast_error)
+        print(json.dumps(data, indent=2) if args.json else text)
+    return 0

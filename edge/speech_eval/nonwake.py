@@ -1,0 +1,145 @@
+"""False wakes: long streams of speech without the wake word, per voice.
+
+Each voice reads sentences (questions, commands without the wake word, and sound-alikes of
+"hey jarvis" such as "hey travis" or "a jar of this") with short pauses, about three
+minutes per voice, clean; ten voices make half an hour. The wake model runs over each
+stream frame by frame as the daemon runs it; every rise of its score to a threshold, at
+least the refractory time after the last, is one false wake.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from edge.audio.wavfile import read_wav, write_wav
+from edge.messages import SAMPLE_RATE
+from edge.speech_eval.phrases import COMMANDS, spoken
+from edge.speech_eval.voices import VOICES, Synthesizer
+
+SOUND_ALIKES = (
+    "Hey Travis, are you coming tonight?", "Hey Mavis, pass the salt.", "Hey Davis, look at this.",
+    "She put the jam in a jar of this size.", "Hey, harvest season is here.",
+    "Hey Marvin, where are the keys?", "A jar is on the shelf.", "Hey Charlie, it is late.",
+    "The service was slow today.", "Hey, are you there?", "Jars of honey are on sale.",
+    "Hey Darvish, nice pitch.", "They sent a jar vista postcard.", "Hey Garvey, good morning.",
+    "Hey there, this is Jarrod.", "Hey jazz fans, welcome back.", "Say, Jerry, is it raining?",
+    "Carve his name into the tree.", "The harbor is busy this morning.", "Hey, are we there yet?",
+)
+PROSE = (
+    "The weather this weekend looks mild, with a little rain on Sunday afternoon.",
+    "We should leave early to miss the traffic on the bridge.",
+    "My brother keeps bees in the garden and sells the honey at the market.",
+    "Remember to water the plants before you go on holiday.",
+    "The library is open late on Thursdays, so we can study there.",
+    "I think the train was delayed because of the storm last night.",
+    "Could you bring the blue folder from my desk when you come?",
+    "The children built a castle out of cardboard boxes.",
+)
+MINUTES_PER_VOICE = 3.0
+
+
+@dataclass(frozen=True)
+class Stream:
+    voice: str
+    group: str
+    path: Path
+    seconds: float
+
+
+def sentences() -> list[str]:
+    texts = list(SOUND_ALIKES) + list(PROSE)
+    texts += [spoken(c) for c in COMMANDS]  # commands without the wake word
+    return texts
+
+
+def generate_streams(folder: Path, seed: int = 7) -> list[Stream]:
+    synth, rng = Synthesizer(), np.random.default_rng(seed)
+    out = []
+    texts = sentences()
+    for voice in VOICES:
+        path = folder / "nonwake" / f"{voice.name}.wav"
+        if not path.exists():
+            parts: list[np.ndarray] = []
+            said_when: list[tuple[float, float, str]] = []
+            total, target = 0, int(MINUTES_PER_VOICE * 60 * SAMPLE_RATE)
+            order = rng.permutation(len(texts))
+            i = 0
+            while total < target:
+                text = texts[order[i % len(order)]]
+                said = synth.say(voice, text).astype(np.float64)
+                said_when.append((total / SAMPLE_RATE, (total + len(said)) / SAMPLE_RATE, text))
+                said *= 3000.0 / (np.sqrt(np.mean(said**2)) + 1e-9)
+                pause = np.zeros(int(rng.uniform(0.3, 1.2) * SAMPLE_RATE))
+                parts += [np.clip(said, -32768, 32767), pause]
+                total += len(said) + len(pause)
+                i += 1
+            write_wav(path, np.round(np.concatenate(parts)).astype(np.int16), SAMPLE_RATE)
+            path.with_suffix(".json").write_text(json.dumps(said_when), encoding="utf-8")
+        out.append(Stream(voice.name, voice.group, path, len(read_wav(path)) / SAMPLE_RATE))
+    return out
+
+
+def wake_peaks(streams: list[Stream]) -> dict[str, list[tuple[float, float]]]:
+    """Per voice: (time, score) of every frame, from the real wake model."""
+    from edge.messages import AudioFrame
+    from edge.settings import WakeSettings
+    from edge.stages.wake import FRAME_SAMPLES, WakeWordDetector
+
+    wake = WakeWordDetector(WakeSettings())  # its own decisions unused: scores per frame
+    wake.warm_up()
+    result: dict[str, list[tuple[float, float]]] = {}
+    for stream in streams:
+        audio = read_wav(stream.path)
+        wake.reset(new_stream=True)
+        scores = wake._model.prediction_buffer[wake._label]  # reset() makes a new one
+        series = []
+        for i in range(0, len(audio) - FRAME_SAMPLES + 1, FRAME_SAMPLES):
+            frame = AudioFrame(audio[i : i + FRAME_SAMPLES], i / SAMPLE_RATE)
+            wake.process(frame)
+            series.append((frame.end_s, float(scores[-1]) if scores else 0.0))
+        result[stream.voice] = series
+    return result
+
+
+def false_wakes(series: list[tuple[float, float]], threshold: float,
+                refractory_s: float = 2.0) -> list[float]:
+    """Times at which the wake word would have fired."""
+    fired: list[float] = []
+    for at, score in series:
+        if score >= threshold and (not fired or at - fired[-1] >= refractory_s):
+            fired.append(at)
+    return fired
+
+
+def what_was_said(stream: Stream, at_s: float) -> str:
+    """The sentence being spoken (or just ended) at `at_s`."""
+    schedule = json.loads(stream.path.with_suffix(".json").read_text(encoding="utf-8"))
+    best = ""
+    for start, _end, text in schedule:
+        if start <= at_s:
+            best = text
+    return best
+
+
+def sweep(folder: Path, thresholds: tuple[float, ...]) -> list[str]:
+    """False wakes per threshold and voice group, and the sentences that caused them."""
+    streams = generate_streams(folder)
+    series = wake_peaks(streams)
+    lines = []
+    for group in sorted({s.group for s in streams}):
+        members = [s for s in streams if s.group == group]
+        hours = sum(s.seconds for s in members) / 3600
+        cells = []
+        for t in thresholds:
+            n = sum(len(false_wakes(series[s.voice], t)) for s in members)
+            cells.append(f"{t}: {n} ({n / hours:.1f}/h)")
+        lines.append(f"  {group} ({60 * hours:.1f} min): " + ", ".join(cells))
+    lines.append("  what fired at 0.5:")
+    for s in streams:
+        for at in false_wakes(series[s.voice], 0.5):
+            lines.append(f"    {s.voice} at {at:.1f} s: {what_was_said(s, at)!r}")
+    return lines

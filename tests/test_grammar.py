@@ -1,0 +1,184 @@
+"""The fast closed-vocabulary layer: grammar compiler (inventory names, bad entries) and the
+pocketsphinx decoder on speech synthesised at test time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from edge.inventory import Device, Inventory, load_inventory
+from edge.stages.grammar import compile_grammar, parse_template, spoken_form, why_unspeakable
+from edge.stages.lexicon import ipa_to_arpabet
+
+HOME = Path(__file__).resolve().parents[1] / "edge" / "data" / "home.yaml"
+
+
+@pytest.fixture(scope="module")
+def lookup():  # the real pronouncing dictionary of pocketsphinx's en-US model
+    from pocketsphinx import Decoder
+
+    return Decoder(lm=None, jsgf=None, loglevel="ERROR").lookup_word
+
+
+@pytest.fixture(scope="module")
+def speller():
+    from edge.stages.lexicon import EspeakSpeller
+
+    return EspeakSpeller()
+
+
+def test_template_language_parses_alternatives_options_and_slots() -> None:
+    tree = parse_template("(turn|switch) on [the] {name:device}")
+    assert tree[0] == "seq"
+    kinds = [node[0] if isinstance(node, tuple) else type(node).__name__ for node in tree[1]]
+    assert kinds == ["alt", "str", "opt", "Slot"]
+    with pytest.raises(ValueError, match="missing"):
+        parse_template("(turn|switch on")
+
+
+def test_compiler_covers_every_inventory_name(lookup, speller) -> None:
+    inventory = load_inventory(HOME)
+    grammar = compile_grammar(inventory, lookup, speller)
+    assert grammar.warnings == []
+    assert set(grammar.lists["device"].values.values()) == {d.name for d in inventory.devices}
+    assert set(grammar.lists["area"].values.values()) == set(inventory.areas)
+    assert set(grammar.lists["contact"].values.values()) == set(inventory.contacts)
+    assert set(grammar.lists["place"].values.values()) == set(inventory.places)
+    assert set(grammar.lists["todo"].values.values()) == set(inventory.lists)
+    for name in ("kitchen lights", "living room lamp", "priya", "shopping list"):
+        assert name in grammar.jsgf
+    assert "priya" in grammar.pronunciations  # not in CMUdict: spelled by espeak-ng
+
+
+@pytest.mark.parametrize(("text", "intent", "slots"), [
+    ("turn on the kitchen lights", "HassTurnOn", {"name": "Kitchen Lights"}),
+    ("could you switch off the lights in the office please", "HassTurnOff",
+     {"area": "Office", "domain": "light"}),
+    ("set the office light to seventy five percent", "HassLightSet",
+     {"name": "Office Light", "brightness": 75}),
+    ("set a timer for two minutes and thirty seconds", "HassStartTimer",
+     {"minutes": 2, "seconds": 30}),
+    ("call priya", "CallContact", {"contact": "Priya"}),
+    ("take me home", "NavigateTo", {"destination": "Home"}),
+    ("add milk to my shopping list", "HassShoppingListAddItem", {"item": "milk"}),
+    ("turn the volume down", "HassSetVolumeRelative", {"volume_step": "down"}),
+])
+def test_word_strings_map_back_to_intents_and_canonical_slots(lookup, speller, text, intent,
+                                                             slots) -> None:
+    grammar = compile_grammar(load_inventory(HOME), lookup, speller)
+    understood = grammar.understand(text)
+    assert understood is not None
+    assert (understood.intent, understood.slots) == (intent, slots)
+
+
+def test_partial_commands_and_other_words_are_not_commands(lookup, speller) -> None:
+    grammar = compile_grammar(load_inventory(HOME), lookup, speller)
+    for text in ("turn on the", "set a timer for", "why is the sky blue", "call"):
+        assert grammar.understand(text) is None
+
+
+def test_names_it_cannot_take_warn_by_entry_and_the_rest_compiles(lookup, speller) -> None:
+    inventory = Inventory(
+        areas=("Kitchen", "Room 2", "Кухня"),
+        devices=(Device("Kitchen Lights", "light", "Kitchen"), Device("R&D Lamp", "light"),
+                 Device("Desk Lamp #1", "light")),
+        contacts=("Tomás", "李雷"),
+        places=("Home",),
+    )
+    grammar = compile_grammar(inventory, lookup, speller)
+    joined = "\n".join(grammar.warnings)
+    for bad in ("Room 2", "Кухня", "R&D Lamp", "Desk Lamp #1", "李雷"):
+        assert repr(bad) in joined
+    assert len(grammar.warnings) == 5
+    assert "digits" in joined and "symbols" in joined and "outside the English alphabet" in joined
+    assert grammar.lists["contact"].values == {"tomas": "Tomás"}  # accents fold
+    understood = grammar.understand("turn on the kitchen lights")
+    assert understood is not None and understood.slots == {"name": "Kitchen Lights"}
+
+
+def test_spoken_forms_and_reasons() -> None:
+    assert spoken_form("Living-Room  Lamp") == "living room lamp"
+    assert why_unspeakable("Grandma's House") is None
+    assert why_unspeakable("Lamp 3") is not None
+    assert ipa_to_arpabet("pɹˈiːjə") == "P R IY Y AH"
+    assert ipa_to_arpabet("ʘ") is None
+
+
+# -- the decoder on real speech ---------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def voice():
+    from edge.stages.tts import PiperTts
+
+    return PiperTts()
+
+
+@pytest.fixture(scope="module")
+def recognizer():
+    from edge.stages.grammar_stt import GrammarRecognizer
+
+    return GrammarRecognizer(load_inventory(HOME))
+
+
+def _say(voice, text: str) -> np.ndarray:
+    from edge.utterances import synthesize
+
+    return synthesize(voice, text, lead_s=0.3, tail_s=0.5)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("text", "intent", "slots"), [
+    ("Turn on the kitchen lights.", "HassTurnOn", {"name": "Kitchen Lights"}),
+    ("Set a timer for ten minutes.", "HassStartTimer", {"minutes": 10}),
+    ("Call Priya.", "CallContact", {"contact": "Priya"}),
+    ("Set the office light to forty percent.", "HassLightSet",
+     {"name": "Office Light", "brightness": 40}),
+])
+def test_decoder_recognises_commands_exactly(voice, recognizer, text, intent, slots) -> None:
+    result = recognizer.recognize(_say(voice, text))
+    assert result.understanding is not None, result.text
+    assert (result.understanding.intent, result.understanding.slots) == (intent, slots)
+    assert result.accepted(recognizer.calibration), result.score_per_frame
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text", [
+    "Why is the sky blue?",
+    "Who wrote Pride and Prejudice?",
+    "Give me a recipe for pancakes.",
+])
+def test_decoder_rejects_speech_outside_the_grammar(voice, recognizer, text) -> None:
+    result = recognizer.recognize(_say(voice, text))
+    assert not result.accepted(recognizer.calibration), (result.text, result.score_per_frame)
+
+
+@pytest.mark.slow
+def test_recompile_takes_new_names(recognizer, voice) -> None:
+    base = load_inventory(HOME)
+    bigger = Inventory(base.areas, (*base.devices, Device("Garage Light", "light")),
+                       base.contacts, base.places, base.lists)
+    try:
+        recognizer.recompile(bigger)
+        result = recognizer.recognize(_say(voice, "Turn off the garage light."))
+        assert result.understanding is not None
+        assert result.understanding.slots == {"name": "Garage Light"}
+    finally:
+        recognizer.recompile(base)
+
+
+def test_endpointer_cut_ends_the_request_early_with_its_audio() -> None:
+    from edge.messages import AudioFrame
+    from edge.settings import EndpointSettings
+    from edge.stages.endpoint import Endpointer
+
+    ep = Endpointer(EndpointSettings())
+    ep.begin(1.0, [])
+    frames = [AudioFrame(np.full(1280, i + 1, dtype=np.int16), 1.0 + i * 0.08) for i in range(4)]
+    for frame in frames:
+        assert ep.push(frame, 1.0 if frame is not frames[-1] else 0.0) is None
+    utterance = ep.cut(frames[-1])
+    assert utterance.reason == "grammar"
+    assert utterance.start_s == 1.0 and utterance.endpoint_at_s == pytest.approx(1.32)
+    assert len(utterance.samples) == 4 * 1280 and utterance.samples[-1] == 4

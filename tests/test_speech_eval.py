@@ -1,0 +1,126 @@
+"""`tandem bench speech`: its labels, its scoring and calibration, and a tiny generated set."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from edge.inventory import load_inventory
+from edge.skills import default_skills
+from edge.speech_eval.phrases import COMMANDS, INVENTORY
+from edge.speech_eval.report import Scorer, calibrate, summarize
+from edge.speech_eval.runner import Outcome
+from edge.speech_eval.voices import DEV, HELD_OUT, VOICES
+
+
+def test_labels_name_intents_the_device_handles_and_inventory_names() -> None:
+    inventory = load_inventory(INVENTORY)
+    skills = default_skills(inventory)
+    names = {d.name for d in inventory.devices} | set(inventory.areas) | \
+        set(inventory.contacts) | set(inventory.places) | set(inventory.lists)
+    assert len(COMMANDS) >= 60
+    assert len({c.text for c in COMMANDS}) == len(COMMANDS)
+    for c in COMMANDS:
+        if c.route == "local":
+            assert skills.handles(c.intent), c
+        for key in ("name", "area", "contact", "destination"):
+            if key in c.slots:
+                assert c.slots[key] in names, c
+    assert sum(c.route == "cloud" for c in COMMANDS) >= 10
+
+
+def test_voices_split_into_dev_and_held_out_by_speaker() -> None:
+    groups = {v.group for v in VOICES}
+    assert groups == {DEV, HELD_OUT}
+    assert len(VOICES) >= 8
+    held = {v.engine for v in VOICES if v.group == HELD_OUT}
+    dev = {v.engine for v in VOICES if v.group == DEV}
+    assert {"flite", "espeak-ng"} <= held and {"flite", "espeak-ng"} <= dev
+    assert "piper" in held  # the device's own voice is never tuned on
+
+
+def _outcome(route: str, intent: str, slots: dict[str, Any], grammar: dict[str, Any] | None,
+             whisper: dict[str, Any], group: str = DEV) -> Outcome:
+    return Outcome(file="x.wav", voice="v", group=group, condition="clean", command=0,
+                   route=route, intent=intent, slots=slots, command_end_s=2.0, wake_at_s=1.0,
+                   wake_score=0.9, endpoint_at_s=2.4, endpoint_reason="silence",
+                   grammar=grammar or {}, whisper=whisper)
+
+
+def _g(intent: str | None, slots: dict[str, Any], score: float) -> dict[str, Any]:
+    return {"text": "", "intent": intent, "slots": slots, "score_per_frame": score,
+            "finish_ms": 1.0, "decode_ms": 20.0, "at_s": 2.2, "posterior": 0.0, "frames": 1,
+            "words": []}
+
+
+def test_scoring_and_calibration_on_outcomes() -> None:
+    scorer = Scorer(load_inventory(INVENTORY))
+    lights = {"name": "Kitchen Lights"}
+    whisper_ok = {"intent": "HassTurnOn", "slots": lights, "confidence": 0.99, "stt_ms": 300.0}
+    whisper_cloud = {"intent": "cloud", "slots": {}, "confidence": 1.0, "stt_ms": 300.0}
+    outcomes = [
+        # the fast layer right and sure
+        _outcome("local", "HassTurnOn", lights, _g("HassTurnOn", lights, -1.5), whisper_ok),
+        # the fast layer wrong but unsure: Whisper must answer
+        _outcome("local", "HassTurnOn", lights,
+                 _g("HassTurnOff", lights, -4.0), whisper_ok),
+        # a cloud request the fast layer claims weakly
+        _outcome("cloud", "cloud", {}, _g("HassGetCurrentTime", {}, -5.0), whisper_cloud),
+    ]
+    threshold, _ = calibrate(scorer, outcomes)
+    assert -4.0 < threshold <= -1.5
+    s = summarize(scorer, outcomes, threshold)
+    assert s["two_layer"]["accuracy_given_wake"] == 1.0
+    assert s["fast_answered"] == 1 and s["fast_wrong"] == 0
+    s_loose = summarize(scorer, outcomes, -10.0)
+    assert s_loose["fast_wrong"] == 2 and s_loose["fast_claimed_cloud"] == 1
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(any(shutil.which(t) is None for t in ("espeak-ng", "flite", "sox")),
+                    reason="the bench's voices need espeak-ng, flite and sox (apt-get install)")
+def test_generator_writes_labelled_recordings(tmp_path: Path) -> None:
+    from edge.speech_eval.generate import generate, load_manifest
+
+    generate(tmp_path, limit=2)
+    rows = load_manifest(tmp_path)
+    assert len(rows) == 12  # 2 voice x command pairs x 6 conditions
+    for row in rows:
+        assert (tmp_path / row.file).exists()
+        assert row.wake_end_s < row.command_start_s < row.command_end_s < row.duration_s
+    head = json.loads((tmp_path / "manifest.jsonl").read_text().splitlines()[0])
+    assert head["set_version"] == 1
+
+
+@pytest.mark.slow
+def test_runner_takes_a_recording_through_wake_endpoint_and_both_layers(tmp_path: Path) -> None:
+    """The piper voice, clean: the wake word fires, the fast layer decides early on the
+    right command, Whisper + NLU agree, and the endpoint comes after the true end."""
+    from edge.speech_eval.generate import Recording, compose
+    from edge.speech_eval.report import Scorer
+    from edge.speech_eval.runner import Evaluator
+    from edge.speech_eval.voices import Synthesizer
+    from edge.stages.grammar_stt import Calibration
+
+    voice = next(v for v in VOICES if v.engine == "piper")
+    synth = Synthesizer()
+    audio, span, wake_end = compose(synth.say(voice, "Hey Jarvis."),
+                                    synth.say(voice, "Turn off the bedroom lights."), 4000)
+    rec = Recording(file="x.wav", voice=voice.name, engine="piper", group=HELD_OUT,
+                    condition="clean", command=0, text="turn off the bedroom lights",
+                    route="local", intent="HassTurnOff", slots={"name": "Bedroom Lights"},
+                    wake_end_s=wake_end / 16000, command_start_s=(wake_end + 4000) / 16000,
+                    command_end_s=span[1] / 16000, duration_s=len(audio) / 16000)
+    out = Evaluator().run(rec, audio, None)
+    assert out.wake_at_s is not None
+    assert out.grammar["intent"] == "HassTurnOff"
+    assert out.grammar["slots"] == {"name": "Bedroom Lights"}
+    assert out.early is not None and out.early["at_s"] < out.endpoint_at_s
+    assert out.endpoint_at_s > rec.command_end_s
+    scorer = Scorer(load_inventory(INVENTORY))
+    assert scorer.right(out, scorer.whisper(out)), out.whisper
+    assert scorer.right(out, scorer.two_layer(out, Calibration().midpoint))
