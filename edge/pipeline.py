@@ -25,6 +25,7 @@ utterance handed to STT is one view of the ring from the pre-roll to the endpoin
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 import time
 from collections import deque
@@ -101,6 +102,8 @@ class Engines:
         engines.tts.warm_up()
         return engines
 
+
+log = logging.getLogger(__name__)
 
 @dataclass
 class ActiveTurn:
@@ -328,8 +331,12 @@ class EdgePipeline:
         """The active turn is over (its reply played): report it, end it."""
         active, self._active = self._active, None
         self.playback.pause(False)
-        assert active is not None and active.task.done()
-        if not active.task.cancelled() and active.task.exception() is not None:
+        assert active is not None
+        if not active.task.done():
+            # Cancelled but still unwinding after the grace period (a slow library, a loaded
+            # machine): the loop goes on; cancel_and_wait logged the straggler by name.
+            active.task.add_done_callback(_log_failure)
+        elif not active.task.cancelled() and active.task.exception() is not None:
             raise active.task.exception()  # type: ignore[misc]  # a bug: not swallowed
         on_turn(active.record)
         if self.conversation.state is not State.ENDED:
@@ -411,3 +418,9 @@ class EdgePipeline:
 
 async def _done() -> None:
     """The turn that had nothing to do (wake word, then silence)."""
+
+
+def _log_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("turn task %s failed after it was abandoned", task.get_name(),
+                  exc_info=task.exception())
