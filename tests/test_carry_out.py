@@ -134,3 +134,21 @@ def test_timers_pause_resume_and_change() -> None:
     assert timers.due() == []
     say("HassStartTimer", seconds=30)
     assert say("HassCancelAllTimers") == "All 2 timers cancelled."
+
+
+def test_a_missing_slot_is_asked_for_and_the_answer_finishes_the_request(
+    home: tuple[Skills, RecordingBackend, Planner]
+) -> None:
+    from edge.actions.messages import CarCommand
+
+    skills, backend, planner = home
+    assert _do(skills, planner, "navigate") == "Where to?"
+    assert skills.awaiting_answer and backend.actions == []
+    assert asyncio.run(skills.answer("To Grandma's house, please.")) == \
+        "Starting navigation to Grandma's house."
+    assert backend.actions == [CarCommand("navigate", "Grandma's house")]
+    assert _do(skills, planner, "set a timer", turn_id=2) == "For how long?"
+    assert asyncio.run(skills.answer("ten minutes")) == "Timer set for 10 minutes."
+    assert _do(skills, planner, "set a timer", turn_id=3) == "For how long?"
+    assert asyncio.run(skills.answer("")) == "I didn't catch how long, so I didn't set a timer."
+    assert not skills.awaiting_answer

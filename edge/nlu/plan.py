@@ -284,6 +284,11 @@ def _take_time(words: list[str]) -> tuple[list[str], int | None, str | None]:
     return words, None, None
 
 
+def duration_of(words: list[str]) -> int:
+    """Seconds said at the start of `words` ("ten minutes"), 0 if none."""
+    return _duration(words)[0]
+
+
 def _duration(words: list[str]) -> tuple[int, int]:
     if words[:3] == ["half", "an", "hour"]:
         return 1800, 3

@@ -18,7 +18,7 @@ from edge.actions.schedule import Schedule
 from edge.inventory import Inventory
 from edge.messages import Understanding
 from edge.nlu.plan import Plan, PlannedAction
-from edge.skills.confirm import ConfirmFirst
+from edge.skills.confirm import ConfirmFirst, FollowUp
 
 NOTHING_TO_DO = "Okay, I won't."
 NOT_HERE = "I can't do that on this device."
@@ -29,13 +29,13 @@ class Skill(Protocol):
 
 
 class AnsweringSkill(Skill, Protocol):
-    def handle(self, understanding: Understanding) -> str:
+    def handle(self, understanding: Understanding) -> str | FollowUp:
         """Answer from the device itself, in one or two short sentences."""
         ...
 
 
 class ActingSkill(Skill, Protocol):
-    def act(self, understanding: Understanding, turn: TurnRef) -> Awaitable[str]:
+    def act(self, understanding: Understanding, turn: TurnRef) -> Awaitable[str | FollowUp]:
         """Act through the executor; say what really happened (failures by name)."""
         ...
 
@@ -59,11 +59,16 @@ class Skills:
         return intent in self._by_intent
 
     async def act(self, understanding: Understanding, turn: TurnRef) -> str:
+        """Run one understood request; a skill that needs more asks, and holds the rest."""
         skill = self._by_intent[understanding.intent]
         acting = getattr(skill, "act", None)
         if acting is not None:
-            return str(await acting(understanding, turn))
-        return str(skill.handle(understanding))  # type: ignore[attr-defined]
+            said = await acting(understanding, turn)
+        else:
+            said = skill.handle(understanding)  # type: ignore[attr-defined]
+        if isinstance(said, FollowUp):
+            return self._confirm.follow_up(said)
+        return str(said)
 
     def needs_confirmation(self, plan: Plan) -> bool:
         return plan.confirm

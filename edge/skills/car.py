@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Awaitable, Callable
 
 from edge.actions.executor import ActionExecutor, TurnRef
 from edge.actions.messages import CarCommand, MessagesQuery
 from edge.messages import Understanding
+from edge.skills.confirm import FollowUp
 
 NOT_CONNECTED = "I'm not connected to the car, so I couldn't do that."
+# "To Grandma's house, please" -> "Grandma's house"
+_ANSWER_NOISE = re.compile(r"^\s*(?:to|call|go to|take me to)\s+|,?\s*please\b", re.IGNORECASE)
 
 
 class CarSkill:
@@ -17,12 +22,12 @@ class CarSkill:
     def __init__(self, executor: ActionExecutor | None = None) -> None:
         self.executor = executor
 
-    async def act(self, understanding: Understanding, turn: TurnRef) -> str:
+    async def act(self, understanding: Understanding, turn: TurnRef) -> str | FollowUp:
         slots = understanding.slots
-        if understanding.intent == "NavigateTo" and "destination" not in slots:
-            return "Where to?"
-        if understanding.intent == "CallContact" and "contact" not in slots:
-            return "Who should I call?"
+        for intent, slot, question in (("NavigateTo", "destination", "Where to?"),
+                                       ("CallContact", "contact", "Who should I call?")):
+            if understanding.intent == intent and slot not in slots:
+                return FollowUp(question, self._fill(understanding, slot, turn))
         if self.executor is None:
             return NOT_CONNECTED
         if understanding.intent == "ReadMessages":
@@ -37,6 +42,20 @@ class CarSkill:
             result = await self.executor.execute(turn.key(0), CarCommand("call", contact), turn)
             done = f"Calling {contact}."
         return done if result.ok else f"I couldn't reach the car: {result.error}."
+
+    def _fill(self, understanding: Understanding, slot: str, turn: TurnRef
+              ) -> Callable[[str], Awaitable[str]]:
+        """The answer to "Where to?" is the destination; nothing heard, nothing done."""
+
+        async def resume(transcript: str) -> str:
+            value = _ANSWER_NOISE.sub("", transcript).strip(" .!?,")
+            if not value:
+                return "Okay, never mind."
+            filled = Understanding(understanding.intent, {**understanding.slots, slot: value},
+                                   understanding.confidence)
+            return str(await self.act(filled, turn.part(turn.part_no + 1)))
+
+        return resume
 
     async def _read(self, turn: TurnRef) -> str:
         assert self.executor is not None

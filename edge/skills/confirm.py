@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 QUESTION = "That needs your confirmation. Shall I go ahead? Say yes or no."
 DECLINED = "Okay, I won't."
@@ -38,30 +39,52 @@ def yes_or_no(transcript: str) -> bool | None:
     return yes
 
 
+Resume = Callable[[str], Awaitable[str]]
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A skill's question that the next turn answers, without the wake word ("Where to?"):
+    `resume` gets that turn's transcript ("" for silence) and finishes the request."""
+
+    question: str
+    resume: Resume
+
+
 class ConfirmFirst:
-    """Holds one request until its yes/no answer arrives (the next turn)."""
+    """Holds one question until its answer arrives (the next turn): a yes/no before a
+    sensitive request, or a skill's follow-up for a missing slot."""
 
     def __init__(self) -> None:
-        self._held: HeldRequest | None = None
+        self._held: Resume | None = None
 
     @property
     def waiting(self) -> bool:
         return self._held is not None
 
     def ask(self, run: HeldRequest) -> str:
-        self._held = run
+        """Hold `run` until a clear yes."""
+
+        async def on_answer(transcript: str) -> str:
+            verdict = yes_or_no(transcript)
+            if verdict is True:
+                return await run()
+            return DECLINED if verdict is False else NOT_CONFIRMED
+
+        self._held = on_answer
         return QUESTION
+
+    def follow_up(self, follow_up: FollowUp) -> str:
+        self._held = follow_up.resume
+        return follow_up.question
 
     def forget(self) -> None:
         """Drop the held request unanswered (its question was cut short)."""
         self._held = None
 
     async def answer(self, transcript: str) -> str:
-        """Resolve the held request with the user's answer ("" for silence)."""
+        """Resolve the held question with the user's answer ("" for silence)."""
         if self._held is None:
             raise RuntimeError("no question is waiting for an answer")
-        run, self._held = self._held, None
-        verdict = yes_or_no(transcript)
-        if verdict is True:
-            return await run()
-        return DECLINED if verdict is False else NOT_CONFIRMED
+        resume, self._held = self._held, None
+        return await resume(transcript)

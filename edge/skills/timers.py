@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 
 from edge.messages import Understanding
+from edge.skills.confirm import FollowUp
 
 
 @dataclass
@@ -31,6 +32,15 @@ def spoken_duration(hours: int, minutes: int, seconds: int) -> str:
     return " and ".join(parts) if parts else "zero seconds"
 
 
+def spoken_seconds(text: str) -> int:
+    """ "ten minutes", "1 hour and 30 minutes", "half an hour" -> seconds (0: none)."""
+    from edge.nlu.plan import duration_of
+    from edge.nlu.text import words_of
+
+    words = words_of(text)
+    return max((duration_of(words[i:]) for i in range(len(words))), default=0)
+
+
 def _spoken(seconds: int) -> str:
     return spoken_duration(seconds // 3600, seconds // 60 % 60, seconds % 60)
 
@@ -43,13 +53,13 @@ class TimerSkill:
     def __init__(self) -> None:
         self.timers: list[Timer] = []
 
-    def handle(self, understanding: Understanding) -> str:
+    def handle(self, understanding: Understanding) -> str | FollowUp:
         intent = understanding.intent
         h, m, s = (int(understanding.slots.get(k, 0)) for k in ("hours", "minutes", "seconds"))
         total = 3600 * h + 60 * m + s
         if intent == "HassStartTimer":
             if total <= 0:
-                return "For how long?"
+                return FollowUp("For how long?", self._for_how_long)
             self.timers.append(Timer(total, time.monotonic() + total))
             return f"Timer set for {spoken_duration(h, m, s)}."
         if not self.timers:
@@ -80,6 +90,15 @@ class TimerSkill:
         else:
             timer.ends_at = max(time.monotonic() + 1, timer.ends_at + delta)
         return f"{_spoken(round(timer.remaining_s))} left."
+
+    async def _for_how_long(self, transcript: str) -> str:
+        """The answer to "For how long?": "ten minutes", "an hour and a half"..."""
+        seconds = spoken_seconds(transcript)
+        if not seconds:
+            return "I didn't catch how long, so I didn't set a timer."
+        h, m, s = seconds // 3600, seconds // 60 % 60, seconds % 60
+        return str(self.handle(Understanding("HassStartTimer",
+                                             {"hours": h, "minutes": m, "seconds": s}, 1.0)))
 
     def due(self) -> list[str]:
         """The timers that have run out, as what to say (they ring once, then are gone)."""
