@@ -54,7 +54,7 @@ async def run_daemon(
             credentials=_device_credentials(settings.cloud_identity),
         ))
     with open_actions(settings.actions, inventory, settings.deadlines.skill_s) as actions:
-        skills = default_skills(inventory, actions.executor, actions.schedule)
+        skills = default_skills(inventory, actions.executor, actions.schedule, actions.state_dir)
         pipeline = EdgePipeline(
             settings, engines, load_nlu(inventory), skills, sink, cloud, between_turns, playback,
         )

@@ -152,3 +152,26 @@ def test_a_missing_slot_is_asked_for_and_the_answer_finishes_the_request(
     assert _do(skills, planner, "set a timer", turn_id=3) == "For how long?"
     assert asyncio.run(skills.answer("")) == "I didn't catch how long, so I didn't set a timer."
     assert not skills.awaiting_answer
+
+
+def test_lists_keep_their_items_across_a_restart(tmp_path: Path) -> None:
+    from edge.messages import Understanding
+    from edge.skills.lists import ListSkill
+
+    inventory = load_inventory(INVENTORY)
+    lists = ListSkill(inventory, tmp_path / "lists.db")
+
+    def say(intent: str, **slots: str) -> str:
+        return lists.handle(Understanding(intent, dict(slots), 1.0))
+
+    assert say("HassShoppingListAddItem", item="milk") == "Added milk to your shopping list."
+    assert say("HassShoppingListAddItem", item="eggs") == "Added eggs to your shopping list."
+    assert say("HassListRemoveItem", item="Eggs", name="shopping list") == \
+        "Removed Eggs on your shopping list."
+    again = ListSkill(inventory, tmp_path / "lists.db")  # the device restarted
+    assert again.items("Shopping List") == ["milk"]
+    assert again.handle(Understanding("HassShoppingListCompleteItem", {"item": "milk"})) == \
+        "Checked off milk on your shopping list."
+    assert again.items("Shopping List") == [] and again.items("Shopping List", True) == ["milk"]
+    assert again.handle(Understanding("HassListAddItem", {"item": "x", "name": "Garage"})) == \
+        "There is no list called Garage."

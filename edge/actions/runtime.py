@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from edge.actions.audit import AuditLog
 from edge.actions.executor import ActionExecutor, Backends
@@ -22,6 +23,7 @@ class ActionRuntime:
     executor: ActionExecutor
     schedule: Schedule
     audit: AuditLog
+    state_dir: Path
 
 
 @contextlib.contextmanager
@@ -60,7 +62,7 @@ def open_actions(settings: ActionSettings, inventory: Inventory, deadline_s: flo
         started.append(car)
     try:
         yield ActionRuntime(ActionExecutor(Backends(home, media, car), deadline_s, audit),
-                            schedule, audit)
+                            schedule, audit, state)
     finally:
         for backend in started:
             backend.close()  # type: ignore[attr-defined]

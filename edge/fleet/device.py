@@ -46,7 +46,7 @@ class PolicySkills(Skills):
     confirmation sensitive actions always get)."""
 
     def __init__(self, inner: Skills, policy: Policy) -> None:
-        super().__init__([], inner.inventory, inner.executor, inner.schedule)
+        super().__init__([], inner.inventory, inner.executor, inner.schedule, inner.state_dir)
         self._inner = inner
         self._by_intent = inner._by_intent  # the same skills and their state
         self._policy = policy
@@ -92,7 +92,7 @@ def apply_policy(pipeline: EdgePipeline, policy: Policy, base_cloud: CloudLink |
     if inventory.devices or inventory.areas or inventory.contacts:
         pipeline.nlu = make_nlu(inventory)
         base = pipeline.skills
-        skills = default_skills(inventory, base.executor, base.schedule)
+        skills = default_skills(inventory, base.executor, base.schedule, base.state_dir)
     else:  # the policy leaves the home's inventory to the device
         skills = pipeline.skills._inner if isinstance(pipeline.skills, PolicySkills) \
             else pipeline.skills

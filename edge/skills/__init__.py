@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Protocol
 
 from edge.actions.executor import ActionExecutor, TurnRef
@@ -43,10 +44,11 @@ class ActingSkill(Skill, Protocol):
 class Skills:
     def __init__(self, skills: list[Skill], inventory: Inventory | None = None,
                  executor: ActionExecutor | None = None,
-                 schedule: Schedule | None = None) -> None:
+                 schedule: Schedule | None = None, state_dir: Path | None = None) -> None:
         self.inventory = inventory or Inventory()
         self.executor = executor
         self.schedule = schedule
+        self.state_dir = state_dir
         self._confirm = ConfirmFirst()
         self._by_intent: dict[str, Skill] = {}
         for skill in skills:
@@ -151,7 +153,8 @@ class Skills:
 
 
 def default_skills(inventory: Inventory, executor: ActionExecutor | None = None,
-                   schedule: Schedule | None = None) -> Skills:
+                   schedule: Schedule | None = None, state_dir: Path | None = None) -> Skills:
+    """The device's skills; with a `state_dir`, what they keep (lists) survives a restart."""
     from edge.skills.car import CarSkill
     from edge.skills.clock import ClockSkill
     from edge.skills.home import HomeSkill
@@ -162,8 +165,9 @@ def default_skills(inventory: Inventory, executor: ActionExecutor | None = None,
 
     return Skills([
         HomeSkill(inventory, executor), MediaSkill(executor), CarSkill(executor),
-        TimerSkill(), ClockSkill(), VolumeSkill(), ListSkill(inventory), NevermindSkill(),
-    ], inventory, executor, schedule)
+        TimerSkill(), ClockSkill(), VolumeSkill(),
+        ListSkill(inventory, state_dir / "lists.db" if state_dir else None), NevermindSkill(),
+    ], inventory, executor, schedule, state_dir)
 
 
 class NevermindSkill:
