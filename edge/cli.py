@@ -90,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     from edge.speech_eval.cli import add_bench_speech
 
     add_bench_speech(bench)
+    from edge.duplex_bench import add_bench_duplex
+
+    add_bench_duplex(bench)
     add_fleet(sub, bench)
     from edge.audio.options import add_audio_options, add_bench_audio
 
@@ -108,6 +111,9 @@ def add_edge_options(parser: argparse.ArgumentParser) -> None:
         "--cloud-deadline", type=float, default=Deadlines.cloud_s, metavar="SECONDS"
     )
     parser.add_argument(
+        "--pause-on-speech", action="store_true",
+        help="pause a reply while speech is heard over it, until the stop-phrase check")
+    parser.add_argument(
         "--interrupt-after-speech", type=float, metavar="SECONDS",
         help="any user speech this long interrupts a reply (default: only the wake word "
              "and the stop phrases do)")
@@ -119,6 +125,7 @@ def edge_settings(args: argparse.Namespace) -> EdgeSettings:
         duplex = DuplexSettings(
             aec=getattr(args, "aec", "auto"),
             interrupt_after_speech_s=getattr(args, "interrupt_after_speech", None),
+            pause_on_speech=getattr(args, "pause_on_speech", False),
         )
         actions = ActionSettings(
             home_broker=getattr(args, "home_broker", None),

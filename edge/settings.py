@@ -66,8 +66,10 @@ class DuplexSettings:
     interrupt_after_speech_s: float | None = None
     # Pause the reply as soon as the user may be cutting in (speech heard over it), resume
     # if it was not a stop phrase: the device falls silent within a frame or two, before
-    # Whisper has decided (LiveKit pauses on a suspected interruption the same way).
-    pause_on_speech: bool = True
+    # Whisper has decided (LiveKit pauses on a suspected interruption the same way). Off by
+    # default: `tandem bench duplex` found the VAD hearing the canceller's residual echo
+    # (a nonlinear loudspeaker) and replies stuttering in 240 ms bursts (2.3 pauses a minute).
+    pause_on_speech: bool = False
     echo_tail_s: float = 0.3  # with no canceller, the room still echoes this long after playback
     announce_quiet_s: float = 0.5  # proactive speech waits for this much silence from the user
 

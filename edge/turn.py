@@ -109,7 +109,9 @@ async def run_turn(
             await cancel_and_wait([speaker])
     finally:
         record.reply_text = spoken.text()
-        p.remember(record.transcript, record.reply_text)
+        # The filler is ours, not the answer: kept in the context, a small model learns to
+        # answer with fillers only.
+        p.remember(record.transcript, record.reply_text.removeprefix(FILLER_REPLY).strip())
     if kept is not None and p.audio_keeper is not None:  # after the reply: no delay
         await asyncio.to_thread(p.audio_keeper.keep, p.session_id, record.turn_id, kept)
 

@@ -249,7 +249,7 @@ def test_the_loop_reads_every_frame_while_a_turn_runs_and_the_wake_word_cuts_in(
 
 def test_a_stop_phrase_without_the_wake_word_ends_the_reply() -> None:
     r = run_duplex(STOP, wake_at=[1.2], stt=FakeStt(["why is the sky blue"], short="Stop."),
-                   cloud=ScriptedCloud(more=True))
+                   cloud=ScriptedCloud(more=True), duplex=DuplexSettings(pause_on_speech=True))
     (record,) = r.records
     assert record.interrupted_by == STOP_PHRASE
     cut = record.interrupted_at_s
@@ -265,7 +265,14 @@ def test_a_stop_phrase_without_the_wake_word_ends_the_reply() -> None:
 
 
 def test_speech_that_is_not_a_stop_phrase_does_not_interrupt() -> None:
+    # By default the reply plays on while the would-be stop phrase is checked ...
     r = run_duplex(STOP, wake_at=[1.2],
+                   stt=FakeStt(["why is the sky blue"], short="Don't stop the music."))
+    (record,) = r.records
+    assert record.interrupted_by is None and record.reply_text == " ".join(ANSWER)
+    assert r.audio_between(4.24, 4.64)
+    # ... with pause_on_speech, it pauses meanwhile.
+    r = run_duplex(STOP, wake_at=[1.2], duplex=DuplexSettings(pause_on_speech=True),
                    stt=FakeStt(["why is the sky blue"], short="Don't stop the music."))
     (record,) = r.records
     assert record.interrupted_by is None and record.reply_text == " ".join(ANSWER)

@@ -109,6 +109,8 @@ def test_a_slow_cloud_gets_a_filler_not_silence(
     assert ("filler" in record.timings_ms) is (filler_s == 0.1)
     if filler_s == 0.1:
         assert 100 <= record.timings_ms["filler"] < record.timings_ms["cloud_first_chunk"]
+    # The filler is ours, not the answer: the cloud's context never sees it.
+    assert not pipeline.context()[-1][1].startswith("One moment")
 
 
 def test_understanding_is_not_asked_for_an_answer() -> None:
