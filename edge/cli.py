@@ -93,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     from edge.duplex_bench import add_bench_duplex
 
     add_bench_duplex(bench)
+    from edge.actions.bench import add_bench_actions
+
+    add_bench_actions(bench)
     add_fleet(sub, bench)
     from edge.audio.options import add_audio_options, add_bench_audio
 

@@ -409,3 +409,12 @@ def test_a_clock_time_is_the_next_one() -> None:
     assert dt.datetime.fromtimestamp(next_clock_time("19:00", morning)).hour == 19
     assert next_clock_time("19:00", morning) - morning == 11 * 3600
     assert next_clock_time("07:30", morning) - morning == 23.5 * 3600  # tomorrow
+
+
+def test_the_actions_bench_sees_each_command_once_and_retries_never() -> None:
+    from edge.actions.bench import run
+
+    report = run(repeat=6)
+    assert report["delivered"] == 6 and report["failed"] == 0
+    assert report["audit_chain_intact"] is True
+    assert report["home_ms_p50"] is not None and report["mpd_ms_p50"] is not None
