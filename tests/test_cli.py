@@ -104,3 +104,16 @@ def test_virtual_alsa_microphone_and_speaker(tmp_path: Path, speech: dict[str, n
     assert b"Turned on the kitchen lights." in result.stdout
     played = np.frombuffer(spk.read_bytes(), dtype="<i2")
     assert len(played) > 22_050 // 2 and np.abs(played).max() > 1000
+
+
+def test_a_reader_that_stops_early_gets_no_traceback() -> None:
+    import subprocess
+    import sys
+
+    # Far more output than a pipe holds, so the writer does meet the closed pipe.
+    requests = '{"text": "turn on the kitchen lights"}\n' * 3000
+    result = subprocess.run(
+        f"{sys.executable} -m edge.cli nlu parse --jsonl | head -c 10", input=requests,
+        shell=True, capture_output=True, text=True, timeout=120, check=False)
+    assert len(result.stdout) == 10
+    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
