@@ -38,6 +38,16 @@ class Inventory:
     def devices_in(self, area: str, domain: str | None = None) -> list[Device]:
         return [d for d in self.devices if d.area == area and domain in (None, d.domain)]
 
+    def targets(self, slots: dict[str, str | int], domain: str | None = None) -> list[Device]:
+        """The devices a request's slots name: by name, by area (and domain), or every
+        device of the domain (the slots' own, else `domain`, what the intent implies)."""
+        if "name" in slots:
+            return [d for d in self.devices if d.name == slots["name"]]
+        domain = str(slots["domain"]) if "domain" in slots else domain
+        if "area" in slots:
+            return self.devices_in(str(slots["area"]), domain)
+        return [d for d in self.devices if domain is not None and d.domain == domain]
+
 
 def _names(raw: object, key: str, path: Path) -> tuple[str, ...]:
     if raw is None:

@@ -95,17 +95,6 @@ def test_no_home_broker_is_said_not_pretended() -> None:
     assert _act(skill, "HassTurnOn", name="Toaster") == "Sorry, I couldn't find that device."
 
 
-def test_unlocking_and_opening_ask_first() -> None:
-    skill = HomeSkill(HOME)
-    ask = [("HassTurnOff", "Front Door"), ("HassTurnOn", "Garage Door")]
-    no = [("HassTurnOn", "Front Door"), ("HassTurnOff", "Garage Door"),
-          ("HassTurnOn", "Desk Lamp")]
-    for intent, name in ask:
-        assert skill.needs_confirmation(Understanding(intent, {"name": name}))
-    for intent, name in no:
-        assert not skill.needs_confirmation(Understanding(intent, {"name": name}))
-
-
 def test_a_spoken_command_reaches_the_real_home_broker() -> None:
     with home_broker() as (host, port):
         seen: list[tuple[str, dict[str, object]]] = []

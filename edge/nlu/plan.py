@@ -22,7 +22,7 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from edge.inventory import Device, Inventory
+from edge.inventory import Inventory
 from edge.messages import Understanding
 from edge.nlu.text import words_of
 from edge.stages.nlu import CLOUD, Nlu
@@ -151,7 +151,7 @@ class Planner:
             return True
         if action.intent not in ("HassTurnOn", "HassTurnOff"):
             return False
-        for device in self._targets(action.slots):
+        for device in self.inventory.targets(action.slots):
             if device.domain == "lock" and action.intent == "HassTurnOff":
                 return True
             if device.domain == "cover" and action.intent == "HassTurnOn" and \
@@ -220,16 +220,6 @@ class Planner:
         items = [i.strip() for i in re.split(r"\band\b", item) if i.strip()] or [item]
         return [PlannedAction(whole.intent, {**whole.slots, "item": i},
                               confidence=whole.confidence) for i in items]
-
-    def _targets(self, slots: Slots) -> list[Device]:
-        devices = self.inventory.devices
-        if "name" in slots:
-            return [d for d in devices if d.name == slots["name"]]
-        if "area" in slots:
-            return list(self.inventory.devices_in(str(slots["area"]),
-                                                  str(slots["domain"]) if "domain" in slots
-                                                  else None))
-        return []
 
 
 _VERBS = frozenset({"turn", "switch", "shut", "open", "close", "lock", "unlock", "set", "dim",

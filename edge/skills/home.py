@@ -74,27 +74,9 @@ class HomeSkill:
         self.inventory = inventory
         self.executor = executor
 
-    def targets(self, understanding: Understanding) -> list[Device]:
-        slots = understanding.slots
-        devices = self.inventory.devices
-        if "name" in slots:
-            return [d for d in devices if d.name == slots["name"]]
-        domain = str(slots["domain"]) if "domain" in slots else _DOMAIN_OF.get(
-            understanding.intent)
-        if "area" in slots:
-            return self.inventory.devices_in(str(slots["area"]), domain)
-        return [d for d in devices if domain is not None and d.domain == domain]
-
-    def needs_confirmation(self, understanding: Understanding) -> bool:
-        """Unlocking and opening doors or gates ask first, whatever the policy says."""
-        return any(
-            (d.domain == "lock" and understanding.intent == "HassTurnOff")
-            or (d.domain == "cover" and understanding.intent == "HassTurnOn")
-            for d in self.targets(understanding)
-        )
-
     async def act(self, understanding: Understanding, turn: TurnRef) -> str:
-        targets = self.targets(understanding)
+        # Confirmation of unlocking and opening is the planner's (edge.nlu.plan.sensitive).
+        targets = self.inventory.targets(understanding.slots, _DOMAIN_OF.get(understanding.intent))
         if not targets:
             return NOT_FOUND
         if self.executor is None:
