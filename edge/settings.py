@@ -87,6 +87,14 @@ class DuplexSettings:
             raise ValueError("echo_tail_s and announce_quiet_s must be >= 0")
 
 
+def host_port(target: str, what: str) -> tuple[str, int]:
+    """ "HOST:PORT" -> (host, port); a clear ValueError naming `what` otherwise."""
+    host, sep, port = target.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{what} {target!r} is not HOST:PORT (e.g. 192.168.1.5:1883)")
+    return host, int(port)
+
+
 def default_state_dir() -> Path:
     """Where the device keeps its audit log and schedule ($XDG_STATE_HOME/tandem)."""
     import os
@@ -111,10 +119,7 @@ class ActionSettings:
         for name in ("home_broker", "music_player", "head_unit"):
             target = getattr(self, name)
             if target is not None:
-                host, sep, port = target.rpartition(":")
-                if not sep or not host or not port.isdigit():
-                    option = "--" + name.replace("_", "-")
-                    raise ValueError(f"{option} {target!r} is not HOST:PORT")
+                host_port(target, "--" + name.replace("_", "-"))
         if self.audit_keep_days <= 0:
             raise ValueError("audit_keep_days must be positive")
 

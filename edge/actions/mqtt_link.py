@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import paho.mqtt.client as mqtt
 
 from edge.actions.messages import ActionResult
+from edge.settings import host_port
 
 
 @dataclass(frozen=True)
@@ -29,10 +30,8 @@ class BrokerSettings:
 
     @classmethod
     def parse(cls, target: str, **kw: object) -> BrokerSettings:
-        host, sep, port = target.rpartition(":")
-        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-            raise ValueError(f"broker {target!r} is not HOST:PORT (e.g. 192.168.1.5:1883)")
-        return cls(host, int(port), **kw)  # type: ignore[arg-type]
+        host, port = host_port(target, "broker")
+        return cls(host, port, **kw)  # type: ignore[arg-type]
 
     @property
     def where(self) -> str:

@@ -13,7 +13,7 @@ from edge.actions.audit import AuditLog
 from edge.actions.executor import ActionExecutor, Backends
 from edge.actions.schedule import Schedule
 from edge.inventory import Inventory
-from edge.settings import ActionSettings, default_state_dir
+from edge.settings import ActionSettings, default_state_dir, host_port
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +51,7 @@ def open_actions(settings: ActionSettings, inventory: Inventory, deadline_s: flo
     if settings.music_player:
         from edge.actions.media_mpd import MpdBackend
 
-        host, _, port = settings.music_player.rpartition(":")
-        media = MpdBackend(host, int(port))
+        media = MpdBackend(*host_port(settings.music_player, "--music-player"))
     if settings.head_unit:
         from edge.actions.head_unit import HeadUnitMqtt
 
