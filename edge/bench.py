@@ -21,7 +21,7 @@ from edge.stages.wake import FRAME_SAMPLES
 from edge.trace import TurnRecord
 from edge.utterances import demo_inputs
 
-STAGES = ("stt", "nlu", "tts_first_audio", "cloud_first_chunk", "response")
+STAGES = ("fast_finish", "stt", "nlu", "tts_first_audio", "cloud_first_chunk", "response")
 
 
 def wake_frame_ms(engines: Engines, wavs: list[Path]) -> list[float]:

@@ -42,6 +42,7 @@ from edge.barge_in import SPEECH, STOP_PHRASE, WAKE_WORD, BargeInDetector, Playb
 from edge.channel import PriorityChannel
 from edge.cloud_link import CloudLink
 from edge.conversation import Conversation, State
+from edge.inventory import Inventory, load_inventory
 from edge.messages import (
     Announcement,
     BargeIn,
@@ -57,7 +58,9 @@ from edge.nlu.plan import Plan, PlanContext, Planner
 from edge.settings import EdgeSettings
 from edge.skills import Skills
 from edge.speaker import Speaker
+from edge.stages.early_endpoint import EarlyEndpoint
 from edge.stages.endpoint import Endpointer, SileroVad, SpeechDetector
+from edge.stages.grammar_stt import FastRecognizer, GrammarResult
 from edge.stages.nlu import Nlu
 from edge.stages.stt import SpeechToText
 from edge.stages.tts import PiperTts
@@ -89,14 +92,24 @@ class Engines:
     vad: SileroVad
     stt: SpeechToText
     tts: PiperTts
+    # The fast closed-vocabulary layer; None: Whisper hears everything. Its grammar follows
+    # the pipeline's inventory (recompiled when a policy swaps it).
+    fast: FastRecognizer | None = None
 
     @classmethod
     def load(cls, settings: EdgeSettings) -> Engines:
         from edge.stages.stt import FasterWhisperStt
 
+        fast = None
+        if settings.endpoint.fast_layer:
+            from edge.stages.grammar_stt import GrammarRecognizer
+
+            fast = GrammarRecognizer(load_inventory(settings.inventory))
+            for warning in fast.warnings:
+                log.warning("%s", warning)
         engines = cls(
             WakeWordDetector(settings.wake), SileroVad(), FasterWhisperStt(settings.stt_threads),
-            PiperTts(),
+            PiperTts(), fast,
         )
         engines.wake.warm_up()
         engines.tts.warm_up()
@@ -156,6 +169,8 @@ class EdgePipeline:
         self._planner: Planner | None = None
         self._plan_context = PlanContext()  # what "turn it off" refers to
         self._scheduled: asyncio.Task[None] | None = None  # actions whose time has come
+        self._early: EarlyEndpoint | None = None  # the fast layer, beside the endpointer
+        self._grammar_of: Inventory | None = None  # the inventory the fast grammar holds
 
     # -- the API around the loop (call from the loop's thread) -------------------------
 
@@ -177,11 +192,25 @@ class EdgePipeline:
 
     def plan(self, text: str) -> Plan:
         """What a request asks for: actions in spoken order, negation, delays, references."""
+        return self._current_planner().plan(text, self._plan_context)
+
+    def plan_recognized(self, result: GrammarResult) -> Plan:
+        """The plan of a command the fast layer recognised (one action, no NLU needed)."""
+        assert result.understanding is not None
+        return self._current_planner().plan_command(result.understanding, result.text,
+                                                    self._plan_context)
+
+    def accepts(self, result: GrammarResult | None) -> bool:
+        """Whether the fast layer's result is sure enough to skip Whisper."""
+        fast = self.engines.fast
+        return result is not None and fast is not None and result.accepted(fast.calibration)
+
+    def _current_planner(self) -> Planner:
         planner = self._planner
         if planner is None or planner.nlu is not self.nlu or \
                 planner.inventory is not self.skills.inventory:  # a policy swapped them
             planner = self._planner = Planner(self.nlu, self.skills.inventory)
-        return planner.plan(text, self._plan_context)
+        return planner
 
     def turn_ref(self, turn_id: int) -> TurnRef:
         return TurnRef(self.settings.device_id, self.session_id, turn_id)
@@ -203,6 +232,10 @@ class EdgePipeline:
         # With no canceller on the capture path, the device may be hearing itself.
         self._gate = PlaybackGate(self.playback, source.echo is not None, s.duplex.echo_tail_s)
         self._source, source.playback = source, self.playback
+        if e.fast is not None:
+            self._early = EarlyEndpoint(e.fast, s.endpoint.speech_threshold,
+                                        s.endpoint.fast_hangover_s)
+            self._sync_grammar()
         self.playback.clocked()
         if source.pulled:
             source.hold = self._hold
@@ -236,6 +269,8 @@ class EdgePipeline:
                     conv.to(State.LISTENING)
                     speech.reset()
                     endpointer.begin(frame.start_s, [])
+                    if self._early is not None:
+                        self._early.skip()  # "yes", "ten minutes": not a command
                     wake = WakeDetected(FOLLOW_UP, 1.0, frame.start_s)
                 else:
                     conv.to(State.IDLE)
@@ -258,15 +293,21 @@ class EdgePipeline:
                     continue
                 if self.between_turns is not None:
                     self.between_turns(self)  # fleet policy: only between conversations
+                self._sync_grammar()
                 if self._announcements:
                     self._maybe_announce(frame.end_s, speech.probability(frame.samples, decisions))
             elif conv.state is State.LISTENING:
+                arrived = time.monotonic()
                 listened = speech.probability(frame.samples, decisions)
                 self._spoke(frame.end_s, listened)
                 utterance = endpointer.push(frame, listened)
+                early = self._early
+                if early is not None and utterance is None and \
+                        self.accepts(early.push(frame, listened)):  # sure of a command
+                    utterance = endpointer.cut(frame, "fast_layer", arrived)
                 if utterance is not None:
                     assert wake is not None
-                    self._start_turn(wake, utterance)
+                    self._start_turn(wake, utterance, early.finish() if early else None)
             else:  # THINKING or SPEAKING: a turn or an announcement runs beside us
                 overheard = speech.probability(frame.samples, decisions) if hears else None
                 if overheard is not None:
@@ -290,8 +331,21 @@ class EdgePipeline:
         self.conversation.to(State.LISTENING)
         speech.reset()
         endpointer.begin(max(0.0, at_s - self.settings.endpoint.preroll_s), [])
+        if self._early is not None:
+            self._early.begin()
 
-    def _start_turn(self, wake: WakeDetected, utterance: Utterance) -> None:
+    def _sync_grammar(self) -> None:
+        """Recompile the fast grammar when the inventory changed (a policy swapped it);
+        between conversations only, it takes tens of milliseconds."""
+        fast, inventory = self.engines.fast, self.skills.inventory
+        if fast is None or inventory is self._grammar_of:
+            return
+        self._grammar_of = inventory
+        for warning in fast.recompile(inventory).warnings:
+            log.warning("%s", warning)
+
+    def _start_turn(self, wake: WakeDetected, utterance: Utterance,
+                    recognized: GrammarResult | None) -> None:
         conv = self.conversation
         record = TurnRecord(
             turn_id=conv.turn_id, wake_word=wake.word, wake_score=wake.score,
@@ -305,7 +359,7 @@ class EdgePipeline:
             return
         conv.to(State.THINKING)
         replies: PriorityChannel[ReplyText | EndOfReply] = PriorityChannel(max_data=16)
-        self._launch(record, run_turn(self, utterance, record, replies), replies)
+        self._launch(record, run_turn(self, utterance, record, replies, recognized), replies)
 
     def _maybe_announce(self, now_s: float, probability: float) -> None:
         """Proactive speech starts only when idle and after `announce_quiet_s` of silence."""

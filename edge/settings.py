@@ -30,6 +30,10 @@ class EndpointSettings:
     max_utterance_s: float = 10.0
     preroll_s: float = 0.16  # audio kept from before the wake decision
     vad: str = "gated"  # "gated" (energy VAD, then Silero), "energy" or "silero"
+    # The fast closed-vocabulary layer (edge.stages.grammar_stt) decodes beside Whisper: a
+    # command it is sure of ends the request after `fast_hangover_s` and skips Whisper.
+    fast_layer: bool = True
+    fast_hangover_s: float = 0.16
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,10 @@ class TurnRecord:
     endpoint_at_s: float = 0.0
     endpoint_reason: str = ""
     transcript: str = ""
+    # Which layer heard the request: "fast" (the closed-vocabulary grammar, sure of a
+    # command) or "whisper"; the fast layer's confidence whenever it decoded the request.
+    stt_layer: str = ""
+    fast_confidence: float | None = None
     intent: str = ""
     slots: dict[str, str | int] = field(default_factory=dict)
     confidence: float = 0.0

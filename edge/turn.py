@@ -27,6 +27,7 @@ from edge.cloud_link import CloudUnavailable
 from edge.conversation import State
 from edge.messages import Announcement, Cancel, EndOfReply, ReplyText, Understanding, Utterance
 from edge.speaker import SpokenReply
+from edge.stages.grammar_stt import GrammarResult
 from edge.stages.nlu import CLOUD
 from edge.stages.stt import strip_wake_phrase
 from edge.tasks import StageTimeout, cancel_and_wait, within
@@ -50,25 +51,39 @@ Replies = PriorityChannel[ReplyText | EndOfReply]
 
 
 async def run_turn(
-    p: EdgePipeline, utterance: Utterance, record: TurnRecord, replies: Replies
+    p: EdgePipeline, utterance: Utterance, record: TurnRecord, replies: Replies,
+    recognized: GrammarResult | None = None,
 ) -> None:
-    """The whole turn; `record` is filled in as it goes (and is complete when cancelled)."""
+    """The whole turn; `record` is filled in as it goes (and is complete when cancelled).
+    `recognized`: the fast layer's result for this request, if it decoded it."""
     d = p.settings.deadlines
     answering = p.skills.awaiting_answer
+    fast = not answering and p.accepts(recognized)
     plan = None
     kept = None
     spoken = SpokenReply()
     try:
-        if utterance.reason != "no_speech":
+        if recognized is not None:
+            record.fast_confidence = round(recognized.confidence, 3)
+            record.timings_ms["fast_finish"] = recognized.finish_ms
+        if fast:  # the fast layer is sure: no Whisper, no NLU
+            assert recognized is not None
+            record.transcript, record.stt_layer = recognized.text, "fast"
+        elif utterance.reason != "no_speech":
             await _transcribe(p, utterance, record)
-            if p.audio_keeper is not None and record.transcript:
-                kept = np.array(utterance.samples)  # a copy: the ring moves on
+            record.stt_layer = "whisper"
+        if p.audio_keeper is not None and record.transcript:
+            kept = np.array(utterance.samples)  # a copy: the ring moves on
         if answering:  # whatever the NLU would make of "yes", it answers our question
             understanding = Understanding("answer")
             record.intent, record.route = understanding.intent, "answer"
         else:
             t0 = time.perf_counter()
-            plan = p.plan(record.transcript) if record.transcript else None
+            if fast:
+                assert recognized is not None
+                plan = p.plan_recognized(recognized)
+            else:
+                plan = p.plan(record.transcript) if record.transcript else None
             understanding = plan.understanding if plan else Understanding("none")
             record.timings_ms["nlu"] = _ms_since(t0)
             record.intent, record.slots = understanding.intent, dict(understanding.slots)

@@ -179,6 +179,57 @@ def test_endpointer_cut_ends_the_request_early_with_its_audio() -> None:
     for frame in frames:
         assert ep.push(frame, 1.0 if frame is not frames[-1] else 0.0) is None
     utterance = ep.cut(frames[-1])
-    assert utterance.reason == "grammar"
+    assert utterance.reason == "fast_layer"
     assert utterance.start_s == 1.0 and utterance.endpoint_at_s == pytest.approx(1.32)
     assert len(utterance.samples) == 4 * 1280 and utterance.samples[-1] == 4
+
+
+class _ScriptedRecognizer:
+    """A fast layer whose partial hypothesis is a command from the `whole_at`-th push on."""
+
+    def __init__(self, whole_at: int) -> None:
+        from edge.stages.grammar_stt import Calibration
+
+        self.calibration = Calibration()
+        self.whole_at, self.pushes, self.finished = whole_at, 0, 0
+
+    def start(self) -> None:
+        self.pushes = 0
+
+    def push(self, samples: np.ndarray) -> None:
+        self.pushes += 1
+
+    def partial(self) -> object:
+        return "command" if self.pushes >= self.whole_at else None
+
+    def finish(self) -> object:
+        from edge.stages.grammar_stt import GrammarResult
+
+        self.finished += 1
+        return GrammarResult("turn on the fan", None, 0.9, -1.0, 0.0, self.pushes, 1.0, 1.0)
+
+
+def test_early_endpoint_decides_after_speech_then_short_silence_and_only_on_a_whole_command(
+) -> None:
+    from edge.messages import AudioFrame
+    from edge.stages.early_endpoint import EarlyEndpoint
+
+    def frame(i: int) -> AudioFrame:
+        return AudioFrame(np.zeros(1280, dtype=np.int16), i * 0.08)
+
+    fast = _ScriptedRecognizer(whole_at=7)
+    early = EarlyEndpoint(fast, 0.5, short_hangover_s=0.16)  # type: ignore[arg-type]
+    early.begin()
+    # Silence before any speech never decides, however whole the hypothesis.
+    speech = [0.0, 0.9, 0.9, 0.9, 0.1, 0.1, 0.1, 0.1]
+    decided = [early.push(frame(i), p) for i, p in enumerate(speech)]
+    # Two silent frames after speech by i = 5, but the command is whole only at push 7.
+    assert [d is not None for d in decided] == [False] * 6 + [True, False]
+    assert early.decided_at_s == pytest.approx(7 * 0.08) and fast.finished == 1
+    assert early.finish() is decided[6] and fast.finished == 1  # decided once, kept
+
+    early.begin()  # the next request starts afresh; skip() drops it without a result
+    assert early.finish() is not None and fast.finished == 2
+    early.begin()
+    early.skip()
+    assert early.finish() is None and early.decided_at_s is None

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -68,12 +69,28 @@ def test_local_command_is_heard_understood_and_answered_locally(
     assert words(r.transcript) == words("turn on the kitchen lights")
     assert (r.intent, r.slots, r.route) == ("HassTurnOn", {"name": "Kitchen Lights"}, "local")
     assert r.reply_text == "Turned on the kitchen lights."
-    assert {"stt", "nlu", "tts_first_audio", "response"} <= set(r.timings_ms)
-    assert "cloud_first_chunk" not in r.timings_ms
+    # The fast layer was sure of the command: it ended the request early, Whisper never ran.
+    assert r.stt_layer == "fast" and r.endpoint_reason == "fast_layer"
+    assert r.fast_confidence is not None and r.fast_confidence >= 0.5
+    assert {"fast_finish", "nlu", "tts_first_audio", "response"} <= set(r.timings_ms)
+    assert "stt" not in r.timings_ms and "cloud_first_chunk" not in r.timings_ms
 
     # The reply audio says what the trace says: Whisper transcribes it back (one word of
     # slack for tiny.en, which can hear "turned on" as "tired on").
     assert word_errors(transcribe_back(engines, read_wav(wav)), words(r.reply_text)) <= 1
+
+
+def test_without_the_fast_layer_whisper_hears_the_command_after_the_full_hangover(
+    engines: Engines, speech: dict[str, np.ndarray], tmp_path: Path
+) -> None:
+    (fast,), _ = run_turns(engines, speech["lights"], tmp_path / "fast.wav")
+    (slow,), _ = run_turns(replace(engines, fast=None), speech["lights"], tmp_path / "slow.wav")
+    assert slow.stt_layer == "whisper" and slow.fast_confidence is None
+    assert {"stt", "nlu"} <= set(slow.timings_ms) and slow.endpoint_reason == "silence"
+    assert (slow.intent, slow.slots) == (fast.intent, fast.slots) == (
+        "HassTurnOn", {"name": "Kitchen Lights"})
+    # The early endpoint saves most of the 0.4 s hangover (0.16 s of silence is enough).
+    assert slow.endpoint_at_s - fast.endpoint_at_s >= 0.16
 
 
 def test_timer_numbers_become_slots(

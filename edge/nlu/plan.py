@@ -134,6 +134,20 @@ class Planner:
                         understanding.intent, dict(understanding.slots), delay_s, at,
                         understanding.confidence, _SENSITIVE_WORDS.search(" ".join(clause))
                         is not None))
+        return self._plan(actions, whole, context, now)
+
+    def plan_command(self, understanding: Understanding, text: str,
+                     context: PlanContext | None = None, now: float | None = None) -> Plan:
+        """The plan of one whole command the fast layer recognised (its grammar has no
+        negation, delays or compounds): one action, confirmed when sensitive."""
+        now = time.monotonic() if now is None else now
+        action = PlannedAction(understanding.intent, dict(understanding.slots),
+                               confidence=understanding.confidence,
+                               sensitive_words=_SENSITIVE_WORDS.search(text) is not None)
+        return self._plan([action], understanding, context, now)
+
+    def _plan(self, actions: list[PlannedAction], whole: Understanding,
+              context: PlanContext | None, now: float) -> Plan:
         # A compound is as sure as its least sure clause (the whole is not one command).
         first = (Understanding(actions[0].intent, dict(actions[0].slots),
                                min(a.confidence for a in actions)) if actions else whole)

@@ -38,10 +38,10 @@ from edge.messages import SAMPLE_RATE, AudioFrame
 from edge.settings import EndpointSettings, WakeSettings
 from edge.speech_eval.generate import Recording, load_manifest
 from edge.speech_eval.phrases import INVENTORY
+from edge.stages.early_endpoint import EarlyEndpoint
 
 ORACLE_DELAY_S = 0.3  # a missed wake word: open the request this long after the phrase
 WAKE_WINDOW_S = 0.8  # a detection later than this after the phrase is a miss
-SHORT_HANGOVER_S = 0.16  # the early endpoint's silence (two 80 ms frames)
 
 
 @dataclass
@@ -131,10 +131,8 @@ class Evaluator:
         endpointer = Endpointer(
             s, audio=lambda a, b: audio[int(a * SAMPLE_RATE) : int(b * SAMPLE_RATE)])
         listening = False
-        silent_run, spoke = 0.0, False
-        g = self.grammar
+        early = EarlyEndpoint(self.grammar, s.speech_threshold) if self.grammar else None
         utterance = None
-        grammar_done = None
         for frame in frames:
             decisions = speech.observe(frame.samples)
             if not listening:
@@ -142,24 +140,14 @@ class Evaluator:
                     listening = True
                     speech.reset()
                     endpointer.begin(max(0.0, listen_at - s.preroll_s), [])
-                    if g is not None:
-                        g.start()
+                    if early is not None:
+                        early.begin()
                 continue
             p = speech.probability(frame.samples, decisions)
-            if g is not None and grammar_done is None:
-                g.push(frame.samples)
-            if p >= s.speech_threshold:
-                spoke, silent_run = True, 0.0
-            else:
-                silent_run += len(frame.samples) / SAMPLE_RATE
-            if (g is not None and grammar_done is None and spoke
-                    and silent_run >= SHORT_HANGOVER_S - 1e-9):
-                t0 = time.perf_counter()
-                partial = g.partial()
-                partial_ms = 1000 * (time.perf_counter() - t0)
-                if partial is not None:  # a whole command, then silence: decide now
-                    grammar_done = g.finish()
-                    out.early = {"at_s": frame.end_s, "partial_ms": partial_ms}
+            if early is not None and early.push(frame, p) is not None:
+                # A whole command, then silence: the daemon decides here (and cuts the
+                # request when the result is accepted). Scored from this decision.
+                out.early = {"at_s": early.decided_at_s}
             utterance = endpointer.push(frame, p)
             if utterance is not None:
                 break
@@ -170,8 +158,8 @@ class Evaluator:
         else:
             samples = utterance.samples
             out.endpoint_at_s, out.endpoint_reason = utterance.endpoint_at_s, utterance.reason
-        if g is not None:
-            result = grammar_done if grammar_done is not None else g.finish()
+        result = early.finish() if early is not None else None
+        if result is not None:
             u = result.understanding
             out.grammar = {
                 "text": result.text, "intent": u.intent if u else None,

@@ -134,15 +134,19 @@ class Endpointer:
             reason=END_REASONS[code],
         )
 
-    def cut(self, frame: AudioFrame, reason: str = "grammar") -> Utterance:
+    def cut(self, frame: AudioFrame, reason: str = "fast_layer",
+            decided_wall: float | None = None) -> Utterance:
         """End the request at `frame` (already pushed) now, before the hangover: the fast
-        layer holds a whole command it is sure of. The next `begin` starts afresh."""
+        layer holds a whole command it is sure of. `decided_wall`: when the frame came in
+        (the response budget starts there, before the fast layer's decision). The next
+        `begin` starts afresh."""
         samples = (
             self.audio(self.start_s, frame.end_s) if self.audio is not None
             else np.concatenate(self._frames)
         )
+        wall = time.monotonic() if decided_wall is None else decided_wall
         return Utterance(samples=samples, start_s=self.start_s, endpoint_at_s=frame.end_s,
-                         endpoint_wall=time.monotonic(), reason=reason)
+                         endpoint_wall=wall, reason=reason)
 
 
 def _samples(seconds: float) -> int:

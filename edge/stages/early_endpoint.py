@@ -1,0 +1,74 @@
+"""The fast layer beside the endpointer: it decodes while the user speaks and may end early.
+
+    begin()                      the request opens (wake word, or a question asked)
+    push(frame, probability)     every frame: decode it; after speech and then
+                                 `short_hangover_s` of silence, a whole command in the
+                                 partial hypothesis ends the decode -> its GrammarResult
+    finish()                     at the normal endpoint, if push() never decided
+    skip()                       a request the fast layer must not decode (an answer)
+
+The caller cuts the request at once when the returned result is accepted (confident and a
+whole command), instead of waiting out the normal hangover (`tandem bench speech` measures
+the silence saved against commands cut short). One implementation serves the daemon
+(`edge.pipeline`) and the benchmark (`edge.speech_eval.runner`), so the benchmark measures
+what the device does.
+"""
+
+from __future__ import annotations
+
+from edge.messages import AudioFrame
+from edge.stages.grammar_stt import FastRecognizer, GrammarResult
+
+SHORT_HANGOVER_S = 0.16  # two 80 ms frames of silence after a whole command
+
+
+class EarlyEndpoint:
+    """One request at a time; not thread-safe (the capture loop's thread)."""
+
+    def __init__(self, recognizer: FastRecognizer, speech_threshold: float,
+                 short_hangover_s: float = SHORT_HANGOVER_S) -> None:
+        self.recognizer = recognizer
+        self.speech_threshold = speech_threshold
+        self.short_hangover_s = short_hangover_s
+        self.result: GrammarResult | None = None
+        self.decided_at_s: float | None = None  # stream time of an early decision
+        self._spoke = False
+        self._silent_s = 0.0
+        self._open = False
+
+    def begin(self) -> None:
+        self.recognizer.start()
+        self.result, self.decided_at_s = None, None
+        self._spoke, self._silent_s, self._open = False, 0.0, True
+
+    def push(self, frame: AudioFrame, speech_probability: float) -> GrammarResult | None:
+        """Decode one frame; the result when a whole command was followed by silence (the
+        caller checks whether it is accepted)."""
+        if not self._open:
+            return None
+        self.recognizer.push(frame.samples)
+        if speech_probability >= self.speech_threshold:
+            self._spoke, self._silent_s = True, 0.0
+            return None
+        self._silent_s += frame.end_s - frame.start_s
+        if not self._spoke or self._silent_s < self.short_hangover_s - 1e-9:
+            return None
+        if self.recognizer.partial() is None:  # not (yet) a whole command: keep decoding
+            return None
+        self.decided_at_s = frame.end_s
+        return self.finish()
+
+    def finish(self) -> GrammarResult | None:
+        """This request's result (ends the decode if push() has not); None: nothing was
+        decoded for it (see `skip`)."""
+        if self._open:
+            self._open = False
+            self.result = self.recognizer.finish()
+        return self.result
+
+    def skip(self) -> None:
+        """A request the fast layer does not decode (the answer to a question); ends a
+        decode in progress, whose result is not wanted."""
+        if self._open:
+            self.recognizer.finish()
+        self.result, self.decided_at_s, self._open = None, None, False
