@@ -151,10 +151,20 @@ class Skills:
                 said += due()
         return said
 
+    def silence_ringing(self) -> bool:
+        """Stop whatever rings (a timer that ran out: "stop"); whether anything was."""
+        stopped = 0
+        for skill in dict.fromkeys(self._by_intent.values()):
+            silence = getattr(skill, "silence", None)
+            if silence is not None:
+                stopped += silence()
+        return stopped > 0
+
 
 def default_skills(inventory: Inventory, executor: ActionExecutor | None = None,
                    schedule: Schedule | None = None, state_dir: Path | None = None) -> Skills:
-    """The device's skills; with a `state_dir`, what they keep (lists) survives a restart."""
+    """The device's skills; with a `state_dir`, what they keep (lists, timers) survives a
+    restart."""
     from edge.skills.car import CarSkill
     from edge.skills.clock import ClockSkill
     from edge.skills.home import HomeSkill
@@ -163,15 +173,23 @@ def default_skills(inventory: Inventory, executor: ActionExecutor | None = None,
     from edge.skills.timers import TimerSkill
     from edge.skills.volume import VolumeSkill
 
+    timers = TimerSkill(state_dir / "timers.db" if state_dir else None)
     return Skills([
         HomeSkill(inventory, executor), MediaSkill(executor), CarSkill(executor),
-        TimerSkill(), ClockSkill(), VolumeSkill(),
-        ListSkill(inventory, state_dir / "lists.db" if state_dir else None), NevermindSkill(),
+        timers, ClockSkill(), VolumeSkill(),
+        ListSkill(inventory, state_dir / "lists.db" if state_dir else None),
+        NevermindSkill(timers.stop_ringing),
     ], inventory, executor, schedule, state_dir)
 
 
 class NevermindSkill:
+    """ "Never mind": nothing to do, unless something rings (a timer): then it stops that."""
+
     intents = frozenset({"HassNevermind"})
 
+    def __init__(self, stop_ringing: Callable[[], str | None] | None = None) -> None:
+        self._stop_ringing = stop_ringing  # says what it stopped; None: nothing rang
+
     def handle(self, understanding: Understanding) -> str:
-        return "Okay."
+        stopped = self._stop_ringing() if self._stop_ringing is not None else None
+        return stopped or "Okay."
