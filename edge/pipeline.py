@@ -72,6 +72,7 @@ from edge.turn import (  # noqa: F401  (re-exported: the replies' texts are part
     FILLER_REPLY,
     NOT_HEARD_REPLY,
     OFFLINE_REPLY,
+    RINGING,
     SLOW_REPLY,
     UNREACHABLE_REPLY,
     run_announcement,
@@ -277,7 +278,7 @@ class EdgePipeline:
             if frame.start_s >= next_ring_check_s:  # timers that ran out ring (proactively)
                 next_ring_check_s = frame.start_s + _RING_CHECK_S
                 for text in self.skills.due_announcements():
-                    self.announce(text, "timer")
+                    self.announce(text, RINGING)
                 if self.skills.schedule is not None and (
                         self._scheduled is None or self._scheduled.done()):
                     self._scheduled = asyncio.create_task(self.skills.run_due(
@@ -408,6 +409,8 @@ class EdgePipeline:
         self.interruptions.append(trigger)
         if self.skills.awaiting_answer:  # a question cut short holds nothing: forget it
             self.skills.forget_question()
+        if record.intent == RINGING and trigger.kind in (STOP_PHRASE, WAKE_WORD):
+            self.skills.silence_ringing()  # heard: "stop", or the user takes the word
         self._finish(on_turn)
         if trigger.kind == STOP_PHRASE:
             self.conversation.to(State.IDLE)
@@ -424,7 +427,8 @@ class EdgePipeline:
                 await self._barge_in(Trigger("cancel", now, now), on_turn)
                 self.conversation.to(State.IDLE)
             elif isinstance(message, Announcement):
-                self._announcements.append(message)
+                if message not in self._announcements:  # a timer rings again while we wait
+                    self._announcements.append(message)
             elif isinstance(message, ControlMessage):
                 continue  # a stale Cancel, or a BargeIn meant for a reply channel
         return True

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from edge import cloud_link
+from edge.audio.chime import chime
+from edge.barge_in import stop_phrase
 from edge.channel import PriorityChannel
 from edge.cloud_link import CloudUnavailable
 from edge.conversation import State
@@ -42,6 +44,8 @@ SLOW_REPLY = "Sorry, that is taking too long. Please try again."
 BUSY_REPLY = "Sorry, the cloud is busy right now. Please try again in a moment."
 NOT_HEARD_REPLY = "Sorry, I didn't catch that."
 FILLER_REPLY = "One moment."
+RINGING = "timer"  # the announcement kind of a timer that rings (chime first, stoppable)
+STOPPED_RINGING = "stop_ringing"  # the turn's intent when its stop phrase silenced a timer
 _FALLBACKS = {
     cloud_link.UNREACHABLE: UNREACHABLE_REPLY,
     cloud_link.DEADLINE_EXCEEDED: SLOW_REPLY,
@@ -77,6 +81,8 @@ async def run_turn(
         if answering:  # whatever the NLU would make of "yes", it answers our question
             understanding = Understanding("answer")
             record.intent, record.route = understanding.intent, "answer"
+        elif _stops_ringing(p, record.transcript):  # "hey jarvis, stop" between two rings
+            record.intent, record.route = STOPPED_RINGING, "local"
         else:
             t0 = time.perf_counter()
             if fast:
@@ -106,6 +112,8 @@ async def run_turn(
                 await replies.put(ReplyText(record.turn_id, reply))
             elif not record.transcript:
                 await replies.put(ReplyText(record.turn_id, NOT_HEARD_REPLY))
+            elif record.intent == STOPPED_RINGING:
+                await replies.put(ReplyText(record.turn_id, "Timer stopped."))
             elif record.route == "local":
                 assert plan is not None
                 # Each action has the executor's deadline; a plan has one per part and one more.
@@ -141,6 +149,8 @@ async def run_announcement(
         speaker = asyncio.create_task(
             _speak(p, replies, spoken, record, time.monotonic()), name=f"announce-{turn_id}")
         try:
+            if announcement.kind == RINGING:  # a timer: the chime, then its line
+                p.playback.push(turn_id, "", chime(p.playback.rate))
             await replies.put(ReplyText(turn_id, announcement.text))
             await replies.put(EndOfReply(turn_id))
             await within("speak", p.settings.deadlines.reply_s, asyncio.shield(speaker))
@@ -163,6 +173,13 @@ async def _transcribe(p: EdgePipeline, utterance: Utterance, record: TurnRecord)
         raw, record.error = "", "audio overrun: the request was overwritten before STT"
     record.timings_ms["stt"] = _ms_since(t0)
     record.transcript = strip_wake_phrase(raw)
+
+
+def _stops_ringing(p: EdgePipeline, transcript: str) -> bool:
+    """A stop phrase while a timer rings silences it (the NLU would read "stop" as pausing
+    the music)."""
+    return bool(transcript) and stop_phrase(transcript, p.settings.duplex.stop_phrases) \
+        is not None and p.skills.silence_ringing()
 
 
 def _audit(p: EdgePipeline, record: TurnRecord, kind: str, body: dict[str, object]) -> None:
