@@ -4,9 +4,12 @@ Three triggers, checked on every frame while a turn (or an announcement) runs:
 
 * the wake word: the user starts a new request (the pipeline listens for it at once);
 * a short stop phrase without the wake word ("stop", "cancel", "never mind", "be quiet",
-  "that's enough"): the VAD finds a short stretch of speech, its end is decided quickly
-  (`stop_phrase_hangover_s`), the STT engine transcribes it in a worker thread, and only a
-  transcript that is nothing but a stop phrase counts (the turn ends, back to idle);
+  "that's enough"): the VAD finds a short stretch of speech. The fast layer (a grammar of
+  the stop phrases alone, `GrammarRecognizer.for_stop_phrases`) decodes it as it comes and,
+  sure of a stop phrase after a short silence, stops the reply at once. Otherwise, once the
+  stretch has ended (`stop_phrase_hangover_s`), the STT engine transcribes it in a worker
+  thread, and only a transcript that is nothing but a stop phrase counts (the turn ends,
+  back to idle);
 * optionally, any sustained speech (`interrupt_after_speech_s`, like LiveKit's
   min_interruption_duration; off by default): the speech becomes the next request.
 
@@ -27,6 +30,7 @@ import numpy as np
 from edge.audio.playback import PlaybackQueue
 from edge.messages import AudioFrame, WakeDetected
 from edge.settings import DuplexSettings
+from edge.stages.early_endpoint import EarlyEndpoint
 from edge.stages.stt import SpeechToText
 
 WAKE_WORD, STOP_PHRASE, SPEECH = "wake_word", "stop_phrase", "speech"
@@ -70,6 +74,15 @@ def stop_phrase(text: str, phrases: tuple[str, ...]) -> str | None:
     return None
 
 
+def phrasings(phrases: tuple[str, ...]) -> list[str]:
+    """The stop phrases and their usual variants, for the fast layer's grammar. One-word
+    variants ("quiet", "enough") stay with the transcription: alone, the residual echo of
+    the device's own voice decoded as them with confidence (tandem bench duplex)."""
+    canonical = {_normal(p) for p in phrases}
+    variants = [v for v, p in _VARIANTS.items() if p in canonical and " " in v]
+    return sorted(canonical) + sorted(v for v in variants if v not in canonical)
+
+
 def _normal(text: str) -> str:
     text = text.lower().replace("\u2019", "'")
     text = re.sub(r"[^a-z' ]+", " ", text)
@@ -105,14 +118,20 @@ class BargeInDetector:
         speech_threshold: float,
         stt: SpeechToText,
         audio: Callable[[float, float], np.ndarray],
+        fast: EarlyEndpoint | None = None,
     ) -> None:
         self.settings = settings
         self.threshold = speech_threshold
         self.stt = stt
         self.audio = audio  # stream time span -> samples (the source's ring)
+        self.fast = fast  # decodes each would-be stop phrase against the stop grammar
         self._check: asyncio.Task[str] | None = None
         self._check_span = (0.0, 0.0)
         self.checks = 0  # stop-phrase transcriptions run (for tests and benchmarks)
+        # This turn's fast-layer decisions (for its trace record): at_s, text, confidence,
+        # accepted.
+        self.fast_checks: list[dict[str, object]] = []
+        self._previous: AudioFrame | None = None
         self.reset()
 
     def reset(self) -> None:
@@ -124,6 +143,8 @@ class BargeInDetector:
         self._last_speech = 0.0
         self._speech_s = 0.0
         self._too_long = False
+        self._end_fast()
+        self.fast_checks = []
 
     @property
     def suspects(self) -> bool:
@@ -146,14 +167,21 @@ class BargeInDetector:
         heard = self._check_result(frame)
         if heard is not None:
             return heard
+        previous, self._previous = self._previous, frame
         if probability is None:  # the device's own voice may be all there is to hear
             self._start = None
+            self._end_fast()
             return None
         s = self.settings
         duration = frame.end_s - frame.start_s
+        if self.fast is not None and self._start is not None and not self._too_long:
+            heard = self._fast_stop(frame, probability)
+            if heard is not None:
+                return heard
         if probability >= self.threshold:
             if self._start is None:
                 self._start, self._speech_s, self._too_long = frame.start_s, 0.0, False
+                self._begin_fast(previous, frame, probability)
             self._last_speech = frame.end_s
             self._speech_s += duration
             if s.interrupt_after_speech_s is not None and \
@@ -162,12 +190,44 @@ class BargeInDetector:
                 return Trigger(SPEECH, frame.end_s, start)
             if frame.end_s - self._start > s.stop_phrase_max_s:
                 self._too_long = True  # a sentence, not a stop phrase: not transcribed
+                self._end_fast()
             return None
         if self._start is not None and frame.end_s - self._last_speech >= s.stop_phrase_hangover_s:
             start, self._start = self._start, None
+            self._end_fast()
             if not self._too_long and self._speech_s >= s.min_speech_s and not self.checking:
                 self._transcribe(start, self._last_speech + 0.1)
         return None
+
+    def _begin_fast(self, previous: AudioFrame | None, frame: AudioFrame,
+                    probability: float) -> None:
+        """A would-be stop phrase starts: decode it from the frame before (its onset)."""
+        if self.fast is None:
+            return
+        self.fast.begin()
+        if previous is not None and previous.end_s == frame.start_s:
+            self.fast.push(previous, 0.0)
+        self._fast_stop(frame, probability)
+
+    def _fast_stop(self, frame: AudioFrame, probability: float) -> Trigger | None:
+        """Decode one more frame; a stop phrase the fast layer is sure of ends the reply."""
+        assert self.fast is not None and self._start is not None
+        result = self.fast.push(frame, probability)
+        if result is None:
+            return None
+        phrase = stop_phrase(result.text, self.settings.stop_phrases)
+        accepted = phrase is not None and result.accepted(self.fast.recognizer.calibration)
+        self.fast_checks.append({"at_s": round(frame.end_s, 3), "text": result.text,
+                                 "confidence": round(result.confidence, 3),
+                                 "accepted": accepted})
+        if not accepted or phrase is None:
+            return None  # not sure: the transcription decides when the stretch ends
+        start, self._start = self._start, None
+        return Trigger(STOP_PHRASE, frame.end_s, start, phrase)
+
+    def _end_fast(self) -> None:
+        if self.fast is not None:
+            self.fast.skip()
 
     def _transcribe(self, start_s: float, end_s: float) -> None:
         samples = np.array(self.audio(max(0.0, start_s - 0.1), end_s))  # a copy: the ring moves

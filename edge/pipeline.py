@@ -96,21 +96,23 @@ class Engines:
     # The fast closed-vocabulary layer; None: Whisper hears everything. Its grammar follows
     # the pipeline's inventory (recompiled when a policy swaps it).
     fast: FastRecognizer | None = None
+    fast_stop: FastRecognizer | None = None  # the same for the barge-in's stop phrases
 
     @classmethod
     def load(cls, settings: EdgeSettings) -> Engines:
         from edge.stages.stt import FasterWhisperStt
 
-        fast = None
+        fast = fast_stop = None
         if settings.endpoint.fast_layer:
             from edge.stages.grammar_stt import GrammarRecognizer
 
             fast = GrammarRecognizer(load_inventory(settings.inventory))
             for warning in fast.warnings:
                 log.warning("%s", warning)
+            fast_stop = GrammarRecognizer.for_stop_phrases(settings.duplex.stop_phrases)
         engines = cls(
             WakeWordDetector(settings.wake), SileroVad(), FasterWhisperStt(settings.stt_threads),
-            PiperTts(), fast,
+            PiperTts(), fast, fast_stop,
         )
         engines.wake.warm_up()
         engines.tts.warm_up()
@@ -229,7 +231,10 @@ class EdgePipeline:
     ) -> None:
         e, s = self.engines, self.settings
         self.speech = SpeechDetector(e.vad, s.endpoint.vad)
-        self.barge = BargeInDetector(s.duplex, s.endpoint.speech_threshold, e.stt, source.span)
+        stop_early = None if e.fast_stop is None else EarlyEndpoint(
+            e.fast_stop, s.endpoint.speech_threshold, s.endpoint.fast_hangover_s)
+        self.barge = BargeInDetector(s.duplex, s.endpoint.speech_threshold, e.stt, source.span,
+                                     stop_early)
         # With no canceller on the capture path, the device may be hearing itself.
         self._gate = PlaybackGate(self.playback, source.echo is not None, s.duplex.echo_tail_s)
         self._source, source.playback = source, self.playback
@@ -387,6 +392,8 @@ class EdgePipeline:
         active, self._active = self._active, None
         self.playback.pause(False)
         assert active is not None
+        if self.barge is not None:
+            active.record.stop_checks = list(self.barge.fast_checks)
         if not active.task.done():
             # Cancelled but still unwinding after the grace period (a slow library, a loaded
             # machine): the loop goes on; cancel_and_wait logged the straggler by name.

@@ -33,6 +33,9 @@ class TurnRecord:
     # and when (stream time); reply_text then holds only what was actually spoken.
     interrupted_by: str | None = None
     interrupted_at_s: float | None = None
+    # What the fast layer made of each would-be stop phrase heard during the turn:
+    # {"at_s", "text", "confidence", "accepted"} (accepted: it stopped the reply).
+    stop_checks: list[dict[str, object]] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> str:

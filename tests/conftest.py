@@ -52,6 +52,8 @@ def speech(engines: Engines) -> dict[str, np.ndarray]:
         "no_wake": "Turn on the kitchen lights.",
         "yes": "Yes, go ahead.",
         "no": "No, don't.",
+        "never_mind": "Never mind.",
+        "not_stop": "Don't stop the music.",
     }
     return {key: synthesize(engines.tts, text) for key, text in texts.items()}
 

@@ -3,6 +3,7 @@ pocketsphinx decoder on speech synthesised at test time."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import numpy as np
@@ -233,3 +234,57 @@ def test_early_endpoint_decides_after_speech_then_short_silence_and_only_on_a_wh
     early.begin()
     early.skip()
     assert early.finish() is None and early.decided_at_s is None
+
+
+def _barge_in_over(engines: object, audio: np.ndarray) -> tuple[object, list[object]]:
+    """Feed `audio` (speech in quiet) to a barge-in detector with the real stop grammar."""
+    from edge.barge_in import BargeInDetector
+    from edge.messages import AudioFrame
+    from edge.settings import DuplexSettings
+    from edge.stages.early_endpoint import EarlyEndpoint
+    from edge.stages.grammar_stt import GrammarRecognizer
+
+    class NoStt:
+        def transcribe(self, samples: np.ndarray) -> str:
+            return ""
+
+    fast = EarlyEndpoint(GrammarRecognizer.for_stop_phrases(DuplexSettings().stop_phrases),
+                         0.5)
+    barge = BargeInDetector(DuplexSettings(), 0.5, NoStt(), lambda a, b: audio, fast)
+    triggers = []
+
+    async def feed() -> None:
+        for i in range(0, len(audio) - 1280 + 1, 1280):
+            samples = audio[i : i + 1280]
+            loud = float(np.abs(samples.astype(np.int32)).max()) > 500
+            trigger = barge.observe(AudioFrame(samples, i / 16_000), 1.0 if loud else 0.0, None)
+            if trigger is not None:
+                triggers.append(trigger)
+            await asyncio.sleep(0)
+
+    asyncio.run(feed())
+    return barge, triggers
+
+
+def test_a_stop_phrase_is_recognised_by_the_fast_layer_without_a_transcription(
+    engines: object, speech: dict[str, np.ndarray]
+) -> None:
+    audio = speech["never_mind"]
+    barge, triggers = _barge_in_over(engines, audio)
+    (trigger,) = triggers
+    loud = np.flatnonzero(np.abs(audio.astype(np.int32)) > 500)
+    speech_end_s = (loud[-1] + 1) / 16_000
+    assert trigger.kind == "stop_phrase"  # type: ignore[attr-defined]
+    assert trigger.text == "never mind"  # type: ignore[attr-defined]
+    # Two silent frames after the word (+ one frame of rounding), and no Whisper at all.
+    assert trigger.at_s - speech_end_s <= 0.16 + 0.08 + 0.08  # type: ignore[attr-defined]
+    assert barge.checks == 0  # type: ignore[attr-defined]
+    assert barge.fast_checks[-1]["accepted"] is True  # type: ignore[attr-defined]
+
+
+def test_a_sentence_with_stop_in_it_is_left_to_the_transcription(
+    engines: object, speech: dict[str, np.ndarray]
+) -> None:
+    barge, triggers = _barge_in_over(engines, speech["not_stop"])
+    assert triggers == []
+    assert not any(c["accepted"] for c in barge.fast_checks)  # type: ignore[attr-defined]

@@ -168,8 +168,10 @@ def silence_wakes(said: list[Said], records: list[dict[str, Any]], out: np.ndarr
 
 
 def false_events(said: list[Said], records: list[dict[str, Any]],
-                 attribution_s: float = 3.0) -> dict[str, list[dict[str, Any]]]:
-    """Wakes and interruptions with no user speech in the `attribution_s` before them."""
+                 attribution_s: float = 1.2) -> dict[str, list[dict[str, Any]]]:
+    """Wakes and interruptions with no user speech in the `attribution_s` before them.
+    1.2 s: the slowest true trigger (a stop phrase left to Whisper) is decided within about
+    0.9 s of its end; 3 s let a false barge-in right after a request go uncounted."""
     before = round(attribution_s * RATE)
     wakes, barges = [], []
     for r in records:

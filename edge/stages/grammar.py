@@ -228,10 +228,12 @@ def compile_grammar(
     spell: Lookup | None = None,
     garbage: Iterable[str] = (),
     templates: dict[str, list[str]] | None = None,
+    polite: bool = True,
 ) -> CompiledGrammar:
     """JSGF + matchers for `inventory`. `lookup` gives a word's phones from the decoder's
     dictionary, `spell` (optional) guesses phones for a word it lacks; `garbage` words form
-    the filler loop that competes with the commands (out-of-grammar speech lands there)."""
+    the filler loop that competes with the commands (out-of-grammar speech lands there);
+    `polite`: "please", "can you" may surround a command."""
     warnings: list[str] = []
     pronunciations: dict[str, str] = {}
 
@@ -309,7 +311,7 @@ def compile_grammar(
     if not rules:
         raise ValueError("no phrasing of the fast grammar can be said with this inventory")
     fillers = sorted({w for w in garbage if _WORD.match(w) and sayable(w)})
-    jsgf = _render(lists, rules, fillers)
+    jsgf = _render(lists, rules, fillers, polite)
     words = {w for vl in lists.values() for v in vl.values for w in v.split()}
     words |= {w for r in rules for w in re.findall(r"(?<![<\w])[a-z'][a-z']*(?![>\w])", r)}
     return CompiledGrammar(jsgf, patterns, lists, pronunciations, words, warnings)
@@ -324,14 +326,18 @@ def _subset(inventory: Inventory, domains: tuple[str, ...]) -> ValueList:
                                          if d.domain in domains})
 
 
-def _render(lists: dict[str, ValueList], rules: list[str], fillers: list[str]) -> str:
+def _render(lists: dict[str, ValueList], rules: list[str], fillers: list[str],
+            polite: bool = True) -> str:
     out = ["#JSGF V1.0;", f"grammar {GRAMMAR_NAME};"]
     for name, vl in lists.items():
         if vl.values:
             out.append(f"<{name}> = " + " | ".join(sorted(vl.values)) + ";")
-    out.append("<prefix> = " + " | ".join(phrases.PREFIXES) + ";")
-    out.append("<suffix> = " + " | ".join(phrases.SUFFIXES) + ";")
-    out.append("<command> = [<prefix>] (" + " | ".join(rules) + ") [<suffix>];")
+    if polite:
+        out.append("<prefix> = " + " | ".join(phrases.PREFIXES) + ";")
+        out.append("<suffix> = " + " | ".join(phrases.SUFFIXES) + ";")
+        out.append("<command> = [<prefix>] (" + " | ".join(rules) + ") [<suffix>];")
+    else:
+        out.append("<command> = " + " | ".join(rules) + ";")
     if fillers:
         out.append("<filler> = " + " | ".join(fillers) + ";")
         out.append("public <utterance> = <command> | <filler>+;")

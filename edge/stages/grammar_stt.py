@@ -57,6 +57,12 @@ class Calibration:
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
+STOP_INTENT = "stop_phrase"
+# The stop grammar's acceptance (tandem bench duplex: true stops in a loud room against
+# the device's own residual echo, which the VAD sometimes takes for speech).
+STOP_CALIBRATION = Calibration(threshold=0.9)
+
+
 @dataclass
 class GrammarResult:
     text: str  # the decoded words ("" when nothing)
@@ -95,13 +101,17 @@ class GrammarRecognizer:
     one request at a time, from one thread."""
 
     def __init__(self, inventory: Inventory, calibration: Calibration | None = None,
-                 fillers: tuple[str, ...] = ()) -> None:
+                 fillers: tuple[str, ...] = (),
+                 templates: dict[str, list[str]] | None = None, polite: bool = True) -> None:
         """`fillers`: words of a garbage loop beside the commands. Measured on the dev
-        voices it swallowed most commands too and cost seconds per request: off."""
+        voices it swallowed most commands too and cost seconds per request: off.
+        `templates`: other phrasings than the commands' (`edge.stages.grammar_phrases`)."""
         from pocketsphinx import Decoder
 
         self.calibration = calibration or Calibration()
         self._fillers = fillers
+        self._templates = templates
+        self._polite = polite
         self._decoder = Decoder(lm=None, jsgf=None, loglevel="FATAL", **DECODER_OPTIONS)
         self._speller = EspeakSpeller()
         self.grammar: CompiledGrammar = self.recompile(inventory)
@@ -113,7 +123,8 @@ class GrammarRecognizer:
         return self.grammar.warnings
 
     def recompile(self, inventory: Inventory) -> CompiledGrammar:
-        grammar = compile_grammar(inventory, self._lookup, self._speller, self._fillers)
+        grammar = compile_grammar(inventory, self._lookup, self._speller, self._fillers,
+                                  self._templates, self._polite)
         d = self._decoder
         for word, phones in grammar.pronunciations.items():
             d.add_word(word, phones, False)
@@ -173,6 +184,18 @@ class GrammarRecognizer:
             frames=d.n_frames(), decode_ms=1000 * self._decode_s, finish_ms=1000 * finish_s,
             words=words,
         )
+
+    @classmethod
+    def for_stop_phrases(cls, phrases: tuple[str, ...],
+                         calibration: Calibration | None = None) -> GrammarRecognizer:
+        """The barge-in's fast layer: only the stop phrases ("stop", "never mind", ...),
+        and the usual ways of saying them ("stop it", "cancel that"). No politeness around
+        them: "please" and "now" let longer speech ("don't stop the music") fit a stop
+        phrase too well."""
+        from edge.barge_in import phrasings
+
+        return cls(Inventory(), calibration or STOP_CALIBRATION,
+                   templates={STOP_INTENT: phrasings(phrases)}, polite=False)
 
     def recognize(self, samples: np.ndarray, frame: int = 1280) -> GrammarResult:
         """A whole recording at once (tests, tools), in pipeline-sized frames."""
