@@ -76,6 +76,22 @@ def test_a_delayed_command_is_scheduled_not_done(
     assert len(backend.actions) == 1  # once
 
 
+def test_a_scheduled_action_that_fails_is_announced_one_that_works_is_not(
+    home: tuple[Skills, RecordingBackend, Planner]
+) -> None:
+    skills, backend, planner = home
+    _do(skills, planner, "turn off the porch light in ten minutes")
+    _do(skills, planner, "turn on the desk lamp in ten minutes")
+    backend.fail["Desk Lamp"] = "it is not connected"
+    assert skills.schedule is not None
+    skills.schedule._db.execute("UPDATE scheduled SET due = due - 600")
+    said: list[str] = []
+    asyncio.run(skills.run_due(TurnRef("d", "s", 0), said.append))
+    assert len(backend.actions) == 2
+    (line,) = said  # the porch light worked: nothing to say about it
+    assert line.startswith("A scheduled action failed.") and "desk lamp" in line.lower()
+
+
 def test_two_runs_in_the_same_second_are_different_sessions() -> None:
     from edge.actions.testing import acting_skills
     from edge.pipeline import EdgePipeline

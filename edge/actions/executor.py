@@ -98,6 +98,12 @@ class ActionExecutor:
         finally:
             future.set_result(result)
 
+    def outcomes(self, turn: TurnRef) -> list[ActionResult]:
+        """The results of the commands this part of a turn sent (recent keys only)."""
+        prefix = turn.key(0).rpartition("/")[0] + "/"
+        return [f.result() for k, f in self._results.items()
+                if k.startswith(prefix) and f.done()]
+
     async def _run(self, key: str | None, action: Action, turn: TurnRef) -> ActionResult:
         self._audit(turn, "action", {"action": type(action).__name__, **asdict(action)}, key)
         result = _INTERRUPTED

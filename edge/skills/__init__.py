@@ -117,9 +117,10 @@ class Skills:
             return
         run, missed = self.schedule.take_due()
         for item in run:
-            reply = await self.act(Understanding(item.intent, item.slots, 1.0),
-                                   turn.part(item.id))
-            if "couldn't" in reply or "not connected" in reply:
+            part = turn.part(item.id)
+            reply = await self.act(Understanding(item.intent, item.slots, 1.0), part)
+            if self.executor is not None and any(not r.ok
+                                                 for r in self.executor.outcomes(part)):
                 announce(f"A scheduled action failed. {reply}")
         for item in missed:
             announce(f"I missed a scheduled {item.intent} while I was off.")
