@@ -14,7 +14,7 @@ import paho.mqtt.client as mqtt
 import pytest
 
 from edge.actions.audit import AuditLog
-from edge.actions.executor import ActionExecutor, TurnRef
+from edge.actions.executor import ActionExecutor, Backends, TurnRef
 from edge.actions.home_mqtt import HomeMqttBackend, Unsupported, command_message, topic_of
 from edge.actions.messages import DeviceCommand, StateQuery
 from edge.actions.mqtt_link import BrokerSettings, topic_problem
@@ -248,6 +248,28 @@ def test_commands_reach_the_home_broker_once_and_state_is_read_back() -> None:
             assert not bad.ok and "'z2m/+/set' contains a wildcard" in bad.error
             unknown = backend.execute(DeviceCommand("Toaster", "turn_on"), 1.0)
             assert not unknown.ok and "inventory" in unknown.error
+        finally:
+            backend.close()
+            listener.close()
+
+
+def test_a_new_inventory_moves_the_backend_to_its_devices_and_state_topics() -> None:
+    with home_broker() as (host, port):
+        listener = _Listener(host, port)
+        backend = HomeMqttBackend(HOME, BrokerSettings(host, port))
+        backend.start()
+        try:
+            assert backend.wait_connected(5)
+            kettle = Device("Kettle", "switch", topics=(("command_topic", "z2m/kettle/set"),
+                                                        ("state_topic", "z2m/kettle")))
+            Backends(home=backend).use_inventory(Inventory(devices=(kettle,)))
+            assert backend.execute(DeviceCommand("Kettle", "turn_on"), 2.0).ok
+            assert _wait_for(lambda: ("z2m/kettle/set", "ON") in listener.messages)
+            listener.publish_state("z2m/kettle", "ON")  # watched since the swap
+            assert _wait_for(lambda: backend.execute(StateQuery("Kettle"), 1.0).state == "on")
+            gone = backend.execute(DeviceCommand("Desk Lamp", "turn_on"), 1.0)
+            assert not gone.ok and "inventory" in gone.error
+            assert "home/cover/garage_door/state" not in backend.link.watched
         finally:
             backend.close()
             listener.close()

@@ -11,9 +11,12 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, replace
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from edge.actions.audit import AuditLog
+
+if TYPE_CHECKING:
+    from edge.inventory import Inventory
 from edge.actions.messages import (
     Action,
     ActionResult,
@@ -39,6 +42,12 @@ class Backends:
     def __init__(self, home: Backend | None = None, media: Backend | None = None,
                  car: Backend | None = None) -> None:
         self.home, self.media, self.car = home, media, car
+
+    def use_inventory(self, inventory: Inventory) -> None:
+        """The home's devices changed (a fleet policy): the home backend follows."""
+        follow = getattr(self.home, "use_inventory", None)
+        if follow is not None:
+            follow(inventory)
 
     def execute(self, action: Action, timeout_s: float) -> ActionResult:
         if isinstance(action, MediaCommand):

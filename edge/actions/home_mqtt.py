@@ -120,14 +120,13 @@ class HomeMqttBackend(OnMqtt):
     """Executes device actions on the home's broker; blocking calls (run off the loop)."""
 
     def __init__(self, inventory: Inventory, settings: BrokerSettings) -> None:
-        self._devices = {d.name: d for d in inventory.devices}
-        self._watch: dict[str, Device] = {}  # state topic -> device
-        for device in inventory.devices:
-            keys = ["state_topic"] + (["current_temperature_topic"]
-                                      if device.domain == "climate" else [])
-            for key in keys:
-                self._watch[topic_of(device, key)] = device
-        self.link = MqttLink(settings, self._watch)
+        self._devices, watch = _devices_and_state_topics(inventory)
+        self.link = MqttLink(settings, watch)
+
+    def use_inventory(self, inventory: Inventory) -> None:
+        """A fleet policy brought another inventory: its devices, its topics."""
+        self._devices, watch = _devices_and_state_topics(inventory)
+        self.link.watch(watch)
 
     def execute(self, action: HomeAction, timeout_s: float) -> ActionResult:
         device = self._devices.get(action.device)
@@ -145,3 +144,12 @@ class HomeMqttBackend(OnMqtt):
         except Unsupported as exc:
             return ActionResult(False, str(exc))
         return self.link.send(topic, payload_text, timeout_s, "home broker")
+
+
+def _devices_and_state_topics(inventory: Inventory) -> tuple[dict[str, Device], list[str]]:
+    watch = []
+    for device in inventory.devices:
+        watch.append(topic_of(device, "state_topic"))
+        if device.domain == "climate":
+            watch.append(topic_of(device, "current_temperature_topic"))
+    return {d.name: d for d in inventory.devices}, watch

@@ -78,6 +78,20 @@ class MqttLink:
         self._client.disconnect()
         self._client.loop_stop()
 
+    def watch(self, topics: Iterable[str]) -> None:
+        """Watch these topics from now on (a new inventory): subscribe to the new ones,
+        unsubscribe from the dropped ones; on a reconnect `_on_connect` resubscribes."""
+        new = frozenset(t for t in topics if topic_problem(t) is None)
+        added, dropped = new - self.watched, self.watched - new
+        self.watched = new
+        for topic in dropped:
+            self.last.pop(topic, None)
+        if self._connected.is_set():
+            if added:
+                self._client.subscribe([(topic, 0) for topic in sorted(added)])
+            if dropped:
+                self._client.unsubscribe(sorted(dropped))
+
     def _on_connect(self, client: mqtt.Client, _u: object, _f: object,
                     reason: mqtt.ReasonCode, _p: object) -> None:
         if reason.is_failure:

@@ -22,6 +22,7 @@ from collections.abc import AsyncGenerator, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from edge.actions.executor import Backends
 from edge.audio.keeper import AudioKeeper
 from edge.fleet.agent import PolicyAgent
 from edge.fleet.link import DeviceIdentity, DeviceLink, ThreadedRunner
@@ -92,6 +93,9 @@ def apply_policy(pipeline: EdgePipeline, policy: Policy, base_cloud: CloudLink |
     if inventory.devices or inventory.areas or inventory.contacts:
         pipeline.nlu = make_nlu(inventory)
         base = pipeline.skills
+        follow = getattr(base.executor, "backend", None)
+        if isinstance(follow, Backends):  # the home backend acts on the policy's devices
+            follow.use_inventory(inventory)
         skills = default_skills(inventory, base.executor, base.schedule, base.state_dir)
     else:  # the policy leaves the home's inventory to the device
         skills = pipeline.skills._inner if isinstance(pipeline.skills, PolicySkills) \
