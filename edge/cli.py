@@ -109,6 +109,11 @@ def add_edge_options(parser: argparse.ArgumentParser) -> None:
                         help="a wake word from the model manifest, or a path to your own .onnx")
     parser.add_argument("--wake-threshold", type=float, default=0.5)
     parser.add_argument("--wake-refractory", type=float, default=2.0, metavar="SECONDS")
+    parser.add_argument(
+        "--wake-micro-threshold", type=_micro_threshold, default=WakeSettings.micro_threshold,
+        metavar="P|off",
+        help="microWakeWord beside openWakeWord: either at its threshold wakes the device "
+             "(default 0.97, the model's own cutoff; off: openWakeWord alone)")
     parser.add_argument("--local-confidence", type=float, default=0.7)
     parser.add_argument(
         "--cloud-deadline", type=float, default=Deadlines.cloud_s, metavar="SECONDS"
@@ -122,9 +127,20 @@ def add_edge_options(parser: argparse.ArgumentParser) -> None:
              "and the stop phrases do)")
 
 
+def _micro_threshold(text: str) -> float | None:
+    if text == "off":
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a probability or 'off', not {text!r}") from None
+
+
 def edge_settings(args: argparse.Namespace) -> EdgeSettings:
     try:
-        wake = WakeSettings(args.wake_word, args.wake_threshold, args.wake_refractory)
+        wake = WakeSettings(args.wake_word, args.wake_threshold, args.wake_refractory,
+                            getattr(args, "wake_micro_threshold", WakeSettings.micro_threshold))
         duplex = DuplexSettings(
             aec=getattr(args, "aec", "auto"),
             interrupt_after_speech_s=getattr(args, "interrupt_after_speech", None),

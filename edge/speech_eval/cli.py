@@ -5,6 +5,7 @@
     tandem bench speech report [--results FILE] [--threshold T] [--json]
     tandem bench speech all          (generate when missing, run, report)
     tandem bench speech falsewake    (30 min of speech without the wake word: false wakes)
+    tandem bench speech wake         (openWakeWord, microWakeWord, both: wake rate, false wakes)
 
 Wire it into `tandem bench` with `add_bench_speech(bench)` (edge/cli.py).
 """
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from edge.speech_eval.generate import DEFAULT_DIR, MANIFEST
 
-ACTIONS = ("generate", "run", "report", "all", "falsewake")
+ACTIONS = ("generate", "run", "report", "all", "falsewake", "wake")
 WAKE_THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
 
@@ -50,6 +51,11 @@ def _cmd(args: argparse.Namespace) -> int:
     from edge.speech_eval.runner import cpu_note, evaluate, load_outcomes
 
     results = args.results or args.dir / "results.jsonl"
+    if args.action == "wake":
+        from edge.speech_eval.wake_ensemble import report as wake_report
+
+        print(wake_report(args.dir))
+        return 0
     if args.action == "falsewake":
         from edge.speech_eval.nonwake import sweep
 

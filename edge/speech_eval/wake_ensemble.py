@@ -1,0 +1,160 @@
+"""`tandem bench speech wake`: openWakeWord, microWakeWord, and the two together.
+
+Both models run frame by frame (80 ms) over every "hey jarvis + command" recording and over
+the streams of speech without the wake word (`nonwake`); each frame keeps openWakeWord's
+score and microWakeWord's highest sliding-window probability within the frame. A rule
+(one model at a threshold, either of them, both within a short time of each other, or the
+mean of the two) then fires events with the daemon's refractory time:
+
+* wake rate: a recording counts when an event lands between 0.5 s before and 0.8 s after
+  the end of the wake phrase (as `tandem bench speech run` scores openWakeWord);
+* false wakes: events over the speech without the wake word, per hour.
+
+Rules are chosen on the dev voices and reported on the held-out ones. The series are cached
+next to the recordings (`wake_series.npz`), so changing the rules costs no inference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from edge.audio.wavfile import read_wav
+from edge.messages import SAMPLE_RATE
+from edge.speech_eval.generate import load_manifest
+from edge.speech_eval.nonwake import generate_streams
+from edge.speech_eval.runner import WAKE_WINDOW_S
+
+FRAME = 1280
+REFRACTORY_S = 2.0
+BOTH_WITHIN_S = 0.5  # "and": the two models agree within this much time
+Series = np.ndarray  # (frames, 2): openWakeWord score, microWakeWord probability
+
+
+class _Models:
+    """Both models, loaded once per process."""
+
+    def __init__(self) -> None:
+        from edge.settings import WakeSettings
+        from edge.stages.wake import MicroWakeWordModel, WakeWordDetector
+
+        self.oww = WakeWordDetector(WakeSettings(micro_threshold=None))
+        self.mww = MicroWakeWordModel()
+
+
+@lru_cache(maxsize=1)
+def _models() -> _Models:
+    return _Models()
+
+
+def score_series(audio: np.ndarray) -> Series:
+    """Both models' scores per 80 ms frame over one stream."""
+    from edge.messages import AudioFrame
+
+    m = _models()
+    m.oww.reset(new_stream=True)
+    m.mww.reset()
+    scores = m.oww._model.prediction_buffer[m.oww._label]
+    out = np.zeros((max(0, (len(audio) - FRAME) // FRAME + 1), 2), np.float32)
+    for n, i in enumerate(range(0, len(audio) - FRAME + 1, FRAME)):
+        samples = audio[i : i + FRAME]
+        m.oww.process(AudioFrame(samples, i / SAMPLE_RATE))
+        out[n, 0] = float(scores[-1]) if scores else 0.0
+        out[n, 1] = m.mww.probability(samples)
+    return out
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    fires: Callable[[Series], np.ndarray]  # per frame: the rule holds
+
+    def events(self, series: Series) -> list[float]:
+        """Frame end times (s) of the events, with the refractory time between them."""
+        out: list[float] = []
+        for n in np.flatnonzero(self.fires(series)):
+            at = (n + 1) * FRAME / SAMPLE_RATE
+            if not out or at - out[-1] >= REFRACTORY_S:
+                out.append(at)
+        return out
+
+
+def oww(t: float) -> Rule:
+    return Rule(f"openWakeWord >= {t}", lambda s: s[:, 0] >= t)
+
+
+def mww(c: float) -> Rule:
+    return Rule(f"microWakeWord >= {c}", lambda s: s[:, 1] >= c)
+
+
+def either(t: float, c: float) -> Rule:
+    return Rule(f"either (oWW >= {t} or mWW >= {c})", lambda s: (s[:, 0] >= t) | (s[:, 1] >= c))
+
+
+def both(t: float, c: float) -> Rule:
+    k = round(BOTH_WITHIN_S * SAMPLE_RATE / FRAME)
+
+    def fires(s: Series) -> np.ndarray:
+        near = np.ones(2 * k + 1)
+        a = np.convolve(s[:, 0] >= t, near, "same") > 0
+        b = np.convolve(s[:, 1] >= c, near, "same") > 0
+        return a & b & ((s[:, 0] >= t) | (s[:, 1] >= c))
+    return Rule(f"both (oWW >= {t} and mWW >= {c} within {BOTH_WITHIN_S} s)", fires)
+
+
+def mean(t: float) -> Rule:
+    return Rule(f"mean of the two >= {t}", lambda s: (s[:, 0] + s[:, 1]) / 2 >= t)
+
+
+def rules() -> list[Rule]:
+    out = [oww(t) for t in (0.05, 0.1, 0.2, 0.3, 0.5)]
+    out += [mww(c) for c in (0.5, 0.7, 0.9, 0.97)]
+    out += [either(t, c) for t in (0.3, 0.5) for c in (0.7, 0.9, 0.97)]
+    out += [both(t, c) for t in (0.05, 0.1, 0.2) for c in (0.3, 0.5, 0.7)]
+    out += [mean(t) for t in (0.4, 0.5, 0.6, 0.7)]
+    return out
+
+
+def load_series(folder: Path) -> dict[str, Series]:
+    """Every recording's and stream's series (computed once, then cached)."""
+    cache = folder / "wake_series.npz"
+    if cache.exists():
+        with np.load(cache) as saved:
+            return {k: saved[k] for k in saved.files}
+    series: dict[str, Series] = {}
+    for rec in load_manifest(folder):
+        series["rec:" + rec.file] = score_series(read_wav(folder / rec.file))
+    for stream in generate_streams(folder):
+        series["nonwake:" + stream.voice] = score_series(read_wav(stream.path))
+    np.savez_compressed(cache, **series)  # type: ignore[arg-type]
+    return series
+
+
+def report(folder: Path) -> str:
+    series = load_series(folder)
+    recordings = load_manifest(folder)
+    streams = generate_streams(folder)
+    lines = ["wake word rules (wake rate: the recordings; false wakes: speech without it)",
+             f"  {'rule':50} {'dev wake':>9} {'held-out':>9} {'dev FW/h':>9} "
+             f"{'held-out FW/h':>14}"]
+    for rule in rules():
+        cells = []
+        for group in ("dev", "heldout"):
+            recs = [r for r in recordings if r.group == group]
+            hit = sum(_detected(rule, series["rec:" + r.file], r.wake_end_s) for r in recs)
+            cells.append(f"{100 * hit / max(1, len(recs)):8.1f}%")
+        for group in ("dev", "heldout"):
+            members = [s for s in streams if s.group == group]
+            fired = sum(len(rule.events(series["nonwake:" + s.voice])) for s in members)
+            hours = sum(s.seconds for s in members) / 3600
+            cells.append(f"{fired:3d} ({fired / hours:5.1f})")
+        lines.append(f"  {rule.name:50} " + " ".join(cells))
+    return "\n".join(lines)
+
+
+def _detected(rule: Rule, series: Series, wake_end_s: float) -> bool:
+    return any(-0.5 <= at - wake_end_s <= WAKE_WINDOW_S for at in rule.events(series))
