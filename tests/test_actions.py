@@ -345,6 +345,21 @@ def test_media_commands_drive_a_real_mpd() -> None:
         assert player.execute(MediaCommand("unmute"), 2.0).ok and status()["volume"] == "60"
         assert player.execute(MediaCommand("set_volume", 35), 2.0).ok
         assert status()["volume"] == "35"
+
+        def queue() -> list[str]:
+            client = mpd_client.MPDClient()
+            client.connect(host, port)
+            try:
+                return [song["file"] for song in client.playlistinfo()]
+            finally:
+                client.disconnect()
+
+        # "play track two": the queue becomes what the library has for it, and it plays.
+        found = player.execute(MediaCommand("search_play", query="track2"), 2.0)
+        assert found.ok and queue() == ["track2.wav"] and status()["state"] == "play"
+        missing = player.execute(MediaCommand("search_play", query="polka"), 2.0)
+        assert not missing.ok and "nothing in the music library" in missing.error
+        assert queue() == ["track2.wav"]  # nothing found: the queue is left alone
     gone = MpdBackend(host, port).execute(MediaCommand("pause"), 0.5)
     assert not gone.ok and f"{host}:{port} is not reachable" in gone.error
 

@@ -191,3 +191,23 @@ def test_lists_keep_their_items_across_a_restart(tmp_path: Path) -> None:
     assert again.items("Shopping List") == [] and again.items("Shopping List", True) == ["milk"]
     assert again.handle(Understanding("HassListAddItem", {"item": "x", "name": "Garage"})) == \
         "There is no list called Garage."
+
+
+def test_search_and_play_asks_the_player_for_the_query_and_says_what_happened() -> None:
+    from edge.actions.messages import MediaCommand
+    from edge.actions.testing import RecordingBackend, recording_executor
+    from edge.messages import Understanding
+    from edge.skills.media import MediaSkill
+
+    backend = RecordingBackend()
+    skill = MediaSkill(recording_executor(backend))
+    said = asyncio.run(skill.act(Understanding("HassMediaSearchAndPlay",
+                                               {"search_query": "miles davis"}, 1.0),
+                                 TurnRef("d", "s", 1)))
+    assert said == "Playing miles davis."
+    assert backend.actions == [MediaCommand("search_play", query="miles davis")]
+    backend.fail["music player"] = "nothing in the music library matches 'polka'"
+    said = asyncio.run(skill.act(Understanding("HassMediaSearchAndPlay",
+                                               {"search_query": "polka"}, 1.0),
+                                 TurnRef("d", "s", 2)))
+    assert said == "I couldn't find polka in the music library."

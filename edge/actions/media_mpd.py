@@ -43,6 +43,23 @@ class MpdBackend:
             except (OSError, mpd.ConnectionError):
                 pass
 
+    @staticmethod
+    def _search_play(client: mpd.MPDClient, query: str) -> ActionResult:
+        """Replace the queue with what the library has for `query` (its tags first, then
+        file names) and play it; nothing found leaves the queue as it was."""
+        query = query.strip()
+        if not query:
+            return ActionResult(False, "there was nothing to look for")
+        found = client.search("any", query) or client.search("file", query)
+        files = [song["file"] for song in found if "file" in song]
+        if not files:
+            return ActionResult(False, f"nothing in the music library matches {query!r}")
+        client.clear()
+        for file in files:
+            client.add(file)
+        client.play(0)
+        return ActionResult(True, state=f"playing {len(files)} tracks")
+
     def _run(self, client: mpd.MPDClient, action: MediaCommand) -> ActionResult:
         command = action.command
         if command == "state":
@@ -68,6 +85,8 @@ class MpdBackend:
             if volume > 0:
                 self._muted_volume = volume
             client.setvol(0)
+        elif command == "search_play":
+            return self._search_play(client, action.query or "")
         elif command == "unmute":
             client.setvol(self._muted_volume if self._muted_volume is not None else 50)
             self._muted_volume = None

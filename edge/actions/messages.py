@@ -44,13 +44,15 @@ class MediaCommand:
     """The music player (MPD): transport, volume, mute; "state" reads what it is doing."""
 
     command: Literal["play", "pause", "resume", "next", "previous", "set_volume", "mute",
-                     "unmute", "state"]
+                     "unmute", "state", "search_play"]
     value: int | None = None  # volume 0-100
     device: str = "music player"
+    query: str | None = None  # search_play: what to look for in the library ("miles davis")
 
     @property
     def summary(self) -> str:
-        return f"{self.command} {self.device}" + ("" if self.value is None else f" {self.value}")
+        detail = self.value if self.value is not None else self.query
+        return f"{self.command} {self.device}" + ("" if detail is None else f" {detail}")
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""The music player: pause, resume, skip, mute (MPD, through the action layer)."""
+"""The music player: search and play, pause, resume, skip, mute (MPD, through the action
+layer)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,11 @@ _COMMANDS: dict[str, tuple[str, str]] = {  # intent -> (command, what was done)
 }
 
 
+SEARCH_AND_PLAY = "HassMediaSearchAndPlay"
+
+
 class MediaSkill:
-    intents = frozenset(_COMMANDS)
+    intents = frozenset(_COMMANDS) | {SEARCH_AND_PLAY}
 
     def __init__(self, executor: ActionExecutor | None = None) -> None:
         self.executor = executor
@@ -25,6 +29,17 @@ class MediaSkill:
     async def act(self, understanding: Understanding, turn: TurnRef) -> str:
         if self.executor is None:
             return "I'm not connected to a music player, so I couldn't do that."
+        if understanding.intent == SEARCH_AND_PLAY:
+            query = str(understanding.slots.get("search_query", "")).strip()
+            if not query:
+                return "What should I play?"
+            result = await self.executor.execute(
+                turn.key(0), MediaCommand("search_play", query=query), turn)
+            if result.ok:
+                return f"Playing {query}."
+            if result.error.startswith("nothing in the music library"):
+                return f"I couldn't find {query} in the music library."
+            return f"I couldn't reach the music player: {result.error}."
         command, done = _COMMANDS[understanding.intent]
         result = await self.executor.execute(
             turn.key(0), MediaCommand(command), turn)  # type: ignore[arg-type]
