@@ -35,6 +35,11 @@ class Inventory:
     places: tuple[str, ...] = ()
     lists: tuple[str, ...] = ()
 
+    def names(self) -> list[str]:
+        """Every name a user may say: devices, areas, contacts, places, lists."""
+        return [d.name for d in self.devices] + [
+            *self.areas, *self.contacts, *self.places, *self.lists]
+
     def devices_in(self, area: str, domain: str | None = None) -> list[Device]:
         return [d for d in self.devices if d.area == area and domain in (None, d.domain)]
 

@@ -241,7 +241,7 @@ class EdgePipeline:
         if e.fast is not None:
             self._early = EarlyEndpoint(e.fast, s.endpoint.speech_threshold,
                                         s.endpoint.fast_hangover_s)
-            self._sync_grammar()
+        self._sync_grammar()
         self.playback.clocked()
         if source.pulled:
             source.hold = self._hold
@@ -341,14 +341,18 @@ class EdgePipeline:
             self._early.begin()
 
     def _sync_grammar(self) -> None:
-        """Recompile the fast grammar when the inventory changed (a policy swapped it);
-        between conversations only, it takes tens of milliseconds."""
-        fast, inventory = self.engines.fast, self.skills.inventory
-        if fast is None or inventory is self._grammar_of:
+        """Recompile the fast grammar and re-bias Whisper when the inventory changed (a
+        policy swapped it); between conversations only, it takes tens of milliseconds."""
+        inventory = self.skills.inventory
+        if inventory is self._grammar_of:
             return
         self._grammar_of = inventory
-        for warning in fast.recompile(inventory).warnings:
-            log.warning("%s", warning)
+        bias = getattr(self.engines.stt, "bias_towards", None)
+        if bias is not None and self.settings.stt_bias:
+            bias(inventory.names())
+        if self.engines.fast is not None:
+            for warning in self.engines.fast.recompile(inventory).warnings:
+                log.warning("%s", warning)
 
     def _start_turn(self, wake: WakeDetected, utterance: Utterance,
                     recognized: GrammarResult | None) -> None:

@@ -149,4 +149,5 @@ class EdgeSettings:
     # A device bundle (`tandem pki issue`): its certificate authenticates us to the cloud (mTLS).
     cloud_identity: Path | None = None
     stt_threads: int = 2
+    stt_bias: bool = True  # hint the inventory's names to Whisper (its hotwords)
     context_turns: int = 4  # recent turns sent to the cloud

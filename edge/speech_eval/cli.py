@@ -33,6 +33,9 @@ def add_bench_speech(bench: argparse._SubParsersAction) -> None:
     p.add_argument("--conditions", default="", help="only these conditions (comma list)")
     p.add_argument("--no-whisper", action="store_true",
                    help="skip Whisper (its cached outcomes are still used)")
+    p.add_argument("--no-whisper-bias", action="store_true",
+                   help="Whisper without the inventory's names as hints (the daemon's "
+                        "default hints them)")
     p.add_argument("--limit", type=int, help="only the first N recordings")
     p.add_argument("--threshold", type=float,
                    help="fast-layer score threshold (default: calibrate on the dev voices)")
@@ -66,7 +69,8 @@ def _cmd(args: argparse.Namespace) -> int:
         generate(args.dir)
     if args.action in ("run", "all"):
         evaluate(args.dir, results, tuple(args.groups.split(",")), not args.no_whisper,
-                 args.limit, tuple(c for c in args.conditions.split(",") if c))
+                 args.limit, tuple(c for c in args.conditions.split(",") if c),
+                 whisper_bias=not args.no_whisper_bias)
     if args.action in ("report", "all"):
         text, data = report(load_outcomes(results), load_inventory(INVENTORY), args.threshold,
                             note=f"({cpu_note()} at report time)",

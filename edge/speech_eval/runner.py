@@ -72,7 +72,7 @@ class Evaluator:
     """The models, loaded once."""
 
     def __init__(self, inventory_path: Path = INVENTORY, whisper: bool = True,
-                 grammar: bool = True) -> None:
+                 grammar: bool = True, whisper_bias: bool = True) -> None:
         from edge.skills import default_skills
         from edge.stages.endpoint import SileroVad
         from edge.stages.nlu import load_nlu
@@ -90,6 +90,8 @@ class Evaluator:
             from edge.stages.stt import FasterWhisperStt
 
             self.stt = FasterWhisperStt(threads=2)
+            if whisper_bias:  # as the daemon does (EdgeSettings.stt_bias)
+                self.stt.bias_towards(self.inventory.names())
             self.stt.warm_up()
         self.grammar = None
         if grammar:
@@ -191,19 +193,21 @@ class Evaluator:
 
 def evaluate(folder: Path, results: Path, groups: tuple[str, ...], whisper: bool,
              limit: int | None = None, conditions: tuple[str, ...] = (),
-             grammar: bool = True) -> list[Outcome]:
+             grammar: bool = True, whisper_bias: bool = True) -> list[Outcome]:
     """Run every selected recording; write one JSON line per recording to `results`."""
     recordings = [r for r in load_manifest(folder) if r.group in groups
                   and (not conditions or r.condition in conditions)]
     if limit:
         recordings = recordings[:limit]
-    cache_path = folder / "whisper_cache.jsonl"
+    # Whisper's outcomes depend on its hints: one cache per setting.
+    cache_path = folder / ("whisper_cache.jsonl" if not whisper_bias
+                           else "whisper_biased_cache.jsonl")
     cache: dict[str, dict[str, Any]] = {}
     if cache_path.exists():
         for line in cache_path.read_text(encoding="utf-8").splitlines():
             row = json.loads(line)
             cache[row["file"]] = row["whisper"]
-    ev = Evaluator(whisper=whisper, grammar=grammar)
+    ev = Evaluator(whisper=whisper, grammar=grammar, whisper_bias=whisper_bias)
     outcomes = []
     results.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()

@@ -7,12 +7,14 @@ sherpa-onnx engines implement the same `SpeechToText` protocol where their model
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Protocol
 
 import numpy as np
 
 import models
 
+MAX_HOTWORDS = 60  # names; faster-whisper keeps at most half its 448-token window for them
 
 class SpeechToText(Protocol):
     def transcribe(self, samples: np.ndarray) -> str:
@@ -28,6 +30,13 @@ class FasterWhisperStt:
         self._model = WhisperModel(
             str(model_dir), device="cpu", compute_type="int8", cpu_threads=threads
         )
+        self.hotwords: str | None = None
+
+    def bias_towards(self, names: Iterable[str]) -> None:
+        """Hint the home's names (its inventory) to the decoder, as the text before the
+        request: Whisper then spells "Tomás" and "Grandma's House" as the inventory does."""
+        unique = list(dict.fromkeys(n.strip() for n in names if n.strip()))
+        self.hotwords = ", ".join(unique[:MAX_HOTWORDS]) or None
 
     def transcribe(self, samples: np.ndarray) -> str:
         audio = samples.astype(np.float32) / 32768.0
@@ -38,6 +47,7 @@ class FasterWhisperStt:
             without_timestamps=True,
             condition_on_previous_text=False,
             vad_filter=False,
+            hotwords=self.hotwords,
         )
         return " ".join(seg.text.strip() for seg in segments).strip()
 
