@@ -78,6 +78,13 @@ def test_policy_hook_runs_only_between_conversations(
     apply_policy(pipeline, policy, cloud, make_nlu=lambda inv: pipeline.nlu)  # type: ignore[arg-type]
     assert pipeline.settings.local_confidence == 0.95
     assert pipeline.settings.deadlines.cloud_s == 3.0
+    # The next idle frame recompiles the fast grammar and re-hints Whisper for the new home.
+    assert engines.fast is not None
+    devices = engines.fast.grammar.lists["device"].values
+    assert "living room lamp" in devices and "lamp" not in devices
+    pipeline._sync_grammar()
+    assert list(engines.fast.grammar.lists["device"].values) == ["lamp"]
+    assert "Anna Smith" in (getattr(engines.stt, "hotwords", None) or "")
     turn = pipeline.turn_ref(1)
 
     def plan(intent: str) -> Plan:
