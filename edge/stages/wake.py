@@ -95,7 +95,7 @@ def _model_path(name_or_path: str) -> Path:
     return models.resolve(name_or_path)[0]
 
 
-MICRO_WORDS = ("hey_jarvis", "hey_mycroft", "alexa", "okay_nabu")  # pymicro-wakeword's
+MICRO_WORDS = ("hey_jarvis",)  # words with a microWakeWord model in the manifest
 
 
 class MicroWakeWordModel:
@@ -103,9 +103,10 @@ class MicroWakeWordModel:
     sliding-window probability, the highest within each 80 ms frame."""
 
     def __init__(self, word: str = "hey_jarvis") -> None:
-        from pymicro_wakeword import MicroWakeWord, MicroWakeWordFeatures, Model
+        from pymicro_wakeword import MicroWakeWord, MicroWakeWordFeatures
 
-        self._model = MicroWakeWord.from_builtin(Model(word))
+        config, _tflite = models.resolve(f"micro_{word}")  # checksummed, both files
+        self._model = MicroWakeWord.from_config(config)
         self._features = MicroWakeWordFeatures()
 
     def probability(self, samples: np.ndarray) -> float:
