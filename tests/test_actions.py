@@ -152,6 +152,8 @@ THERMOSTAT = Device("Bedroom Thermostat", "climate", "Bedroom")
      "return_to_base"),
     (Device("Mowbot", "lawn_mower"), DeviceCommand("Mowbot", "dock"),
      "home/lawn_mower/mowbot/dock/set", "dock"),
+    (Device("Rosie", "vacuum"), DeviceCommand("Rosie", "clean_area", "Kitchen"),
+     "home/vacuum/rosie/send_command", {"command": "clean_area", "area": "Kitchen"}),
 ])
 def test_commands_use_home_assistants_default_payloads(
     device: Device, command: DeviceCommand, topic: str, payload: object

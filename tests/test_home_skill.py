@@ -63,6 +63,10 @@ def _skill(backend: RecordingBackend) -> HomeSkill:
      [DeviceCommand("Ceiling Fan", "set_percentage", 70)], "Set the ceiling fan to 70 percent."),
     ("HassVacuumReturnToBase", {}, [DeviceCommand("Rosie", "return_to_base")],
      "Sent Rosie home."),
+    # The area is where to clean: the vacuum is not in the office.
+    ("HassVacuumCleanArea", {"area": "Office"}, [DeviceCommand("Rosie", "clean_area", "Office")],
+     "Rosie is cleaning the office."),
+    ("HassVacuumCleanArea", {}, [], "Which room should I clean?"),
 ])
 def test_one_command_per_device_and_a_reply_that_says_it(
     intent: str, slots: dict[str, str | int], sent: list[DeviceCommand], reply: str

@@ -17,8 +17,10 @@ absent ones default per domain (object id = the name in snake case, "Porch Light
 Payloads are Home Assistant's defaults: light = JSON schema (`{"state": "ON",
 "brightness": 0-255, "color": {"r", "g", "b"}}`), switch and fan = `ON`/`OFF`, cover =
 `OPEN`/`CLOSE`/`STOP`, lock = `LOCK`/`UNLOCK`, climate = the target temperature as a number,
-vacuum = `start`/`return_to_base`/`stop` on its command topic, lawn mower = `start_mowing`
-and `dock` on their own topics; positions and fan speeds are 0-100, fan modes their name.
+vacuum = `start`/`return_to_base`/`stop` on its command topic and, to clean one area, Home
+Assistant's `vacuum.send_command` message on its `send_command_topic`
+(`{"command": "clean_area", "area": "Kitchen"}`), lawn mower = `start_mowing` and `dock` on
+their own topics; positions and fan speeds are 0-100, fan modes their name.
 State topics are subscribed at connect (retained states arrive at once) and their last
 payload answers a `StateQuery`. One command = one QoS 1 message, done when the broker
 acknowledges it (`edge.actions.mqtt_link`).
@@ -50,6 +52,7 @@ _OWN_TOPIC = {
     "set_percentage": ("percentage_command_topic", "fan", "percentage/set"),
     "start_mowing": ("start_mowing_command_topic", "lawn_mower", "start_mowing/set"),
     "dock": ("dock_command_topic", "lawn_mower", "dock/set"),
+    "clean_area": ("send_command_topic", "vacuum", "send_command"),
 }
 
 
@@ -96,6 +99,9 @@ def command_message(device: Device, command: DeviceCommand) -> tuple[str, str]:
         if device.domain != domain or command.value is None and domain != "lawn_mower":
             raise Unsupported(f"a {device.domain} cannot {command.command.replace('_', ' ')}")
         value = command.value
+        if command.command == "clean_area":  # vacuum.send_command with its parameters
+            body = {"command": "clean_area", "area": value}
+            return topic_of(device, key), json.dumps(body, separators=(",", ":"))
         payload_text = (command.command if domain == "lawn_mower"
                         else f"{value:g}" if isinstance(value, int | float) else str(value))
         return topic_of(device, key), payload_text

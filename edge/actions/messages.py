@@ -9,7 +9,7 @@ from typing import Literal
 Command = Literal[
     "turn_on", "turn_off", "set_brightness", "set_color", "open", "close", "stop", "lock",
     "unlock", "set_temperature", "set_position", "set_percentage", "set_fan_mode", "start",
-    "return_to_base", "start_mowing", "dock",
+    "return_to_base", "start_mowing", "dock", "clean_area",
 ]
 Rgb = tuple[int, int, int]
 

@@ -30,6 +30,7 @@ _DONE = {"turn_on": "Turned on {}", "turn_off": "Turned off {}", "open": "Opened
          "close": "Closed {}", "lock": "Locked {}", "unlock": "Unlocked {}",
          "start": "Started {}", "return_to_base": "Sent {} home", "start_mowing": "Started {}",
          "dock": "Docked {}"}
+CLEAN_AREA = "HassVacuumCleanArea"
 _COMMON_NOUNS = frozenset({"thermostat", "fan", "lamp", "light", "lights", "tv", "heater",
                            "door", "lock", "blinds", "vacuum", "mower", "speaker", "switch",
                            "plug", "gate", "garage", "kettle", "radio"})
@@ -68,7 +69,7 @@ class HomeSkill:
     intents = frozenset({"HassTurnOn", "HassTurnOff", "HassLightSet", "HassGetState",
                          "HassClimateGetTemperature", "HassClimateSetTemperature",
                          "HassClimateSetFanMode", "HassSetPosition", "HassFanSetSpeed",
-                         *_SIMPLE})
+                         CLEAN_AREA, *_SIMPLE})
 
     def __init__(self, inventory: Inventory, executor: ActionExecutor | None = None) -> None:
         self.inventory = inventory
@@ -76,6 +77,8 @@ class HomeSkill:
 
     async def act(self, understanding: Understanding, turn: TurnRef) -> str:
         # Confirmation of unlocking and opening is the planner's (edge.nlu.plan.sensitive).
+        if understanding.intent == CLEAN_AREA:
+            return await self._clean_area(understanding.slots, turn)
         targets = self.inventory.targets(understanding.slots, _DOMAIN_OF.get(understanding.intent))
         if not targets:
             return NOT_FOUND
@@ -138,6 +141,25 @@ class HomeSkill:
         if "area" in slots:
             return f"the {str(slots['area']).lower()} {slots.get('domain', first.domain)}s"
         return f"all {count} {first.domain}s"
+
+    async def _clean_area(self, slots: dict[str, str | int], turn: TurnRef) -> str:
+        """ "Vacuum the kitchen": the area is where to clean, not where the vacuum stands."""
+        area = slots.get("area")
+        named = {"name": slots["name"]} if "name" in slots else {}
+        vacuums = self.inventory.targets(named, "vacuum")
+        if not vacuums:
+            return NOT_FOUND
+        if area is None:
+            return "Which room should I clean?"
+        if self.executor is None:
+            return NOT_CONNECTED
+        vacuum = vacuums[0]  # one vacuum per request: the named one, else the first
+        result = await self.executor.execute(
+            turn.key(0), DeviceCommand(vacuum.name, "clean_area", str(area)), turn)
+        the = _the(vacuum)
+        if not result.ok:
+            return f"I couldn't reach {the}: {result.error}."
+        return f"{the[0].upper()}{the[1:]} is cleaning the {str(area).lower()}."
 
     async def _read(self, device: Device, intent: str, turn: TurnRef) -> str:
         assert self.executor is not None
