@@ -13,7 +13,8 @@ from edge.errors import InventoryError
 # see edge/actions/home_mqtt.py).
 TOPIC_KEYS = ("command_topic", "state_topic", "temperature_command_topic",
               "current_temperature_topic", "set_position_topic", "percentage_command_topic",
-              "fan_mode_command_topic", "start_mowing_command_topic", "dock_command_topic")
+              "fan_mode_command_topic", "start_mowing_command_topic", "dock_command_topic",
+              "send_command_topic")
 
 
 @dataclass(frozen=True)

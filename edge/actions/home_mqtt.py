@@ -13,6 +13,7 @@ absent ones default per domain (object id = the name in snake case, "Porch Light
     percentage_command_topic    home/fan/<object_id>/percentage/set           (fan)
     start_mowing_command_topic  home/lawn_mower/<object_id>/start_mowing/set  (lawn mower)
     dock_command_topic          home/lawn_mower/<object_id>/dock/set          (lawn mower)
+    send_command_topic          home/vacuum/<object_id>/send_command          (vacuum)
 
 Payloads are Home Assistant's defaults: light = JSON schema (`{"state": "ON",
 "brightness": 0-255, "color": {"r", "g", "b"}}`), switch and fan = `ON`/`OFF`, cover =
