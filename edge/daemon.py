@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
@@ -53,11 +54,21 @@ async def run_daemon(
             device_id=settings.device_id,
             credentials=_device_credentials(settings.cloud_identity),
         ))
-    with open_actions(settings.actions, inventory, settings.deadlines.skill_s) as actions:
+    # One MQTT client id per device: a second device with the same id would take over the
+    # first one's session on the home's broker.
+    with open_actions(settings.actions, inventory, settings.deadlines.skill_s,
+                      settings.device_id) as actions:
         skills = default_skills(inventory, actions.executor, actions.schedule, actions.state_dir)
         pipeline = EdgePipeline(
             settings, engines, load_nlu(inventory), skills, sink, cloud, between_turns, playback,
         )
+        loop = asyncio.get_running_loop()
+
+        def heard(message: str, origin: str) -> None:  # paho's thread
+            if origin != settings.device_id:  # our own broadcast comes back to us too
+                loop.call_soon_threadsafe(pipeline.announce, message, "broadcast")
+
+        actions.on_broadcast(heard)
         try:
             await pipeline.run(source, on_turn, max_turns)
         finally:

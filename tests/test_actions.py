@@ -277,6 +277,34 @@ def test_a_new_inventory_moves_the_backend_to_its_devices_and_state_topics() -> 
             listener.close()
 
 
+def test_a_broadcast_reaches_the_homes_other_devices_and_malformed_ones_are_dropped() -> None:
+    from edge.actions.home_mqtt import BROADCAST_TOPIC
+    from edge.actions.messages import Broadcast
+
+    with home_broker() as (host, port):
+        kitchen = HomeMqttBackend(HOME, BrokerSettings(host, port, client_id="kitchen"))
+        hall = HomeMqttBackend(HOME, BrokerSettings(host, port, client_id="hall"))
+        heard: list[tuple[str, str]] = []
+        hall.on_broadcast(lambda message, origin: heard.append((message, origin)))
+        listener = _Listener(host, port)
+        for backend in (kitchen, hall):
+            backend.start()
+        try:
+            assert kitchen.wait_connected(5) and hall.wait_connected(5)
+            time.sleep(0.2)  # the subscriptions are made on connect
+            listener.client.publish(BROADCAST_TOPIC, b"not json", qos=1).wait_for_publish(5)
+            listener.client.publish(BROADCAST_TOPIC, b'{"from": "x"}', qos=1).wait_for_publish(5)
+            sent = kitchen.execute(Broadcast("Dinner is ready", "kitchen-speaker"), 2.0)
+            assert sent.ok
+            assert _wait_for(lambda: heard == [("Dinner is ready", "kitchen-speaker")])
+            time.sleep(0.2)
+            assert heard == [("Dinner is ready", "kitchen-speaker")]  # the bad ones: dropped
+        finally:
+            for backend in (kitchen, hall):
+                backend.close()
+            listener.close()
+
+
 def test_an_unreachable_broker_fails_each_action_with_the_reason() -> None:
     with home_broker() as (host, port):
         pass  # stopped: nothing listens there now

@@ -211,3 +211,21 @@ def test_search_and_play_asks_the_player_for_the_query_and_says_what_happened() 
                                                {"search_query": "polka"}, 1.0),
                                  TurnRef("d", "s", 2)))
     assert said == "I couldn't find polka in the music library."
+
+
+def test_a_broadcast_is_one_message_with_what_to_say_and_who_says_it() -> None:
+    from edge.actions.messages import Broadcast
+    from edge.actions.testing import RecordingBackend, recording_executor
+    from edge.messages import Understanding
+    from edge.skills.broadcast import BroadcastSkill
+
+    backend = RecordingBackend()
+    skill = BroadcastSkill(recording_executor(backend))
+    turn = TurnRef("kitchen-speaker", "s", 1)
+    said = asyncio.run(skill.act(Understanding("HassBroadcast", {"message": "dinner is ready"},
+                                               1.0), turn))
+    assert said == "Okay, I've told everyone."
+    assert backend.actions == [Broadcast("dinner is ready", "kitchen-speaker")]
+    assert asyncio.run(skill.act(Understanding("HassBroadcast", {}, 1.0), turn)) == \
+        "What should I announce?"
+    assert len(backend.actions) == 1

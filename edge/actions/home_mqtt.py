@@ -23,20 +23,36 @@ Assistant's `vacuum.send_command` message on its `send_command_topic`
 (`{"command": "clean_area", "area": "Kitchen"}`), lawn mower = `start_mowing` and `dock` on
 their own topics; positions and fan speeds are 0-100, fan modes their name.
 State topics are subscribed at connect (retained states arrive at once) and their last
-payload answers a `StateQuery`. One command = one QoS 1 message, done when the broker
+payload answers a `StateQuery`. Broadcasts ("tell everyone dinner is ready") go to every
+Tandem device of the home on `BROADCAST_TOPIC` as `{"message": ..., "from": DEVICE_ID}`
+(QoS 1, not retained: a device that is off does not hear it later); each device announces
+the ones from the others (`on_broadcast`). One command = one QoS 1 message, done when the broker
 acknowledges it (`edge.actions.mqtt_link`).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
+from collections.abc import Callable
 from typing import cast
 
-from edge.actions.messages import ActionResult, DeviceCommand, HomeAction, Rgb, StateQuery
+from edge.actions.messages import (
+    ActionResult,
+    Broadcast,
+    DeviceCommand,
+    HomeAction,
+    Rgb,
+    StateQuery,
+)
 from edge.actions.mqtt_link import BrokerSettings, MqttLink, OnMqtt
 from edge.inventory import Device, Inventory
 
+log = logging.getLogger(__name__)
+
+BROADCAST_TOPIC = "home/tandem/broadcast"
+MAX_BROADCAST_CHARS = 500  # a spoken announcement, not a document
 _ON_OFF = {"turn_on": "ON", "turn_off": "OFF"}
 PAYLOADS: dict[str, dict[str, str]] = {  # plain-text payloads per domain and command
     "switch": _ON_OFF,
@@ -128,14 +144,34 @@ class HomeMqttBackend(OnMqtt):
 
     def __init__(self, inventory: Inventory, settings: BrokerSettings) -> None:
         self._devices, watch = _devices_and_state_topics(inventory)
-        self.link = MqttLink(settings, watch)
+        self.link = MqttLink(settings, [*watch, BROADCAST_TOPIC], self._heard)
+        self._on_broadcast: Callable[[str, str], None] | None = None
 
     def use_inventory(self, inventory: Inventory) -> None:
         """A fleet policy brought another inventory: its devices, its topics."""
         self._devices, watch = _devices_and_state_topics(inventory)
-        self.link.watch(watch)
+        self.link.watch([*watch, BROADCAST_TOPIC])
+
+    def on_broadcast(self, listener: Callable[[str, str], None]) -> None:
+        """`listener(message, origin)` for each broadcast heard (called on paho's thread)."""
+        self._on_broadcast = listener
+
+    def _heard(self, topic: str, payload: bytes) -> None:
+        if topic != BROADCAST_TOPIC or self._on_broadcast is None:
+            return
+        try:
+            body = json.loads(payload)
+            message, origin = str(body["message"]).strip(), str(body["from"])
+        except (ValueError, TypeError, KeyError):
+            log.warning("ignored a malformed broadcast on %s (%d bytes)", topic, len(payload))
+            return
+        if message:
+            self._on_broadcast(message[:MAX_BROADCAST_CHARS], origin)
 
     def execute(self, action: HomeAction, timeout_s: float) -> ActionResult:
+        if isinstance(action, Broadcast):
+            body = {"message": action.message[:MAX_BROADCAST_CHARS], "from": action.origin}
+            return self.link.send(BROADCAST_TOPIC, json.dumps(body), timeout_s, "home broker")
         device = self._devices.get(action.device)
         if device is None:
             return ActionResult(False, "it is not in this home's inventory")

@@ -79,9 +79,23 @@ class MessagesQuery:
         return "read the unread messages"
 
 
-HomeAction = DeviceCommand | StateQuery
+@dataclass(frozen=True)
+class Broadcast:
+    """Say something on every other Tandem device of the home ("tell everyone dinner is
+    ready"): one message on the home broker's broadcast topic."""
+
+    message: str
+    origin: str  # the device that broadcasts it (it does not say it to itself)
+    device: str = "home broadcast"
+
+    @property
+    def summary(self) -> str:
+        return f"broadcast {self.message!r}"
+
+
+HomeAction = DeviceCommand | StateQuery | Broadcast
 CarAction = CarCommand | MessagesQuery
-Action = DeviceCommand | StateQuery | MediaCommand | CarCommand | MessagesQuery
+Action = DeviceCommand | StateQuery | Broadcast | MediaCommand | CarCommand | MessagesQuery
 
 
 @dataclass(frozen=True)

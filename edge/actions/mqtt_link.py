@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ssl
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import paho.mqtt.client as mqtt
@@ -50,10 +50,12 @@ def topic_problem(topic: str) -> str | None:
 
 
 class MqttLink:
-    def __init__(self, settings: BrokerSettings, watch: Iterable[str] = ()) -> None:
+    def __init__(self, settings: BrokerSettings, watch: Iterable[str] = (),
+                 on_message: Callable[[str, bytes], None] | None = None) -> None:
         self.settings = settings
         self.watched = frozenset(t for t in watch if topic_problem(t) is None)
         self.last: dict[str, bytes] = {}  # watched topic -> last payload
+        self.on_message = on_message  # also told of each watched message (paho's thread)
         self._connected = threading.Event()
         client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=settings.client_id)
         if settings.tls_ca:
@@ -103,6 +105,8 @@ class MqttLink:
     def _on_message(self, _c: mqtt.Client, _u: object, message: mqtt.MQTTMessage) -> None:
         if message.topic in self.watched:
             self.last[message.topic] = bytes(message.payload)
+            if self.on_message is not None:
+                self.on_message(message.topic, bytes(message.payload))
 
     def send(self, topic: str, payload: str, timeout_s: float, what: str = "broker"
              ) -> ActionResult:

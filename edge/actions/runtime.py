@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from edge.actions.audit import AuditLog
 from edge.actions.executor import ActionExecutor, Backends
 from edge.actions.schedule import Schedule
 from edge.inventory import Inventory
 from edge.settings import ActionSettings, default_state_dir, host_port
+
+if TYPE_CHECKING:
+    from edge.actions.home_mqtt import HomeMqttBackend
 
 log = logging.getLogger(__name__)
 
@@ -24,11 +28,17 @@ class ActionRuntime:
     schedule: Schedule
     audit: AuditLog
     state_dir: Path
+    home: HomeMqttBackend | None = None  # the home's broker, when one is set up
+
+    def on_broadcast(self, listener: Callable[[str, str], None]) -> None:
+        """`listener(message, origin)` for broadcasts from the home's other devices."""
+        if self.home is not None:
+            self.home.on_broadcast(listener)
 
 
 @contextlib.contextmanager
-def open_actions(settings: ActionSettings, inventory: Inventory, deadline_s: float
-                 ) -> Iterator[ActionRuntime]:
+def open_actions(settings: ActionSettings, inventory: Inventory, deadline_s: float,
+                 device_id: str = "dev-0") -> Iterator[ActionRuntime]:
     """Connect what is configured (in the background: a broker that is down makes actions
     fail with its name, not the daemon); keep the audit log and schedule in the state dir."""
     from edge.actions.mqtt_link import BrokerSettings
@@ -45,7 +55,7 @@ def open_actions(settings: ActionSettings, inventory: Inventory, deadline_s: flo
 
         ca = str(settings.home_broker_ca) if settings.home_broker_ca else None
         home = HomeMqttBackend(inventory, BrokerSettings.parse(
-            settings.home_broker, tls_ca=ca, client_id="tandem-home"))
+            settings.home_broker, tls_ca=ca, client_id=f"tandem-home-{device_id}"))
         home.start()
         started.append(home)
     if settings.music_player:
@@ -55,13 +65,14 @@ def open_actions(settings: ActionSettings, inventory: Inventory, deadline_s: flo
     if settings.head_unit:
         from edge.actions.head_unit import HeadUnitMqtt
 
-        car = HeadUnitMqtt(BrokerSettings.parse(settings.head_unit, client_id="tandem-car"),
-                           settings.head_unit_prefix)
+        car = HeadUnitMqtt(
+            BrokerSettings.parse(settings.head_unit, client_id=f"tandem-car-{device_id}"),
+            settings.head_unit_prefix)
         car.start()
         started.append(car)
     try:
         yield ActionRuntime(ActionExecutor(Backends(home, media, car), deadline_s, audit),
-                            schedule, audit, state)
+                            schedule, audit, state, home)
     finally:
         for backend in started:
             backend.close()  # type: ignore[attr-defined]

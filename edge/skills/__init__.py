@@ -166,6 +166,7 @@ def default_skills(inventory: Inventory, executor: ActionExecutor | None = None,
                    schedule: Schedule | None = None, state_dir: Path | None = None) -> Skills:
     """The device's skills; with a `state_dir`, what they keep (lists, timers) survives a
     restart."""
+    from edge.skills.broadcast import BroadcastSkill
     from edge.skills.car import CarSkill
     from edge.skills.clock import ClockSkill
     from edge.skills.home import HomeSkill
@@ -177,6 +178,7 @@ def default_skills(inventory: Inventory, executor: ActionExecutor | None = None,
     timers = TimerSkill(state_dir / "timers.db" if state_dir else None)
     return Skills([
         HomeSkill(inventory, executor), MediaSkill(executor), CarSkill(executor),
+        BroadcastSkill(executor),
         timers, ClockSkill(), VolumeSkill(),
         ListSkill(inventory, state_dir / "lists.db" if state_dir else None),
         NevermindSkill(timers.stop_ringing),
