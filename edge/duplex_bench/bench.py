@@ -111,11 +111,7 @@ def run_bench(cfg: BenchConfig, log: Any = sys.stderr) -> dict[str, Any]:
             if trace.exists() else []
         print(f"bench duplex: {len(result.out) / RATE:.0f} s of stream in {result.wall_s:.0f} s, "
               f"{len(records)} turns; analysing ...", file=log, flush=True)
-        report = analyse(cfg, room_cfg, session.said, session.void, result, records)
-        report["run"].update({"load_average_start": round(load0, 2),
-                              "load_average_end": round(load1, 2), "cpus": os.cpu_count(),
-                              "daemon_command": " ".join(cmd).replace(str(work), "OUT")})
-        if cfg.out is not None:
+        if cfg.out is not None:  # kept before the analysis: a failing one loses no run
             from edge.audio.wavfile import write_wav
 
             for name in ("out", "mic", "user"):
@@ -128,6 +124,10 @@ def run_bench(cfg: BenchConfig, log: Any = sys.stderr) -> dict[str, Any]:
                  "void": session.void, "result": {k: v for k, v in vars(result).items()
                                                   if not isinstance(v, np.ndarray)}},
                 indent=1))
+        report = analyse(cfg, room_cfg, session.said, session.void, result, records)
+        report["run"].update({"load_average_start": round(load0, 2),
+                              "load_average_end": round(load1, 2), "cpus": os.cpu_count(),
+                              "daemon_command": " ".join(cmd).replace(str(work), "OUT")})
     if cfg.cpu_seconds > 0:
         from edge.audio.echo_bench import measure_cpu
 
