@@ -9,7 +9,9 @@ Three triggers, checked on every frame while a turn (or an announcement) runs:
   sure of a stop phrase after a short silence, stops the reply at once. Otherwise, once the
   stretch has ended (`stop_phrase_hangover_s`), the STT engine transcribes it in a worker
   thread, and only a transcript that is nothing but a stop phrase counts (the turn ends,
-  back to idle);
+  back to idle). While a stop phrase the fast layer found likely but not sure
+  (`stop_pause_confidence`) is being transcribed, the reply pauses (`likely_stop`) and
+  resumes if it was not one;
 * optionally, any sustained speech (`interrupt_after_speech_s`, like LiveKit's
   min_interruption_duration; off by default): the speech becomes the next request.
 
@@ -143,6 +145,7 @@ class BargeInDetector:
         self._last_speech = 0.0
         self._speech_s = 0.0
         self._too_long = False
+        self._likely = False  # the fast layer found a stop phrase likely in this stretch
         self._end_fast()
         self.fast_checks = []
 
@@ -152,6 +155,12 @@ class BargeInDetector:
         in_speech = self._start is not None and not self._too_long and \
             self._speech_s >= self.settings.min_speech_s
         return in_speech or self.checking
+
+    @property
+    def likely_stop(self) -> bool:
+        """A stop phrase the fast layer found likely is still being decided: pause the
+        reply meanwhile (resumed when the transcription says it was not one)."""
+        return self._likely and (self._start is not None or self.checking)
 
     @property
     def checking(self) -> bool:
@@ -181,6 +190,7 @@ class BargeInDetector:
         if probability >= self.threshold:
             if self._start is None:
                 self._start, self._speech_s, self._too_long = frame.start_s, 0.0, False
+                self._likely = False
                 self._begin_fast(previous, frame, probability)
             self._last_speech = frame.end_s
             self._speech_s += duration
@@ -221,6 +231,9 @@ class BargeInDetector:
                                  "confidence": round(result.confidence, 3),
                                  "accepted": accepted})
         if not accepted or phrase is None:
+            likely = self.settings.stop_pause_confidence
+            self._likely = phrase is not None and likely is not None and \
+                result.confidence >= likely
             return None  # not sure: the transcription decides when the stretch ends
         start, self._start = self._start, None
         return Trigger(STOP_PHRASE, frame.end_s, start, phrase)
@@ -240,7 +253,7 @@ class BargeInDetector:
         check = self._check
         if check is None or not check.done():
             return None
-        self._check = None
+        self._check, self._likely = None, False
         if check.cancelled() or check.exception() is not None:
             return None
         phrase = stop_phrase(check.result(), self.settings.stop_phrases)

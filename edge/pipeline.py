@@ -319,8 +319,10 @@ class EdgePipeline:
                 if overheard is not None:
                     self._spoke(frame.end_s, overheard)
                 trigger = barge.observe(frame, overheard, heard if hears else None)
-                if self.settings.duplex.pause_on_speech:
-                    self.playback.pause(barge.suspects)  # silent while the user may cut in
+                # Silent while the user may be cutting in: any short speech (pause_on_speech)
+                # or, by default, a stop phrase the fast layer found likely.
+                self.playback.pause(barge.suspects if self.settings.duplex.pause_on_speech
+                                    else barge.likely_stop)
                 if trigger is not None:
                     await self._barge_in(trigger, on_turn)
                     if trigger.kind == WAKE_WORD:  # straight to the new request

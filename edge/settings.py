@@ -81,6 +81,10 @@ class DuplexSettings:
     # default: `tandem bench duplex` found the VAD hearing the canceller's residual echo
     # (a nonlinear loudspeaker) and replies stuttering in 240 ms bursts (2.3 pauses a minute).
     pause_on_speech: bool = False
+    # Pause the reply while Whisper checks a stop phrase the fast layer found likely (this
+    # confident, below its own acceptance): a true "stop" falls silent at once, a false
+    # one costs a short pause. None: never.
+    stop_pause_confidence: float | None = 0.5
     echo_tail_s: float = 0.3  # with no canceller, the room still echoes this long after playback
     announce_quiet_s: float = 0.5  # proactive speech waits for this much silence from the user
 
@@ -92,6 +96,8 @@ class DuplexSettings:
         for name in ("stop_phrase_max_s", "stop_phrase_hangover_s", "min_speech_s"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")
+        if self.stop_pause_confidence is not None and not 0 < self.stop_pause_confidence <= 1:
+            raise ValueError("stop_pause_confidence must be in (0, 1] (or None: never)")
         if self.interrupt_after_speech_s is not None and self.interrupt_after_speech_s <= 0:
             raise ValueError("interrupt_after_speech_s must be positive (or None: off)")
         if self.echo_tail_s < 0 or self.announce_quiet_s < 0:

@@ -451,6 +451,68 @@ def test_detector_transcribes_only_short_speech_and_only_once_it_ends() -> None:
     assert trigger.speech_start_s == pytest.approx(35 * 0.08)  # type: ignore[attr-defined]
 
 
+class UnsureStopGrammar:
+    """A fast layer that decodes every stretch as "stop" with the given confidence."""
+
+    def __init__(self, confidence: float) -> None:
+        from edge.stages.grammar_stt import Calibration
+
+        self.calibration = Calibration(threshold=0.9)
+        self.confidence = confidence
+
+    def start(self) -> None:
+        pass
+
+    def push(self, samples: np.ndarray) -> None:
+        pass
+
+    def partial(self) -> object:
+        return "stop"
+
+    def finish(self) -> object:
+        from edge.stages.grammar_stt import GrammarResult
+
+        return GrammarResult("stop", Understanding("stop_phrase"), self.confidence, -3.0, 0.0,
+                             5, 1.0, 1.0)
+
+
+@pytest.mark.parametrize(("confidence", "said", "paused_while_checked", "stopped"), [
+    (0.95, "Don't stop.", False, True),  # sure: stopped by the fast layer, no transcription
+    (0.7, "Stop.", True, True),  # likely: paused at once, stopped when Whisper agrees
+    (0.7, "Hop on.", True, False),  # likely, but not a stop phrase: paused, then resumed
+    (0.3, "Stop.", False, True),  # unlikely: no pause, Whisper alone decides
+])
+def test_a_likely_stop_phrase_pauses_the_reply_until_it_is_decided(
+    confidence: float, said: str, paused_while_checked: bool, stopped: bool
+) -> None:
+    from edge.stages.early_endpoint import EarlyEndpoint
+
+    stt = FakeStt([], short=said)
+
+    async def scenario() -> tuple[list[bool], list[object], int]:
+        audio = np.zeros(10 * RATE, np.int16)
+        fast = EarlyEndpoint(UnsureStopGrammar(confidence), 0.5)  # type: ignore[arg-type]
+        det = BargeInDetector(DuplexSettings(), 0.5, stt,
+                              lambda a, b: audio[int(a * RATE) : int(b * RATE)], fast)
+        likely, triggers = [], []
+        for i, p in enumerate([0.0] * 3 + [1.0] * 5 + [0.0] * 12):  # 0.4 s of speech
+            frame = AudioFrame(audio[i * 1280 : (i + 1) * 1280], i * 0.08)
+            trigger = det.observe(frame, p, None)
+            if trigger is not None:
+                triggers.append(trigger)
+                break
+            likely.append(det.likely_stop)
+            await asyncio.sleep(0.01)  # the transcription thread
+        likely.append(det.likely_stop)  # once decided
+        return likely, triggers, det.checks
+
+    likely, triggers, checks = asyncio.run(scenario())
+    assert any(likely) == paused_while_checked
+    assert not likely[-1]  # never left paused once decided
+    assert bool(triggers) == stopped
+    assert checks == (0 if confidence >= 0.9 else 1)
+
+
 def test_gate_shuts_during_playback_and_its_echo_tail_only_without_aec() -> None:
     async def scenario() -> list[bool]:
         queue = PlaybackQueue(RATE)
