@@ -33,7 +33,7 @@ from edge.audio.playback import PlaybackQueue
 from edge.messages import AudioFrame, WakeDetected
 from edge.settings import DuplexSettings
 from edge.stages.early_endpoint import EarlyEndpoint
-from edge.stages.stt import SpeechToText
+from edge.stages.stt import SpeechToText, transcribe_plain
 
 WAKE_WORD, STOP_PHRASE, SPEECH = "wake_word", "stop_phrase", "speech"
 
@@ -246,7 +246,7 @@ class BargeInDetector:
         samples = np.array(self.audio(max(0.0, start_s - 0.1), end_s))  # a copy: the ring moves
         self.checks += 1
         self._check_span = (start_s, end_s)
-        self._check = asyncio.create_task(asyncio.to_thread(self.stt.transcribe, samples),
+        self._check = asyncio.create_task(asyncio.to_thread(transcribe_plain, self.stt, samples),
                                           name=f"stop-phrase-check-{self.checks}")
 
     def _check_result(self, frame: AudioFrame) -> Trigger | None:

@@ -39,6 +39,14 @@ class FasterWhisperStt:
         self.hotwords = ", ".join(unique[:MAX_HOTWORDS]) or None
 
     def transcribe(self, samples: np.ndarray) -> str:
+        return self._transcribe(samples, self.hotwords)
+
+    def transcribe_plain(self, samples: np.ndarray) -> str:
+        """Without the names as hints: "stop" over a reply is no device name, and the hints
+        pull short words towards them."""
+        return self._transcribe(samples, None)
+
+    def _transcribe(self, samples: np.ndarray, hotwords: str | None) -> str:
         audio = samples.astype(np.float32) / 32768.0
         segments, _ = self._model.transcribe(
             audio,
@@ -47,7 +55,7 @@ class FasterWhisperStt:
             without_timestamps=True,
             condition_on_previous_text=False,
             vad_filter=False,
-            hotwords=self.hotwords,
+            hotwords=hotwords,
         )
         return " ".join(seg.text.strip() for seg in segments).strip()
 
@@ -58,6 +66,12 @@ class FasterWhisperStt:
 _LEADING_WAKE = re.compile(
     r"^\s*(?:hey|hi|okay|ok)?[\s,]*(?:jarvis|jervis|jarvus)\b[\s,.!?]*", re.I
 )
+
+
+def transcribe_plain(stt: SpeechToText, samples: np.ndarray) -> str:
+    """A transcription without the engine's hints, where it has any."""
+    plain = getattr(stt, "transcribe_plain", None)
+    return str(plain(samples)) if plain is not None else stt.transcribe(samples)
 
 
 def strip_wake_phrase(text: str) -> str:
