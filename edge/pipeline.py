@@ -62,7 +62,7 @@ from edge.stages.early_endpoint import EarlyEndpoint
 from edge.stages.endpoint import Endpointer, SileroVad, SpeechDetector
 from edge.stages.grammar_stt import FastRecognizer, GrammarResult
 from edge.stages.nlu import Nlu
-from edge.stages.stt import SpeechToText
+from edge.stages.stt import SpeechToText, spoken_wake_phrase
 from edge.stages.tts import PiperTts
 from edge.stages.wake import FRAME_SAMPLES, WakeWordDetector
 from edge.tasks import cancel_and_wait
@@ -351,7 +351,7 @@ class EdgePipeline:
         self._grammar_of = inventory
         bias = getattr(self.engines.stt, "bias_towards", None)
         if bias is not None and self.settings.stt_bias:
-            bias(inventory.names())
+            bias(inventory.names(), spoken_wake_phrase(self.engines.wake.word))
         if self.engines.fast is not None:
             for warning in self.engines.fast.recompile(inventory).warnings:
                 log.warning("%s", warning)

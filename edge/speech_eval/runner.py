@@ -23,6 +23,7 @@ by file, since it does not change when the grammar does.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
@@ -91,7 +92,7 @@ class Evaluator:
 
             self.stt = FasterWhisperStt(threads=2)
             if whisper_bias:  # as the daemon does (EdgeSettings.stt_bias)
-                self.stt.bias_towards(self.inventory.names())
+                self.stt.bias_towards(self.inventory.names(), "Hey Jarvis")
             self.stt.warm_up()
         self.grammar = None
         if grammar:
@@ -199,15 +200,16 @@ def evaluate(folder: Path, results: Path, groups: tuple[str, ...], whisper: bool
                   and (not conditions or r.condition in conditions)]
     if limit:
         recordings = recordings[:limit]
-    # Whisper's outcomes depend on its hints: one cache per setting.
-    cache_path = folder / ("whisper_cache.jsonl" if not whisper_bias
-                           else "whisper_biased_cache.jsonl")
+    ev = Evaluator(whisper=whisper, grammar=grammar, whisper_bias=whisper_bias)
+    # Whisper's outcomes depend on its hints: one cache per hint text.
+    hints = getattr(ev.stt, "hotwords", None) if whisper_bias else None
+    cache_path = folder / ("whisper_cache.jsonl" if not hints else
+                           f"whisper_cache-{hashlib.sha256(hints.encode()).hexdigest()[:8]}.jsonl")
     cache: dict[str, dict[str, Any]] = {}
     if cache_path.exists():
         for line in cache_path.read_text(encoding="utf-8").splitlines():
             row = json.loads(line)
             cache[row["file"]] = row["whisper"]
-    ev = Evaluator(whisper=whisper, grammar=grammar, whisper_bias=whisper_bias)
     outcomes = []
     results.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()

@@ -32,11 +32,15 @@ class FasterWhisperStt:
         )
         self.hotwords: str | None = None
 
-    def bias_towards(self, names: Iterable[str]) -> None:
+    def bias_towards(self, names: Iterable[str], wake_phrase: str = "") -> None:
         """Hint the home's names (its inventory) to the decoder, as the text before the
-        request: Whisper then spells "Tomás" and "Grandma's House" as the inventory does."""
-        unique = list(dict.fromkeys(n.strip() for n in names if n.strip()))
-        self.hotwords = ", ".join(unique[:MAX_HOTWORDS]) or None
+        request: Whisper then spells "Tomás" and "Grandma's House" as the inventory does.
+        The wake phrase leads the hint: the request's audio starts in the tail of the wake
+        word, which a bare list of names turned into a name ("Office, why is the sky
+        blue?"); led by "Hey Jarvis." it stays the wake word, which is stripped."""
+        unique = list(dict.fromkeys(n.strip() for n in names if n.strip()))[:MAX_HOTWORDS]
+        lead = f"{wake_phrase.strip()}. " if wake_phrase.strip() else ""
+        self.hotwords = f"{lead}{', '.join(unique)}." if unique else None
 
     def transcribe(self, samples: np.ndarray) -> str:
         return self._transcribe(samples, self.hotwords)
@@ -72,6 +76,11 @@ def transcribe_plain(stt: SpeechToText, samples: np.ndarray) -> str:
     """A transcription without the engine's hints, where it has any."""
     plain = getattr(stt, "transcribe_plain", None)
     return str(plain(samples)) if plain is not None else stt.transcribe(samples)
+
+
+def spoken_wake_phrase(word: str) -> str:
+    """ "hey_jarvis" -> "Hey Jarvis" (a model name as it is said)."""
+    return " ".join(w.capitalize() for w in word.replace("-", "_").split("_") if w)
 
 
 def strip_wake_phrase(text: str) -> str:
