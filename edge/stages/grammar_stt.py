@@ -14,7 +14,7 @@ logistic whose midpoint is calibrated on the dev voices of `tandem bench speech`
 (`Calibration`), so the pipeline can accept the command or fall back to Whisper.
 
 Measured there (held-out voices, six acoustic conditions): the layer answers a third of the
-requests with 7.5 % of its answers wrong (Whisper + NLU: 32 % of its answers wrong on the
+requests with 7.5 % of its answers wrong (Whisper + NLU: 34 % of its answers wrong on the
 rest), finish() takes ~3 ms, the whole decode ~0.08 of real time on one x86 core. Its
 errors are minimal pairs in noise: on/off, start/stop, thirty/thirteen. A loop of filler
 words beside the commands (a garbage model) was tried: it swallowed commands too and cost
