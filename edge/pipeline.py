@@ -42,7 +42,7 @@ from edge.barge_in import SPEECH, STOP_PHRASE, WAKE_WORD, BargeInDetector, Playb
 from edge.channel import PriorityChannel
 from edge.cloud_link import CloudLink
 from edge.conversation import Conversation, State
-from edge.inventory import Inventory, load_inventory
+from edge.inventory import Inventory
 from edge.messages import (
     Announcement,
     BargeIn,
@@ -106,9 +106,9 @@ class Engines:
         if settings.endpoint.fast_layer:
             from edge.stages.grammar_stt import GrammarRecognizer
 
-            fast = GrammarRecognizer(load_inventory(settings.inventory))
-            for warning in fast.warnings:
-                log.warning("%s", warning)
+            # The commands alone: each run compiles the grammar for its own inventory when
+            # it starts (`_sync_grammar`), and warns there of the names it leaves out.
+            fast = GrammarRecognizer(Inventory())
             fast_stop = GrammarRecognizer.for_stop_phrases(settings.duplex.stop_phrases)
         engines = cls(
             WakeWordDetector(settings.wake), SileroVad(), FasterWhisperStt(settings.stt_threads),
