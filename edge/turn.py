@@ -65,6 +65,7 @@ async def run_turn(
     fast = not answering and p.accepts(recognized)
     plan = None
     kept = None
+    stopped_ringing: str | None = None  # what silencing a ringing timer said
     spoken = SpokenReply()
     try:
         if recognized is not None:
@@ -81,8 +82,8 @@ async def run_turn(
         if answering:  # whatever the NLU would make of "yes", it answers our question
             understanding = Understanding("answer")
             record.intent, record.route = understanding.intent, "answer"
-        elif _stops_ringing(p, record.transcript):  # "hey jarvis, stop" between two rings
-            record.intent, record.route = STOPPED_RINGING, "local"
+        elif (stopped_ringing := _stop_ringing(p, record.transcript)) is not None:
+            record.intent, record.route = STOPPED_RINGING, "local"  # "hey jarvis, stop"
         else:
             t0 = time.perf_counter()
             if fast:
@@ -112,8 +113,8 @@ async def run_turn(
                 await replies.put(ReplyText(record.turn_id, reply))
             elif not record.transcript:
                 await replies.put(ReplyText(record.turn_id, NOT_HEARD_REPLY))
-            elif record.intent == STOPPED_RINGING:
-                await replies.put(ReplyText(record.turn_id, "Timer stopped."))
+            elif stopped_ringing is not None:
+                await replies.put(ReplyText(record.turn_id, stopped_ringing))
             elif record.route == "local":
                 assert plan is not None
                 # Each action has the executor's deadline; a plan has one per part and one more.
@@ -175,11 +176,13 @@ async def _transcribe(p: EdgePipeline, utterance: Utterance, record: TurnRecord)
     record.transcript = strip_wake_phrase(raw)
 
 
-def _stops_ringing(p: EdgePipeline, transcript: str) -> bool:
+def _stop_ringing(p: EdgePipeline, transcript: str) -> str | None:
     """A stop phrase while a timer rings silences it (the NLU would read "stop" as pausing
-    the music)."""
-    return bool(transcript) and stop_phrase(transcript, p.settings.duplex.stop_phrases) \
-        is not None and p.skills.silence_ringing()
+    the music); what the skills said of it, None when it was no stop phrase or nothing
+    rang."""
+    if not transcript or stop_phrase(transcript, p.settings.duplex.stop_phrases) is None:
+        return None
+    return p.skills.silence_ringing()
 
 
 def _audit(p: EdgePipeline, record: TurnRecord, kind: str, body: dict[str, object]) -> None:

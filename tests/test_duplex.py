@@ -661,17 +661,18 @@ def test_a_timer_that_runs_out_rings_as_an_announcement() -> None:
     assert len(np.unique(chime_part)) > 100 and set(np.unique(line_part)) <= {0, 3000}
 
 
-def test_a_stop_phrase_over_a_ringing_timer_silences_it() -> None:
+def ring_a_timer(pipeline: EdgePipeline) -> None:
+    """Before the run: a timer that has just run out (it rings after 0.5 s of quiet)."""
     from edge.skills.timers import Timer, TimerSkill
 
-    def ran_out(pipeline: EdgePipeline) -> None:
-        timers = next(s for s in pipeline.skills._by_intent.values()
-                      if isinstance(s, TimerSkill))
-        timers.timers = [Timer(600, time.time() - 1)]
+    timers = next(s for s in pipeline.skills._by_intent.values() if isinstance(s, TimerSkill))
+    timers.timers = [Timer(600, time.time() - 1)]
 
+
+def test_a_stop_phrase_over_a_ringing_timer_silences_it() -> None:
     # The ring starts after 0.5 s of quiet; "stop" at 1.3-1.7 s, over the chime and line.
     audio = room(("quiet", 1.3), ("speech", 0.4), ("quiet", 3.0))
-    r = run_duplex(audio, wake_at=[], stt=FakeStt([], short="Stop."), before=ran_out)
+    r = run_duplex(audio, wake_at=[], stt=FakeStt([], short="Stop."), before=ring_a_timer)
     (record,) = r.records
     assert record.intent == "timer" and record.interrupted_by == STOP_PHRASE
     assert not r.pipeline.skills.silence_ringing()  # the stop phrase already silenced it
@@ -700,16 +701,9 @@ def test_stop_and_cancel_from_outside_silence_the_reply_at_once(control: str) ->
 
 
 def test_wake_word_and_stop_between_two_rings_silences_the_timer() -> None:
-    from edge.skills.timers import Timer, TimerSkill
-
-    def ran_out(pipeline: EdgePipeline) -> None:
-        timers = next(s for s in pipeline.skills._by_intent.values()
-                      if isinstance(s, TimerSkill))
-        timers.timers = [Timer(600, time.time() - 1)]
-
     # The first ring is over by 4 s; "hey jarvis, stop" at 5-6 s, before the next ring.
     audio = room(("quiet", 5.0), ("speech", 1.0), ("quiet", 3.0))
-    r = run_duplex(audio, wake_at=[5.2], stt=FakeStt(["Stop."]), before=ran_out)
+    r = run_duplex(audio, wake_at=[5.2], stt=FakeStt(["Stop."]), before=ring_a_timer)
     ring, stop = r.records
     assert ring.intent == "timer" and ring.interrupted_by is None
     assert (stop.intent, stop.route, stop.reply_text) == ("stop_ringing", "local",

@@ -101,9 +101,7 @@ class PlanContext:
 
 
 def _names(inventory: Inventory) -> list[list[str]]:
-    names = [d.name for d in inventory.devices] + list(inventory.areas) + list(
-        inventory.contacts) + list(inventory.places) + list(inventory.lists)
-    return [w for w in (words_of(n) for n in names) if len(w) > 1]
+    return [w for w in (words_of(n) for n in inventory.names()) if len(w) > 1]
 
 
 class Planner:

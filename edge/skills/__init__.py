@@ -152,14 +152,15 @@ class Skills:
                 said += due()
         return said
 
-    def silence_ringing(self) -> bool:
-        """Stop whatever rings (a timer that ran out: "stop"); whether anything was."""
-        stopped = 0
+    def silence_ringing(self) -> str | None:
+        """Stop whatever rings (a timer that ran out: "stop"); what to say of it, None when
+        nothing rang."""
+        said = []
         for skill in dict.fromkeys(self._by_intent.values()):
-            silence = getattr(skill, "silence", None)
-            if silence is not None:
-                stopped += silence()
-        return stopped > 0
+            stop = getattr(skill, "stop_ringing", None)
+            if stop is not None and (stopped := stop()) is not None:
+                said.append(stopped)
+        return " ".join(said) or None
 
 
 def default_skills(inventory: Inventory, executor: ActionExecutor | None = None,
