@@ -11,7 +11,11 @@ Three triggers, checked on every frame while a turn (or an announcement) runs:
   thread, and only a transcript that is nothing but a stop phrase counts (the turn ends,
   back to idle). While a stop phrase the fast layer found likely but not sure
   (`stop_pause_confidence`) is being transcribed, the reply pauses (`likely_stop`) and
-  resumes if it was not one;
+  resumes if it was not one. The word "stop" alone, which the grammar rarely decodes with
+  confidence, has its own keyword model (microWakeWord's, the one Voice PE listens with):
+  when it fires (`stop_word_threshold`) the reply pauses within a frame or two of the word
+  and the transcription decides. The model alone would stop on "yes", "no", "sure" and
+  "shop" too often to act on (about one short reply word in four, synthetic voices);
 * optionally, any sustained speech (`interrupt_after_speech_s`, like LiveKit's
   min_interruption_duration; off by default): the speech becomes the next request.
 
@@ -91,6 +95,9 @@ def _normal(text: str) -> str:
     return " ".join(w.strip("'") for w in text.split() if w.strip("'"))
 
 
+_STOP_WORD_S = 0.6  # the word the keyword model fired on ends with the frame; it began here
+
+
 @dataclass(frozen=True)
 class Trigger:
     kind: str  # WAKE_WORD, STOP_PHRASE or SPEECH
@@ -146,6 +153,7 @@ class BargeInDetector:
         self._speech_s = 0.0
         self._too_long = False
         self._likely = False  # the fast layer found a stop phrase likely in this stretch
+        self._keyword = False  # the keyword model heard "stop" in it
         self._end_fast()
         self.fast_checks = []
 
@@ -158,9 +166,10 @@ class BargeInDetector:
 
     @property
     def likely_stop(self) -> bool:
-        """A stop phrase the fast layer found likely is still being decided: pause the
-        reply meanwhile (resumed when the transcription says it was not one)."""
-        return self._likely and (self._start is not None or self.checking)
+        """A stop phrase the fast layer found likely, or the keyword model heard, is still
+        being decided: pause the reply meanwhile (resumed when the transcription says it
+        was not one)."""
+        return (self._likely or self._keyword) and (self._start is not None or self.checking)
 
     @property
     def checking(self) -> bool:
@@ -168,14 +177,19 @@ class BargeInDetector:
         return self._check is not None and not self._check.done()
 
     def observe(
-        self, frame: AudioFrame, probability: float | None, wake: WakeDetected | None
+        self, frame: AudioFrame, probability: float | None, wake: WakeDetected | None,
+        stop_word: float | None = None,
     ) -> Trigger | None:
-        """One frame. `probability` and `wake` are None while the gate is shut."""
+        """One frame. `probability` (speech), `wake` and `stop_word` (the stop model's
+        probability) are None while the gate is shut."""
         if wake is not None:
             return Trigger(WAKE_WORD, frame.end_s, wake.at_s)
         heard = self._check_result(frame)
         if heard is not None:
             return heard
+        cutoff = self.settings.stop_word_threshold
+        if stop_word is not None and cutoff is not None and stop_word >= cutoff:
+            self._stop_word(frame, stop_word)
         previous, self._previous = self._previous, frame
         if probability is None:  # the device's own voice may be all there is to hear
             self._start = None
@@ -190,7 +204,7 @@ class BargeInDetector:
         if probability >= self.threshold:
             if self._start is None:
                 self._start, self._speech_s, self._too_long = frame.start_s, 0.0, False
-                self._likely = False
+                self._likely = self._keyword = False
                 self._begin_fast(previous, frame, probability)
             self._last_speech = frame.end_s
             self._speech_s += duration
@@ -208,6 +222,20 @@ class BargeInDetector:
             if not self._too_long and self._speech_s >= s.min_speech_s and not self.checking:
                 self._transcribe(start, self._last_speech + 0.1)
         return None
+
+    def _stop_word(self, frame: AudioFrame, probability: float) -> None:
+        """The keyword model heard "stop": pause now, and make sure the stretch is
+        transcribed when it ends (the VAD may not have heard a word that short begin)."""
+        if not self._keyword:
+            self.fast_checks.append({"at_s": round(frame.end_s, 3), "text": "stop",
+                                     "confidence": round(probability, 3), "accepted": False,
+                                     "by": "stop_word"})
+        if self._start is None and not self.checking:
+            self._start = max(0.0, frame.end_s - _STOP_WORD_S)
+            self._speech_s, self._too_long = self.settings.min_speech_s, False
+            self._end_fast()
+        self._last_speech = max(self._last_speech, frame.end_s)
+        self._keyword = True
 
     def _begin_fast(self, previous: AudioFrame | None, frame: AudioFrame,
                     probability: float) -> None:
@@ -253,7 +281,7 @@ class BargeInDetector:
         check = self._check
         if check is None or not check.done():
             return None
-        self._check, self._likely = None, False
+        self._check, self._likely, self._keyword = None, False, False
         if check.cancelled() or check.exception() is not None:
             return None
         phrase = stop_phrase(check.result(), self.settings.stop_phrases)

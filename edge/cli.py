@@ -110,10 +110,16 @@ def add_edge_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--wake-threshold", type=float, default=0.5)
     parser.add_argument("--wake-refractory", type=float, default=2.0, metavar="SECONDS")
     parser.add_argument(
-        "--wake-micro-threshold", type=_micro_threshold, default=WakeSettings.micro_threshold,
+        "--wake-micro-threshold", type=_probability_or_off, default=WakeSettings.micro_threshold,
         metavar="P|off",
         help="microWakeWord beside openWakeWord: either at its threshold wakes the device "
              "(default 0.97, the model's own cutoff; off: openWakeWord alone)")
+    parser.add_argument(
+        "--stop-word-threshold", type=_probability_or_off,
+        default=DuplexSettings.stop_word_threshold, metavar="P|off",
+        help="the keyword model for \"stop\" while the device speaks: at this probability "
+             "the reply pauses until the stop phrase is confirmed (default 0.5, the model's "
+             "own cutoff; off: the stop phrases' grammar and Whisper alone)")
     parser.add_argument("--local-confidence", type=float, default=0.7)
     parser.add_argument(
         "--cloud-deadline", type=float, default=Deadlines.cloud_s, metavar="SECONDS"
@@ -127,7 +133,7 @@ def add_edge_options(parser: argparse.ArgumentParser) -> None:
              "and the stop phrases do)")
 
 
-def _micro_threshold(text: str) -> float | None:
+def _probability_or_off(text: str) -> float | None:
     if text == "off":
         return None
     try:
@@ -145,6 +151,8 @@ def edge_settings(args: argparse.Namespace) -> EdgeSettings:
             aec=getattr(args, "aec", "auto"),
             interrupt_after_speech_s=getattr(args, "interrupt_after_speech", None),
             pause_on_speech=getattr(args, "pause_on_speech", False),
+            stop_word_threshold=getattr(args, "stop_word_threshold",
+                                        DuplexSettings.stop_word_threshold),
         )
         actions = ActionSettings(
             home_broker=getattr(args, "home_broker", None),

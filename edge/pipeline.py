@@ -64,7 +64,7 @@ from edge.stages.grammar_stt import FastRecognizer, GrammarResult
 from edge.stages.nlu import Nlu
 from edge.stages.stt import SpeechToText, spoken_wake_phrase
 from edge.stages.tts import PiperTts
-from edge.stages.wake import FRAME_SAMPLES, WakeWordDetector
+from edge.stages.wake import FRAME_SAMPLES, MicroWakeWordModel, WakeWordDetector
 from edge.tasks import cancel_and_wait
 from edge.trace import TurnRecord
 from edge.turn import (  # noqa: F401  (re-exported: the replies' texts are part of the API)
@@ -97,6 +97,7 @@ class Engines:
     # the pipeline's inventory (recompiled when a policy swaps it).
     fast: FastRecognizer | None = None
     fast_stop: FastRecognizer | None = None  # the same for the barge-in's stop phrases
+    stop_word: MicroWakeWordModel | None = None  # the keyword model for "stop" alone
 
     @classmethod
     def load(cls, settings: EdgeSettings) -> Engines:
@@ -110,9 +111,12 @@ class Engines:
             # it starts (`_sync_grammar`), and warns there of the names it leaves out.
             fast = GrammarRecognizer(Inventory())
             fast_stop = GrammarRecognizer.for_stop_phrases(settings.duplex.stop_phrases)
+        stop_word = None
+        if settings.duplex.stop_word_threshold is not None:
+            stop_word = MicroWakeWordModel("stop")
         engines = cls(
             WakeWordDetector(settings.wake), SileroVad(), FasterWhisperStt(settings.stt_threads),
-            PiperTts(), fast, fast_stop,
+            PiperTts(), fast, fast_stop, stop_word,
         )
         engines.wake.warm_up()
         engines.tts.warm_up()
@@ -232,7 +236,7 @@ class EdgePipeline:
         e, s = self.engines, self.settings
         self.speech = SpeechDetector(e.vad, s.endpoint.vad)
         stop_early = None if e.fast_stop is None else EarlyEndpoint(
-            e.fast_stop, s.endpoint.speech_threshold, s.endpoint.fast_hangover_s)
+            e.fast_stop, s.endpoint.speech_threshold, s.duplex.stop_fast_hangover_s)
         self.barge = BargeInDetector(s.duplex, s.endpoint.speech_threshold, e.stt, source.span,
                                      stop_early)
         # With no canceller on the capture path, the device may be hearing itself.
@@ -246,6 +250,8 @@ class EdgePipeline:
         if source.pulled:
             source.hold = self._hold
         e.wake.reset(new_stream=True)
+        if e.stop_word is not None:
+            e.stop_word.reset()
         try:
             await self._listen_loop(source, on_turn, max_turns)
         except BaseException:
@@ -291,6 +297,7 @@ class EdgePipeline:
                         name="scheduled-actions")
             decisions = speech.observe(frame.samples)  # every frame: it learns the floor
             heard = e.wake.process(frame)  # every frame: its window never has a gap
+            stop_word = None if e.stop_word is None else e.stop_word.probability(frame.samples)
             hears = gate.open()  # False: it may be our own voice, and nothing cancels it
             if conv.state is State.IDLE:
                 if heard is not None and hears:
@@ -318,7 +325,8 @@ class EdgePipeline:
                 overheard = speech.probability(frame.samples, decisions) if hears else None
                 if overheard is not None:
                     self._spoke(frame.end_s, overheard)
-                trigger = barge.observe(frame, overheard, heard if hears else None)
+                trigger = barge.observe(frame, overheard, heard if hears else None,
+                                        stop_word if hears else None)
                 # Silent while the user may be cutting in: any short speech (pause_on_speech)
                 # or, by default, a stop phrase the fast layer found likely.
                 self.playback.pause(barge.suspects if self.settings.duplex.pause_on_speech

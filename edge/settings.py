@@ -85,6 +85,14 @@ class DuplexSettings:
     # confident, below its own acceptance): a true "stop" falls silent at once, a false
     # one costs a short pause. None: never.
     stop_pause_confidence: float | None = 0.5
+    # microWakeWord's "stop" model, on every frame: at this probability the reply pauses
+    # within a frame or two of the word "stop", which the fast layer rarely decodes with
+    # confidence, and the transcription decides (Voice PE listens with the same model).
+    # None: the stop phrases' grammar and Whisper alone.
+    stop_word_threshold: float | None = 0.5
+    # Silence after a whole stop phrase that ends its fast decode: shorter than a command's,
+    # since cutting a stop phrase short ("cancel" of "cancel that") still means stop.
+    stop_fast_hangover_s: float = 0.08
     echo_tail_s: float = 0.3  # with no canceller, the room still echoes this long after playback
     announce_quiet_s: float = 0.5  # proactive speech waits for this much silence from the user
 
@@ -93,11 +101,14 @@ class DuplexSettings:
             raise ValueError(f"aec must be one of {', '.join(AEC_CHOICES)}, got {self.aec!r}")
         if not self.stop_phrases or any(not p.strip() for p in self.stop_phrases):
             raise ValueError("stop phrases must be non-empty")
-        for name in ("stop_phrase_max_s", "stop_phrase_hangover_s", "min_speech_s"):
+        for name in ("stop_phrase_max_s", "stop_phrase_hangover_s", "min_speech_s",
+                     "stop_fast_hangover_s"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")
         if self.stop_pause_confidence is not None and not 0 < self.stop_pause_confidence <= 1:
             raise ValueError("stop_pause_confidence must be in (0, 1] (or None: never)")
+        if self.stop_word_threshold is not None and not 0 < self.stop_word_threshold < 1:
+            raise ValueError("stop_word_threshold must be in (0, 1) (or None: off)")
         if self.interrupt_after_speech_s is not None and self.interrupt_after_speech_s <= 0:
             raise ValueError("interrupt_after_speech_s must be positive (or None: off)")
         if self.echo_tail_s < 0 or self.announce_quiet_s < 0:

@@ -451,6 +451,57 @@ def test_detector_transcribes_only_short_speech_and_only_once_it_ends() -> None:
     assert trigger.speech_start_s == pytest.approx(35 * 0.08)  # type: ignore[attr-defined]
 
 
+class ScheduledStopWord:
+    """A stop-word model whose probability is 0.9 on the frames that reach `at_s`."""
+
+    def __init__(self, at_s: float, frames: int = 2) -> None:
+        self.at_s, self.frames = at_s, frames
+        self.t = 0.0
+        self.resets = 0
+
+    def probability(self, samples: np.ndarray) -> float:
+        self.t += len(samples) / RATE
+        return 0.9 if self.at_s <= self.t < self.at_s + self.frames * 0.08 else 0.0
+
+    def reset(self) -> None:
+        self.t, self.resets = 0.0, self.resets + 1
+
+
+@pytest.mark.parametrize(("aec", "threshold", "said", "paused", "stops"), [
+    (True, 0.5, "Stop.", True, True),  # paused on the frame it fired, stopped once confirmed
+    (True, 0.5, "Hop on.", True, False),  # paused, then resumed: not a stop phrase
+    (True, 0.95, "Hop on.", False, False),  # below its threshold: nothing
+    (True, None, "Hop on.", False, False),  # switched off
+    (False, 0.5, "Stop.", False, False),  # no canceller while the device plays: its own voice?
+])
+def test_the_stop_word_model_pauses_the_reply_until_the_stop_is_confirmed(
+    aec: bool, threshold: float | None, said: str, paused: bool, stops: bool
+) -> None:
+    stop_word = ScheduledStopWord(at_s=4.24)  # fires on the frame 4.16-4.24 s
+
+    def with_stop_word(pipeline: EdgePipeline) -> None:
+        pipeline.engines.stop_word = stop_word  # type: ignore[assignment]
+
+    r = run_duplex(STOP, wake_at=[1.2], before=with_stop_word, aec=aec,
+                   stt=FakeStt(["why is the sky blue"], short=said),
+                   cloud=ScriptedCloud(more=True),
+                   duplex=DuplexSettings(stop_word_threshold=threshold))
+    (record,) = r.records
+    assert stop_word.resets == 1  # a new stream starts the model afresh
+    # (speech 4.0-4.4 s; the frame after the one the model fired on is silent if paused)
+    assert r.audio_between(4.1, 4.24)
+    assert r.audio_between(4.24, 4.4) is not paused
+    assert [c["by"] for c in record.stop_checks if c.get("by")] == (["stop_word"] if paused
+                                                                     else [])
+    if not stops:
+        assert record.interrupted_by is None and record.reply_text == " ".join(ANSWER)
+        return
+    assert record.interrupted_by == STOP_PHRASE and r.stt.heard[1] < 0.9  # confirmed
+    assert record.interrupted_at_s is not None and record.interrupted_at_s > 4.4
+    assert not r.audio_between(4.24, len(STOP) / RATE)  # silent from the pause on, for good
+    assert (r.cloud.completed, r.cloud.closed) == (0, 1)
+
+
 class UnsureStopGrammar:
     """A fast layer that decodes every stretch as "stop" with the given confidence."""
 

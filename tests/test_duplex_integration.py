@@ -34,7 +34,8 @@ RATE = 16_000
 
 
 def barge_in_on_the_cloud(
-    engines: Engines, audio: np.ndarray, tiny_gguf: Path, out: Path
+    engines: Engines, audio: np.ndarray, tiny_gguf: Path, out: Path,
+    duplex: DuplexSettings | None = None,
 ) -> tuple[list[TurnRecord], JobDone, EdgePipeline]:
     async def scenario() -> tuple[list[TurnRecord], JobDone, EdgePipeline]:
         async with running_server(tiny_gguf, **LONG) as server:
@@ -42,7 +43,8 @@ def barge_in_on_the_cloud(
                                                connect_timeout_s=10.0))
             inventory = load_inventory(DEFAULT_INVENTORY)
             settings = EdgeSettings(deadlines=Deadlines(cloud_s=60.0, cloud_connect_s=10.0,
-                                                        filler_s=None))
+                                                        filler_s=None),
+                                    duplex=duplex or DuplexSettings())
             pipeline = EdgePipeline(settings, engines, load_nlu(inventory),
                                     acting_skills(inventory), WavSink(out), link)
             source = recording_source(audio, realtime=False)
@@ -78,19 +80,67 @@ def test_wake_word_over_a_cloud_reply_cancels_the_generation_and_starts_a_new_tu
     assert context[2:] == [("user", second.transcript), ("assistant", second.reply_text)]
 
 
+@pytest.mark.parametrize("stop_word", [True, False])
 def test_saying_stop_over_a_cloud_reply_ends_it(
-    engines: Engines, speech: dict[str, np.ndarray], tiny_gguf: Path, tmp_path: Path
+    engines: Engines, speech: dict[str, np.ndarray], tiny_gguf: Path, tmp_path: Path,
+    stop_word: bool,
 ) -> None:
+    # With the keyword model the reply pauses as the word ends; Whisper confirms either way.
     stop = synthesize(engines.tts, "Stop.", lead_s=1.0, tail_s=3.0)
     audio = np.concatenate([speech["sky"], stop])
+    duplex = DuplexSettings(stop_word_threshold=0.5 if stop_word else None)
     records, job, pipeline = barge_in_on_the_cloud(engines, audio, tiny_gguf,
-                                                   tmp_path / "reply.wav")
+                                                   tmp_path / "reply.wav", duplex)
     (record,) = records
     assert record.interrupted_by == "stop_phrase"
     assert job.finish_reason == "cancelled"
-    assert pipeline.barge is not None and pipeline.barge.checks >= 1
     assert pipeline.interruptions[-1].text == "stop"
     assert pipeline.conversation.state.value == "idle"
+    by_keyword = [c for c in record.stop_checks if c.get("by") == "stop_word"]
+    assert pipeline.barge is not None and pipeline.barge.checks >= 1  # Whisper confirmed
+    if stop_word:  # the reply paused as the word ended, long before Whisper decided
+        word_at = len(speech["sky"]) / RATE + 1.0  # where "stop" starts (~0.4 s long)
+        paused_at = float(by_keyword[0]["at_s"])  # type: ignore[arg-type]
+        assert word_at < paused_at < word_at + 0.8
+        assert record.interrupted_at_s is not None and paused_at < record.interrupted_at_s
+    else:
+        assert not by_keyword
+
+
+def test_short_speech_the_stop_word_model_mistakes_for_stop_does_not_stop(
+    engines: Engines, speech: dict[str, np.ndarray]
+) -> None:
+    # The keyword model alone fires on "Yes, go ahead." (0.8 in this voice): the reply
+    # only pauses, and Whisper's transcript lets it go on.
+    from edge.barge_in import BargeInDetector
+    from edge.messages import AudioFrame
+    from edge.stages.wake import FRAME_SAMPLES, MicroWakeWordModel
+
+    model = MicroWakeWordModel("stop")
+    engines.vad.reset()
+
+    async def over(audio: np.ndarray) -> tuple[list[bool], object, int]:
+        model.reset()
+        det = BargeInDetector(DuplexSettings(), 0.5, engines.stt,
+                              lambda a, b: audio[int(a * RATE) : int(b * RATE)])
+        paused, trigger = [], None
+        for i in range(0, len(audio) - FRAME_SAMPLES + 1, FRAME_SAMPLES):
+            frame = AudioFrame(audio[i : i + FRAME_SAMPLES], i / RATE)
+            trigger = det.observe(frame, engines.vad.speech_probability(frame.samples), None,
+                                  model.probability(frame.samples))
+            paused.append(det.likely_stop)
+            if trigger is not None:
+                break
+            while det.checking:  # the device would keep listening; here we wait for it
+                await asyncio.sleep(0.02)
+        return paused, trigger, det.checks
+
+    tail = np.zeros(2 * RATE, np.int16)
+    paused, trigger, checks = asyncio.run(over(np.concatenate([speech["yes"], tail])))
+    assert any(paused) and checks == 1 and trigger is None and not paused[-1]
+    stop = synthesize(engines.tts, "Stop.", lead_s=0.5, tail_s=2.0)
+    paused, trigger, checks = asyncio.run(over(stop))
+    assert any(paused) and trigger is not None and trigger.text == "stop"  # type: ignore[attr-defined]
 
 
 def closed_room(user: np.ndarray, echo_gain: float, delay_s: float) -> RingSource:
