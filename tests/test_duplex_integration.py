@@ -131,7 +131,9 @@ def test_short_speech_the_stop_word_model_mistakes_for_stop_does_not_stop(
             paused.append(det.likely_stop)
             if trigger is not None:
                 break
-            while det.checking:  # the device would keep listening; here we wait for it
+            for _ in range(500):  # the device would keep listening; here we wait for it
+                if not det.checking:
+                    break
                 await asyncio.sleep(0.02)
         return paused, trigger, det.checks
 
