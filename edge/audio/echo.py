@@ -136,12 +136,13 @@ class EchoStage:
         max_backlog_ms: float = 1000.0,
         track_delay: bool = True,
         compensate_drift: bool = True,
+        nonlinear: bool = True,
     ) -> None:
         self.rate = rate
         self.frame = frame = rate * frame_ms // 1000
         check_format(rate, frame)
         self._aec = SpeexEchoCanceller(rate, frame, tail_ms, residual_suppression,
-                                       noise_suppress_db)
+                                       noise_suppress_db, nonlinear=nonlinear)
         ms = rate / 1000
         self.max_predelay = round(max_delay_ms * ms)
         self.margin, self.min_lead = margin_ms * ms, min_lead_ms * ms
