@@ -34,6 +34,25 @@ from cloud.worker_messages import (
     WorkerStats,
 )
 
+_PER_MESSAGE_TOKENS = 6  # a chat template's role header and end-of-turn markers
+_REFIT_TRIES = 4
+
+
+def fit_to_budget(sizes: list[int], budget: int) -> int | None:
+    """How many of the most recent context turns fit: `sizes` are the token counts of
+    the system prompt, the context turns oldest first, and the question; None when even
+    the system prompt and the question alone do not fit. One pass, newest turns first."""
+    used = sizes[0] + sizes[-1] + 2 * _PER_MESSAGE_TOKENS
+    if used > budget:
+        return None
+    kept = 0
+    for size in reversed(sizes[1:-1]):
+        used += size + _PER_MESSAGE_TOKENS
+        if used > budget:
+            break
+        kept += 1
+    return kept
+
 
 class PromptTooLong(Exception):
     """Even without any context turns the prompt exceeds the context window."""
@@ -165,10 +184,20 @@ class _Worker:
         )
 
     def _chat_stream(self, job: GenerateJob) -> Generator[dict[str, Any], None, None]:
-        """llama's chat stream for the job; drops the oldest context turns if the prompt
-        does not fit the context window (the system prompt and the question stay)."""
+        """llama's chat stream for the job, its context trimmed once to the token budget
+        (`fit_to_budget`); if llama still finds the prompt too long (the template's own
+        tokens were underestimated), one more turn goes per retry, a few times at most."""
         messages = [{"role": role, "content": text} for role, text in job.messages]
-        while True:
+        sizes = [len(self._llm.tokenize(text.encode(), add_bos=False, special=False))
+                 for _, text in job.messages]
+        budget = self._settings.n_ctx - min(job.max_tokens, self._settings.n_ctx // 2)
+        keep = fit_to_budget(sizes, budget)
+        if keep is None:
+            raise PromptTooLong(
+                f"the question does not fit the model: {sizes[0] + sizes[-1]} tokens with "
+                f"the system prompt, over the budget of {budget}")
+        messages = [messages[0], *messages[len(messages) - 1 - keep : -1], messages[-1]]
+        for _ in range(_REFIT_TRIES):
             stream = self._llm.create_chat_completion(
                 messages=messages,
                 max_tokens=job.max_tokens,
@@ -191,6 +220,7 @@ class _Worker:
             # Closing this generator closes `stream` too, which stops llama.
             yield from stream
             return
+        raise PromptTooLong("the prompt still did not fit after trimming the context")
 
     def _sampled_tokens(self, prompt_tokens: int, finish: str) -> int:
         # llama evaluates each sampled token before sampling the next one, so

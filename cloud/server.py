@@ -20,9 +20,8 @@ from pathlib import Path
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio
-from tandem_proto import converse_pb2_grpc as pb_grpc
 
-from cloud.service import ConversationService
+from cloud.service import ConversationService, add_to_server
 from cloud.settings import CloudSettings
 from cloud.worker_client import ModelLoadError, WorkerClient
 from cloud.worker_messages import ModelLoaded
@@ -99,7 +98,7 @@ class CloudServer:
         worker.attach()
         server = grpc.aio.server(options=settings.server_options())
         service = ConversationService(settings, worker)
-        pb_grpc.add_ConversationServicer_to_server(service, server)
+        add_to_server(service, server)
         health = health_aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health, server)
         for name in HEALTH_SERVICES:
@@ -166,7 +165,7 @@ class CloudServer:
             await self._health.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
 
     async def _do_drain(self, grace_s: float) -> None:
-        self.service.accepting = False
+        self.service.begin_drain(grace_s)
         await cancel_and_wait([self._watchdog], grace_s=2.0)
         try:
             await self._health.enter_graceful_shutdown()

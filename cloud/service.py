@@ -7,7 +7,10 @@ Failure contract (what the edge can rely on):
   * otherwise the stream is TextChunk* then exactly one Final or one Error
     (bad request, deadline spent while queued, generation failed);
   * a deadline reached mid-answer ends generation early with the sentences
-    produced so far and Final(finish_reason="deadline").
+    produced so far and Final(finish_reason="deadline");
+  * on shutdown (`begin_drain`) calls still queued get Error(CODE_OVERLOADED,
+    retryable) at once, and answers in flight end with their sentences so far and
+    Final(finish_reason="shutdown") just before the grace period runs out.
 
 Timings in Final are server-side, in ms from the call's arrival: queue_ms until
 the worker took the job, first_token_ms until the first token came back from
@@ -16,21 +19,31 @@ it, total_ms until the Final.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
+from dataclasses import replace
 
 import grpc
+from google.protobuf.message import DecodeError
 from tandem_proto import converse_pb2 as pb
 from tandem_proto import converse_pb2_grpc as pb_grpc
 
 from cloud.fleet.grpc_tls import Revocations, peer_identity, peer_serial
 from cloud.fleet.pki import FleetPaths
+from cloud.limits import for_log, neutralise_markers, request_problem
 from cloud.sentences import SentenceSplitter
 from cloud.settings import CloudSettings
-from cloud.worker_client import JobStarted, QueueDeadline, WorkerClient, WorkerUnavailable
-from cloud.worker_messages import JobDone, JobFailed, TokenText
+from cloud.worker_client import (
+    JobStarted,
+    QueueDeadline,
+    WorkerClient,
+    WorkerEvent,
+    WorkerUnavailable,
+)
+from cloud.worker_messages import FINISH_CANCELLED, JobDone, JobFailed, TokenText
 
 log = logging.getLogger(__name__)
 
@@ -49,15 +62,69 @@ def _chunk(text: str, index: int) -> pb.ConverseResponse:
     return pb.ConverseResponse(chunk=pb.TextChunk(text=text, index=index))
 
 
+_SHUTDOWN_MARGIN_S = 0.3  # the last sentences and the Final still reach the caller
+FINISH_SHUTDOWN = "shutdown"
+
+
+class ShuttingDown(Exception):
+    """The server began draining while the call waited for the model."""
+
+
+class Unreadable:
+    """A request that never became a ConverseRequest: too large, or not one at all."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+def add_to_server(service: ConversationService, server: grpc.aio.Server) -> None:
+    """Register the service with a request parser that refuses an oversized request
+    before parsing it, and turns one that does not parse (invalid UTF-8 in a string
+    field, truncated bytes) into INVALID_ARGUMENT instead of an UNKNOWN and a traceback."""
+    limit = service.settings.limits.max_request_bytes
+
+    def parse(data: bytes) -> pb.ConverseRequest | Unreadable:
+        if len(data) > limit:
+            return Unreadable(f"the request is {len(data)} bytes, over the limit of {limit}: "
+                              "send fewer or shorter context turns")
+        try:
+            return pb.ConverseRequest.FromString(data)
+        except DecodeError as exc:
+            return Unreadable(f"the request is not a tandem.v1.ConverseRequest ({exc}); "
+                              "strings must be UTF-8")
+
+    handlers = {"Converse": grpc.unary_stream_rpc_method_handler(
+        service.Converse, request_deserializer=parse,
+        response_serializer=pb.ConverseResponse.SerializeToString)}
+    server.add_generic_rpc_handlers(
+        (grpc.method_handlers_generic_handler("tandem.v1.Conversation", handlers),))
+
+
 class ConversationService(pb_grpc.ConversationServicer):
     def __init__(self, settings: CloudSettings, worker: WorkerClient) -> None:
-        self._settings = settings
+        self.settings = self._settings = settings
         self._worker = worker
         self._revoked = (Revocations(FleetPaths(settings.tls_fleet_dir))
                          if settings.tls_fleet_dir is not None else None)
         self._pending = 0
         # Set by the server together with health: SERVING <=> accepting.
         self.accepting = False
+        self._draining = asyncio.Event()
+        self._running: set[int] = set()  # worker request ids of the answers in flight
+        self._cut_for_shutdown = False
+
+    def begin_drain(self, grace_s: float) -> None:
+        """Stop admitting; fail queued calls now; end the answers in flight with a Final
+        `_SHUTDOWN_MARGIN_S` before `grace_s` is over (the server stops then)."""
+        self.accepting = False
+        self._draining.set()
+        asyncio.get_running_loop().call_later(
+            max(0.0, grace_s - _SHUTDOWN_MARGIN_S), self._cut_running)
+
+    def _cut_running(self) -> None:
+        self._cut_for_shutdown = True
+        for request_id in self._running:
+            self._worker.cancel(request_id)
 
     @property
     def pending(self) -> int:
@@ -65,9 +132,12 @@ class ConversationService(pb_grpc.ConversationServicer):
         return self._pending
 
     async def Converse(  # noqa: N802 - name fixed by the proto
-        self, request: pb.ConverseRequest, context: grpc.aio.ServicerContext
+        self, request: pb.ConverseRequest | Unreadable, context: grpc.aio.ServicerContext
     ) -> AsyncIterator[pb.ConverseResponse]:
         arrival = time.monotonic()
+        if isinstance(request, Unreadable):  # before anything else: it costs nothing
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, request.reason)
+        assert isinstance(request, pb.ConverseRequest)
         if not (self.accepting and self._worker.ready):
             await context.abort(
                 grpc.StatusCode.UNAVAILABLE,
@@ -78,16 +148,17 @@ class ConversationService(pb_grpc.ConversationServicer):
                 and serial in self._revoked:
             await context.abort(grpc.StatusCode.PERMISSION_DENIED,
                                 f"the certificate of {certified!r} is revoked")
-        if certified is not None and certified != request.device_id:
-            # mTLS: a device speaks only for itself (its certificate's CN is its id).
-            await context.abort(
-                grpc.StatusCode.PERMISSION_DENIED,
-                f"certificate is for {certified!r}, the request claims {request.device_id!r}",
-            )
         problem = self._validate(request)
         if problem is not None:
             yield _error(pb.Error.CODE_BAD_REQUEST, problem, retryable=False)
             return
+        if certified is not None and certified != request.device_id:
+            # mTLS: a device speaks only for itself (its certificate's CN is its id).
+            await context.abort(
+                grpc.StatusCode.PERMISSION_DENIED,
+                f"certificate is for {certified!r}, the request claims "
+                f"{for_log(request.device_id)}",
+            )
         if self._pending >= self._settings.max_pending:
             # Refuse at once: queueing deeper only turns overload into timeouts.
             await context.abort(
@@ -102,10 +173,9 @@ class ConversationService(pb_grpc.ConversationServicer):
             self._pending -= 1
 
     def _validate(self, request: pb.ConverseRequest) -> str | None:
-        if not request.transcript.strip():
-            return "the transcript is empty"
-        if len(request.transcript) > self._settings.max_transcript_chars:
-            return f"the transcript is longer than {self._settings.max_transcript_chars} characters"
+        problem = request_problem(request, self._settings.limits)
+        if problem is not None:
+            return problem
         if request.max_tokens >= self._settings.n_ctx:
             return f"max_tokens must be below the context size ({self._settings.n_ctx})"
         return None
@@ -113,11 +183,11 @@ class ConversationService(pb_grpc.ConversationServicer):
     def _messages(self, request: pb.ConverseRequest) -> tuple[tuple[str, str], ...]:
         turns = [("system", self._settings.system_prompt)]
         turns += [
-            (_ROLES[turn.role], turn.text)
+            (_ROLES[turn.role], neutralise_markers(turn.text))
             for turn in request.context
             if turn.role in _ROLES and turn.text.strip()
         ]
-        turns.append(("user", request.transcript.strip()))
+        turns.append(("user", neutralise_markers(request.transcript.strip())))
         return tuple(turns)
 
     def _generation_deadline(
@@ -147,13 +217,22 @@ class ConversationService(pb_grpc.ConversationServicer):
             deadline,
             tag,
         )
+        request_id: int | None = None
         try:
             # aclosing: if this handler is cancelled (client cancel or deadline),
             # closing the event stream tells the worker to stop generating now.
             async with contextlib.aclosing(events):
-                async for event in events:
+                while True:
+                    if request_id is None:  # still queued: shutdown overtakes the wait
+                        event = await self._unless_draining(events)
+                    else:
+                        event = await anext(events, None)
+                    if event is None:
+                        break
                     if isinstance(event, JobStarted):
                         queue_ms = event.queue_ms
+                        request_id = event.request_id
+                        self._running.add(request_id)
                         # Belt and braces: gRPC cancels this task when the call
                         # ends, but also cancel the job from the call's own callback.
                         context.add_done_callback(
@@ -169,6 +248,8 @@ class ConversationService(pb_grpc.ConversationServicer):
                         rest = splitter.flush()
                         if rest is not None:
                             yield _chunk(rest, index)
+                        if event.finish_reason == FINISH_CANCELLED and self._cut_for_shutdown:
+                            event = replace(event, finish_reason=FINISH_SHUTDOWN)
                         yield self._final(event, queue_ms, first_token_ms, arrival)
                         log.info(
                             "%s: %s after %d tokens",
@@ -181,8 +262,28 @@ class ConversationService(pb_grpc.ConversationServicer):
                         yield _error(code, event.reason, retryable=event.retryable)
         except QueueDeadline as exc:
             yield _error(pb.Error.CODE_DEADLINE, str(exc), retryable=True)
+        except ShuttingDown:
+            yield _error(pb.Error.CODE_OVERLOADED, "the server is shutting down; try again",
+                         retryable=True)
         except WorkerUnavailable as exc:
             await context.abort(grpc.StatusCode.UNAVAILABLE, str(exc))
+        finally:
+            self._running.discard(request_id or 0)
+
+    async def _unless_draining(
+        self, events: AsyncGenerator[WorkerEvent, None]
+    ) -> WorkerEvent | None:
+        """The next event of a queued job, or ShuttingDown if the drain starts first."""
+        following = asyncio.ensure_future(anext(events, None))
+        draining = asyncio.ensure_future(self._draining.wait())
+        await asyncio.wait({following, draining}, return_when=asyncio.FIRST_COMPLETED)
+        draining.cancel()
+        if following.done():
+            return following.result()
+        following.cancel()  # leaves the queue (the generator ends inside its wait)
+        with contextlib.suppress(asyncio.CancelledError):
+            await following
+        raise ShuttingDown
 
     @staticmethod
     def _final(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cloud.limits import RequestLimits
+
 DEFAULT_SYSTEM_PROMPT = (
     "You are a voice assistant. Your answer will be spoken aloud. "
     "Answer briefly, in one to three plain spoken sentences. "
@@ -60,15 +62,15 @@ class CloudSettings:
     # A fleet directory (`tandem pki init`): serve mTLS with its server certificate and
     # accept only device certificates of its CA. None: an insecure port (loopback demos).
     tls_fleet_dir: Path | None = None
-    # Longest accepted transcript (characters); a guard, not a tokenizer limit.
-    max_transcript_chars: int = 4000
+    # What a request may hold (sizes, turns, identifiers), checked before admission.
+    limits: RequestLimits = field(default_factory=RequestLimits)
     keepalive: KeepaliveSettings = field(default_factory=KeepaliveSettings)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "model_path", Path(self.model_path))
         if ":" not in self.listen:
             raise ValueError(f"listen address must be HOST:PORT, got {self.listen!r}")
-        for name in ("n_ctx", "n_threads", "max_pending", "max_tokens", "max_transcript_chars"):
+        for name in ("n_ctx", "n_threads", "max_pending", "max_tokens"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.max_tokens >= self.n_ctx:
@@ -79,4 +81,5 @@ class CloudSettings:
             raise ValueError("deadline_margin_s and grace_s must be >= 0")
 
     def server_options(self) -> list[tuple[str, int]]:
-        return self.keepalive.server_options()
+        return [*self.keepalive.server_options(),
+                ("grpc.max_receive_message_length", self.limits.transport_bytes)]

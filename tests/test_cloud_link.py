@@ -151,7 +151,8 @@ def test_overloaded_cloud_is_reported_as_such(tiny_gguf: Path) -> None:
     async def scenario() -> str:
         async with connected_server(tiny_gguf, max_pending=1, **LONG) as (server, channel):
             stub = pb_grpc.ConversationStub(channel)
-            hog = stub.Converse(pb.ConverseRequest(transcript="why", turn_id=1), timeout=20)
+            hog = stub.Converse(pb.ConverseRequest(device_id="hog", transcript="why", turn_id=1),
+                               timeout=20)
             assert (await hog.read()).WhichOneof("kind") == "chunk"
 
             async def body(link: CloudLink) -> str:
