@@ -207,7 +207,7 @@ class ConversationService(pb_grpc.ConversationServicer):
             yield _error(pb.Error.CODE_DEADLINE, "the deadline is too short", retryable=False)
             return
         tag = f"{request.device_id}/{request.session_id}/{request.turn_id}"
-        splitter = SentenceSplitter()
+        splitter = SentenceSplitter(self._settings.first_clause_words)
         index = 0
         queue_ms = 0.0
         first_token_ms: float | None = None

@@ -62,6 +62,9 @@ class CloudSettings:
     # A fleet directory (`tandem pki init`): serve mTLS with its server certificate and
     # accept only device certificates of its CA. None: an insecure port (loopback demos).
     tls_fleet_dir: Path | None = None
+    # The first chunk of an answer may be a clause of at least this many words, so the
+    # device starts speaking sooner; None: whole sentences only.
+    first_clause_words: int | None = 4
     # What a request may hold (sizes, turns, identifiers), checked before admission.
     limits: RequestLimits = field(default_factory=RequestLimits)
     keepalive: KeepaliveSettings = field(default_factory=KeepaliveSettings)

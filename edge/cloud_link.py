@@ -17,11 +17,13 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncGenerator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import grpc
 from tandem_proto import converse_pb2 as pb
 from tandem_proto import converse_pb2_grpc as pb_grpc
+
+from edge.circuit_breaker import BreakerSettings, CircuitBreaker
 
 # CloudUnavailable.reason values (short, human, stable: the caller may log or branch on them).
 UNREACHABLE = "unreachable"
@@ -47,12 +49,14 @@ _ROLES = {"user": pb.ContextTurn.ROLE_USER, "assistant": pb.ContextTurn.ROLE_ASS
 
 
 class CloudUnavailable(Exception):
-    """The cloud could not (fully) answer; `reason` is one of the constants above."""
+    """The cloud could not (fully) answer; `reason` is one of the constants above;
+    `retryable`: the server said another try may succeed (it was draining, or busy)."""
 
-    def __init__(self, reason: str, detail: str = "") -> None:
+    def __init__(self, reason: str, detail: str = "", retryable: bool = False) -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
         self.detail = detail
+        self.retryable = retryable
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,9 @@ class CloudLinkSettings:
     max_reconnect_backoff_s: float = 2.0
     # mTLS with the device certificate (edge.fleet.grpc_tls); None: insecure channel.
     credentials: grpc.ChannelCredentials | None = None
+    breaker: BreakerSettings = field(default_factory=BreakerSettings)
+    # One more try after a retryable failure, if this much of the deadline is left.
+    retry_min_left_s: float = 1.0
 
     def __post_init__(self) -> None:
         if ":" not in self.target:
@@ -133,6 +140,13 @@ class CloudLink:
         # The Final of the most recent converse() that completed (None until then,
         # and reset at the start of each call).
         self.last_final: CloudFinal | None = None
+        self.breaker = CircuitBreaker(settings.breaker, self._reachable)
+        self.retries = 0  # calls tried a second time (for the trace and tests)
+
+    @property
+    def circuit_open(self) -> bool:
+        """The cloud has been unreachable: answer on the device, do not wait for it."""
+        return self.breaker.is_open
 
     async def converse(
         self,
@@ -150,19 +164,43 @@ class CloudLink:
         """
         if self._closed:
             raise CloudUnavailable(CLOSED)
+        if not self.breaker.allow():
+            raise CloudUnavailable(UNREACHABLE, "unreachable before; probing in the background")
         self.last_final = None
         started = time.monotonic()
-        await self._wait_ready()
+        request = self._request(transcript, context, session_id, turn_id)
+        spoke = retried = False
+        while True:
+            try:
+                async for text in self._attempt(request, started):
+                    spoke = True
+                    yield text
+                return
+            except CloudUnavailable as exc:
+                left = self.settings.deadline_s - (time.monotonic() - started)
+                # Once part of the answer was spoken, a second answer cannot follow it.
+                if spoke or retried or not exc.retryable or left < self.settings.retry_min_left_s:
+                    raise
+                retried = True
+                self.retries += 1
+
+    async def _attempt(self, request: pb.ConverseRequest,
+                       started: float) -> AsyncGenerator[str, None]:
+        """One Converse call within what is left of the deadline."""
+        try:
+            await self._wait_ready()
+        except CloudUnavailable:
+            self.breaker.failed()
+            raise
         remaining = self.settings.deadline_s - (time.monotonic() - started)
         if remaining <= 0:
             raise CloudUnavailable(DEADLINE_EXCEEDED, "no time left after connecting")
-        call = self._stub.Converse(
-            self._request(transcript, context, session_id, turn_id), timeout=remaining
-        )
+        call = self._stub.Converse(request, timeout=remaining)
         self._calls.add(call)
         try:
             final: CloudFinal | None = None
             async for response in call:
+                self.breaker.succeeded()  # it answered: reachable
                 kind = response.WhichOneof("kind")
                 if kind == "chunk":
                     yield response.chunk.text
@@ -171,14 +209,17 @@ class CloudLink:
                 elif kind == "error":
                     error = response.error
                     reason = _ERROR_REASONS.get(error.code, SERVER_ERROR)
-                    raise CloudUnavailable(reason, error.message)
+                    raise CloudUnavailable(reason, error.message, error.retryable)
             if final is None:
                 raise CloudUnavailable(SERVER_ERROR, "the answer ended without a Final")
             self.last_final = final
         except grpc.aio.AioRpcError as exc:
-            raise CloudUnavailable(
-                _STATUS_REASONS.get(exc.code(), SERVER_ERROR), exc.details() or ""
-            ) from None
+            code = exc.code()
+            if code == grpc.StatusCode.UNAVAILABLE:
+                self.breaker.failed()
+            # UNAVAILABLE before any answer: a server draining or restarting; try again.
+            raise CloudUnavailable(_STATUS_REASONS.get(code, SERVER_ERROR), exc.details() or "",
+                                   retryable=code == grpc.StatusCode.UNAVAILABLE) from None
         except asyncio.CancelledError:
             # aclose() cancelling our call is a link failure; our own task
             # being cancelled is not ours to swallow.
@@ -191,9 +232,17 @@ class CloudLink:
             if not call.done():
                 call.cancel()
 
+    async def _reachable(self) -> bool:
+        try:
+            await self._wait_ready()
+        except CloudUnavailable:
+            return False
+        return True
+
     async def aclose(self) -> None:
         """Cancel calls in flight and close the channel."""
         self._closed = True
+        await self.breaker.aclose()
         for call in list(self._calls):
             call.cancel()
         await self._channel.close()

@@ -160,6 +160,10 @@ class EdgeSettings:
     duplex: DuplexSettings = field(default_factory=DuplexSettings)
     actions: ActionSettings = field(default_factory=ActionSettings)
     local_confidence: float = 0.7  # below this a request goes to the cloud
+    # While the cloud is unreachable (its circuit is open), a command the device can carry
+    # out without confirmation runs here from this confidence on, instead of "I can't
+    # reach the cloud": the best local guess beats no answer when the guess is harmless.
+    offline_local_confidence: float = 0.35
     cloud_target: str | None = None  # HOST:PORT, None = offline
     inventory: Path = DEFAULT_INVENTORY
     device_id: str = "dev-0"

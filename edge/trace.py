@@ -27,6 +27,9 @@ class TurnRecord:
     # is to be done (a negated command); intent and slots are the first one's.
     actions: list[dict[str, object]] = field(default_factory=list)
     route: str = ""  # "local" or "cloud"
+    # Why a request that would have gone to the cloud was answered on the device
+    # ("cloud unreachable": its circuit is open), if it was.
+    kept_local: str | None = None
     reply_text: str = ""
     error: str | None = None  # why the reply is a fallback, if it is one
     # Barge-in: what cut the reply short ("wake_word", "stop_phrase", "speech", "cancel")

@@ -36,6 +36,7 @@ from edge.tasks import StageTimeout, cancel_and_wait, within
 from edge.trace import TurnRecord
 
 if TYPE_CHECKING:
+    from edge.nlu.plan import Plan
     from edge.pipeline import EdgePipeline
 
 OFFLINE_REPLY = "I'm offline right now, so I can't answer that."
@@ -97,6 +98,8 @@ async def run_turn(
             record.confidence = understanding.confidence
             record.actions = [a.to_json() for a in plan.actions] if plan else []
             record.route = _route(p, understanding)
+            if record.route == "cloud" and plan is not None and _offline_local(p, plan):
+                record.route, record.kept_local = "local", "cloud unreachable"
             _audit(p, record, "utterance", {"transcript": record.transcript})
             _audit(p, record, "understanding", {
                 "intent": record.intent, "actions": record.actions, "route": record.route,
@@ -123,7 +126,7 @@ async def run_turn(
                                      p.skills.carry_out(plan, p.turn_ref(record.turn_id)))
                 await replies.put(ReplyText(record.turn_id, reply))
             else:
-                await _ask_cloud(p, record, replies)
+                await _ask_cloud(p, record, replies, utterance.endpoint_wall)
             await replies.put(EndOfReply(record.turn_id))
             await within("speak", d.reply_s, asyncio.shield(speaker))
         except StageTimeout as exc:
@@ -193,6 +196,16 @@ def _audit(p: EdgePipeline, record: TurnRecord, kind: str, body: dict[str, objec
                               kind, body)  # type: ignore[arg-type]
 
 
+def _offline_local(p: EdgePipeline, plan: Plan) -> bool:
+    """The cloud is known to be unreachable and the device's best guess is a harmless
+    command it can carry out: do that rather than apologise."""
+    understanding = plan.understanding
+    return (bool(getattr(p.cloud, "circuit_open", False))
+            and understanding.intent != CLOUD and p.skills.handles(understanding.intent)
+            and not plan.confirm and bool(plan.actions)
+            and understanding.confidence >= p.settings.offline_local_confidence)
+
+
 def _route(p: EdgePipeline, understanding: Understanding) -> str:
     local = (
         understanding.intent != CLOUD
@@ -202,7 +215,8 @@ def _route(p: EdgePipeline, understanding: Understanding) -> str:
     return "local" if local else "cloud"
 
 
-async def _ask_cloud(p: EdgePipeline, record: TurnRecord, replies: Replies) -> None:
+async def _ask_cloud(p: EdgePipeline, record: TurnRecord, replies: Replies,
+                     endpoint_wall: float) -> None:
     turn = record.turn_id
     if p.cloud is None:
         record.error = "offline"
@@ -211,7 +225,7 @@ async def _ask_cloud(p: EdgePipeline, record: TurnRecord, replies: Replies) -> N
     t0 = time.perf_counter()
     chunks = 0
     first_chunk = asyncio.Event()
-    filler = asyncio.create_task(_filler(p, replies, record, first_chunk, t0),
+    filler = asyncio.create_task(_filler(p, replies, record, first_chunk, endpoint_wall),
                                  name=f"filler-{turn}")
     stream = p.cloud.converse(record.transcript, p.context(), p.session_id, turn)
     try:
@@ -235,14 +249,15 @@ async def _ask_cloud(p: EdgePipeline, record: TurnRecord, replies: Replies) -> N
 
 
 async def _filler(p: EdgePipeline, replies: Replies, record: TurnRecord,
-                  first_chunk: asyncio.Event, t0: float) -> None:
-    """If the cloud is still silent after `filler_s`, say so instead of saying nothing."""
+                  first_chunk: asyncio.Event, endpoint_wall: float) -> None:
+    """If the cloud is still silent `filler_s` after the user stopped speaking (the
+    silence they hear, transcription included), say so instead of saying nothing."""
     delay = p.settings.deadlines.filler_s
     if delay is None:
         return
-    await asyncio.sleep(delay)
+    await asyncio.sleep(max(0.0, delay - (time.monotonic() - endpoint_wall)))
     if not first_chunk.is_set():
-        record.timings_ms["filler"] = _ms_since(t0)
+        record.timings_ms["filler"] = 1000 * (time.monotonic() - endpoint_wall)  # after speech
         await replies.put(ReplyText(record.turn_id, FILLER_REPLY))
 
 

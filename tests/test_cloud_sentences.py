@@ -14,8 +14,8 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def _push_pieces(text: str, cuts: list[int]) -> list[str]:
-    splitter = SentenceSplitter()
+def _push_pieces(text: str, cuts: list[int], first_clause_words: int | None = None) -> list[str]:
+    splitter = SentenceSplitter(first_clause_words)
     chunks: list[str] = []
     start = 0
     for cut in sorted({c % (len(text) + 1) for c in cuts}) + [len(text)]:
@@ -85,4 +85,25 @@ def test_result_does_not_depend_on_how_the_text_was_cut(text: str, cuts: list[in
 def test_every_chunk_but_the_last_ends_a_sentence(text: str) -> None:
     chunks = split_sentences(text)
     for chunk in chunks[:-1]:
+        assert re.search(r"[.!?][\"')\]\u201d\u2019]*$", chunk), chunk
+
+
+def test_the_first_chunk_may_be_a_clause_then_only_sentences() -> None:
+    text = "Well, the sky looks blue to us, because air scatters blue light. Then, next."
+    tokens = text.split()
+    splitter = SentenceSplitter(first_clause_words=4)
+    out = [s for t in tokens for s in splitter.push(t + " ")]
+    assert out == ["Well, the sky looks blue to us,", "because air scatters blue light.",
+                   "Then, next."]  # "Well," is too short; only the first chunk is a clause
+    # a sentence that ends first keeps every chunk a sentence
+    assert SentenceSplitter(4).push("Hi there. The sky, as you know, is blue. ") == \
+        ["Hi there.", "The sky, as you know, is blue."]
+
+
+@given(text=st.text(alphabet=_alphabet, max_size=200), cuts=st.lists(st.integers(0, 400)))
+def test_first_clause_mode_does_not_depend_on_the_cuts_either(text: str, cuts: list[int]) -> None:
+    whole = _push_pieces(text, [], first_clause_words=2)
+    assert _push_pieces(text, cuts, first_clause_words=2) == whole
+    assert _squash("".join(whole)) == _squash(text)
+    for chunk in whole[1:-1]:
         assert re.search(r"[.!?][\"')\]\u201d\u2019]*$", chunk), chunk
