@@ -9,6 +9,9 @@ really bounds the prompt is applied later, once, by the backend (`fit_to_budget`
 from __future__ import annotations
 
 import re
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tandem_proto import converse_pb2 as pb
@@ -84,3 +87,41 @@ def neutralise_markers(text: str) -> str:
     """`text` with every control marker broken by a zero-width space after its first
     character: the words stay readable to the model, the tokens are no longer special."""
     return _MARKERS.sub(lambda m: m.group(0)[0] + "\u200b" + m.group(0)[1:], text)
+
+
+@dataclass(frozen=True)
+class RateSettings:
+    per_minute: float = 60.0  # sustained requests per device (a voice: a few a minute)
+    burst: int = 20  # requests a device may make at once after a quiet spell
+    max_devices: int = 10_000  # buckets kept; the least recently seen go first
+
+    def __post_init__(self) -> None:
+        if self.per_minute <= 0 or self.burst < 1 or self.max_devices < 1:
+            raise ValueError("per_minute must be > 0, burst and max_devices >= 1")
+
+
+class DeviceRateLimiter:
+    """A token bucket per device: `burst` requests at once, `per_minute` sustained. The
+    buckets are bounded (`max_devices`), so a flood of made-up device ids costs memory
+    only up to that bound."""
+
+    def __init__(self, settings: RateSettings,
+                 now: Callable[[], float] = time.monotonic) -> None:
+        self.settings = settings
+        self._now = now
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()  # tokens, at
+
+    def admit(self, device_id: str) -> float | None:
+        """None: admitted (one token spent); else the seconds until a token is free."""
+        s, now = self.settings, self._now()
+        tokens, at = self._buckets.pop(device_id, (float(s.burst), now))
+        tokens = min(float(s.burst), tokens + (now - at) * s.per_minute / 60.0)
+        wait = None
+        if tokens >= 1.0:
+            tokens -= 1.0
+        else:
+            wait = (1.0 - tokens) * 60.0 / s.per_minute
+        self._buckets[device_id] = (tokens, now)
+        while len(self._buckets) > s.max_devices:
+            self._buckets.popitem(last=False)
+        return wait

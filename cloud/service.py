@@ -33,7 +33,7 @@ from tandem_proto import converse_pb2_grpc as pb_grpc
 
 from cloud.fleet.grpc_tls import Revocations, peer_identity, peer_serial
 from cloud.fleet.pki import FleetPaths
-from cloud.limits import for_log, neutralise_markers, request_problem
+from cloud.limits import DeviceRateLimiter, for_log, neutralise_markers, request_problem
 from cloud.sentences import SentenceSplitter
 from cloud.settings import CloudSettings
 from cloud.worker_client import (
@@ -107,6 +107,7 @@ class ConversationService(pb_grpc.ConversationServicer):
         self._revoked = (Revocations(FleetPaths(settings.tls_fleet_dir))
                          if settings.tls_fleet_dir is not None else None)
         self._pending = 0
+        self._rate = DeviceRateLimiter(settings.rate)
         # Set by the server together with health: SERVING <=> accepting.
         self.accepting = False
         self._draining = asyncio.Event()
@@ -158,6 +159,13 @@ class ConversationService(pb_grpc.ConversationServicer):
                 grpc.StatusCode.PERMISSION_DENIED,
                 f"certificate is for {certified!r}, the request claims "
                 f"{for_log(request.device_id)}",
+            )
+        wait_s = self._rate.admit(request.device_id)
+        if wait_s is not None:
+            await context.abort(
+                grpc.StatusCode.RESOURCE_EXHAUSTED,
+                f"rate limit: {self._settings.rate.per_minute:g} requests a minute per device "
+                f"(burst {self._settings.rate.burst}); retry in {wait_s:.1f} s",
             )
         if self._pending >= self._settings.max_pending:
             # Refuse at once: queueing deeper only turns overload into timeouts.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cloud.limits import RequestLimits
+from cloud.limits import RateSettings, RequestLimits
 
 DEFAULT_SYSTEM_PROMPT = (
     "You are a voice assistant. Your answer will be spoken aloud. "
@@ -67,6 +67,7 @@ class CloudSettings:
     first_clause_words: int | None = 4
     # What a request may hold (sizes, turns, identifiers), checked before admission.
     limits: RequestLimits = field(default_factory=RequestLimits)
+    rate: RateSettings = field(default_factory=RateSettings)  # per device
     keepalive: KeepaliveSettings = field(default_factory=KeepaliveSettings)
 
     def __post_init__(self) -> None:

@@ -193,3 +193,45 @@ def test_shutdown_ends_answers_with_a_final_and_fails_queued_calls_at_once(
                 await drain
 
     run_bounded(scenario(), limit_s=60)
+
+
+def test_rate_limit_per_device_with_a_burst_and_bounded_memory() -> None:
+    from cloud.limits import DeviceRateLimiter, RateSettings
+
+    now = [0.0]
+    limiter = DeviceRateLimiter(RateSettings(per_minute=60, burst=3, max_devices=2),
+                                now=lambda: now[0])
+    assert [limiter.admit("a") for _ in range(3)] == [None, None, None]
+    wait = limiter.admit("a")
+    assert wait is not None and 0.9 < wait <= 1.0  # one token a second
+    assert limiter.admit("b") is None  # another device has its own bucket
+    now[0] += 1.0
+    assert limiter.admit("a") is None and limiter.admit("a") is not None
+    limiter.admit("c")  # a third device: the least recently seen bucket ("b") goes
+    assert set(limiter._buckets) == {"a", "c"}
+
+
+def test_a_device_over_its_rate_is_refused_with_a_clear_message(tiny_gguf: Path) -> None:
+    from cloud.limits import RateSettings
+
+    async def scenario() -> tuple[list[str], grpc.aio.AioRpcError]:
+        async with connected_server(tiny_gguf, n_threads=1,
+                                    rate=RateSettings(per_minute=1, burst=2)) as (_, channel):
+            stub = pb_grpc.ConversationStub(channel)
+            kinds = []
+            for turn in (1, 2):
+                answer = [r async for r in stub.Converse(request(max_tokens=2, turn_id=turn),
+                                                         timeout=20)]
+                kinds.append(answer[-1].WhichOneof("kind"))
+            other = request(max_tokens=2, turn_id=3)
+            other.device_id = "another-device"
+            kinds.append([r async for r in stub.Converse(other, timeout=20)][-1]
+                         .WhichOneof("kind"))
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
+                await stub.Converse(request(turn_id=4), timeout=20).read()
+            return kinds, refused.value
+
+    kinds, refused = run_bounded(scenario())
+    assert kinds == ["final", "final", "final"]
+    assert refused.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert "rate limit" in (refused.details() or "")
