@@ -68,6 +68,14 @@ def add_subcommands(subparsers: Any) -> None:
         metavar="DIR",
         help="serve mTLS with this fleet's server certificate; devices present theirs",
     )
+    serve_parser.add_argument(
+        "--fleet-dir", type=Path, metavar="DIR",
+        help="use this fleet's user memory and registry in the conversations "
+             "(default: the --tls-fleet-dir)")
+    serve_parser.add_argument(
+        "--broker", metavar="HOST:PORT",
+        help="the fleet's MQTT broker: what users ask to remember or forget reaches "
+             "their devices")
     serve_parser.set_defaults(func=run_serve)
 
 
@@ -82,6 +90,8 @@ def settings_from_args(args: argparse.Namespace) -> CloudSettings:
         max_tokens=args.max_tokens,
         grace_s=args.grace,
         tls_fleet_dir=args.tls_fleet_dir,
+        fleet_dir=args.fleet_dir or args.tls_fleet_dir,
+        broker=args.broker,
     )
 
 

@@ -45,7 +45,7 @@ def request_problem(request: pb.ConverseRequest, limits: RequestLimits) -> str |
     if size > limits.max_request_bytes:
         return (f"the request is {size} bytes, over the limit of {limits.max_request_bytes}: "
                 "send fewer or shorter context turns")
-    for name in ("device_id", "session_id"):
+    for name in ("device_id", "session_id", "user_id"):
         value = getattr(request, name)
         if len(value) > limits.max_id_chars:
             return f"{name} is longer than {limits.max_id_chars} characters"

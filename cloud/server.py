@@ -16,6 +16,7 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -23,6 +24,7 @@ from grpc_health.v1.health import aio as health_aio
 
 from cloud.service import ConversationService, add_to_server
 from cloud.settings import CloudSettings
+from cloud.user_memory import UserMemory
 from cloud.worker_client import ModelLoadError, WorkerClient
 from cloud.worker_messages import ModelLoaded
 from edge.tasks import cancel_and_wait
@@ -89,6 +91,7 @@ class CloudServer:
         settings: CloudSettings,
         worker: WorkerClient,
         tls: grpc.ServerCredentials | None = None,
+        memory: UserMemory | None = None,
     ) -> CloudServer:
         """Attach the (already spawned) worker, bind, and start serving health=NOT_SERVING.
 
@@ -97,7 +100,7 @@ class CloudServer:
         """
         worker.attach()
         server = grpc.aio.server(options=settings.server_options())
-        service = ConversationService(settings, worker)
+        service = ConversationService(settings, worker, memory)
         add_to_server(service, server)
         health = health_aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health, server)
@@ -185,11 +188,43 @@ def serve(settings: CloudSettings) -> int:
     if problem is not None:
         _fail(problem)
         return EXIT_CONFIG
+    try:
+        memory, link = _memory(settings)
+    except ServeError as exc:
+        _fail(str(exc))
+        return EXIT_CONFIG
     worker = WorkerClient.spawn(settings)  # before any gRPC object: see module docstring
     try:
-        return asyncio.run(_serve(settings, worker))
+        return asyncio.run(_serve(settings, worker, memory))
     finally:
         worker.kill()
+        if link is not None:
+            link.stop()
+
+
+def _memory(settings: CloudSettings) -> tuple[UserMemory | None, Any]:
+    """The users' memory, and the MQTT link that publishes its changes (or None)."""
+    if settings.fleet_dir is None:
+        return None, None
+    from cloud.fleet.pki import FleetPaths, PkiError, current_signing_key
+
+    paths = FleetPaths(settings.fleet_dir)
+    # (the TLS set-up names what is missing from its own fleet directory)
+    if settings.fleet_dir != settings.tls_fleet_dir and not settings.fleet_dir.is_dir():
+        raise ServeError(f"{settings.fleet_dir} is not a fleet directory; create it with "
+                         "`tandem pki init`")
+    if settings.broker is None:
+        return UserMemory(settings.fleet_dir), None
+    from cloud.fleet.operator import OperatorError, OperatorLink
+    from edge.fleet import names
+
+    host, _, port = settings.broker.rpartition(":")
+    try:
+        key = current_signing_key(paths)
+        link = OperatorLink(paths, host, int(port), identity=names.CLOUD, watch=False).start()
+    except (OperatorError, PkiError, ValueError) as exc:
+        raise ServeError(f"memory sync: {exc}") from None
+    return UserMemory(settings.fleet_dir, lambda t, p: link.publish(t, p, wait_s=5.0), key), link
 
 
 def _tls(settings: CloudSettings) -> grpc.ServerCredentials | None:
@@ -205,9 +240,10 @@ def _tls(settings: CloudSettings) -> grpc.ServerCredentials | None:
     return server_credentials(paths)
 
 
-async def _serve(settings: CloudSettings, worker: WorkerClient) -> int:
+async def _serve(settings: CloudSettings, worker: WorkerClient,
+                 memory: UserMemory | None = None) -> int:
     try:
-        server = await CloudServer.start(settings, worker, tls=_tls(settings))
+        server = await CloudServer.start(settings, worker, tls=_tls(settings), memory=memory)
     except ServeError as exc:
         _fail(str(exc))
         return EXIT_CONFIG

@@ -36,6 +36,7 @@ from cloud.fleet.pki import FleetPaths
 from cloud.limits import DeviceRateLimiter, for_log, neutralise_markers, request_problem
 from cloud.sentences import SentenceSplitter
 from cloud.settings import CloudSettings
+from cloud.user_memory import UserMemory, memory_prompt, parse_memory_command, relevant_facts
 from cloud.worker_client import (
     JobStarted,
     QueueDeadline,
@@ -64,6 +65,7 @@ def _chunk(text: str, index: int) -> pb.ConverseResponse:
 
 _SHUTDOWN_MARGIN_S = 0.3  # the last sentences and the Final still reach the caller
 FINISH_SHUTDOWN = "shutdown"
+FINISH_MEMORY = "memory"  # answered by changing the user's memory, no model involved
 
 
 class ShuttingDown(Exception):
@@ -101,8 +103,10 @@ def add_to_server(service: ConversationService, server: grpc.aio.Server) -> None
 
 
 class ConversationService(pb_grpc.ConversationServicer):
-    def __init__(self, settings: CloudSettings, worker: WorkerClient) -> None:
+    def __init__(self, settings: CloudSettings, worker: WorkerClient,
+                 memory: UserMemory | None = None) -> None:
         self.settings = self._settings = settings
+        self.memory = memory
         self._worker = worker
         self._revoked = (Revocations(FleetPaths(settings.tls_fleet_dir))
                          if settings.tls_fleet_dir is not None else None)
@@ -173,9 +177,10 @@ class ConversationService(pb_grpc.ConversationServicer):
                 grpc.StatusCode.RESOURCE_EXHAUSTED,
                 f"busy: {self._pending} calls pending (max {self._settings.max_pending})",
             )
+        user = self._user(request, certified)
         self._pending += 1
         try:
-            async for response in self._answer(request, context, arrival):
+            async for response in self._answer(request, context, arrival, user):
                 yield response
         finally:
             self._pending -= 1
@@ -188,14 +193,26 @@ class ConversationService(pb_grpc.ConversationServicer):
             return f"max_tokens must be below the context size ({self._settings.n_ctx})"
         return None
 
-    def _messages(self, request: pb.ConverseRequest) -> tuple[tuple[str, str], ...]:
-        turns = [("system", self._settings.system_prompt)]
+    def _user(self, request: pb.ConverseRequest, certified: str | None) -> str | None:
+        """Whose conversation: an authenticated device's registered user; otherwise the
+        user the request names (a trusted network), or else the device's registered one."""
+        if certified is not None:
+            return self.memory.user_of(certified) if self.memory is not None else None
+        if request.user_id:
+            return request.user_id
+        return self.memory.user_of(request.device_id) if self.memory is not None else None
+
+    def _messages(self, request: pb.ConverseRequest,
+                  facts: dict[str, str] | None = None) -> tuple[tuple[str, str], ...]:
+        question = request.transcript.strip()
+        known = memory_prompt(relevant_facts(facts, question)) if facts else ""
+        turns = [("system", self._settings.system_prompt + known)]
         turns += [
             (_ROLES[turn.role], neutralise_markers(turn.text))
             for turn in request.context
             if turn.role in _ROLES and turn.text.strip()
         ]
-        turns.append(("user", neutralise_markers(request.transcript.strip())))
+        turns.append(("user", neutralise_markers(question)))
         return tuple(turns)
 
     def _generation_deadline(
@@ -208,19 +225,35 @@ class ConversationService(pb_grpc.ConversationServicer):
         return arrival + remaining - self._settings.deadline_margin_s
 
     async def _answer(
-        self, request: pb.ConverseRequest, context: grpc.aio.ServicerContext, arrival: float
+        self, request: pb.ConverseRequest, context: grpc.aio.ServicerContext, arrival: float,
+        user: str | None,
     ) -> AsyncIterator[pb.ConverseResponse]:
         deadline = self._generation_deadline(context, arrival)
         if deadline is not None and deadline <= arrival:
             yield _error(pb.Error.CODE_DEADLINE, "the deadline is too short", retryable=False)
             return
+        memory = self.memory if user is not None else None
+        command = parse_memory_command(request.transcript) if memory is not None else None
+        if memory is not None and command is not None:  # no model needed to store a fact
+            assert user is not None
+            try:
+                said = await asyncio.to_thread(memory.apply, user, request.session_id, command)
+            except ValueError as exc:  # the user's memory is full
+                said = f"I couldn't remember that: {exc}."
+            yield _chunk(said, 0)
+            yield pb.ConverseResponse(final=pb.Final(
+                finish_reason=FINISH_MEMORY, timings=pb.Timings(total_ms=_ms_since(arrival))))
+            return
+        facts = None
+        if memory is not None and user is not None:
+            facts = await asyncio.to_thread(memory.facts, user)
         tag = f"{request.device_id}/{request.session_id}/{request.turn_id}"
         splitter = SentenceSplitter(self._settings.first_clause_words)
         index = 0
         queue_ms = 0.0
         first_token_ms: float | None = None
         events = self._worker.generate(
-            self._messages(request),
+            self._messages(request, facts),
             request.max_tokens or self._settings.max_tokens,
             deadline,
             tag,

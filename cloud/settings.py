@@ -13,6 +13,12 @@ DEFAULT_SYSTEM_PROMPT = (
     "Do not use markdown, lists, code, emoji or symbols."
 )
 
+# llama.cpp's own limit on sequences per context is 256; more than this many answers at
+# once only slows every one of them down on a CPU.
+MAX_PARALLEL = 64
+# Bounds the decode batch (and with it the attention scratch memory llama.cpp reserves).
+MAX_PREFILL_CHUNK = 512
+
 
 @dataclass(frozen=True)
 class KeepaliveSettings:
@@ -50,6 +56,12 @@ class CloudSettings:
     n_threads: int = 2
     # Requests waiting for or holding the (single) llama context; more are refused.
     max_pending: int = 4
+    # Answers decoded at once, each its own sequence of the one llama context; every
+    # sequence gets its own n_ctx tokens of KV cache, so memory grows with this.
+    n_parallel: int = 4
+    # Prompt tokens evaluated per decode step: a long prompt is fed in chunks between
+    # the other answers' tokens, and a cancel is read between chunks.
+    prefill_chunk: int = 64
     # Used when a request asks for 0 tokens; requests may ask for up to n_ctx.
     max_tokens: int = 128
     temperature: float = 0.7
@@ -62,6 +74,11 @@ class CloudSettings:
     # A fleet directory (`tandem pki init`): serve mTLS with its server certificate and
     # accept only device certificates of its CA. None: an insecure port (loopback demos).
     tls_fleet_dir: Path | None = None
+    # A fleet directory whose memory (memory.json) and registry (which user owns which
+    # device) the conversations use; `broker` (HOST:PORT, the fleet's MQTT broker) makes
+    # what users ask to remember or forget reach their devices. None: no memory.
+    fleet_dir: Path | None = None
+    broker: str | None = None
     # The first chunk of an answer may be a clause of at least this many words, so the
     # device starts speaking sooner; None: whole sentences only.
     first_clause_words: int | None = 4
@@ -74,13 +91,21 @@ class CloudSettings:
         object.__setattr__(self, "model_path", Path(self.model_path))
         if ":" not in self.listen:
             raise ValueError(f"listen address must be HOST:PORT, got {self.listen!r}")
-        for name in ("n_ctx", "n_threads", "max_pending", "max_tokens"):
+        for name in ("n_ctx", "n_threads", "max_pending", "max_tokens", "n_parallel",
+                     "prefill_chunk"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.max_tokens >= self.n_ctx:
             raise ValueError(f"max_tokens ({self.max_tokens}) must be below n_ctx ({self.n_ctx})")
+        if self.n_parallel > MAX_PARALLEL:
+            raise ValueError(f"n_parallel must be at most {MAX_PARALLEL}, got {self.n_parallel}")
+        if self.prefill_chunk > MAX_PREFILL_CHUNK:
+            raise ValueError(
+                f"prefill_chunk must be at most {MAX_PREFILL_CHUNK}, got {self.prefill_chunk}")
         if self.temperature < 0:
             raise ValueError(f"temperature must be >= 0, got {self.temperature}")
+        if self.broker is not None and self.fleet_dir is None:
+            raise ValueError("--broker publishes memory changes: it needs --fleet-dir")
         if self.deadline_margin_s < 0 or self.grace_s < 0:
             raise ValueError("deadline_margin_s and grace_s must be >= 0")
 

@@ -21,6 +21,7 @@ import grpc
 from cloud.server import CloudServer
 from cloud.settings import CloudSettings
 from cloud.tiny_gguf import write_tiny_gguf
+from cloud.user_memory import UserMemory
 from cloud.worker_client import WorkerClient
 from edge.tasks import cancel_and_wait
 
@@ -36,6 +37,7 @@ async def running_server(
     wait_serving: bool = True,
     before_serving: Callable[[], Awaitable[None]] | None = None,
     grace_s: float = 1.0,
+    memory: UserMemory | None = None,
     **overrides: Any,
 ) -> AsyncIterator[CloudServer]:
     """Run a real cloud server on 127.0.0.1:<free port> for the duration of the block.
@@ -54,7 +56,7 @@ async def running_server(
     # "spawn" never forks this (gRPC-using) process image, so this is safe here too.
     worker = WorkerClient.spawn(settings)
     try:
-        server = await CloudServer.start(settings, worker)
+        server = await CloudServer.start(settings, worker, memory=memory)
     except BaseException:
         worker.kill()
         raise

@@ -24,20 +24,22 @@ class ContextTurn(_message.Message):
     def __init__(self, role: _Optional[_Union[ContextTurn.Role, str]] = ..., text: _Optional[str] = ...) -> None: ...
 
 class ConverseRequest(_message.Message):
-    __slots__ = ("device_id", "session_id", "turn_id", "transcript", "context", "max_tokens")
+    __slots__ = ("device_id", "session_id", "turn_id", "transcript", "context", "max_tokens", "user_id")
     DEVICE_ID_FIELD_NUMBER: _ClassVar[int]
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     TURN_ID_FIELD_NUMBER: _ClassVar[int]
     TRANSCRIPT_FIELD_NUMBER: _ClassVar[int]
     CONTEXT_FIELD_NUMBER: _ClassVar[int]
     MAX_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
     device_id: str
     session_id: str
     turn_id: int
     transcript: str
     context: _containers.RepeatedCompositeFieldContainer[ContextTurn]
     max_tokens: int
-    def __init__(self, device_id: _Optional[str] = ..., session_id: _Optional[str] = ..., turn_id: _Optional[int] = ..., transcript: _Optional[str] = ..., context: _Optional[_Iterable[_Union[ContextTurn, _Mapping]]] = ..., max_tokens: _Optional[int] = ...) -> None: ...
+    user_id: str
+    def __init__(self, device_id: _Optional[str] = ..., session_id: _Optional[str] = ..., turn_id: _Optional[int] = ..., transcript: _Optional[str] = ..., context: _Optional[_Iterable[_Union[ContextTurn, _Mapping]]] = ..., max_tokens: _Optional[int] = ..., user_id: _Optional[str] = ...) -> None: ...
 
 class TextChunk(_message.Message):
     __slots__ = ("text", "index")
