@@ -164,6 +164,7 @@ class EdgePipeline:
         # Unique per run: action keys (idempotency) and the audit log are keyed on it.
         self.session_id = f"{settings.device_id}-{int(time.time())}-{secrets.token_hex(4)}"
         self._context: deque[tuple[str, str]] = deque(maxlen=2 * settings.context_turns)
+        self._context_at = 0.0  # when the last turn joined it (monotonic)
         self.inbox: PriorityChannel[Announcement] = PriorityChannel(max_data=32)
         self._announcements: deque[Announcement] = deque()
         self._active: ActiveTurn | None = None
@@ -191,11 +192,17 @@ class EdgePipeline:
         self.inbox.put_nowait(Announcement(text, kind))
 
     def context(self) -> list[tuple[str, str]]:
-        """Recent (role, text) turns for the cloud, oldest first: only what was spoken."""
+        """Recent (role, text) turns for the cloud, oldest first: only what was spoken.
+        A conversation idle for `context_idle_s` is over: the next question starts afresh
+        (and whoever asks it does not inherit the last person's conversation)."""
+        if self._context and time.monotonic() - self._context_at > self.settings.context_idle_s:
+            self._context.clear()
         return list(self._context)
 
     def remember(self, user: str, assistant: str) -> None:
+        self.context()  # an expired conversation is dropped before this turn joins it
         self._context.extend([("user", user), ("assistant", assistant)])
+        self._context_at = time.monotonic()
 
     def plan(self, text: str) -> Plan:
         """What a request asks for: actions in spoken order, negation, delays, references."""

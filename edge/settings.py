@@ -172,3 +172,4 @@ class EdgeSettings:
     stt_threads: int = 2
     stt_bias: bool = True  # hint the inventory's names to Whisper (its hotwords)
     context_turns: int = 4  # recent turns sent to the cloud
+    context_idle_s: float = 300.0  # a conversation this long idle is over (its context too)

@@ -760,3 +760,17 @@ def test_wake_word_and_stop_between_two_rings_silences_the_timer() -> None:
     assert (stop.intent, stop.route, stop.reply_text) == ("stop_ringing", "local",
                                                           "Timer stopped.")
     assert not r.pipeline.skills.silence_ringing()
+
+
+def test_an_idle_conversation_is_over_and_its_context_with_it() -> None:
+    inventory = load_inventory(DEFAULT_INVENTORY)
+    pipeline = EdgePipeline(EdgeSettings(context_idle_s=60.0), Engines(None, None, None, None),  # type: ignore[arg-type]
+                            load_nlu(inventory), acting_skills(inventory), None, None,
+                            playback=TapeQueue(RATE))
+    pipeline.remember("why is the sky blue", "Rayleigh scattering.")
+    pipeline.remember("and sunsets?", "Longer paths.")
+    assert len(pipeline.context()) == 4  # a follow-up within the minute keeps it
+    pipeline._context_at -= 61.0  # a minute of silence later
+    assert pipeline.context() == []
+    pipeline.remember("what time is it", "Noon.")
+    assert pipeline.context() == [("user", "what time is it"), ("assistant", "Noon.")]
