@@ -76,6 +76,10 @@ def add_subcommands(subparsers: Any) -> None:
         "--broker", metavar="HOST:PORT",
         help="the fleet's MQTT broker: what users ask to remember or forget reaches "
              "their devices")
+    serve_parser.add_argument(
+        "--handoff-on", action="append", default=[], metavar="REGEX",
+        help="requests matching this go to a person (repeatable; needs --broker for the "
+             "operators' queue)")
     serve_parser.set_defaults(func=run_serve)
 
 
@@ -92,6 +96,7 @@ def settings_from_args(args: argparse.Namespace) -> CloudSettings:
         tls_fleet_dir=args.tls_fleet_dir,
         fleet_dir=args.fleet_dir or args.tls_fleet_dir,
         broker=args.broker,
+        handoff_patterns=tuple(args.handoff_on),
     )
 
 

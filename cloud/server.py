@@ -92,6 +92,7 @@ class CloudServer:
         worker: WorkerClient,
         tls: grpc.ServerCredentials | None = None,
         memory: UserMemory | None = None,
+        handoff: Callable[[bytes], object] | None = None,
     ) -> CloudServer:
         """Attach the (already spawned) worker, bind, and start serving health=NOT_SERVING.
 
@@ -100,7 +101,7 @@ class CloudServer:
         """
         worker.attach()
         server = grpc.aio.server(options=settings.server_options())
-        service = ConversationService(settings, worker, memory)
+        service = ConversationService(settings, worker, memory, handoff)
         add_to_server(service, server)
         health = health_aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health, server)
@@ -193,9 +194,16 @@ def serve(settings: CloudSettings) -> int:
     except ServeError as exc:
         _fail(str(exc))
         return EXIT_CONFIG
+    handoff = None
+    if link is not None:
+        from edge.fleet import names
+
+        def handoff(packet: bytes) -> object:
+            return link.publish(names.HANDOFF, packet, retain=False, wait_s=5.0)
+
     worker = WorkerClient.spawn(settings)  # before any gRPC object: see module docstring
     try:
-        return asyncio.run(_serve(settings, worker, memory))
+        return asyncio.run(_serve(settings, worker, memory, handoff))
     finally:
         worker.kill()
         if link is not None:
@@ -241,9 +249,11 @@ def _tls(settings: CloudSettings) -> grpc.ServerCredentials | None:
 
 
 async def _serve(settings: CloudSettings, worker: WorkerClient,
-                 memory: UserMemory | None = None) -> int:
+                 memory: UserMemory | None = None,
+                 handoff: Callable[[bytes], object] | None = None) -> int:
     try:
-        server = await CloudServer.start(settings, worker, tls=_tls(settings), memory=memory)
+        server = await CloudServer.start(settings, worker, tls=_tls(settings), memory=memory,
+                                         handoff=handoff)
     except ServeError as exc:
         _fail(str(exc))
         return EXIT_CONFIG

@@ -22,8 +22,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import time
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import replace
 
 import grpc
@@ -33,6 +34,7 @@ from tandem_proto import converse_pb2_grpc as pb_grpc
 
 from cloud.fleet.grpc_tls import Revocations, peer_identity, peer_serial
 from cloud.fleet.pki import FleetPaths
+from cloud.handoff import HANDED_OFF_REPLY, NO_PERSON_REPLY, build_packet, handoff_reason
 from cloud.limits import DeviceRateLimiter, for_log, neutralise_markers, request_problem
 from cloud.sentences import SentenceSplitter
 from cloud.settings import CloudSettings
@@ -65,6 +67,7 @@ def _chunk(text: str, index: int) -> pb.ConverseResponse:
 
 _SHUTDOWN_MARGIN_S = 0.3  # the last sentences and the Final still reach the caller
 FINISH_SHUTDOWN = "shutdown"
+FINISH_HANDOFF = "handoff"  # handed to a person (cloud.handoff)
 FINISH_MEMORY = "memory"  # answered by changing the user's memory, no model involved
 
 
@@ -104,9 +107,13 @@ def add_to_server(service: ConversationService, server: grpc.aio.Server) -> None
 
 class ConversationService(pb_grpc.ConversationServicer):
     def __init__(self, settings: CloudSettings, worker: WorkerClient,
-                 memory: UserMemory | None = None) -> None:
+                 memory: UserMemory | None = None,
+                 handoff: Callable[[bytes], object] | None = None) -> None:
         self.settings = self._settings = settings
         self.memory = memory
+        self.handoff = handoff  # sends a packet to the operators' queue; None: nobody there
+        self._handoff_policy = tuple(re.compile(p, re.IGNORECASE)
+                                     for p in settings.handoff_patterns)
         self._worker = worker
         self._revoked = (Revocations(FleetPaths(settings.tls_fleet_dir))
                          if settings.tls_fleet_dir is not None else None)
@@ -193,6 +200,27 @@ class ConversationService(pb_grpc.ConversationServicer):
             return f"max_tokens must be below the context size ({self._settings.n_ctx})"
         return None
 
+    async def _hand_off(self, reason: str, request: pb.ConverseRequest,
+                        user: str | None) -> str:
+        """Send the handoff packet; what the device tells the user."""
+        packet = build_packet(reason, request.transcript.strip(), self._pairs(request),
+                              request.device_id, user, request.session_id)
+        if self.handoff is None:
+            log.warning("%s: handoff (%s) wanted, but no operator queue is configured",
+                        for_log(request.device_id), reason)
+            return NO_PERSON_REPLY
+        try:
+            await asyncio.to_thread(self.handoff, packet.to_json())
+        except Exception as exc:  # the broker being down must not become a silent turn
+            log.error("handoff for %s failed: %s", for_log(request.device_id), exc)
+            return NO_PERSON_REPLY
+        log.info("%s: handed to a person (%s)", for_log(request.device_id), reason)
+        return HANDED_OFF_REPLY
+
+    @staticmethod
+    def _pairs(request: pb.ConverseRequest) -> list[tuple[str, str]]:
+        return [(_ROLES[t.role], t.text) for t in request.context if t.role in _ROLES]
+
     def _user(self, request: pb.ConverseRequest, certified: str | None) -> str | None:
         """Whose conversation: an authenticated device's registered user; otherwise the
         user the request names (a trusted network), or else the device's registered one."""
@@ -231,6 +259,13 @@ class ConversationService(pb_grpc.ConversationServicer):
         deadline = self._generation_deadline(context, arrival)
         if deadline is not None and deadline <= arrival:
             yield _error(pb.Error.CODE_DEADLINE, "the deadline is too short", retryable=False)
+            return
+        reason = handoff_reason(request.transcript, self._pairs(request), self._handoff_policy)
+        if reason is not None:
+            said = await self._hand_off(reason, request, user)
+            yield _chunk(said, 0)
+            yield pb.ConverseResponse(final=pb.Final(
+                finish_reason=FINISH_HANDOFF, timings=pb.Timings(total_ms=_ms_since(arrival))))
             return
         memory = self.memory if user is not None else None
         command = parse_memory_command(request.transcript) if memory is not None else None

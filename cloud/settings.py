@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,6 +80,9 @@ class CloudSettings:
     # what users ask to remember or forget reach their devices. None: no memory.
     fleet_dir: Path | None = None
     broker: str | None = None
+    # Requests matching any of these (regular expressions) go to a person, not the model
+    # (cloud.handoff: topics the operators handle themselves).
+    handoff_patterns: tuple[str, ...] = ()
     # The first chunk of an answer may be a clause of at least this many words, so the
     # device starts speaking sooner; None: whole sentences only.
     first_clause_words: int | None = 4
@@ -104,6 +108,11 @@ class CloudSettings:
                 f"prefill_chunk must be at most {MAX_PREFILL_CHUNK}, got {self.prefill_chunk}")
         if self.temperature < 0:
             raise ValueError(f"temperature must be >= 0, got {self.temperature}")
+        for pattern in self.handoff_patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"handoff pattern {pattern!r}: {exc}") from None
         if self.broker is not None and self.fleet_dir is None:
             raise ValueError("--broker publishes memory changes: it needs --fleet-dir")
         if self.deadline_margin_s < 0 or self.grace_s < 0:

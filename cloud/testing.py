@@ -38,6 +38,7 @@ async def running_server(
     before_serving: Callable[[], Awaitable[None]] | None = None,
     grace_s: float = 1.0,
     memory: UserMemory | None = None,
+    handoff: Callable[[bytes], object] | None = None,
     **overrides: Any,
 ) -> AsyncIterator[CloudServer]:
     """Run a real cloud server on 127.0.0.1:<free port> for the duration of the block.
@@ -56,7 +57,7 @@ async def running_server(
     # "spawn" never forks this (gRPC-using) process image, so this is safe here too.
     worker = WorkerClient.spawn(settings)
     try:
-        server = await CloudServer.start(settings, worker, memory=memory)
+        server = await CloudServer.start(settings, worker, memory=memory, handoff=handoff)
     except BaseException:
         worker.kill()
         raise

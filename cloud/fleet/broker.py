@@ -66,6 +66,7 @@ def render_acl(registry: Registry) -> str:
         "",
         f"user {names.CLOUD}",
         f"topic readwrite {names.ROOT}/user/+/memory",
+        f"topic write {names.HANDOFF}",
     ]
     for entry in sorted(registry.devices.values(), key=lambda e: e.device):
         lines += ["", f"user {entry.device}"]

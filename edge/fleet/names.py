@@ -49,6 +49,9 @@ def user_memory(user: str) -> str:
     return f"{ROOT}/user/{user}/memory"
 
 
+# Conversations handed to a person (cloud.handoff): the cloud writes, operators read.
+HANDOFF = f"{ROOT}/operator/handoff"
+
 ALL_REPORTS = f"{ROOT}/device/+/report"
 ALL_PRESENCE = f"{ROOT}/device/+/presence"
 
