@@ -28,13 +28,20 @@ def add_subcommands(subparsers: Any) -> None:
     serve_parser = commands.add_parser(
         "serve", help="serve tandem.v1.Conversation with a local GGUF model"
     )
-    defaults = CloudSettings(model_path=Path("model.gguf"))
+    defaults = CloudSettings(model_path=Path("model.gguf"))  # (the defaults only)
     serve_parser.add_argument(
         "--listen", default=defaults.listen, help="HOST:PORT to bind (default %(default)s)"
     )
     serve_parser.add_argument(
-        "--model", required=True, type=Path, metavar="PATH", help="GGUF model file"
+        "--model", type=Path, metavar="PATH",
+        help="GGUF model file for the embedded llama.cpp worker"
     )
+    serve_parser.add_argument(
+        "--upstream", action="append", default=[], metavar="URL[,model=M][,concurrency=N]"
+        "[,key_env=VAR]",
+        help="an OpenAI-compatible chat-completions server to answer instead (vLLM, "
+             "llama.cpp's server, Ollama, a hosted API); repeat for failover, first "
+             "preferred; the API key is read from the environment variable key_env")
     serve_parser.add_argument(
         "--threads",
         type=int,
@@ -85,8 +92,11 @@ def add_subcommands(subparsers: Any) -> None:
 
 def settings_from_args(args: argparse.Namespace) -> CloudSettings:
     """Parse the `cloud serve` namespace once into validated settings (ValueError if bad)."""
+    from cloud.upstream import parse_upstream
+
     return CloudSettings(
         model_path=args.model,
+        upstreams=tuple(parse_upstream(text) for text in args.upstream),
         listen=args.listen,
         n_threads=args.threads,
         n_ctx=args.ctx,

@@ -22,6 +22,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio
 
+from cloud.backends import Backend
 from cloud.service import ConversationService, add_to_server
 from cloud.settings import CloudSettings
 from cloud.user_memory import UserMemory
@@ -70,7 +71,7 @@ class CloudServer:
     def __init__(
         self,
         settings: CloudSettings,
-        worker: WorkerClient,
+        worker: Backend,
         server: grpc.aio.Server,
         health: health_aio.HealthServicer,
         service: ConversationService,
@@ -89,7 +90,7 @@ class CloudServer:
     async def start(
         cls,
         settings: CloudSettings,
-        worker: WorkerClient,
+        worker: Backend,
         tls: grpc.ServerCredentials | None = None,
         memory: UserMemory | None = None,
         handoff: Callable[[bytes], object] | None = None,
@@ -185,10 +186,12 @@ def _fail(message: str) -> None:
 
 def serve(settings: CloudSettings) -> int:
     """Run `cloud serve` until SIGINT/SIGTERM; return the process exit code."""
-    problem = check_model_file(settings.model_path)
-    if problem is not None:
-        _fail(problem)
-        return EXIT_CONFIG
+    if not settings.upstreams:
+        assert settings.model_path is not None  # (CloudSettings checks it)
+        problem = check_model_file(settings.model_path)
+        if problem is not None:
+            _fail(problem)
+            return EXIT_CONFIG
     try:
         memory, link = _memory(settings)
     except ServeError as exc:
@@ -201,7 +204,14 @@ def serve(settings: CloudSettings) -> int:
         def handoff(packet: bytes) -> object:
             return link.publish(names.HANDOFF, packet, retain=False, wait_s=5.0)
 
-    worker = WorkerClient.spawn(settings)  # before any gRPC object: see module docstring
+    worker: Backend
+    if settings.upstreams:
+        from cloud.backends import UpstreamBackend
+        from cloud.upstream import UpstreamPool
+
+        worker = UpstreamBackend(UpstreamPool.from_settings(settings.upstreams), settings.n_ctx)
+    else:
+        worker = WorkerClient.spawn(settings)  # before any gRPC object: see module docstring
     try:
         return asyncio.run(_serve(settings, worker, memory, handoff))
     finally:
@@ -248,7 +258,7 @@ def _tls(settings: CloudSettings) -> grpc.ServerCredentials | None:
     return server_credentials(paths)
 
 
-async def _serve(settings: CloudSettings, worker: WorkerClient,
+async def _serve(settings: CloudSettings, worker: Backend,
                  memory: UserMemory | None = None,
                  handoff: Callable[[bytes], object] | None = None) -> int:
     try:

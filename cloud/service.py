@@ -32,6 +32,7 @@ from google.protobuf.message import DecodeError
 from tandem_proto import converse_pb2 as pb
 from tandem_proto import converse_pb2_grpc as pb_grpc
 
+from cloud.backends import Backend
 from cloud.fleet.grpc_tls import Revocations, peer_identity, peer_serial
 from cloud.fleet.pki import FleetPaths
 from cloud.handoff import HANDED_OFF_REPLY, NO_PERSON_REPLY, build_packet, handoff_reason
@@ -42,7 +43,6 @@ from cloud.user_memory import UserMemory, memory_prompt, parse_memory_command, r
 from cloud.worker_client import (
     JobStarted,
     QueueDeadline,
-    WorkerClient,
     WorkerEvent,
     WorkerUnavailable,
 )
@@ -106,7 +106,7 @@ def add_to_server(service: ConversationService, server: grpc.aio.Server) -> None
 
 
 class ConversationService(pb_grpc.ConversationServicer):
-    def __init__(self, settings: CloudSettings, worker: WorkerClient,
+    def __init__(self, settings: CloudSettings, worker: Backend,
                  memory: UserMemory | None = None,
                  handoff: Callable[[bytes], object] | None = None) -> None:
         self.settings = self._settings = settings

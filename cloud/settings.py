@@ -5,8 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cloud.limits import RateSettings, RequestLimits
+
+if TYPE_CHECKING:  # (cloud.upstream imports the worker, which imports these settings)
+    from cloud.upstream import UpstreamSettings
 
 DEFAULT_SYSTEM_PROMPT = (
     "You are a voice assistant. Your answer will be spoken aloud. "
@@ -51,7 +55,8 @@ class KeepaliveSettings:
 class CloudSettings:
     """Everything `cloud serve` needs. Invalid values raise ValueError at construction."""
 
-    model_path: Path
+    # The GGUF the embedded worker serves; None when `upstreams` serve instead.
+    model_path: Path | None = None
     listen: str = "127.0.0.1:50051"
     n_ctx: int = 2048
     n_threads: int = 2
@@ -75,6 +80,9 @@ class CloudSettings:
     # A fleet directory (`tandem pki init`): serve mTLS with its server certificate and
     # accept only device certificates of its CA. None: an insecure port (loopback demos).
     tls_fleet_dir: Path | None = None
+    # OpenAI-compatible servers to answer instead of the embedded worker (failover in
+    # this order of preference); empty: the embedded llama.cpp worker serves `model_path`.
+    upstreams: tuple[UpstreamSettings, ...] = ()
     # A fleet directory whose memory (memory.json) and registry (which user owns which
     # device) the conversations use; `broker` (HOST:PORT, the fleet's MQTT broker) makes
     # what users ask to remember or forget reach their devices. None: no memory.
@@ -92,7 +100,11 @@ class CloudSettings:
     keepalive: KeepaliveSettings = field(default_factory=KeepaliveSettings)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "model_path", Path(self.model_path))
+        if self.model_path is not None:
+            object.__setattr__(self, "model_path", Path(self.model_path))
+        elif not self.upstreams:
+            raise ValueError("a model to serve: --model PATH (embedded llama.cpp) or "
+                             "--upstream URL (an OpenAI-compatible server)")
         if ":" not in self.listen:
             raise ValueError(f"listen address must be HOST:PORT, got {self.listen!r}")
         for name in ("n_ctx", "n_threads", "max_pending", "max_tokens", "n_parallel",
