@@ -57,7 +57,7 @@ from edge.messages import (
 from edge.nlu.plan import Plan, PlanContext, Planner
 from edge.settings import EdgeSettings
 from edge.skills import Skills
-from edge.speaker import Speaker
+from edge.speaker import Speaker, speakable_pieces
 from edge.stages.early_endpoint import EarlyEndpoint
 from edge.stages.endpoint import Endpointer, SileroVad, SpeechDetector
 from edge.stages.grammar_stt import FastRecognizer, GrammarResult
@@ -74,6 +74,7 @@ from edge.turn import (  # noqa: F401  (re-exported: the replies' texts are part
     OFFLINE_REPLY,
     RINGING,
     SLOW_REPLY,
+    STOCK_REPLIES,
     UNREACHABLE_REPLY,
     run_announcement,
     run_turn,
@@ -120,6 +121,7 @@ class Engines:
         )
         engines.wake.warm_up()
         engines.tts.warm_up()
+        engines.tts.prerender(p for text in STOCK_REPLIES for p in speakable_pieces(text))
         return engines
 
 

@@ -28,6 +28,7 @@ from edge.channel import PriorityChannel
 from edge.cloud_link import CloudUnavailable
 from edge.conversation import State
 from edge.messages import Announcement, Cancel, EndOfReply, ReplyText, Understanding, Utterance
+from edge.skills.confirm import DECLINED, NOT_CONFIRMED, QUESTION
 from edge.speaker import SpokenReply
 from edge.stages.grammar_stt import GrammarResult
 from edge.stages.nlu import CLOUD
@@ -47,6 +48,9 @@ NOT_HEARD_REPLY = "Sorry, I didn't catch that."
 FILLER_REPLY = "One moment."
 RINGING = "timer"  # the announcement kind of a timer that rings (chime first, stoppable)
 STOPPED_RINGING = "stop_ringing"  # the turn's intent when its stop phrase silenced a timer
+# Said word for word, often when speed matters most: rendered once (PiperTts.prerender).
+STOCK_REPLIES = (FILLER_REPLY, OFFLINE_REPLY, UNREACHABLE_REPLY, SLOW_REPLY, BUSY_REPLY,
+                 NOT_HEARD_REPLY, QUESTION, DECLINED, NOT_CONFIRMED)
 _FALLBACKS = {
     cloud_link.UNREACHABLE: UNREACHABLE_REPLY,
     cloud_link.DEADLINE_EXCEEDED: SLOW_REPLY,

@@ -150,3 +150,25 @@ def test_audio_keeper_keeps_only_the_newest(tmp_path: Path) -> None:
         keeper.keep("s", turn, np.full(160, turn, dtype=np.int16))
     assert [p.name for p in keeper.kept()] == [f"s-turn-{t:05d}.wav" for t in (2, 3, 4)]
     assert keeper.purge() == 3 and keeper.kept() == []
+
+
+def test_stock_replies_are_rendered_once_not_each_time(
+    engines: Engines, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from edge.speaker import speakable_pieces
+    from edge.turn import STOCK_REPLIES, UNREACHABLE_REPLY
+
+    tts = engines.tts
+    expected = list(tts.sentences(UNREACHABLE_REPLY, deterministic=True))
+    for text in STOCK_REPLIES:
+        assert all(piece in tts.stock for piece in speakable_pieces(text)), text
+
+    def no_synthesis(text: str, deterministic: bool = False) -> object:
+        raise AssertionError(f"synthesised {text!r} again")
+
+    monkeypatch.setattr(tts, "sentences", no_synthesis)
+    audio = tts.synthesize_all(UNREACHABLE_REPLY)
+    assert len(audio) == len(expected)
+    assert all(np.array_equal(a, b) for a, b in zip(audio, expected, strict=True))
+    with pytest.raises(AssertionError, match="again"):
+        tts.synthesize_all("Something nobody said before.")
