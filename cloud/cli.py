@@ -84,10 +84,20 @@ def add_subcommands(subparsers: Any) -> None:
         help="the fleet's MQTT broker: what users ask to remember or forget reaches "
              "their devices")
     serve_parser.add_argument(
+        "--device-tokens", type=Path, metavar="FILE",
+        help="require a bearer token per device (made with `cloud token`); for a cloud "
+             "not on mTLS, behind a TLS-terminating proxy")
+    serve_parser.add_argument(
         "--handoff-on", action="append", default=[], metavar="REGEX",
         help="requests matching this go to a person (repeatable; needs --broker for the "
              "operators' queue)")
     serve_parser.set_defaults(func=run_serve)
+    token = commands.add_parser(
+        "token", help="issue a device's bearer token for `cloud serve --device-tokens`")
+    token.add_argument("device")
+    token.add_argument("--tokens", type=Path, required=True, metavar="FILE")
+    token.add_argument("--user", help="whose device it is (their memory and context)")
+    token.set_defaults(func=run_token)
 
 
 def settings_from_args(args: argparse.Namespace) -> CloudSettings:
@@ -107,7 +117,20 @@ def settings_from_args(args: argparse.Namespace) -> CloudSettings:
         fleet_dir=args.fleet_dir or args.tls_fleet_dir,
         broker=args.broker,
         handoff_patterns=tuple(args.handoff_on),
+        device_tokens=args.device_tokens,
     )
+
+
+def run_token(args: argparse.Namespace) -> int:
+    """`func` of `cloud token`: prints the new token (shown once; only its hash is kept)."""
+    from cloud.device_tokens import issue_token
+
+    try:
+        print(issue_token(args.tokens, args.device, args.user))
+    except (ValueError, OSError) as exc:
+        print(f"cloud token: error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    return 0
 
 
 def run_serve(args: argparse.Namespace) -> int:

@@ -192,6 +192,14 @@ def serve(settings: CloudSettings) -> int:
         if problem is not None:
             _fail(problem)
             return EXIT_CONFIG
+    if settings.device_tokens is not None:
+        from cloud.device_tokens import DeviceTokens
+
+        try:
+            DeviceTokens.load(settings.device_tokens)
+        except ValueError as exc:
+            _fail(str(exc))
+            return EXIT_CONFIG
     try:
         memory, link = _memory(settings)
     except ServeError as exc:

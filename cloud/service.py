@@ -33,6 +33,7 @@ from tandem_proto import converse_pb2 as pb
 from tandem_proto import converse_pb2_grpc as pb_grpc
 
 from cloud.backends import Backend
+from cloud.device_tokens import DeviceTokens
 from cloud.fleet.grpc_tls import Revocations, peer_identity, peer_serial
 from cloud.fleet.pki import FleetPaths
 from cloud.handoff import HANDED_OFF_REPLY, NO_PERSON_REPLY, build_packet, handoff_reason
@@ -82,6 +83,13 @@ class Unreadable:
         self.reason = reason
 
 
+def _metadata(context: grpc.aio.ServicerContext, key: str) -> str | None:
+    for name, value in context.invocation_metadata() or ():
+        if name == key:
+            return value if isinstance(value, str) else value.decode(errors="replace")
+    return None
+
+
 def add_to_server(service: ConversationService, server: grpc.aio.Server) -> None:
     """Register the service with a request parser that refuses an oversized request
     before parsing it, and turns one that does not parse (invalid UTF-8 in a string
@@ -117,6 +125,8 @@ class ConversationService(pb_grpc.ConversationServicer):
         self._worker = worker
         self._revoked = (Revocations(FleetPaths(settings.tls_fleet_dir))
                          if settings.tls_fleet_dir is not None else None)
+        self._tokens = (DeviceTokens.load(settings.device_tokens)
+                        if settings.device_tokens is not None else None)
         self._pending = 0
         self._rate = DeviceRateLimiter(settings.rate)
         # Set by the server together with health: SERVING <=> accepting.
@@ -160,10 +170,23 @@ class ConversationService(pb_grpc.ConversationServicer):
                 and serial in self._revoked:
             await context.abort(grpc.StatusCode.PERMISSION_DENIED,
                                 f"the certificate of {certified!r} is revoked")
+        holder = None
+        if self._tokens is not None and certified is None:
+            holder = self._tokens.holder(_metadata(context, "authorization"))
+            if holder is None:
+                await context.abort(
+                    grpc.StatusCode.UNAUTHENTICATED,
+                    "a device token is required (authorization: Bearer <token>); the fleet "
+                    "operator issues one with `tandem cloud token DEVICE`")
         problem = self._validate(request)
         if problem is not None:
             yield _error(pb.Error.CODE_BAD_REQUEST, problem, retryable=False)
             return
+        if holder is not None and holder.device != request.device_id:
+            await context.abort(
+                grpc.StatusCode.PERMISSION_DENIED,
+                f"the token is {holder.device!r}'s, the request claims "
+                f"{for_log(request.device_id)}")
         if certified is not None and certified != request.device_id:
             # mTLS: a device speaks only for itself (its certificate's CN is its id).
             await context.abort(
@@ -184,7 +207,7 @@ class ConversationService(pb_grpc.ConversationServicer):
                 grpc.StatusCode.RESOURCE_EXHAUSTED,
                 f"busy: {self._pending} calls pending (max {self._settings.max_pending})",
             )
-        user = self._user(request, certified)
+        user = holder.user if holder is not None else self._user(request, certified)
         self._pending += 1
         try:
             async for response in self._answer(request, context, arrival, user):

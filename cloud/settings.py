@@ -80,6 +80,9 @@ class CloudSettings:
     # A fleet directory (`tandem pki init`): serve mTLS with its server certificate and
     # accept only device certificates of its CA. None: an insecure port (loopback demos).
     tls_fleet_dir: Path | None = None
+    # Bearer tokens per device (cloud.device_tokens) for a cloud not on mTLS: without a
+    # valid token a call is refused; the token names the device and its user.
+    device_tokens: Path | None = None
     # OpenAI-compatible servers to answer instead of the embedded worker (failover in
     # this order of preference); empty: the embedded llama.cpp worker serves `model_path`.
     upstreams: tuple[UpstreamSettings, ...] = ()

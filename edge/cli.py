@@ -38,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--trace", type=Path, help="write one JSON object per turn here")
     where = run.add_mutually_exclusive_group()
     where.add_argument("--cloud", metavar="HOST:PORT", help="the cloud service")
+    run.add_argument("--cloud-token-file", type=Path, metavar="FILE",
+                     help="this device's bearer token for a cloud not on mTLS "
+                          "(`tandem cloud token`)")
     where.add_argument("--offline", action="store_true", help="never ask the cloud")
     run.add_argument("--inventory", type=Path, default=DEFAULT_INVENTORY)
     run.add_argument("--realtime", action="store_true", help="pace a recording at real speed")
@@ -96,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     from edge.actions.bench import add_bench_actions
 
     add_bench_actions(bench)
+    from cloud.bench import add_bench_cloud
+
+    add_bench_cloud(bench)
     add_fleet(sub, bench)
     from edge.audio.options import add_audio_options, add_bench_audio
 
@@ -173,6 +179,13 @@ def edge_settings(args: argparse.Namespace) -> EdgeSettings:
         inventory=getattr(args, "inventory", DEFAULT_INVENTORY),
         endpoint=EndpointSettings(vad=getattr(args, "vad", EndpointSettings.vad)),
     )
+    token_file: Path | None = getattr(args, "cloud_token_file", None)
+    if token_file is not None:
+        try:
+            settings = replace(settings, cloud_token=token_file.read_text().strip())
+        except OSError as exc:
+            raise TandemError(f"cannot read the cloud token {token_file}: {exc.strerror}; "
+                              "issue one with `tandem cloud token DEVICE`") from None
     fleet: Path | None = getattr(args, "fleet", None)
     if fleet is None:
         return settings

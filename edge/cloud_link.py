@@ -75,6 +75,8 @@ class CloudLinkSettings:
     max_reconnect_backoff_s: float = 2.0
     # mTLS with the device certificate (edge.fleet.grpc_tls); None: insecure channel.
     credentials: grpc.ChannelCredentials | None = None
+    # A bearer token (`tandem cloud token`) for a cloud not on mTLS; None: none sent.
+    token: str | None = field(default=None, repr=False)
     breaker: BreakerSettings = field(default_factory=BreakerSettings)
     # One more try after a retryable failure, if this much of the deadline is left.
     retry_min_left_s: float = 1.0
@@ -195,7 +197,9 @@ class CloudLink:
         remaining = self.settings.deadline_s - (time.monotonic() - started)
         if remaining <= 0:
             raise CloudUnavailable(DEADLINE_EXCEEDED, "no time left after connecting")
-        call = self._stub.Converse(request, timeout=remaining)
+        metadata = (("authorization", f"Bearer {self.settings.token}"),) \
+            if self.settings.token else None
+        call = self._stub.Converse(request, timeout=remaining, metadata=metadata)
         self._calls.add(call)
         try:
             final: CloudFinal | None = None

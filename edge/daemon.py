@@ -53,6 +53,7 @@ async def run_daemon(
             connect_timeout_s=settings.deadlines.cloud_connect_s,
             device_id=settings.device_id,
             credentials=_device_credentials(settings.cloud_identity),
+            token=settings.cloud_token,
         ))
     # One MQTT client id per device: a second device with the same id would take over the
     # first one's session on the home's broker.

@@ -169,6 +169,8 @@ class EdgeSettings:
     device_id: str = "dev-0"
     # A device bundle (`tandem pki issue`): its certificate authenticates us to the cloud (mTLS).
     cloud_identity: Path | None = None
+    # A bearer token for a cloud not on mTLS (read from --cloud-token-file, never argv).
+    cloud_token: str | None = field(default=None, repr=False)
     stt_threads: int = 2
     stt_bias: bool = True  # hint the inventory's names to Whisper (its hotwords)
     context_turns: int = 4  # recent turns sent to the cloud
