@@ -13,9 +13,10 @@ Three triggers, checked on every frame while a turn (or an announcement) runs:
   (`stop_pause_confidence`) is being transcribed, the reply pauses (`likely_stop`) and
   resumes if it was not one. The word "stop" alone, which the grammar rarely decodes with
   confidence, has its own keyword model (microWakeWord's, the one Voice PE listens with):
-  when it fires (`stop_word_threshold`) the reply pauses within a frame or two of the word
-  and the transcription decides. The model alone would stop on "yes", "no", "sure" and
-  "shop" too often to act on (about one short reply word in four, synthetic voices);
+  when it fires (`stop_word_threshold`) on a word the VAD heard as a voice, the reply
+  pauses within a frame or two and the transcription decides. The model alone would stop
+  on "yes", "no", "sure" and "shop" too often to act on (about one short reply word in
+  four, synthetic voices);
 * optionally, any sustained speech (`interrupt_after_speech_s`, like LiveKit's
   min_interruption_duration; off by default): the speech becomes the next request.
 
@@ -154,6 +155,7 @@ class BargeInDetector:
         self._too_long = False
         self._likely = False  # the fast layer found a stop phrase likely in this stretch
         self._keyword = False  # the keyword model heard "stop" in it
+        self._voice_at = -1e9  # when the VAD last heard a voice
         self._end_fast()
         self.fast_checks = []
 
@@ -187,8 +189,14 @@ class BargeInDetector:
         heard = self._check_result(frame)
         if heard is not None:
             return heard
+        if probability is not None and probability >= self.threshold:
+            self._voice_at = frame.end_s
         cutoff = self.settings.stop_word_threshold
-        if stop_word is not None and cutoff is not None and stop_word >= cutoff:
+        # Only with a voice heard in the word: on the canceller's residual echo of the
+        # device's own speech the keyword model fired now and then (0.5-0.74, tandem bench
+        # duplex), while the VAD stayed below 0.2 there and above 0.8 in every real "stop".
+        if stop_word is not None and cutoff is not None and stop_word >= cutoff and \
+                frame.end_s - self._voice_at <= _STOP_WORD_S:
             self._stop_word(frame, stop_word)
         previous, self._previous = self._previous, frame
         if probability is None:  # the device's own voice may be all there is to hear

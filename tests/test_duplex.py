@@ -774,3 +774,20 @@ def test_an_idle_conversation_is_over_and_its_context_with_it() -> None:
     assert pipeline.context() == []
     pipeline.remember("what time is it", "Noon.")
     assert pipeline.context() == [("user", "what time is it"), ("assistant", "Noon.")]
+
+
+def test_the_stop_word_model_firing_without_a_voice_is_ignored() -> None:
+    # The canceller's residual echo of the device's own voice sometimes scores as "stop";
+    # only a word the VAD hears as a voice pauses the reply.
+    stop_word = ScheduledStopWord(at_s=6.0)  # in the quiet after the user's speech
+
+    def with_stop_word(pipeline: EdgePipeline) -> None:
+        pipeline.engines.stop_word = stop_word  # type: ignore[assignment]
+
+    r = run_duplex(STOP, wake_at=[1.2], before=with_stop_word,
+                   stt=FakeStt(["why is the sky blue"], short="Hop on."),
+                   cloud=ScriptedCloud(more=True))
+    (record,) = r.records
+    assert not [c for c in record.stop_checks if c.get("by") == "stop_word"]
+    assert r.audio_between(5.9, 6.3)  # no pause
+    assert record.interrupted_by is None
