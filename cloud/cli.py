@@ -88,6 +88,9 @@ def add_subcommands(subparsers: Any) -> None:
         help="require a bearer token per device (made with `cloud token`); for a cloud "
              "not on mTLS, behind a TLS-terminating proxy")
     serve_parser.add_argument(
+        "--no-answer-cache", dest="answer_cache", action="store_false",
+        help="always ask the model, even for a general question asked before")
+    serve_parser.add_argument(
         "--handoff-on", action="append", default=[], metavar="REGEX",
         help="requests matching this go to a person (repeatable; needs --broker for the "
              "operators' queue)")
@@ -118,6 +121,7 @@ def settings_from_args(args: argparse.Namespace) -> CloudSettings:
         broker=args.broker,
         handoff_patterns=tuple(args.handoff_on),
         device_tokens=args.device_tokens,
+        answer_cache=args.answer_cache,
     )
 
 

@@ -22,6 +22,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio
 
+from cloud.answer_cache import AnswerCache
 from cloud.backends import Backend
 from cloud.service import ConversationService, add_to_server
 from cloud.settings import CloudSettings
@@ -94,6 +95,7 @@ class CloudServer:
         tls: grpc.ServerCredentials | None = None,
         memory: UserMemory | None = None,
         handoff: Callable[[bytes], object] | None = None,
+        cache: AnswerCache | None = None,
     ) -> CloudServer:
         """Attach the (already spawned) worker, bind, and start serving health=NOT_SERVING.
 
@@ -102,7 +104,7 @@ class CloudServer:
         """
         worker.attach()
         server = grpc.aio.server(options=settings.server_options())
-        service = ConversationService(settings, worker, memory, handoff)
+        service = ConversationService(settings, worker, memory, handoff, cache)
         add_to_server(service, server)
         health = health_aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health, server)
@@ -212,6 +214,17 @@ def serve(settings: CloudSettings) -> int:
         def handoff(packet: bytes) -> object:
             return link.publish(names.HANDOFF, packet, retain=False, wait_s=5.0)
 
+    cache = None
+    if settings.answer_cache:
+        from cloud.answer_cache import AnswerCache
+        from cloud.embeddings import Embedder
+        from models import ModelError
+
+        try:
+            cache = AnswerCache(Embedder())
+        except ModelError as exc:
+            _fail(f"the answer cache: {exc} (or serve without it: --no-answer-cache)")
+            return EXIT_CONFIG
     worker: Backend
     if settings.upstreams:
         from cloud.backends import UpstreamBackend
@@ -221,7 +234,7 @@ def serve(settings: CloudSettings) -> int:
     else:
         worker = WorkerClient.spawn(settings)  # before any gRPC object: see module docstring
     try:
-        return asyncio.run(_serve(settings, worker, memory, handoff))
+        return asyncio.run(_serve(settings, worker, memory, handoff, cache))
     finally:
         worker.kill()
         if link is not None:
@@ -268,10 +281,11 @@ def _tls(settings: CloudSettings) -> grpc.ServerCredentials | None:
 
 async def _serve(settings: CloudSettings, worker: Backend,
                  memory: UserMemory | None = None,
-                 handoff: Callable[[bytes], object] | None = None) -> int:
+                 handoff: Callable[[bytes], object] | None = None,
+                 cache: AnswerCache | None = None) -> int:
     try:
         server = await CloudServer.start(settings, worker, tls=_tls(settings), memory=memory,
-                                         handoff=handoff)
+                                         handoff=handoff, cache=cache)
     except ServeError as exc:
         _fail(str(exc))
         return EXIT_CONFIG

@@ -32,6 +32,7 @@ from google.protobuf.message import DecodeError
 from tandem_proto import converse_pb2 as pb
 from tandem_proto import converse_pb2_grpc as pb_grpc
 
+from cloud.answer_cache import AnswerCache
 from cloud.backends import Backend
 from cloud.device_tokens import DeviceTokens
 from cloud.fleet.grpc_tls import Revocations, peer_identity, peer_serial
@@ -47,7 +48,7 @@ from cloud.worker_client import (
     WorkerEvent,
     WorkerUnavailable,
 )
-from cloud.worker_messages import FINISH_CANCELLED, JobDone, JobFailed, TokenText
+from cloud.worker_messages import FINISH_CANCELLED, FINISH_STOP, JobDone, JobFailed, TokenText
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,7 @@ _SHUTDOWN_MARGIN_S = 0.3  # the last sentences and the Final still reach the cal
 FINISH_SHUTDOWN = "shutdown"
 FINISH_HANDOFF = "handoff"  # handed to a person (cloud.handoff)
 FINISH_MEMORY = "memory"  # answered by changing the user's memory, no model involved
+FINISH_CACHE = "cache"  # answered from the answer cache (cloud.answer_cache)
 
 
 class ShuttingDown(Exception):
@@ -116,8 +118,10 @@ def add_to_server(service: ConversationService, server: grpc.aio.Server) -> None
 class ConversationService(pb_grpc.ConversationServicer):
     def __init__(self, settings: CloudSettings, worker: Backend,
                  memory: UserMemory | None = None,
-                 handoff: Callable[[bytes], object] | None = None) -> None:
+                 handoff: Callable[[bytes], object] | None = None,
+                 cache: AnswerCache | None = None) -> None:
         self.settings = self._settings = settings
+        self.cache = cache  # answers to general questions asked before (cloud.answer_cache)
         self.memory = memory
         self.handoff = handoff  # sends a packet to the operators' queue; None: nobody there
         self._handoff_policy = tuple(re.compile(p, re.IGNORECASE)
@@ -298,6 +302,8 @@ class ConversationService(pb_grpc.ConversationServicer):
                 said = await asyncio.to_thread(memory.apply, user, request.session_id, command)
             except ValueError as exc:  # the user's memory is full
                 said = f"I couldn't remember that: {exc}."
+            if self.cache is not None:  # answers made with the old facts are stale
+                self.cache.forget_user(user)
             yield _chunk(said, 0)
             yield pb.ConverseResponse(final=pb.Final(
                 finish_reason=FINISH_MEMORY, timings=pb.Timings(total_ms=_ms_since(arrival))))
@@ -305,6 +311,17 @@ class ConversationService(pb_grpc.ConversationServicer):
         facts = None
         if memory is not None and user is not None:
             facts = await asyncio.to_thread(memory.facts, user)
+        question = request.transcript.strip()
+        if self.cache is not None:
+            cached = await asyncio.to_thread(self.cache.lookup, user, question)
+            if cached is not None:  # asked before: no model, no queue
+                for index, sentence in enumerate(cached):
+                    yield _chunk(sentence, index)
+                yield pb.ConverseResponse(final=pb.Final(
+                    finish_reason=FINISH_CACHE, timings=pb.Timings(
+                        first_token_ms=_ms_since(arrival), total_ms=_ms_since(arrival))))
+                return
+        spoken: list[str] = []
         tag = f"{request.device_id}/{request.session_id}/{request.turn_id}"
         splitter = SentenceSplitter(self._settings.first_clause_words)
         index = 0
@@ -341,12 +358,18 @@ class ConversationService(pb_grpc.ConversationServicer):
                         if first_token_ms is None:
                             first_token_ms = _ms_since(arrival)
                         for sentence in splitter.push(event.text):
+                            spoken.append(sentence)
                             yield _chunk(sentence, index)
                             index += 1
                     elif isinstance(event, JobDone):
                         rest = splitter.flush()
                         if rest is not None:
+                            spoken.append(rest)
                             yield _chunk(rest, index)
+                        if event.finish_reason == FINISH_STOP and self.cache is not None:
+                            # (a whole answer only; made with the user's facts: theirs only)
+                            await asyncio.to_thread(self.cache.store, user, question, spoken,
+                                                    personalised=bool(facts))
                         if event.finish_reason == FINISH_CANCELLED and self._cut_for_shutdown:
                             event = replace(event, finish_reason=FINISH_SHUTDOWN)
                         yield self._final(event, queue_ms, first_token_ms, arrival)

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 import grpc
 
+from cloud.answer_cache import AnswerCache
 from cloud.server import CloudServer
 from cloud.settings import CloudSettings
 from cloud.tiny_gguf import write_tiny_gguf
@@ -39,6 +40,7 @@ async def running_server(
     grace_s: float = 1.0,
     memory: UserMemory | None = None,
     handoff: Callable[[bytes], object] | None = None,
+    cache: AnswerCache | None = None,
     **overrides: Any,
 ) -> AsyncIterator[CloudServer]:
     """Run a real cloud server on 127.0.0.1:<free port> for the duration of the block.
@@ -57,7 +59,8 @@ async def running_server(
     # "spawn" never forks this (gRPC-using) process image, so this is safe here too.
     worker = WorkerClient.spawn(settings)
     try:
-        server = await CloudServer.start(settings, worker, memory=memory, handoff=handoff)
+        server = await CloudServer.start(settings, worker, memory=memory, handoff=handoff,
+                                         cache=cache)
     except BaseException:
         worker.kill()
         raise
