@@ -68,6 +68,9 @@ class CloudSettings:
     # Prompt tokens evaluated per decode step: a long prompt is fed in chunks between
     # the other answers' tokens, and a cancel is read between chunks.
     prefill_chunk: int = 64
+    # A worker with jobs that answers nothing (not even a ping between decode steps) for
+    # this long is stuck: its jobs fail as retryable and it is killed.
+    stall_s: float = 20.0
     # Used when a request asks for 0 tokens; requests may ask for up to n_ctx.
     max_tokens: int = 128
     temperature: float = 0.7
@@ -91,6 +94,9 @@ class CloudSettings:
     # what users ask to remember or forget reach their devices. None: no memory.
     fleet_dir: Path | None = None
     broker: str | None = None
+    # Answer repeated general questions from a semantic cache (cloud.answer_cache);
+    # personal ones per user, time-sensitive ones never.
+    answer_cache: bool = True
     # Requests matching any of these (regular expressions) go to a person, not the model
     # (cloud.handoff: topics the operators handle themselves).
     handoff_patterns: tuple[str, ...] = ()
@@ -130,6 +136,8 @@ class CloudSettings:
                 raise ValueError(f"handoff pattern {pattern!r}: {exc}") from None
         if self.broker is not None and self.fleet_dir is None:
             raise ValueError("--broker publishes memory changes: it needs --fleet-dir")
+        if self.stall_s <= 0:
+            raise ValueError(f"stall_s must be > 0, got {self.stall_s}")
         if self.deadline_margin_s < 0 or self.grace_s < 0:
             raise ValueError("deadline_margin_s and grace_s must be >= 0")
 
