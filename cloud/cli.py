@@ -52,6 +52,10 @@ def add_subcommands(subparsers: Any) -> None:
         "--ctx", type=int, default=defaults.n_ctx, help="context size (default %(default)s)"
     )
     serve_parser.add_argument(
+        "--parallel", type=int, default=defaults.n_parallel,
+        help="answers the embedded worker generates at once, batched in one llama.cpp "
+             "context (default %(default)s)")
+    serve_parser.add_argument(
         "--max-pending",
         type=int,
         default=defaults.max_pending,
@@ -114,6 +118,7 @@ def settings_from_args(args: argparse.Namespace) -> CloudSettings:
         n_threads=args.threads,
         n_ctx=args.ctx,
         max_pending=args.max_pending,
+        n_parallel=args.parallel,
         max_tokens=args.max_tokens,
         grace_s=args.grace,
         tls_fleet_dir=args.tls_fleet_dir,

@@ -21,7 +21,7 @@ _TERMINAL = ".!?"
 _CLOSERS = "\"')]\u201d\u2019"
 # Only the end of the match matters: the split is made right after it.
 _BOUNDARY = re.compile(r"[.!?]+[\"')\]\u201d\u2019]*(?=\s)")
-_CLAUSE = re.compile(r"[,;:](?=\s)")
+_CLAUSE = re.compile(r"[,;:](?=\s+\w)")  # (the next word has begun: not ", ." garbage)
 
 
 class SentenceSplitter:
@@ -46,8 +46,9 @@ class SentenceSplitter:
         cut = 0
         for match in _BOUNDARY.finditer(self._buffer, self._scan_from):
             sentence = self._buffer[cut : match.end()].strip()
-            if sentence:
-                sentences.append(sentence)
+            if not any(ch.isalnum() for ch in sentence):
+                continue  # punctuation alone is not a sentence: it joins the next one
+            sentences.append(sentence)
             cut = match.end()
         self._buffer = self._buffer[cut:]
         self._scan_from = self._trailing_run_start(self._buffer)

@@ -68,6 +68,11 @@ class CloudSettings:
     # Prompt tokens evaluated per decode step: a long prompt is fed in chunks between
     # the other answers' tokens, and a cancel is read between chunks.
     prefill_chunk: int = 64
+    # Answers still before their first chunk that decode together; the others wait, and
+    # answers already speaking slow to a trickle meanwhile. On a compute-bound CPU (a
+    # batch of N costs ~N tokens) one at a time gets the first chunks out soonest; where
+    # a batch costs little more than one token (many AVX2 cores, a GPU) use n_parallel.
+    first_chunk_parallel: int = 1
     # A worker with jobs that answers nothing (not even a ping between decode steps) for
     # this long is stuck: its jobs fail as retryable and it is killed.
     stall_s: float = 20.0
@@ -117,7 +122,7 @@ class CloudSettings:
         if ":" not in self.listen:
             raise ValueError(f"listen address must be HOST:PORT, got {self.listen!r}")
         for name in ("n_ctx", "n_threads", "max_pending", "max_tokens", "n_parallel",
-                     "prefill_chunk"):
+                     "prefill_chunk", "first_chunk_parallel"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.max_tokens >= self.n_ctx:

@@ -8,10 +8,12 @@ whole worker protocol:
                        then per job: TokenText* followed by JobDone or JobFailed,
                        and WorkerStats for every StatsQuery.
 
-The worker runs one job at a time; the parent sends the next GenerateJob only
-after the previous job's JobDone/JobFailed. Deadlines are absolute
-`time.monotonic()` values: CLOCK_MONOTONIC is system-wide on Linux, so both
-processes read the same clock.
+The worker decodes up to `n_parallel` jobs at once, each its own sequence in
+one llama context; the parent keeps at most that many jobs outstanding (sent,
+without their JobDone/JobFailed yet), and the worker queues any beyond its free
+sequences rather than refusing them. TokenText of different jobs interleave.
+Deadlines are absolute `time.monotonic()` values: CLOCK_MONOTONIC is
+system-wide on Linux, so both processes read the same clock.
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ class GenerateJob:
     max_tokens: int
     # Absolute time.monotonic() after which generation stops; None = no deadline.
     deadline: float | None
-    # Free text for logs and stats, e.g. "device/session/turn".
+    # "device/session/turn" for logs and stats; the parent schedules fairly by its
+    # first component (the device).
     tag: str = ""
 
 
@@ -106,8 +109,8 @@ class JobFailed:
 class WorkerStats:
     jobs_done: int
     tokens_total: int
-    # The worker's busy job id right now, if any.
-    running: int | None
+    # The jobs the worker is decoding right now (empty when idle).
+    running: tuple[int, ...]
     # Most recent jobs, oldest first (bounded).
     recent: tuple[JobDone, ...]
 

@@ -170,7 +170,7 @@ def test_shutdown_ends_answers_with_a_final_and_fails_queued_calls_at_once(
     tiny_gguf: Path,
 ) -> None:
     async def scenario() -> None:
-        async with connected_server(tiny_gguf, max_pending=3, grace_s=2.0,
+        async with connected_server(tiny_gguf, max_pending=3, grace_s=2.0, n_parallel=1,
                                     **LONG_SETTINGS) as (server, channel):
             stub = pb_grpc.ConversationStub(channel)
             running = stub.Converse(request(max_tokens=LONG, turn_id=1), timeout=30)
