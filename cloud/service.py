@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import statistics
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import replace
@@ -212,6 +213,15 @@ class ConversationService(pb_grpc.ConversationServicer):
                 f"busy: {self._pending} calls pending (max {self._settings.max_pending})",
             )
         user = holder.user if holder is not None else self._user(request, certified)
+        wait_s = self._expected_wait_s()
+        remaining = context.time_remaining()
+        if wait_s is not None and remaining is not None and wait_s > remaining:
+            # Queued, it would only time out: refuse now, while the caller can still act.
+            await context.abort(
+                grpc.StatusCode.RESOURCE_EXHAUSTED,
+                f"busy: about {wait_s:.1f} s of answers ahead, the deadline leaves "
+                f"{remaining:.1f} s",
+            )
         self._pending += 1
         try:
             async for response in self._answer(request, context, arrival, user):
@@ -247,6 +257,17 @@ class ConversationService(pb_grpc.ConversationServicer):
     @staticmethod
     def _pairs(request: pb.ConverseRequest) -> list[tuple[str, str]]:
         return [(_ROLES[t.role], t.text) for t in request.context if t.role in _ROLES]
+
+    def _expected_wait_s(self) -> float | None:
+        """How long a call admitted now would wait for a slot: its place in the queue times
+        how often a slot frees (the median recent answer over the slots); None: no queue,
+        or nothing measured yet."""
+        slots = self._settings.n_parallel
+        ahead = self._pending - slots + 1
+        recent = [job.generate_ms for job in self._worker.recent_jobs]
+        if ahead <= 0 or not recent:
+            return None
+        return ahead * statistics.median(recent) / 1000.0 / slots
 
     def _user(self, request: pb.ConverseRequest, certified: str | None) -> str | None:
         """Whose conversation: an authenticated device's registered user; otherwise the

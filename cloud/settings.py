@@ -60,8 +60,9 @@ class CloudSettings:
     listen: str = "127.0.0.1:50051"
     n_ctx: int = 2048
     n_threads: int = 2
-    # Requests waiting for or holding the (single) llama context; more are refused.
-    max_pending: int = 4
+    # Calls waiting for or holding a generation slot (n_parallel); more are refused, and
+    # so is one whose place in the queue would outlast its deadline.
+    max_pending: int = 16
     # Answers decoded at once, each its own sequence of the one llama context; every
     # sequence gets its own n_ctx tokens of KV cache, so memory grows with this.
     n_parallel: int = 4

@@ -235,3 +235,33 @@ def test_a_device_over_its_rate_is_refused_with_a_clear_message(tiny_gguf: Path)
     assert kinds == ["final", "final", "final"]
     assert refused.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
     assert "rate limit" in (refused.details() or "")
+
+
+def test_a_call_whose_queue_wait_outlasts_its_deadline_is_refused_at_once(
+    tiny_gguf: Path,
+) -> None:
+    async def scenario() -> tuple[grpc.StatusCode, str, float, str]:
+        async with connected_server(tiny_gguf, n_parallel=1, **LONG_SETTINGS) as (server,
+                                                                                 channel):
+            stub = pb_grpc.ConversationStub(channel)
+            # One measured answer, so the service knows how long answers take here.
+            done = [r async for r in stub.Converse(request(max_tokens=LONG, turn_id=1),
+                                                   timeout=30)]
+            assert done[-1].final.finish_reason == "length"
+            running = stub.Converse(request(max_tokens=LONG, turn_id=2), timeout=30)
+            assert (await running.read()).WhichOneof("kind") == "chunk"
+            started = time.monotonic()
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
+                await stub.Converse(request(turn_id=3), timeout=0.3).read()
+            took = time.monotonic() - started
+            patient = stub.Converse(request(max_tokens=5, turn_id=4), timeout=30)
+            await wait_until(lambda: server.service.pending == 2)  # queued, not refused
+            running.cancel()
+            answer = [r async for r in patient]
+            return (refused.value.code(), refused.value.details() or "", took,
+                    answer[-1].final.finish_reason)
+
+    code, details, took, patient = run_bounded(scenario(), limit_s=60)
+    assert code == grpc.StatusCode.RESOURCE_EXHAUSTED and "deadline leaves" in details
+    assert took < 0.3  # refused before its deadline, not timed out
+    assert patient == "length"
