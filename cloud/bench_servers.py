@@ -64,7 +64,10 @@ def tandem_argv(options: ServerOptions, port: int) -> list[str]:
     return [sys.executable, "-m", "cloud.cli", "cloud", "serve",
             "--listen", f"127.0.0.1:{port}", "--model", str(options.model),
             "--threads", str(options.threads), "--ctx", str(options.n_ctx),
-            "--grace", str(TANDEM_GRACE_S)]
+            "--grace", str(TANDEM_GRACE_S),
+            # The prompts repeat across levels and rounds: a cache would answer them
+            # without the model, and this compares the models' serving, not caching.
+            "--no-answer-cache"]
 
 
 def llama_argv(options: ServerOptions, port: int) -> list[str]:
