@@ -279,6 +279,7 @@ class EdgePipeline:
         endpointer = Endpointer(self.settings.endpoint, audio=source.span)
         wake: WakeDetected | None = None
         next_ring_check_s = 0.0
+        echo_tail = int(self.settings.duplex.echo_tail_s * self.playback.rate)
         async for frame in source.frames(FRAME_SAMPLES):
             if not await self._serve_inbox(on_turn):
                 break
@@ -305,7 +306,8 @@ class EdgePipeline:
                         self.turn_ref(0), lambda text: self.announce(text, "schedule")),
                         name="scheduled-actions")
             decisions = speech.observe(frame.samples)  # every frame: it learns the floor
-            heard = e.wake.process(frame)  # every frame: its window never has a gap
+            # every frame: its window never has a gap; stricter while our voice may echo
+            heard = e.wake.process(frame, self.playback.playing(echo_tail))
             stop_word = None if e.stop_word is None else e.stop_word.probability(frame.samples)
             hears = gate.open()  # False: it may be our own voice, and nothing cancels it
             if conv.state is State.IDLE:

@@ -18,10 +18,19 @@ class WakeSettings:
     # alone. `tandem bench speech wake`: held-out voices 69 % -> 98 % woken, false wakes
     # on speech without the word unchanged.
     micro_threshold: float | None = 0.97
+    # While the device plays (the canceller's residual echo of its own voice is in the
+    # microphone), openWakeWord alone needs this score; below it, microWakeWord must agree
+    # (`playback_agree` within the last half second). `tandem bench duplex`: one false
+    # wake on the residual in 22 min scored 0.81 with microWakeWord at 0.0; every real
+    # barge-in had microWakeWord above 0.99 (openWakeWord as low as 0.59).
+    playback_threshold: float = 0.9
+    playback_agree: float = 0.5
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold < 1.0:
             raise ValueError("wake threshold must be between 0 and 1")
+        if not 0.0 < self.playback_threshold < 1.0 or not 0.0 < self.playback_agree < 1.0:
+            raise ValueError("playback wake thresholds must be between 0 and 1")
         if self.micro_threshold is not None and not 0.0 < self.micro_threshold < 1.0:
             raise ValueError("microWakeWord threshold must be between 0 and 1 (or None: off)")
         if self.refractory_s < 0:

@@ -66,7 +66,7 @@ class ScheduledWake:
         self.pipeline: EdgePipeline | None = None
         self.on_frame: Callable[[AudioFrame, EdgePipeline], None] | None = None
 
-    def process(self, frame: AudioFrame) -> WakeDetected | None:
+    def process(self, frame: AudioFrame, playing: bool = False) -> WakeDetected | None:
         assert self.pipeline is not None
         self.seen.append((frame.start_s, self.pipeline.conversation.state))
         if self.on_frame is not None:

@@ -193,3 +193,29 @@ def test_the_devices_own_voice_wakes_nothing_when_the_gate_is_on(
     else:  # the wake word in its own voice cut the announcement: a false barge-in
         assert announcement.interrupted_by == "wake_word"
         assert any(r.wake_word == "hey_jarvis" for r in records[1:])
+
+
+def test_over_its_own_voice_the_device_wakes_on_agreement_or_a_sure_score(
+    speech: dict[str, np.ndarray],
+) -> None:
+    from edge.messages import AudioFrame
+    from edge.settings import WakeSettings
+    from edge.stages.wake import FRAME_SAMPLES, WakeWordDetector
+
+    detector = WakeWordDetector(WakeSettings())
+
+    def woken(audio: np.ndarray, playing: bool) -> bool:
+        detector.reset(new_stream=True)
+        return any(detector.process(AudioFrame(audio[i : i + FRAME_SAMPLES], i / RATE),
+                                    playing) is not None
+                   for i in range(0, len(audio) - FRAME_SAMPLES + 1, FRAME_SAMPLES))
+
+    # A real "Hey Jarvis": both models hear it, playing or not.
+    assert woken(speech["lights"], playing=False) and woken(speech["lights"], playing=True)
+    # openWakeWord alone at 0.8 (microWakeWord silent), as on the canceller's residual:
+    # enough in a quiet room, not over the device's own voice; 0.95 is enough for both.
+    silence = np.zeros(RATE, np.int16)
+    for score, quiet, playing in ((0.8, True, False), (0.95, True, True)):
+        detector._model.predict = lambda samples, s=score: {detector._label: s}  # type: ignore[method-assign]
+        assert woken(silence, playing=False) is quiet
+        assert woken(silence, playing=True) is playing

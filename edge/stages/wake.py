@@ -6,6 +6,7 @@ held-out voices openWakeWord alone woke 69 % of requests, microWakeWord alone 77
 
 from __future__ import annotations
 
+from collections import deque
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,7 @@ from edge.messages import AudioFrame, WakeDetected
 from edge.settings import WakeSettings
 
 FRAME_SAMPLES = 1280  # openWakeWord's native step: 80 ms at 16 kHz
+_AGREE_FRAMES = 6  # microWakeWord "agrees" if it rose within the last ~0.5 s
 
 
 class WakeWordDetector:
@@ -23,6 +25,7 @@ class WakeWordDetector:
         self._settings = settings
         self._load(settings.model)
         self._last_detection_s = -1e9
+        self._recent_micro: deque[float] = deque([0.0], maxlen=_AGREE_FRAMES)
 
     def _load(self, name_or_path: str) -> None:
         from openwakeword.model import Model
@@ -49,15 +52,22 @@ class WakeWordDetector:
         if reload:
             self._load(settings.model)
 
-    def process(self, frame: AudioFrame) -> WakeDetected | None:
+    def process(self, frame: AudioFrame, playing: bool = False) -> WakeDetected | None:
+        """One frame; `playing`: the device's own voice is in the microphone (its residual
+        after the canceller), so openWakeWord alone needs more (WakeSettings)."""
+        s = self._settings
         scores = self._model.predict(frame.samples)
         score = float(scores[self._label])
         micro = self._micro.probability(frame.samples) if self._micro is not None else 0.0
-        if score < self._settings.threshold:
-            cutoff = self._settings.micro_threshold
+        self._recent_micro.append(micro)
+        if score < s.threshold:
+            cutoff = s.micro_threshold
             if self._micro is None or cutoff is None or micro < cutoff:
                 return None
             score = micro  # microWakeWord heard it
+        elif playing and score < s.playback_threshold and \
+                max(self._recent_micro) < s.playback_agree:
+            return None  # openWakeWord alone, unsure, over our own voice
         if frame.end_s - self._last_detection_s < self._settings.refractory_s:
             return None
         self._last_detection_s = frame.end_s
@@ -73,6 +83,8 @@ class WakeWordDetector:
         self._model.reset()
         if self._micro is not None:
             self._micro.reset()
+        self._recent_micro.clear()
+        self._recent_micro.append(0.0)
         if new_stream:
             self._last_detection_s = -1e9
 
