@@ -3,6 +3,9 @@ flight notices: one answer streams while 4 MiB requests arrive one after another
 
     python -m tools.oversize_probe [--model PATH.gguf] [--tries 20]
 
+The default model is a tiny random-weight GGUF: it never ends its answer by itself, so the
+answer is still streaming through the whole flood (SmolLM2 often has finished).
+
 Prints the refusal time p50 / max (client side: send -> INVALID_ARGUMENT) and the gaps
 between the streaming answer's chunks before and during the flood (p50 / max)."""
 
@@ -11,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
+import tempfile
 import time
 from pathlib import Path
 
@@ -18,7 +22,6 @@ import grpc
 from tandem_proto import converse_pb2 as pb
 from tandem_proto import converse_pb2_grpc as pb_grpc
 
-import models
 from cloud.testing import connected_server
 
 HUGE = 4 * 1024 * 1024
@@ -61,6 +64,7 @@ async def probe(model: Path, tries: int) -> dict[str, float]:
             refusals.append(1000 * (time.monotonic() - started))
         flood[1] = time.monotonic()
         await asyncio.sleep(flood[1] - flood[0])  # as long again, after the flood
+        assert not listener.done(), "the answer ended before the flood did: use a longer one"
         listener.cancel()
     gaps_before = [1000 * (b - a) for a, b in zip(chunks, chunks[1:], strict=False)
                    if b < flood[0]]
@@ -80,7 +84,12 @@ def main() -> None:
     parser.add_argument("--model", type=Path)
     parser.add_argument("--tries", type=int, default=20)
     args = parser.parse_args()
-    model = args.model or models.resolve("smollm2_135m")[0]
+    model = args.model
+    if model is None:
+        from cloud.tiny_gguf import write_tiny_gguf
+
+        model = Path(tempfile.mkdtemp()) / "tiny.gguf"
+        write_tiny_gguf(model)
     figures = asyncio.run(probe(model, args.tries))
     print(f"oversize probe ({HUGE // 1024} KiB requests x {args.tries}, {model.name}):")
     for name, value in figures.items():
