@@ -248,3 +248,28 @@ def test_erle_replays_the_echo_canceller_aligned_with_the_loop() -> None:
     assert res["seconds"] > 4.0
     assert res["erle_db"] > 15.0  # misaligned, it would be about 0 dB
     assert len(res["clean"]) == len(mic)
+
+
+def test_an_interruption_counts_from_when_the_device_first_acted_on_it() -> None:
+    # "Stop." ends at 10.5 s; the keyword model paused the reply there, Whisper confirmed
+    # 1.5 s later: a true barge-in. The same late decision with no pause first is false.
+    said = [_said("barge_stop", 10.0, 10.5)]
+    paused = {"turn_id": 1, "wake_word": "hey_jarvis", "wake_at_s": 1.0, "wake_score": 0.9,
+              "interrupted_by": "stop_phrase", "interrupted_at_s": 12.0,
+              "stop_checks": [{"at_s": 10.56, "text": "stop", "by": "stop_word"}]}
+    unpaused = {**paused, "turn_id": 2, "stop_checks": []}
+    assert analysis.false_events(said, [paused])["false_barge_ins"] == []
+    assert [e["turn"] for e in analysis.false_events(said, [unpaused])["false_barge_ins"]] \
+        == [2]
+
+
+def test_a_silence_waiting_for_a_late_cloud_answer_after_the_filler_is_not_counted() -> None:
+    out = np.full(20 * RATE, 100, np.int16)
+    user = np.zeros(20 * RATE, np.int16)
+    out[round(6.8 * RATE) : 7 * RATE] = 0  # after "One moment.", before the answer
+    out[15 * RATE : round(15.3 * RATE)] = 0  # no turn explains this one
+    record = {"turn_id": 1, "endpoint_at_s": 5.0,
+              "timings_ms": {"stt": 400.0, "filler": 1000.0, "cloud_first_chunk": 1500.0}}
+    gaps = analysis.speech_gaps(out, user, records=[record])
+    assert gaps["count"] == 1 and gaps["at_s"] == [15.0]
+    assert gaps["waiting_for_cloud"] == 1 and gaps["waiting_at_s"] == [6.8]

@@ -83,7 +83,8 @@ def stop_time(out: np.ndarray, at: int, min_gap: int) -> int | None:
 
 
 def speech_gaps(out: np.ndarray, user: np.ndarray, min_gap_s: float = 0.1,
-                max_gap_s: float = 3.0, user_margin_s: float = 2.0) -> dict[str, Any]:
+                max_gap_s: float = 3.0, user_margin_s: float = 2.0,
+                records: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
     """Silences inside the device's speech with nobody talking: all-zero stretches of
     `min_gap_s` to `max_gap_s` between two sounds, with no user speech from `user_margin_s`
     before the stretch to its end. The daemon plays exact zeros only when nothing is
@@ -102,10 +103,33 @@ def speech_gaps(out: np.ndarray, user: np.ndarray, min_gap_s: float = 0.1,
         if j < len(talk) and talk[j] < b:
             continue  # the user spoke around it: not the device's doing alone
         found.append((a, b))
+    waiting = [(a, b) for a, b in found if _after_filler(a, records)]
+    found = [g for g in found if g not in waiting]
     lens = [(b - a) * 1000 / RATE for a, b in found]
     return {"count": len(found), "seconds": round(sum(lens) / 1000, 1),
+            "waiting_for_cloud": len(waiting),
+            "waiting_at_s": [round(a / RATE, 2) for a, _ in waiting[:20]],
             "median_ms": _r(percentile(lens, 50), 0), "longest_ms": _r(max(lens), 0)
             if lens else None, "at_s": [round(a / RATE, 2) for a, _ in found[:50]]}
+
+
+def _after_filler(at: int, records: Sequence[dict[str, Any]]) -> bool:
+    """Whether a silence at `at` falls between a turn's filler ("One moment.") and its late
+    cloud answer: the device said it would take a moment, and is waiting (stream time
+    follows the wall clock at real-time pace)."""
+    t = at / RATE
+    for r in records:
+        timings = r.get("timings_ms", {})
+        if "filler" not in timings or "cloud_first_chunk" not in timings:
+            continue
+        start = float(r["endpoint_at_s"])
+        answer = start + (timings.get("stt", 0.0) + timings["cloud_first_chunk"]) / 1000
+        if start + timings["filler"] / 1000 <= t <= answer + _TTS_SLACK_S:
+            return True
+    return False
+
+
+_TTS_SLACK_S = 0.5  # the first answer sentence's synthesis after the cloud's chunk
 
 
 def _near(said: Iterable[Said], at: int, before: int, after: int) -> list[Said]:
@@ -170,8 +194,11 @@ def silence_wakes(said: list[Said], records: list[dict[str, Any]], out: np.ndarr
 def false_events(said: list[Said], records: list[dict[str, Any]],
                  attribution_s: float = 1.2) -> dict[str, list[dict[str, Any]]]:
     """Wakes and interruptions with no user speech in the `attribution_s` before them.
-    1.2 s: the slowest true trigger (a stop phrase left to Whisper) is decided within about
-    0.9 s of its end; 3 s let a false barge-in right after a request go uncounted."""
+    An interruption counts from when the device first acted on it: the pause of a stop
+    phrase the keyword model or the fast layer found likely (its `stop_checks`), else the
+    decision; Whisper's confirmation may come a second later. 1.2 s: the slowest true
+    trigger is acted on within about 0.9 s of its end; 3 s let a false barge-in right after
+    a request go uncounted."""
     before = round(attribution_s * RATE)
     wakes, barges = [], []
     for r in records:
@@ -181,7 +208,8 @@ def false_events(said: list[Said], records: list[dict[str, Any]],
                 wakes.append({"turn": r["turn_id"], "at_s": r["wake_at_s"],
                               "score": r["wake_score"], "transcript": r.get("transcript")})
         if r.get("interrupted_by") in INTERRUPTIONS:
-            at = round(float(r["interrupted_at_s"]) * RATE)
+            acted = [float(c["at_s"]) for c in r.get("stop_checks", []) if c.get("by")]
+            at = round(min([float(r["interrupted_at_s"]), *acted]) * RATE)
             if not _near(said, at, before, 0):
                 barges.append({"turn": r["turn_id"], "at_s": r["interrupted_at_s"],
                                "by": r["interrupted_by"]})

@@ -147,7 +147,7 @@ def analyse(cfg: BenchConfig, room_cfg: RoomConfig, said: list[Said],
     silence = analysis.silence_wakes(said, records, out)
     false = analysis.false_events(said, records)
     exposure = analysis.exposure_s(out, user)
-    gaps = analysis.speech_gaps(out, user)
+    gaps = analysis.speech_gaps(out, user, records=records)
     hours = exposure / 3600
     barge: dict[str, Any] = {}
     for kind, name in (("barge_wake", "wake_word"), ("barge_stop", "stop_phrase")):
@@ -361,7 +361,9 @@ def format_report(r: dict[str, Any]) -> str:
         lines.append(f"  silences inside the device's own speech (>= 100 ms, nobody talking): "
                      f"{g['seconds']} s in all, median {_v(g['median_ms'])} ms, longest "
                      f"{_v(g['longest_ms'])} ms (a pause on suspected speech, or synthesis "
-                     f"falling behind; first at {g['at_s'][:8]} s)")
+                     f"falling behind; first at {g['at_s'][:8]} s); not counted: "
+                     f"{g.get('waiting_for_cloud', 0)} after the filler, waiting for a late "
+                     f"cloud answer (at {g.get('waiting_at_s', [])[:8]} s)")
     if run.get("max_answer_ms") is not None:
         lines.append(f"  daemon slow to answer a block (> 20 ms) {run['slow_answers']} times, "
                      f"longest {run['max_answer_ms']} ms")
