@@ -22,7 +22,6 @@ import importlib.metadata
 import json
 import math
 import signal
-import sys
 import time
 from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass
@@ -257,23 +256,3 @@ def _cmd_bench_cloud(args: argparse.Namespace) -> int:
 
 def _interrupted(_signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m cloud.bench ...`: the same command without `tandem bench`."""
-    parser = argparse.ArgumentParser(prog="python -m cloud.bench")
-    add_bench_cloud(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["cloud", *(argv if argv is not None else sys.argv[1:])])
-    from models import ModelError
-
-    try:
-        return int(args.func(args))
-    except (TandemError, ModelError) as exc:
-        print(f"tandem: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())
