@@ -283,11 +283,8 @@ class ConversationService(pb_grpc.ConversationServicer):
         question = request.transcript.strip()
         known = memory_prompt(relevant_facts(facts, question)) if facts else ""
         turns = [("system", self._settings.system_prompt + known)]
-        turns += [
-            (_ROLES[turn.role], neutralise_markers(turn.text))
-            for turn in request.context
-            if turn.role in _ROLES and turn.text.strip()
-        ]
+        turns += [(role, neutralise_markers(text))
+                  for role, text in self._pairs(request) if text.strip()]
         turns.append(("user", neutralise_markers(question)))
         return tuple(turns)
 
