@@ -32,7 +32,8 @@ class Backend(Protocol):
     def recent_jobs(self) -> tuple[JobDone, ...]: ...
 
     def generate(self, messages: tuple[tuple[str, str], ...], max_tokens: int,
-                 deadline: float | None, tag: str = "") -> AsyncGenerator[WorkerEvent, None]: ...
+                 deadline: float | None, tag: str = "", tools_json: str = ""
+                 ) -> AsyncGenerator[WorkerEvent, None]: ...
 
     def cancel(self, request_id: int) -> None: ...
 
@@ -61,8 +62,9 @@ class UpstreamBackend:
         return self.pool.ready
 
     def generate(self, messages: tuple[tuple[str, str], ...], max_tokens: int,
-                 deadline: float | None, tag: str = "") -> AsyncGenerator[WorkerEvent, None]:
-        return self.pool.generate(messages, max_tokens, deadline, tag)
+                 deadline: float | None, tag: str = "", tools_json: str = ""
+                 ) -> AsyncGenerator[WorkerEvent, None]:
+        return self.pool.generate(messages, max_tokens, deadline, tag, tools_json)
 
     def cancel(self, request_id: int) -> None:
         self.pool.cancel(request_id)

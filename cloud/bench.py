@@ -24,13 +24,14 @@ import math
 import signal
 import time
 from collections.abc import AsyncIterator, Awaitable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import FrameType
 
 import grpc
 import httpx2
 
+from cloud.bench_cache import cache_phase, format_cache
 from cloud.bench_clients import (
     SYSTEM_LLAMA,
     SYSTEM_TANDEM,
@@ -49,6 +50,7 @@ from edge.errors import TandemError
 __all__ = ["PROMPTS", "BenchConfig", "add_bench_cloud", "run_bench"]
 
 DEFAULT_MODEL = "smollm2_135m"
+CACHE_MAX_TOKENS = 256
 SYSTEMS = (SYSTEM_TANDEM, SYSTEM_LLAMA)
 
 PROMPTS = (
@@ -214,6 +216,8 @@ def add_bench_cloud(bench: argparse._SubParsersAction) -> None:
                         "model manifest)")
     p.add_argument("--max-tokens", type=int, default=d.max_tokens,
                    help="answer length cap, the same for both (default %(default)s)")
+    p.add_argument("--no-cache-phase", dest="cache_phase", action="store_false",
+                   help="skip the answer cache's part (held-out question pairs, cache on)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--out", type=Path, metavar="FILE", help="also save the JSON report here")
     p.set_defaults(func=_cmd_bench_cloud)
@@ -242,15 +246,27 @@ def _cmd_bench_cloud(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise TandemError(str(exc)) from None
     previous = signal.signal(signal.SIGTERM, _interrupted)  # stop the servers on kill too
+    cache = None
     try:
         report = asyncio.run(run_bench(config))
+        if args.cache_phase and SYSTEM_TANDEM in config.systems:
+            # Only whole answers are stored: room for them, whatever --max-tokens is.
+            cache = asyncio.run(cache_phase(config.server_options(), CACHE_MAX_TOKENS,
+                                            config.request_timeout_s))
     finally:
         signal.signal(signal.SIGTERM, previous)
     document = to_json(report)
+    if cache is not None:
+        document["answer_cache"] = {**asdict(cache), "hit_rate": round(cache.hit_rate, 3)}
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(document, indent=1) + "\n")
-    print(json.dumps(document, indent=1) if args.json else format_report(report))
+    if args.json:
+        print(json.dumps(document, indent=1))
+    else:
+        print(format_report(report))
+        if cache is not None:
+            print(format_cache(cache))
     return 0
 
 

@@ -60,14 +60,13 @@ def llama_server_problem() -> str | None:
     return None
 
 
-def tandem_argv(options: ServerOptions, port: int) -> list[str]:
+def tandem_argv(options: ServerOptions, port: int, answer_cache: bool = False) -> list[str]:
+    # The prompts repeat across levels and rounds: a cache would answer them without the
+    # model, and the comparison is of the models' serving, not of caching (off by default).
     return [sys.executable, "-m", "cloud.cli", "cloud", "serve",
             "--listen", f"127.0.0.1:{port}", "--model", str(options.model),
             "--threads", str(options.threads), "--ctx", str(options.n_ctx),
-            "--grace", str(TANDEM_GRACE_S),
-            # The prompts repeat across levels and rounds: a cache would answer them
-            # without the model, and this compares the models' serving, not caching.
-            "--no-answer-cache"]
+            "--grace", str(TANDEM_GRACE_S), *(() if answer_cache else ("--no-answer-cache",))]
 
 
 def llama_argv(options: ServerOptions, port: int) -> list[str]:
@@ -81,7 +80,8 @@ def llama_argv(options: ServerOptions, port: int) -> list[str]:
 
 
 @contextlib.asynccontextmanager
-async def tandem_server(options: ServerOptions) -> AsyncIterator[str]:
+async def tandem_server(options: ServerOptions, answer_cache: bool = False
+                        ) -> AsyncIterator[str]:
     """Yields the HOST:PORT of a serving `cloud serve`."""
     target = f"127.0.0.1:{free_port()}"
     async with grpc.aio.insecure_channel(target) as channel:
@@ -94,8 +94,8 @@ async def tandem_server(options: ServerOptions) -> AsyncIterator[str]:
             return False
 
         port = int(target.rsplit(":", 1)[1])
-        async with _child("the Tandem server (cloud serve)", tandem_argv(options, port),
-                          serving):
+        async with _child("the Tandem server (cloud serve)",
+                          tandem_argv(options, port, answer_cache), serving):
             yield target
 
 

@@ -95,6 +95,11 @@ def add_subcommands(subparsers: Any) -> None:
         "--no-answer-cache", dest="answer_cache", action="store_false",
         help="always ask the model, even for a general question asked before")
     serve_parser.add_argument(
+        "--tools", choices=("auto", "native", "prompt", "off"), default="auto",
+        help="how the functions a device offers reach the model: native (the upstream "
+             "API's tools), prompt (in the system prompt), off; auto: native for "
+             "--upstream, off for the embedded model (default)")
+    serve_parser.add_argument(
         "--handoff-on", action="append", default=[], metavar="REGEX",
         help="requests matching this go to a person (repeatable; needs --broker for the "
              "operators' queue)")
@@ -127,6 +132,7 @@ def settings_from_args(args: argparse.Namespace) -> CloudSettings:
         handoff_patterns=tuple(args.handoff_on),
         device_tokens=args.device_tokens,
         answer_cache=args.answer_cache,
+        tools=args.tools,
     )
 
 

@@ -4,7 +4,10 @@ Start order matters: the llama worker process is spawned before any gRPC
 object exists (gRPC's threads and locks do not survive fork), then the server
 starts with health NOT_SERVING, and flips to SERVING once the worker reports
 the model loaded. SIGINT/SIGTERM set NOT_SERVING and stop the server with a
-grace period so in-flight answers can finish.
+grace period so in-flight answers can finish. A worker that dies (or that the progress
+watchdog killed) is replaced by a new one (`respawn`): NOT_SERVING until it has loaded
+the model, then SERVING again; after MAX_RESTARTS within RESTART_WINDOW_S `cloud serve`
+exits non-zero and leaves the restarting to its supervisor.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import contextlib
 import logging
 import signal
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -41,6 +45,9 @@ _GGUF_MAGIC = b"GGUF"
 EXIT_OK = 0
 EXIT_WORKER_DIED = 1
 EXIT_CONFIG = 2
+
+MAX_RESTARTS = 3
+RESTART_WINDOW_S = 300.0
 
 
 class ServeError(Exception):
@@ -77,14 +84,18 @@ class CloudServer:
         health: health_aio.HealthServicer,
         service: ConversationService,
         port: int,
+        respawn: Callable[[], Backend] | None = None,
     ) -> None:
         self.settings = settings
         self.worker = worker
         self.service = service
         self.port = port
+        self.restarts = 0  # workers started to replace one that died
+        self._respawn = respawn
         self._server = server
         self._health = health
         self._drain: asyncio.Task[None] | None = None
+        self._worker_gone = asyncio.Event()  # for good: no replacement
         self._watchdog = asyncio.create_task(self._watch_worker(), name="worker-watchdog")
 
     @classmethod
@@ -96,11 +107,13 @@ class CloudServer:
         memory: UserMemory | None = None,
         handoff: Callable[[bytes], object] | None = None,
         cache: AnswerCache | None = None,
+        respawn: Callable[[], Backend] | None = None,
     ) -> CloudServer:
         """Attach the (already spawned) worker, bind, and start serving health=NOT_SERVING.
 
         `tls`: serve with these credentials (mTLS with device certificates, see
-        cloud.fleet.grpc_tls) instead of an insecure port.
+        cloud.fleet.grpc_tls) instead of an insecure port. `respawn`: makes a new worker
+        when this one dies (None: the server stops serving for good).
         """
         worker.attach()
         server = grpc.aio.server(options=settings.server_options())
@@ -124,7 +137,7 @@ class CloudServer:
         if port == 0:
             raise ServeError(f"cannot listen on {settings.listen} (pass --listen HOST:PORT)")
         await server.start()
-        return cls(settings, worker, server, health, service, port)
+        return cls(settings, worker, server, health, service, port, respawn)
 
     @property
     def target(self) -> str:
@@ -147,9 +160,7 @@ class CloudServer:
             await before_serving()
         if not self.worker.ready:  # it died meanwhile; the watchdog said NOT_SERVING
             raise ModelLoadError("the worker exited after loading")
-        self.service.accepting = True
-        for name in HEALTH_SERVICES:
-            await self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        await self._set_serving(True)
         return loaded
 
     async def drain(self, grace_s: float | None = None) -> None:
@@ -163,13 +174,50 @@ class CloudServer:
             self._drain = asyncio.create_task(self._do_drain(grace_s), name="drain")
         await asyncio.shield(self._drain)
 
+    async def wait_worker_gone(self) -> None:
+        """Return when the worker died and no replacement serves (`cloud serve` exits)."""
+        await self._worker_gone.wait()
+
     async def _watch_worker(self) -> None:
-        # A dead worker cannot answer: stop advertising SERVING at once so load
-        # balancers route elsewhere (`cloud serve` then exits non-zero).
-        await self.worker.wait_exited()
-        self.service.accepting = False
+        started: list[float] = []  # when replacements were started
+        try:
+            while True:
+                await self.worker.wait_exited()
+                # A dead worker cannot answer: stop advertising SERVING at once so load
+                # balancers route elsewhere while a new one loads.
+                await self._set_serving(False)
+                now = time.monotonic()
+                started = [t for t in started if now - t < RESTART_WINDOW_S]
+                if self._respawn is None or self._drain is not None:
+                    return
+                if len(started) >= MAX_RESTARTS:
+                    log.error("the llama worker died %d times in %.0f s: giving up",
+                              len(started) + 1, RESTART_WINDOW_S)
+                    return
+                started.append(now)
+                self.restarts += 1
+                log.warning("the llama worker exited: starting a new one")
+                worker = self._respawn()
+                worker.attach()
+                self.worker = self.service.worker = worker
+                try:
+                    loaded = await worker.wait_loaded()
+                except ModelLoadError as exc:
+                    log.error("the new llama worker cannot load the model: %s", exc.reason)
+                    return
+                if worker.ready and self._drain is None:
+                    log.info("a new llama worker serves (model loaded in %.0f ms)",
+                             loaded.load_ms)
+                    await self._set_serving(True)
+        finally:
+            self._worker_gone.set()
+
+    async def _set_serving(self, serving: bool) -> None:
+        self.service.accepting = serving
+        status = (health_pb2.HealthCheckResponse.SERVING if serving
+                  else health_pb2.HealthCheckResponse.NOT_SERVING)
         for name in HEALTH_SERVICES:
-            await self._health.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
+            await self._health.set(name, status)
 
     async def _do_drain(self, grace_s: float) -> None:
         self.service.begin_drain(grace_s)
@@ -283,9 +331,10 @@ async def _serve(settings: CloudSettings, worker: Backend,
                  memory: UserMemory | None = None,
                  handoff: Callable[[bytes], object] | None = None,
                  cache: AnswerCache | None = None) -> int:
+    respawn = None if settings.upstreams else lambda: WorkerClient.spawn(settings)
     try:
         server = await CloudServer.start(settings, worker, tls=_tls(settings), memory=memory,
-                                         handoff=handoff, cache=cache)
+                                         handoff=handoff, cache=cache, respawn=respawn)
     except ServeError as exc:
         _fail(str(exc))
         return EXIT_CONFIG
@@ -295,7 +344,7 @@ async def _serve(settings: CloudSettings, worker: Backend,
         loop.add_signal_handler(signum, stop.set)
     loading = asyncio.create_task(server.serve_when_loaded(), name="wait-model-loaded")
     stopping = asyncio.create_task(stop.wait(), name="wait-stop-signal")
-    exited = asyncio.create_task(worker.wait_exited(), name="wait-worker-exit")
+    exited = asyncio.create_task(server.wait_worker_gone(), name="wait-worker-gone")
     code = EXIT_OK
     try:
         await asyncio.wait({loading, stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -313,7 +362,7 @@ async def _serve(settings: CloudSettings, worker: Backend,
             log.info("serving on %s (model loaded in %.0f ms)", server.target, loaded.load_ms)
             await asyncio.wait({stopping, exited}, return_when=asyncio.FIRST_COMPLETED)
             if not stopping.done():
-                log.error("the llama worker exited; shutting down")
+                log.error("no llama worker serves; shutting down")
                 code = EXIT_WORKER_DIED
         log.info("draining (grace %.1fs)", settings.grace_s)
     finally:

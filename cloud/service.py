@@ -42,6 +42,7 @@ from cloud.handoff import HANDED_OFF_REPLY, NO_PERSON_REPLY, build_packet, hando
 from cloud.limits import DeviceRateLimiter, for_log, neutralise_markers, request_problem
 from cloud.sentences import SentenceSplitter
 from cloud.settings import CloudSettings
+from cloud.tool_calls import ToolCall, ToolCallFilter, offered_names, tools_problem, tools_prompt
 from cloud.user_memory import UserMemory, memory_prompt, parse_memory_command, relevant_facts
 from cloud.worker_client import (
     JobStarted,
@@ -66,6 +67,11 @@ def _error(code: pb.Error.Code.ValueType, message: str, retryable: bool) -> pb.C
 
 def _chunk(text: str, index: int) -> pb.ConverseResponse:
     return pb.ConverseResponse(chunk=pb.TextChunk(text=text, index=index))
+
+
+def _tool_call(call: ToolCall) -> pb.ConverseResponse:
+    return pb.ConverseResponse(tool_call=pb.ToolCall(name=call.name,
+                                                     arguments_json=call.arguments_json))
 
 
 _SHUTDOWN_MARGIN_S = 0.3  # the last sentences and the Final still reach the caller
@@ -127,7 +133,7 @@ class ConversationService(pb_grpc.ConversationServicer):
         self.handoff = handoff  # sends a packet to the operators' queue; None: nobody there
         self._handoff_policy = tuple(re.compile(p, re.IGNORECASE)
                                      for p in settings.handoff_patterns)
-        self._worker = worker
+        self.worker = worker  # the server swaps in a new one when this one dies
         self._revoked = (Revocations(FleetPaths(settings.tls_fleet_dir))
                          if settings.tls_fleet_dir is not None else None)
         self._tokens = (DeviceTokens.load(settings.device_tokens)
@@ -151,7 +157,7 @@ class ConversationService(pb_grpc.ConversationServicer):
     def _cut_running(self) -> None:
         self._cut_for_shutdown = True
         for request_id in self._running:
-            self._worker.cancel(request_id)
+            self.worker.cancel(request_id)
 
     @property
     def pending(self) -> int:
@@ -165,7 +171,7 @@ class ConversationService(pb_grpc.ConversationServicer):
         if isinstance(request, Unreadable):  # before anything else: it costs nothing
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, request.reason)
         assert isinstance(request, pb.ConverseRequest)
-        if not (self.accepting and self._worker.ready):
+        if not (self.accepting and self.worker.ready):
             await context.abort(
                 grpc.StatusCode.UNAVAILABLE,
                 "not serving (the model is loading or the server is draining)",
@@ -230,7 +236,8 @@ class ConversationService(pb_grpc.ConversationServicer):
             self._pending -= 1
 
     def _validate(self, request: pb.ConverseRequest) -> str | None:
-        problem = request_problem(request, self._settings.limits)
+        problem = request_problem(request, self._settings.limits) or \
+            tools_problem(request.tools_json)
         if problem is not None:
             return problem
         if request.max_tokens >= self._settings.n_ctx:
@@ -264,7 +271,7 @@ class ConversationService(pb_grpc.ConversationServicer):
         or nothing measured yet."""
         slots = self._settings.n_parallel
         ahead = self._pending - slots + 1
-        recent = [job.generate_ms for job in self._worker.recent_jobs]
+        recent = [job.generate_ms for job in self.worker.recent_jobs]
         if ahead <= 0 or not recent:
             return None
         return ahead * statistics.median(recent) / 1000.0 / slots
@@ -282,11 +289,15 @@ class ConversationService(pb_grpc.ConversationServicer):
                   facts: dict[str, str] | None = None) -> tuple[tuple[str, str], ...]:
         question = request.transcript.strip()
         known = memory_prompt(relevant_facts(facts, question)) if facts else ""
-        turns = [("system", self._settings.system_prompt + known)]
+        offered = tools_prompt(request.tools_json) if self._prompted_tools(request) else ""
+        turns = [("system", self._settings.system_prompt + known + offered)]
         turns += [(role, neutralise_markers(text))
                   for role, text in self._pairs(request) if text.strip()]
         turns.append(("user", neutralise_markers(question)))
         return tuple(turns)
+
+    def _prompted_tools(self, request: pb.ConverseRequest) -> bool:
+        return bool(request.tools_json) and self._settings.tool_mode == "prompt"
 
     def _generation_deadline(
         self, context: grpc.aio.ServicerContext, arrival: float
@@ -342,14 +353,19 @@ class ConversationService(pb_grpc.ConversationServicer):
         spoken: list[str] = []
         tag = f"{request.device_id}/{request.session_id}/{request.turn_id}"
         splitter = SentenceSplitter(self._settings.first_clause_words)
+        calls = ToolCallFilter() if self._prompted_tools(request) else None
+        offered = offered_names(request.tools_json)
+        acted = False
         index = 0
         queue_ms = 0.0
         first_token_ms: float | None = None
-        events = self._worker.generate(
+        worker = self.worker  # this answer's, even if a new one replaces it meanwhile
+        events = worker.generate(
             self._messages(request, facts),
             request.max_tokens or self._settings.max_tokens,
             deadline,
             tag,
+            request.tools_json if self._settings.tool_mode == "native" else "",
         )
         request_id: int | None = None
         try:
@@ -370,21 +386,35 @@ class ConversationService(pb_grpc.ConversationServicer):
                         # Belt and braces: gRPC cancels this task when the call
                         # ends, but also cancel the job from the call's own callback.
                         context.add_done_callback(
-                            lambda _ctx, rid=event.request_id: self._worker.cancel(rid)
+                            lambda _ctx, rid=event.request_id: worker.cancel(rid)
                         )
-                    elif isinstance(event, TokenText):
+                    elif isinstance(event, TokenText | ToolCall):
                         if first_token_ms is None:
                             first_token_ms = _ms_since(arrival)
-                        for sentence in splitter.push(event.text):
-                            spoken.append(sentence)
-                            yield _chunk(sentence, index)
-                            index += 1
+                        pieces = ([event] if isinstance(event, ToolCall) else
+                                  calls.push(event.text) if calls is not None else [event.text])
+                        for piece in pieces:
+                            if isinstance(piece, ToolCall):
+                                if piece.name not in offered:
+                                    log.warning("%s: the model called %r, which the device "
+                                                "did not offer: dropped", tag, piece.name)
+                                    continue
+                                acted = True
+                                yield _tool_call(piece)
+                                continue
+                            for sentence in splitter.push(piece):
+                                spoken.append(sentence)
+                                yield _chunk(sentence, index)
+                                index += 1
                     elif isinstance(event, JobDone):
-                        rest = splitter.flush()
-                        if rest is not None:
-                            spoken.append(rest)
-                            yield _chunk(rest, index)
-                        if event.finish_reason == FINISH_STOP and self.cache is not None:
+                        tail = calls.flush() if calls is not None else ""
+                        for rest in (*splitter.push(tail), splitter.flush()):
+                            if rest is not None:
+                                spoken.append(rest)
+                                yield _chunk(rest, index)
+                                index += 1
+                        if event.finish_reason == FINISH_STOP and self.cache is not None \
+                                and not acted:  # an answer that acted is not one to repeat
                             # (a whole answer only; made with the user's facts: theirs only)
                             await asyncio.to_thread(self.cache.store, user, question, spoken,
                                                     personalised=bool(facts))

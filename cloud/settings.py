@@ -21,6 +21,7 @@ DEFAULT_SYSTEM_PROMPT = (
 # llama.cpp's own limit on sequences per context is 256; more than this many answers at
 # once only slows every one of them down on a CPU.
 MAX_PARALLEL = 64
+TOOL_MODES = ("auto", "native", "prompt", "off")
 # Bounds the decode batch (and with it the attention scratch memory llama.cpp reserves).
 MAX_PREFILL_CHUNK = 512
 
@@ -109,6 +110,12 @@ class CloudSettings:
     # The first chunk of an answer may be a clause of at least this many words, so the
     # device starts speaking sooner; None: whole sentences only.
     first_clause_words: int | None = 4
+    # Functions a device offers (ConverseRequest.tools_json) reach the model: "native" as
+    # the upstream API's `tools`; "prompt" in the system prompt, calls read back from the
+    # text (cloud.tool_calls); "off" never; "auto" native for upstreams and off for the
+    # embedded model (SmolLM2-135M, the demo's, talks about the functions instead of
+    # calling them, and the longer prompt delays every first token).
+    tools: str = "auto"
     # What a request may hold (sizes, turns, identifiers), checked before admission.
     limits: RequestLimits = field(default_factory=RequestLimits)
     rate: RateSettings = field(default_factory=RateSettings)  # per device
@@ -142,10 +149,19 @@ class CloudSettings:
                 raise ValueError(f"handoff pattern {pattern!r}: {exc}") from None
         if self.broker is not None and self.fleet_dir is None:
             raise ValueError("--broker publishes memory changes: it needs --fleet-dir")
+        if self.tools not in TOOL_MODES:
+            raise ValueError(f"tools must be one of {', '.join(TOOL_MODES)}, got {self.tools!r}")
         if self.stall_s <= 0:
             raise ValueError(f"stall_s must be > 0, got {self.stall_s}")
         if self.deadline_margin_s < 0 or self.grace_s < 0:
             raise ValueError("deadline_margin_s and grace_s must be >= 0")
+
+    @property
+    def tool_mode(self) -> str:
+        """How offered functions reach the model: "native", "prompt" or "off"."""
+        if self.tools != "auto":
+            return self.tools
+        return "native" if self.upstreams else "off"
 
     def server_options(self) -> list[tuple[str, int]]:
         return [*self.keepalive.server_options(),

@@ -41,6 +41,7 @@ async def running_server(
     memory: UserMemory | None = None,
     handoff: Callable[[bytes], object] | None = None,
     cache: AnswerCache | None = None,
+    respawn: bool = False,
     **overrides: Any,
 ) -> AsyncIterator[CloudServer]:
     """Run a real cloud server on 127.0.0.1:<free port> for the duration of the block.
@@ -49,7 +50,8 @@ async def running_server(
     `overrides` are CloudSettings fields (max_pending=1, max_tokens=..., ...).
     With `wait_serving` the block starts once health is SERVING; otherwise it
     starts while the model may still be loading (`before_serving` can hold the
-    NOT_SERVING phase open). The server is drained on exit.
+    NOT_SERVING phase open). `respawn`: a worker that dies is replaced, as `cloud serve`
+    does. The server is drained on exit.
     """
     model_path = Path(model_path)
     if not model_path.exists():
@@ -59,8 +61,9 @@ async def running_server(
     # "spawn" never forks this (gRPC-using) process image, so this is safe here too.
     worker = WorkerClient.spawn(settings)
     try:
-        server = await CloudServer.start(settings, worker, memory=memory, handoff=handoff,
-                                         cache=cache)
+        server = await CloudServer.start(
+            settings, worker, memory=memory, handoff=handoff, cache=cache,
+            respawn=(lambda: WorkerClient.spawn(settings)) if respawn else None)
     except BaseException:
         worker.kill()
         raise
@@ -79,6 +82,7 @@ async def running_server(
             await server.drain(grace_s)
         finally:
             worker.kill()  # no-op after a clean drain; never leak a worker process
+            server.worker.kill()  # (the replacement, if the first one died)
 
 
 @contextlib.asynccontextmanager

@@ -2,7 +2,8 @@
 
 `OpenAIUpstream` streams `/chat/completions` from one server (vLLM, llama.cpp's
 server, llama-cpp-python's server, a hosted API) and turns the stream into the
-worker's events: JobStarted, TokenText*, then exactly one JobDone or JobFailed.
+worker's events: JobStarted, TokenText* (with a ToolCall for each function the model
+calls), then exactly one JobDone or JobFailed.
 `UpstreamPool` puts several of them behind one `generate` and fails over while
 no token has been produced yet.
 
@@ -27,6 +28,7 @@ import asyncio
 import contextlib
 import dataclasses
 import itertools
+import json
 import logging
 import os
 import time
@@ -37,7 +39,9 @@ from urllib.parse import urlsplit
 
 import openai
 from openai.types.chat import ChatCompletionChunk, ChatCompletionMessageParam
+from openai.types.chat.chat_completion_chunk import ChoiceDeltaToolCall
 
+from cloud.tool_calls import ToolCall, parse_call
 from cloud.worker_client import JobStarted, QueueDeadline, WorkerEvent, WorkerUnavailable
 from cloud.worker_messages import (
     FINISH_CANCELLED,
@@ -182,7 +186,8 @@ def _no_finish_reason(stream: openai.AsyncStream[ChatCompletionChunk] | None) ->
 @dataclass
 class _Job:
     request_id: int
-    events: asyncio.Queue[TokenText | JobDone | JobFailed] = field(default_factory=asyncio.Queue)
+    events: asyncio.Queue[TokenText | ToolCall | JobDone | JobFailed] = field(
+        default_factory=asyncio.Queue)
     pump: asyncio.Task[None] | None = None
 
 
@@ -297,8 +302,12 @@ class OpenAIUpstream:
         max_tokens: int,
         deadline: float | None,
         tag: str = "",
+        tools_json: str = "",
     ) -> AsyncGenerator[WorkerEvent, None]:
-        """Stream a chat completion as JobStarted, TokenText*, JobDone|JobFailed.
+        """Stream a chat completion as JobStarted, (TokenText|ToolCall)*, JobDone|JobFailed.
+
+        `tools_json`: functions offered to the model (the API's `tools`); each call it
+        makes comes as one ToolCall once its arguments are complete.
 
         Use under `contextlib.aclosing`: leaving early closes the HTTP stream at once.
         Raises WorkerUnavailable (closed, or known unhealthy) or QueueDeadline (no
@@ -324,7 +333,7 @@ class OpenAIUpstream:
         job = _Job(next(self._ids))
         self._jobs[job.request_id] = job
         job.pump = asyncio.create_task(
-            self._pump(job, messages, max_tokens, deadline, tag),
+            self._pump(job, messages, max_tokens, deadline, tag, tools_json),
             name=f"upstream-job {self.name} #{job.request_id}",
         )
         # Also released from a done callback: a task cancelled before its first
@@ -363,8 +372,10 @@ class OpenAIUpstream:
         max_tokens: int,
         deadline: float | None,
         tag: str,
+        tools_json: str = "",
     ) -> None:
         started = time.monotonic()
+        calls = _ToolCallDeltas()
         first_token_ms: float | None = None
         deltas = 0
         usage: tuple[int, int] | None = None
@@ -395,19 +406,29 @@ class OpenAIUpstream:
                             ),
                             stream=True,
                             stream_options={"include_usage": True},
+                            tools=json.loads(tools_json) if tools_json else openai.omit,
                         )
                         async for chunk in stream:
                             if chunk.usage is not None:
                                 usage = (chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
                             for choice in chunk.choices:
-                                text = choice.delta.content if choice.delta is not None else None
+                                delta = choice.delta
+                                text = delta.content if delta is not None else None
                                 if text:
                                     if first_token_ms is None:
                                         first_token_ms = (time.monotonic() - started) * 1000.0
                                     deltas += 1
                                     job.events.put_nowait(TokenText(job.request_id, text))
+                                if delta is not None and delta.tool_calls:
+                                    if first_token_ms is None:
+                                        first_token_ms = (time.monotonic() - started) * 1000.0
+                                    deltas += 1
+                                    for call in calls.add(delta.tool_calls):
+                                        job.events.put_nowait(call)
                                 if choice.finish_reason:
                                     finish = choice.finish_reason
+                                    for call in calls.finish():
+                                        job.events.put_nowait(call)
                     except Exception as exc:  # whatever the upstream did, it ends as JobFailed
                         failure = _classify(exc, self.settings.read_timeout_s)
                 if finish is None and failure is None:
@@ -451,6 +472,40 @@ class OpenAIUpstream:
                 generate_ms,
             )
         )
+
+
+class _ToolCallDeltas:
+    """The API streams each tool call in pieces (name first, arguments in fragments),
+    indexed; a call is whole when the next index starts or the choice finishes."""
+
+    def __init__(self) -> None:
+        self._parts: dict[int, list[str]] = {}  # index -> [name, arguments so far]
+        self._done: set[int] = set()
+
+    def add(self, deltas: list[ChoiceDeltaToolCall]) -> list[ToolCall]:
+        whole = []
+        for delta in deltas:
+            if delta.index not in self._parts:
+                whole += self._close(i for i in self._parts if i < delta.index)
+                self._parts[delta.index] = ["", ""]
+            part = self._parts[delta.index]
+            if delta.function is not None:
+                part[0] += delta.function.name or ""
+                part[1] += delta.function.arguments or ""
+        return whole
+
+    def finish(self) -> list[ToolCall]:
+        return self._close(list(self._parts))
+
+    def _close(self, indices: Iterable[int]) -> list[ToolCall]:
+        calls = []
+        for index in sorted(set(indices) - self._done):
+            self._done.add(index)
+            name, arguments = self._parts[index]
+            call = parse_call(json.dumps({"name": name, "arguments": arguments or "{}"}))
+            if call is not None:
+                calls.append(call)
+        return calls
 
 
 class UpstreamPool:
@@ -501,6 +556,7 @@ class UpstreamPool:
         max_tokens: int,
         deadline: float | None,
         tag: str = "",
+        tools_json: str = "",
     ) -> AsyncGenerator[WorkerEvent, None]:
         """WorkerClient.generate over the pool (see OpenAIUpstream.generate).
 
@@ -521,7 +577,7 @@ class UpstreamPool:
                 if upstream is None:
                     break
                 tried.add(upstream)
-                events = upstream.generate(messages, max_tokens, deadline, tag)
+                events = upstream.generate(messages, max_tokens, deadline, tag, tools_json)
                 try:
                     async with contextlib.aclosing(events):
                         async for event in events:
@@ -536,6 +592,9 @@ class UpstreamPool:
                             elif isinstance(event, TokenText):
                                 spoke = True
                                 yield dataclasses.replace(event, request_id=request_id)
+                            elif isinstance(event, ToolCall):
+                                spoke = True  # acted on: another upstream cannot redo it
+                                yield event
                             elif isinstance(event, JobDone) or spoke or not event.retryable:
                                 # Done, or failed where another upstream cannot help:
                                 # part of the answer was spoken, or the request is bad.

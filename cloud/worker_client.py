@@ -36,6 +36,7 @@ from multiprocessing.process import BaseProcess
 
 from cloud.llm_worker import worker_main
 from cloud.settings import CloudSettings
+from cloud.tool_calls import ToolCall
 from cloud.worker_messages import (
     RECENT_JOBS,
     CancelJob,
@@ -78,7 +79,7 @@ class JobStarted:
     queue_ms: float
 
 
-WorkerEvent = JobStarted | TokenText | JobDone | JobFailed
+WorkerEvent = JobStarted | TokenText | ToolCall | JobDone | JobFailed
 
 
 def device_of(tag: str) -> str:
@@ -263,8 +264,12 @@ class WorkerClient:
         max_tokens: int,
         deadline: float | None,
         tag: str = "",
+        tools_json: str = "",
     ) -> AsyncGenerator[WorkerEvent, None]:
         """Queue a job and stream its events: JobStarted, TokenText*, JobDone|JobFailed.
+
+        `tools_json` is not used: the embedded model is offered functions in its prompt
+        (`cloud.tool_calls.tools_prompt`), and its calls are read from its text.
 
         Use under `contextlib.aclosing` so that leaving early (the caller was
         cancelled) cancels the job in the worker at once.

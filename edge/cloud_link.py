@@ -123,6 +123,14 @@ class CloudFinal:
         )
 
 
+@dataclass(frozen=True)
+class CloudToolCall:
+    """The model asks the device to call one of the functions it offered."""
+
+    name: str
+    arguments_json: str
+
+
 class CloudLink:
     """A gRPC channel to the cloud plus the Converse call. Make it inside the running loop."""
 
@@ -156,8 +164,11 @@ class CloudLink:
         context: Sequence[tuple[str, str]],
         session_id: str,
         turn_id: int,
-    ) -> AsyncGenerator[str, None]:
-        """Yield the answer's sentences as they arrive; raise CloudUnavailable on any failure.
+        tools_json: str = "",
+    ) -> AsyncGenerator[str | CloudToolCall, None]:
+        """Yield the answer's sentences as they arrive, and each call of a function the
+        request offered (`tools_json`, see edge.cloud_tools) where the model made it;
+        raise CloudUnavailable on any failure.
 
         `context` holds recent (role, text) turns, oldest first; role is
         "user" or "assistant". Prefer `contextlib.aclosing(link.converse(...))`
@@ -171,6 +182,7 @@ class CloudLink:
         self.last_final = None
         started = time.monotonic()
         request = self._request(transcript, context, session_id, turn_id)
+        request.tools_json = tools_json
         spoke = retried = False
         while True:
             try:
@@ -187,7 +199,7 @@ class CloudLink:
                 self.retries += 1
 
     async def _attempt(self, request: pb.ConverseRequest,
-                       started: float) -> AsyncGenerator[str, None]:
+                       started: float) -> AsyncGenerator[str | CloudToolCall, None]:
         """One Converse call within what is left of the deadline."""
         try:
             await self._wait_ready()
@@ -208,6 +220,9 @@ class CloudLink:
                 kind = response.WhichOneof("kind")
                 if kind == "chunk":
                     yield response.chunk.text
+                elif kind == "tool_call":
+                    yield CloudToolCall(response.tool_call.name,
+                                        response.tool_call.arguments_json)
                 elif kind == "final":
                     final = CloudFinal.from_proto(response.final)
                 elif kind == "error":

@@ -41,6 +41,7 @@ from edge.audio.sources import END_OF_INPUT, RingSource
 from edge.barge_in import SPEECH, STOP_PHRASE, WAKE_WORD, BargeInDetector, PlaybackGate, Trigger
 from edge.channel import PriorityChannel
 from edge.cloud_link import CloudLink
+from edge.cloud_tools import offer
 from edge.conversation import Conversation, State
 from edge.inventory import Inventory
 from edge.messages import (
@@ -54,11 +55,12 @@ from edge.messages import (
     Utterance,
     WakeDetected,
 )
-from edge.nlu.plan import Plan, PlanContext, Planner
+from edge.nlu.plan import Plan, PlanContext, PlannedAction, Planner
 from edge.settings import EdgeSettings
 from edge.skills import Skills
 from edge.speaker import Speaker, speakable_pieces
 from edge.stages.early_endpoint import EarlyEndpoint
+from edge.stages.early_transcript import EarlyTranscript
 from edge.stages.endpoint import Endpointer, SileroVad, SpeechDetector
 from edge.stages.grammar_stt import FastRecognizer, GrammarResult
 from edge.stages.nlu import Nlu
@@ -177,9 +179,12 @@ class EdgePipeline:
         self._gate: PlaybackGate | None = None
         self.interruptions: list[Trigger] = []
         self._planner: Planner | None = None
+        # The offer to the cloud's model, and the skills and inventory it was made from.
+        self._tools: tuple[tuple[Skills, Inventory] | None, str] = (None, "")
         self._plan_context = PlanContext()  # what "turn it off" refers to
         self._scheduled: asyncio.Task[None] | None = None  # actions whose time has come
         self._early: EarlyEndpoint | None = None  # the fast layer, beside the endpointer
+        self._early_text: EarlyTranscript | None = None  # Whisper during the hangover
         self._grammar_of: Inventory | None = None  # the inventory the fast grammar holds
 
     # -- the API around the loop (call from the loop's thread) -------------------------
@@ -215,6 +220,21 @@ class EdgePipeline:
         assert result.understanding is not None
         return self._current_planner().plan_command(result.understanding, result.text,
                                                     self._plan_context)
+
+    def plan_actions(self, actions: list[PlannedAction]) -> Plan:
+        """The plan of actions the cloud's model asked for (confirmed when sensitive)."""
+        return self._current_planner().plan_actions(actions, self._plan_context)
+
+    def device_tools(self) -> str:
+        """The functions offered to the cloud's model (edge.cloud_tools): what the skills
+        here handle and the policy allows, named from the current inventory."""
+        skills = self.skills
+        made_for, _ = self._tools
+        if made_for is None or made_for[0] is not skills or made_for[1] is not skills.inventory:
+            self._tools = ((skills, skills.inventory), offer(
+                lambda intent: skills.handles(intent)
+                and skills.blocked(PlannedAction(intent, {})) is None, skills.inventory))
+        return self._tools[1]
 
     def accepts(self, result: GrammarResult | None) -> bool:
         """Whether the fast layer's result is sure enough to skip Whisper."""
@@ -254,6 +274,9 @@ class EdgePipeline:
         if e.fast is not None:
             self._early = EarlyEndpoint(e.fast, s.endpoint.speech_threshold,
                                         s.endpoint.fast_hangover_s)
+        if s.endpoint.early_transcript_s is not None:
+            self._early_text = EarlyTranscript(e.stt.transcribe, s.endpoint.speech_threshold,
+                                               s.endpoint.early_transcript_s)
         self._sync_grammar()
         self.playback.clocked()
         if source.pulled:
@@ -293,6 +316,8 @@ class EdgePipeline:
                     endpointer.begin(frame.start_s, [])
                     if self._early is not None:
                         self._early.skip()  # "yes", "ten minutes": not a command
+                    if self._early_text is not None:
+                        self._early_text.begin(frame.start_s)
                     wake = WakeDetected(FOLLOW_UP, 1.0, frame.start_s)
                 else:
                     conv.to(State.IDLE)
@@ -329,9 +354,13 @@ class EdgePipeline:
                 if early is not None and utterance is None and \
                         self.accepts(early.push(frame, listened)):  # sure of a command
                     utterance = endpointer.cut(frame, "fast_layer", arrived)
+                early_text = self._early_text
+                if early_text is not None and utterance is None:
+                    early_text.push(frame, listened, source.span)
                 if utterance is not None:
                     assert wake is not None
-                    self._start_turn(wake, utterance, early.finish() if early else None)
+                    self._start_turn(wake, utterance, early.finish() if early else None,
+                                     early_text.take() if early_text is not None else None)
             else:  # THINKING or SPEAKING: a turn or an announcement runs beside us
                 overheard = speech.probability(frame.samples, decisions) if hears else None
                 if overheard is not None:
@@ -357,9 +386,12 @@ class EdgePipeline:
         pre-roll on."""
         self.conversation.to(State.LISTENING)
         speech.reset()
-        endpointer.begin(max(0.0, at_s - self.settings.endpoint.preroll_s), [])
+        start_s = max(0.0, at_s - self.settings.endpoint.preroll_s)
+        endpointer.begin(start_s, [])
         if self._early is not None:
             self._early.begin()
+        if self._early_text is not None:
+            self._early_text.begin(start_s)
 
     def _sync_grammar(self) -> None:
         """Recompile the fast grammar and re-bias Whisper when the inventory changed (a
@@ -376,7 +408,9 @@ class EdgePipeline:
                 log.warning("%s", warning)
 
     def _start_turn(self, wake: WakeDetected, utterance: Utterance,
-                    recognized: GrammarResult | None) -> None:
+                    recognized: GrammarResult | None,
+                    transcribing: asyncio.Future[str] | None = None) -> None:
+        """`transcribing`: Whisper on the whole request, started during the hangover."""
         conv = self.conversation
         record = TurnRecord(
             turn_id=conv.turn_id, wake_word=wake.word, wake_score=wake.score,
@@ -384,13 +418,16 @@ class EdgePipeline:
             endpoint_reason=utterance.reason,
         )
         if utterance.reason == "no_speech" and not self.skills.awaiting_answer:
+            if transcribing is not None:
+                transcribing.cancel()
             conv.to(State.ENDED)
             record.error = "no speech after the wake word"
             self._launch(record, _done())
             return
         conv.to(State.THINKING)
         replies: PriorityChannel[ReplyText | EndOfReply] = PriorityChannel(max_data=16)
-        self._launch(record, run_turn(self, utterance, record, replies, recognized), replies)
+        self._launch(record, run_turn(self, utterance, record, replies, recognized,
+                                      transcribing), replies)
 
     def _maybe_announce(self, now_s: float, probability: float) -> None:
         """Proactive speech starts only when idle and after `announce_quiet_s` of silence."""

@@ -50,6 +50,10 @@ class EndpointSettings:
     # command it is sure of ends the request after `fast_hangover_s` and skips Whisper.
     fast_layer: bool = True
     fast_hangover_s: float = 0.16
+    # Whisper starts on the request after this much silence, during the hangover, and
+    # its text is used when the user said nothing more (edge.stages.early_transcript);
+    # None: Whisper starts at the endpoint.
+    early_transcript_s: float | None = 0.16
 
 
 @dataclass(frozen=True)

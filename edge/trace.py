@@ -19,6 +19,7 @@ class TurnRecord:
     # Which layer heard the request: "fast" (the closed-vocabulary grammar, sure of a
     # command) or "whisper"; the fast layer's confidence whenever it decoded the request.
     stt_layer: str = ""
+    stt_early: bool = False  # Whisper started during the endpoint's hangover
     fast_confidence: float | None = None
     intent: str = ""
     slots: dict[str, str | int] = field(default_factory=dict)
@@ -26,7 +27,10 @@ class TurnRecord:
     # Every action the request asked for, in spoken order (edge.nlu.plan): [] when nothing
     # is to be done (a negated command); intent and slots are the first one's.
     actions: list[dict[str, object]] = field(default_factory=list)
-    route: str = ""  # "local" or "cloud"
+    route: str = ""  # "local", "cloud", or "local+cloud" (the device acts, the cloud talks)
+    # Functions the cloud's model asked the device to call: {"name", "arguments",
+    # "accepted"} (accepted: valid for this inventory; the skills' rules still applied).
+    cloud_calls: list[dict[str, object]] = field(default_factory=list)
     # Why a request that would have gone to the cloud was answered on the device
     # ("cloud unreachable": its circuit is open), if it was.
     kept_local: str | None = None

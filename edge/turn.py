@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -25,7 +26,8 @@ from edge import cloud_link
 from edge.audio.chime import chime
 from edge.barge_in import stop_phrase
 from edge.channel import PriorityChannel
-from edge.cloud_link import CloudUnavailable
+from edge.cloud_link import CloudToolCall, CloudUnavailable
+from edge.cloud_tools import to_action
 from edge.conversation import State
 from edge.messages import Announcement, Cancel, EndOfReply, ReplyText, Understanding, Utterance
 from edge.skills.confirm import DECLINED, NOT_CONFIRMED, QUESTION
@@ -48,6 +50,7 @@ NOT_HEARD_REPLY = "Sorry, I didn't catch that."
 FILLER_REPLY = "One moment."
 RINGING = "timer"  # the announcement kind of a timer that rings (chime first, stoppable)
 STOPPED_RINGING = "stop_ringing"  # the turn's intent when its stop phrase silenced a timer
+LOCAL_AND_CLOUD = "local+cloud"  # the route of a request partly for the device, partly not
 # Said word for word, often when speed matters most: rendered once (PiperTts.prerender).
 STOCK_REPLIES = (FILLER_REPLY, OFFLINE_REPLY, UNREACHABLE_REPLY, SLOW_REPLY, BUSY_REPLY,
                  NOT_HEARD_REPLY, QUESTION, DECLINED, NOT_CONFIRMED)
@@ -62,13 +65,16 @@ Replies = PriorityChannel[ReplyText | EndOfReply]
 async def run_turn(
     p: EdgePipeline, utterance: Utterance, record: TurnRecord, replies: Replies,
     recognized: GrammarResult | None = None,
+    transcribing: asyncio.Future[str] | None = None,
 ) -> None:
     """The whole turn; `record` is filled in as it goes (and is complete when cancelled).
-    `recognized`: the fast layer's result for this request, if it decoded it."""
+    `recognized`: the fast layer's result for this request, if it decoded it;
+    `transcribing`: Whisper on this request, started before the endpoint."""
     d = p.settings.deadlines
     answering = p.skills.awaiting_answer
     fast = not answering and p.accepts(recognized)
     plan = None
+    cloud_part = ""  # a mixed request's words for the cloud
     kept = None
     stopped_ringing: str | None = None  # what silencing a ringing timer said
     spoken = SpokenReply()
@@ -79,8 +85,10 @@ async def run_turn(
         if fast:  # the fast layer is sure: no Whisper, no NLU
             assert recognized is not None
             record.transcript, record.stt_layer = recognized.text, "fast"
+            if transcribing is not None:
+                transcribing.cancel()
         elif utterance.reason != "no_speech":
-            await _transcribe(p, utterance, record)
+            await _transcribe(p, utterance, record, transcribing)
             record.stt_layer = "whisper"
         if p.audio_keeper is not None and record.transcript:
             kept = np.array(utterance.samples)  # a copy: the ring moves on
@@ -101,7 +109,14 @@ async def run_turn(
             record.intent, record.slots = understanding.intent, dict(understanding.slots)
             record.confidence = understanding.confidence
             record.actions = [a.to_json() for a in plan.actions] if plan else []
-            record.route = _route(p, understanding)
+            # The fast layer's acceptance is its own calibrated confidence check (another
+            # scale than the NLU's): what it accepted is the device's when a skill handles it.
+            record.route = ("local" if fast and p.skills.handles(understanding.intent)
+                            else _route(p, understanding))
+            if plan is not None and (split := _split_for_cloud(p, plan)) is not None:
+                # "turn on the lights and tell me a joke": the device acts, the cloud talks
+                plan, cloud_part = split
+                record.route = LOCAL_AND_CLOUD
             if record.route == "cloud" and plan is not None and _offline_local(p, plan):
                 record.route, record.kept_local = "local", "cloud unreachable"
             _audit(p, record, "utterance", {"transcript": record.transcript})
@@ -122,15 +137,19 @@ async def run_turn(
                 await replies.put(ReplyText(record.turn_id, NOT_HEARD_REPLY))
             elif stopped_ringing is not None:
                 await replies.put(ReplyText(record.turn_id, stopped_ringing))
-            elif record.route == "local":
+            elif record.route in ("local", LOCAL_AND_CLOUD):
                 assert plan is not None
                 # Each action has the executor's deadline; a plan has one per part and one more.
                 budget = d.skill_s * (len(plan.actions) + 1)
                 reply = await within("skill", budget,
                                      p.skills.carry_out(plan, p.turn_ref(record.turn_id)))
                 await replies.put(ReplyText(record.turn_id, reply))
+                if cloud_part:
+                    await _ask_cloud(p, record, replies, utterance.endpoint_wall, cloud_part,
+                                     first_part=len(plan.actions))
             else:
-                await _ask_cloud(p, record, replies, utterance.endpoint_wall)
+                await _ask_cloud(p, record, replies, utterance.endpoint_wall,
+                                 record.transcript)
             await replies.put(EndOfReply(record.turn_id))
             await within("speak", d.reply_s, asyncio.shield(speaker))
         except StageTimeout as exc:
@@ -170,10 +189,14 @@ async def run_announcement(
         record.reply_text = spoken.text()
 
 
-async def _transcribe(p: EdgePipeline, utterance: Utterance, record: TurnRecord) -> None:
+async def _transcribe(p: EdgePipeline, utterance: Utterance, record: TurnRecord,
+                      transcribing: asyncio.Future[str] | None) -> None:
+    """Whisper on the request (`transcribing`: already started on it before the
+    endpoint; "stt" then times only the wait after the endpoint)."""
     t0 = time.perf_counter()
+    record.stt_early = transcribing is not None
     try:
-        raw = await within("stt", p.settings.deadlines.stt_s, asyncio.to_thread(
+        raw = await within("stt", p.settings.deadlines.stt_s, transcribing or asyncio.to_thread(
             p.engines.stt.transcribe, utterance.samples))
     except StageTimeout as exc:
         raw, record.error = "", str(exc)
@@ -200,6 +223,37 @@ def _audit(p: EdgePipeline, record: TurnRecord, kind: str, body: dict[str, objec
                               kind, body)  # type: ignore[arg-type]
 
 
+def _split_for_cloud(p: EdgePipeline, plan: Plan) -> tuple[Plan, str] | None:
+    """A request that is partly the device's, partly the cloud's: the plan of the device's
+    part and the words of the cloud's; None when it is not such a request."""
+    for_cloud = [a for a in plan.actions if a.intent == CLOUD]
+    here = [a for a in plan.actions if a.intent != CLOUD]
+    if not for_cloud or not here or not all(
+            p.skills.handles(a.intent) and a.confidence >= p.settings.local_confidence
+            for a in here):
+        return None
+    first = here[0].understanding()
+    mine = replace(plan, understanding=replace(first, confidence=min(a.confidence for a in here)),
+                   actions=tuple(here))
+    return mine, " and ".join(a.said for a in for_cloud)
+
+
+async def _carry_out_call(p: EdgePipeline, record: TurnRecord, call: CloudToolCall,
+                          first_part: int) -> str:
+    """A function the cloud's model called: checked against the inventory, then carried
+    out through the skills (policy blocks and confirmation included); what to say."""
+    action = to_action(call.name, call.arguments_json, p.skills.inventory)
+    record.cloud_calls.append({"name": call.name, "arguments": call.arguments_json[:200],
+                               "accepted": not isinstance(action, str)})
+    if isinstance(action, str):
+        return action
+    plan = p.plan_actions([action])
+    record.actions.append(action.to_json())
+    part = first_part + len(record.cloud_calls) - 1
+    return await within("skill", p.settings.deadlines.skill_s * 2,
+                        p.skills.carry_out(plan, p.turn_ref(record.turn_id), part))
+
+
 def _offline_local(p: EdgePipeline, plan: Plan) -> bool:
     """The cloud is known to be unreachable and the device's best guess is a harmless
     command it can carry out: do that rather than apologise."""
@@ -220,7 +274,10 @@ def _route(p: EdgePipeline, understanding: Understanding) -> str:
 
 
 async def _ask_cloud(p: EdgePipeline, record: TurnRecord, replies: Replies,
-                     endpoint_wall: float) -> None:
+                     endpoint_wall: float, question: str, first_part: int = 0) -> None:
+    """Stream the cloud's answer to `question` into `replies`; the functions this device
+    offers go with it, and each call the model makes is carried out here as the user's
+    own command would be (numbered on from `first_part` among the turn's actions)."""
     turn = record.turn_id
     if p.cloud is None:
         record.error = "offline"
@@ -231,17 +288,19 @@ async def _ask_cloud(p: EdgePipeline, record: TurnRecord, replies: Replies,
     first_chunk = asyncio.Event()
     filler = asyncio.create_task(_filler(p, replies, record, first_chunk, endpoint_wall),
                                  name=f"filler-{turn}")
-    stream = p.cloud.converse(record.transcript, p.context(), p.session_id, turn)
+    stream = p.cloud.converse(question, p.context(), p.session_id, turn, p.device_tools())
     try:
         # aclosing: a cancelled turn (barge-in) closes the stream at once, which cancels the
         # gRPC call and so the worker's generation, instead of whenever it is collected.
         async with asyncio.timeout(p.settings.deadlines.cloud_s), contextlib.aclosing(stream):
-            async for text in stream:
+            async for item in stream:
                 if chunks == 0:
                     record.timings_ms["cloud_first_chunk"] = _ms_since(t0)
                     first_chunk.set()
                 chunks += 1
-                await replies.put(ReplyText(turn, text))
+                if isinstance(item, CloudToolCall):
+                    item = await _carry_out_call(p, record, item, first_part)
+                await replies.put(ReplyText(turn, item))
     except CloudUnavailable as exc:
         record.error = exc.reason
     except TimeoutError:

@@ -27,7 +27,7 @@ def test_bench_runs_both_servers_alternated_and_reports_sane_numbers(
 ) -> None:
     missing = llama_server_problem()  # imports llama_cpp.server.app (and uvicorn)
     args = ["--concurrency", ",".join(map(str, LEVELS)), "--requests", str(REQUESTS),
-            "--rounds", "1", "--max-tokens", "16"]
+            "--rounds", "1", "--max-tokens", "16", "--no-cache-phase"]
     if missing is None:
         out = tmp_path / "report.json"
         assert main(["bench", "cloud", "--model", str(tiny_gguf), *args, "--json",
@@ -119,3 +119,25 @@ def test_verdicts_from_first_sentence_p50s(tmp_path: Path) -> None:
     text = format_report(report)
     assert "1.40x (target <= 1.5x): PASS" in text
     assert "NO (behind at 4 concurrent)" in text
+
+
+@pytest.mark.slow
+def test_the_cache_phase_counts_hits_on_real_answers() -> None:
+    """SmolLM2 (it ends its answers, so they are stored) and the real MiniLM: the first
+    held-out pairs, asked a then b."""
+    import models
+    from cloud.bench_cache import cache_phase, format_cache
+    from cloud.bench_servers import ServerOptions
+
+    try:
+        model = models.resolve("smollm2_135m")[0]
+        models.resolve("minilm_int8")
+    except models.ModelError as exc:
+        pytest.skip(f"{exc}")
+    report = asyncio.run(cache_phase(ServerOptions(model, 2048, 2), 256, 60.0, limit=4))
+    assert (report.pairs, report.same) == (4, 4)  # (the first held-out pairs are alike)
+    assert report.hits >= 1 and report.false_hits == 0
+    assert report.first_chunk_hit_ms is not None and report.first_chunk_model_ms is not None
+    assert report.first_chunk_hit_ms < report.first_chunk_model_ms
+    assert f"hits {report.hits}/4" in format_cache(report)
+

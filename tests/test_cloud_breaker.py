@@ -157,7 +157,8 @@ class DownCloud:
         self.calls = 0
 
     async def converse(self, transcript: str, context: Sequence[tuple[str, str]],
-                       session_id: str, turn_id: int) -> AsyncIterator[str]:
+                       session_id: str, turn_id: int, tools_json: str = ""
+                       ) -> AsyncIterator[str]:
         self.calls += 1
         raise CloudUnavailable(UNREACHABLE, "circuit open")
         yield ""  # pragma: no cover - makes this an async generator

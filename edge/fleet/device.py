@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from edge.actions.executor import Backends
 from edge.audio.keeper import AudioKeeper
+from edge.cloud_tools import without_contacts
 from edge.fleet.agent import PolicyAgent
 from edge.fleet.link import DeviceIdentity, DeviceLink, ThreadedRunner
 from edge.fleet.memory import MemoryCache
@@ -36,7 +37,7 @@ from edge.nlu.plan import Plan, PlannedAction
 from edge.skills import Skills, default_skills
 
 if TYPE_CHECKING:
-    from edge.cloud_link import CloudLink
+    from edge.cloud_link import CloudLink, CloudToolCall
     from edge.pipeline import EdgePipeline
 
 BLOCKED_REPLY = "Sorry, that is turned off on this device."
@@ -68,10 +69,12 @@ class RedactingCloud:
         self.redact = redact
 
     def converse(self, transcript: str, context: Sequence[tuple[str, str]], session_id: str,
-                 turn_id: int) -> AsyncGenerator[str, None]:
+                 turn_id: int, tools_json: str = ""
+                 ) -> AsyncGenerator[str | CloudToolCall, None]:
+        # The contacts are personal data: under redaction the cloud is not told them.
         return self.inner.converse(self.redact(transcript),
                                    [(role, self.redact(text)) for role, text in context],
-                                   session_id, turn_id)
+                                   session_id, turn_id, without_contacts(tools_json))
 
     async def aclose(self) -> None:
         await self.inner.aclose()

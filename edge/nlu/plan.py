@@ -39,6 +39,10 @@ _FILLER = frozenset({"no", "okay", "ok", "please", "i", "said", "now", "again", 
 _TRAILING = frozenset({"too", "again", "also", "please", "now", "then"})
 _LEADING = frozenset({"now", "and", "then", "also", "please", "do"})
 _REFERENCES = frozenset({"it", "them", "that", "those", "this", "these"})
+# "that" before a noun is no reference ("tell me that joke"); before these words it is
+# ("turn that off", "set this to twenty").
+_AFTER_A_REFERENCE = frozenset({"on", "off", "up", "down", "to", "by", "back", "please",
+                                "again", "too", "now", "a", "for", "in", "out", "and"})
 _UNITS = {"second": 1, "seconds": 1, "sec": 1, "secs": 1, "minute": 60, "minutes": 60,
           "min": 60, "mins": 60, "hour": 3600, "hours": 3600}
 _MORNING = (("am",), ("a", "m"), ("in", "the", "morning"))
@@ -70,6 +74,10 @@ class PlannedAction:
     at: str | None = None  # "HH:MM", 24-hour local time
     confidence: float = 1.0  # the model's, on this clause alone
     sensitive_words: bool = False  # said "unlock", "disarm", "open the garage/gate/door"
+    said: str = ""  # the clause's words (what a clause for the cloud asks it)
+
+    def understanding(self) -> Understanding:
+        return Understanding(self.intent, dict(self.slots), self.confidence)
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {"intent": self.intent, "slots": dict(self.slots)}
@@ -128,10 +136,19 @@ class Planner:
                     continue
                 previous = understanding
                 if not negated:
+                    said = " ".join(clause)
                     actions.append(PlannedAction(
                         understanding.intent, dict(understanding.slots), delay_s, at,
-                        understanding.confidence, _SENSITIVE_WORDS.search(" ".join(clause))
-                        is not None))
+                        understanding.confidence, _SENSITIVE_WORDS.search(said) is not None,
+                        said))
+        return self._plan(actions, whole, context, now)
+
+    def plan_actions(self, actions: list[PlannedAction], context: PlanContext | None = None,
+                     now: float | None = None) -> Plan:
+        """The plan of actions decided elsewhere (the cloud's model asked for them):
+        confirmed when sensitive, and the last target remembered, as for spoken ones."""
+        now = time.monotonic() if now is None else now
+        whole = actions[0].understanding() if actions else Understanding(CLOUD)
         return self._plan(actions, whole, context, now)
 
     def plan_command(self, understanding: Understanding, text: str,
@@ -211,9 +228,10 @@ class Planner:
             last_target = {k: previous.slots[k] for k in _TARGET_SLOTS if k in previous.slots}
         elif context is not None and context.recent(now):
             last_intent, last_target = context.intent, context.target
-        if any(w in _REFERENCES for w in rest) and last_target:  # "turn it off"
-            rest = [w2 for w in rest
-                    for w2 in (_spoken_target(last_target) if w in _REFERENCES else [w])]
+        refers = [_is_reference(rest, i) for i in range(len(rest))]
+        if any(refers) and last_target:  # "turn it off"
+            rest = [w2 for w, ref in zip(rest, refers, strict=True)
+                    for w2 in (_spoken_target(last_target) if ref else [w])]
             understanding = self.nlu.parse(" ".join(rest))
         elif not _has_verb(rest) and last_intent in _VERB_OF:  # "and the desk lamp"
             understanding = self.nlu.parse(f"{_VERB_OF[last_intent]} {' '.join(rest)}")
@@ -251,6 +269,14 @@ def _spoken_target(target: Slots) -> list[str]:
         return ["the", *words_of(str(target["name"]))]
     words = ["the", *words_of(str(target.get("area", "")))]
     return words + [_DOMAIN_WORDS.get(str(target.get("domain", "")), "lights")]
+
+
+def _is_reference(words: list[str], i: int) -> bool:
+    """Whether words[i] stands for a target said before ("it", "turn that off")."""
+    word = words[i]
+    if word not in _REFERENCES:
+        return False
+    return word in ("it", "them") or i + 1 == len(words) or words[i + 1] in _AFTER_A_REFERENCE
 
 
 def _has_verb(words: list[str]) -> bool:

@@ -79,7 +79,10 @@ class Skills:
         """Why this device may not do `action` (a fleet policy blocks it), or None."""
         return None
 
-    async def carry_out(self, plan: Plan, turn: TurnRef) -> str:
+    async def carry_out(self, plan: Plan, turn: TurnRef, first_part: int = 0) -> str:
+        """`first_part`: the part number of the plan's first action within its turn (a
+        turn that carries out more than one plan numbers them on, so that no two actions
+        share an idempotency key)."""
         if not plan.actions:
             return NOTHING_TO_DO
         for action in plan.actions:
@@ -87,12 +90,12 @@ class Skills:
             if reason is not None:
                 return reason
         if self.needs_confirmation(plan):
-            return self._confirm.ask(lambda: self._run(plan, turn))
-        return await self._run(plan, turn)
+            return self._confirm.ask(lambda: self._run(plan, turn, first_part))
+        return await self._run(plan, turn, first_part)
 
-    async def _run(self, plan: Plan, turn: TurnRef) -> str:
+    async def _run(self, plan: Plan, turn: TurnRef, first_part: int = 0) -> str:
         said = []
-        for part, action in enumerate(plan.actions):
+        for part, action in enumerate(plan.actions, first_part):
             if action.delay_s is not None or action.at is not None:
                 said.append(self._later(action, turn))
             elif self.handles(action.intent):

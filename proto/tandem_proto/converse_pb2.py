@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1btandem_proto/converse.proto\x12\ttandem.v1\"\x87\x01\n\x0b\x43ontextTurn\x12)\n\x04role\x18\x01 \x01(\x0e\x32\x1b.tandem.v1.ContextTurn.Role\x12\x0c\n\x04text\x18\x02 \x01(\t\"?\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\r\n\tROLE_USER\x10\x01\x12\x12\n\x0eROLE_ASSISTANT\x10\x02\"\xab\x01\n\x0f\x43onverseRequest\x12\x11\n\tdevice_id\x18\x01 \x01(\t\x12\x12\n\nsession_id\x18\x02 \x01(\t\x12\x0f\n\x07turn_id\x18\x03 \x01(\r\x12\x12\n\ntranscript\x18\x04 \x01(\t\x12\'\n\x07\x63ontext\x18\x05 \x03(\x0b\x32\x16.tandem.v1.ContextTurn\x12\x12\n\nmax_tokens\x18\x06 \x01(\r\x12\x0f\n\x07user_id\x18\x07 \x01(\t\"(\n\tTextChunk\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\r\n\x05index\x18\x02 \x01(\r\"9\n\x05Usage\x12\x15\n\rprompt_tokens\x18\x01 \x01(\r\x12\x19\n\x11\x63ompletion_tokens\x18\x02 \x01(\r\"E\n\x07Timings\x12\x10\n\x08queue_ms\x18\x01 \x01(\x02\x12\x16\n\x0e\x66irst_token_ms\x18\x02 \x01(\x02\x12\x10\n\x08total_ms\x18\x03 \x01(\x02\"d\n\x05\x46inal\x12\x1f\n\x05usage\x18\x01 \x01(\x0b\x32\x10.tandem.v1.Usage\x12#\n\x07timings\x18\x02 \x01(\x0b\x32\x12.tandem.v1.Timings\x12\x15\n\rfinish_reason\x18\x03 \x01(\t\"\xbc\x01\n\x05\x45rror\x12#\n\x04\x63ode\x18\x01 \x01(\x0e\x32\x15.tandem.v1.Error.Code\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x11\n\tretryable\x18\x03 \x01(\x08\"j\n\x04\x43ode\x12\x14\n\x10\x43ODE_UNSPECIFIED\x10\x00\x12\x13\n\x0f\x43ODE_OVERLOADED\x10\x01\x12\x11\n\rCODE_DEADLINE\x10\x02\x12\x0e\n\nCODE_MODEL\x10\x03\x12\x14\n\x10\x43ODE_BAD_REQUEST\x10\x04\"\x87\x01\n\x10\x43onverseResponse\x12%\n\x05\x63hunk\x18\x01 \x01(\x0b\x32\x14.tandem.v1.TextChunkH\x00\x12!\n\x05\x66inal\x18\x02 \x01(\x0b\x32\x10.tandem.v1.FinalH\x00\x12!\n\x05\x65rror\x18\x03 \x01(\x0b\x32\x10.tandem.v1.ErrorH\x00\x42\x06\n\x04kind2U\n\x0c\x43onversation\x12\x45\n\x08\x43onverse\x12\x1a.tandem.v1.ConverseRequest\x1a\x1b.tandem.v1.ConverseResponse0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1btandem_proto/converse.proto\x12\ttandem.v1\"\x87\x01\n\x0b\x43ontextTurn\x12)\n\x04role\x18\x01 \x01(\x0e\x32\x1b.tandem.v1.ContextTurn.Role\x12\x0c\n\x04text\x18\x02 \x01(\t\"?\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\r\n\tROLE_USER\x10\x01\x12\x12\n\x0eROLE_ASSISTANT\x10\x02\"\xbf\x01\n\x0f\x43onverseRequest\x12\x11\n\tdevice_id\x18\x01 \x01(\t\x12\x12\n\nsession_id\x18\x02 \x01(\t\x12\x0f\n\x07turn_id\x18\x03 \x01(\r\x12\x12\n\ntranscript\x18\x04 \x01(\t\x12\'\n\x07\x63ontext\x18\x05 \x03(\x0b\x32\x16.tandem.v1.ContextTurn\x12\x12\n\nmax_tokens\x18\x06 \x01(\r\x12\x0f\n\x07user_id\x18\x07 \x01(\t\x12\x12\n\ntools_json\x18\x08 \x01(\t\"(\n\tTextChunk\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\r\n\x05index\x18\x02 \x01(\r\"9\n\x05Usage\x12\x15\n\rprompt_tokens\x18\x01 \x01(\r\x12\x19\n\x11\x63ompletion_tokens\x18\x02 \x01(\r\"E\n\x07Timings\x12\x10\n\x08queue_ms\x18\x01 \x01(\x02\x12\x16\n\x0e\x66irst_token_ms\x18\x02 \x01(\x02\x12\x10\n\x08total_ms\x18\x03 \x01(\x02\"d\n\x05\x46inal\x12\x1f\n\x05usage\x18\x01 \x01(\x0b\x32\x10.tandem.v1.Usage\x12#\n\x07timings\x18\x02 \x01(\x0b\x32\x12.tandem.v1.Timings\x12\x15\n\rfinish_reason\x18\x03 \x01(\t\"\xbc\x01\n\x05\x45rror\x12#\n\x04\x63ode\x18\x01 \x01(\x0e\x32\x15.tandem.v1.Error.Code\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x11\n\tretryable\x18\x03 \x01(\x08\"j\n\x04\x43ode\x12\x14\n\x10\x43ODE_UNSPECIFIED\x10\x00\x12\x13\n\x0f\x43ODE_OVERLOADED\x10\x01\x12\x11\n\rCODE_DEADLINE\x10\x02\x12\x0e\n\nCODE_MODEL\x10\x03\x12\x14\n\x10\x43ODE_BAD_REQUEST\x10\x04\"0\n\x08ToolCall\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x16\n\x0e\x61rguments_json\x18\x02 \x01(\t\"\xb1\x01\n\x10\x43onverseResponse\x12%\n\x05\x63hunk\x18\x01 \x01(\x0b\x32\x14.tandem.v1.TextChunkH\x00\x12!\n\x05\x66inal\x18\x02 \x01(\x0b\x32\x10.tandem.v1.FinalH\x00\x12!\n\x05\x65rror\x18\x03 \x01(\x0b\x32\x10.tandem.v1.ErrorH\x00\x12(\n\ttool_call\x18\x04 \x01(\x0b\x32\x13.tandem.v1.ToolCallH\x00\x42\x06\n\x04kind2U\n\x0c\x43onversation\x12\x45\n\x08\x43onverse\x12\x1a.tandem.v1.ConverseRequest\x1a\x1b.tandem.v1.ConverseResponse0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,21 +36,23 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CONTEXTTURN_ROLE']._serialized_start=115
   _globals['_CONTEXTTURN_ROLE']._serialized_end=178
   _globals['_CONVERSEREQUEST']._serialized_start=181
-  _globals['_CONVERSEREQUEST']._serialized_end=352
-  _globals['_TEXTCHUNK']._serialized_start=354
-  _globals['_TEXTCHUNK']._serialized_end=394
-  _globals['_USAGE']._serialized_start=396
-  _globals['_USAGE']._serialized_end=453
-  _globals['_TIMINGS']._serialized_start=455
-  _globals['_TIMINGS']._serialized_end=524
-  _globals['_FINAL']._serialized_start=526
-  _globals['_FINAL']._serialized_end=626
-  _globals['_ERROR']._serialized_start=629
-  _globals['_ERROR']._serialized_end=817
-  _globals['_ERROR_CODE']._serialized_start=711
-  _globals['_ERROR_CODE']._serialized_end=817
-  _globals['_CONVERSERESPONSE']._serialized_start=820
-  _globals['_CONVERSERESPONSE']._serialized_end=955
-  _globals['_CONVERSATION']._serialized_start=957
-  _globals['_CONVERSATION']._serialized_end=1042
+  _globals['_CONVERSEREQUEST']._serialized_end=372
+  _globals['_TEXTCHUNK']._serialized_start=374
+  _globals['_TEXTCHUNK']._serialized_end=414
+  _globals['_USAGE']._serialized_start=416
+  _globals['_USAGE']._serialized_end=473
+  _globals['_TIMINGS']._serialized_start=475
+  _globals['_TIMINGS']._serialized_end=544
+  _globals['_FINAL']._serialized_start=546
+  _globals['_FINAL']._serialized_end=646
+  _globals['_ERROR']._serialized_start=649
+  _globals['_ERROR']._serialized_end=837
+  _globals['_ERROR_CODE']._serialized_start=731
+  _globals['_ERROR_CODE']._serialized_end=837
+  _globals['_TOOLCALL']._serialized_start=839
+  _globals['_TOOLCALL']._serialized_end=887
+  _globals['_CONVERSERESPONSE']._serialized_start=890
+  _globals['_CONVERSERESPONSE']._serialized_end=1067
+  _globals['_CONVERSATION']._serialized_start=1069
+  _globals['_CONVERSATION']._serialized_end=1154
 # @@protoc_insertion_point(module_scope)

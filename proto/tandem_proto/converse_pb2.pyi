@@ -24,7 +24,7 @@ class ContextTurn(_message.Message):
     def __init__(self, role: _Optional[_Union[ContextTurn.Role, str]] = ..., text: _Optional[str] = ...) -> None: ...
 
 class ConverseRequest(_message.Message):
-    __slots__ = ("device_id", "session_id", "turn_id", "transcript", "context", "max_tokens", "user_id")
+    __slots__ = ("device_id", "session_id", "turn_id", "transcript", "context", "max_tokens", "user_id", "tools_json")
     DEVICE_ID_FIELD_NUMBER: _ClassVar[int]
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     TURN_ID_FIELD_NUMBER: _ClassVar[int]
@@ -32,6 +32,7 @@ class ConverseRequest(_message.Message):
     CONTEXT_FIELD_NUMBER: _ClassVar[int]
     MAX_TOKENS_FIELD_NUMBER: _ClassVar[int]
     USER_ID_FIELD_NUMBER: _ClassVar[int]
+    TOOLS_JSON_FIELD_NUMBER: _ClassVar[int]
     device_id: str
     session_id: str
     turn_id: int
@@ -39,7 +40,8 @@ class ConverseRequest(_message.Message):
     context: _containers.RepeatedCompositeFieldContainer[ContextTurn]
     max_tokens: int
     user_id: str
-    def __init__(self, device_id: _Optional[str] = ..., session_id: _Optional[str] = ..., turn_id: _Optional[int] = ..., transcript: _Optional[str] = ..., context: _Optional[_Iterable[_Union[ContextTurn, _Mapping]]] = ..., max_tokens: _Optional[int] = ..., user_id: _Optional[str] = ...) -> None: ...
+    tools_json: str
+    def __init__(self, device_id: _Optional[str] = ..., session_id: _Optional[str] = ..., turn_id: _Optional[int] = ..., transcript: _Optional[str] = ..., context: _Optional[_Iterable[_Union[ContextTurn, _Mapping]]] = ..., max_tokens: _Optional[int] = ..., user_id: _Optional[str] = ..., tools_json: _Optional[str] = ...) -> None: ...
 
 class TextChunk(_message.Message):
     __slots__ = ("text", "index")
@@ -99,12 +101,22 @@ class Error(_message.Message):
     retryable: bool
     def __init__(self, code: _Optional[_Union[Error.Code, str]] = ..., message: _Optional[str] = ..., retryable: _Optional[bool] = ...) -> None: ...
 
+class ToolCall(_message.Message):
+    __slots__ = ("name", "arguments_json")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ARGUMENTS_JSON_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    arguments_json: str
+    def __init__(self, name: _Optional[str] = ..., arguments_json: _Optional[str] = ...) -> None: ...
+
 class ConverseResponse(_message.Message):
-    __slots__ = ("chunk", "final", "error")
+    __slots__ = ("chunk", "final", "error", "tool_call")
     CHUNK_FIELD_NUMBER: _ClassVar[int]
     FINAL_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
+    TOOL_CALL_FIELD_NUMBER: _ClassVar[int]
     chunk: TextChunk
     final: Final
     error: Error
-    def __init__(self, chunk: _Optional[_Union[TextChunk, _Mapping]] = ..., final: _Optional[_Union[Final, _Mapping]] = ..., error: _Optional[_Union[Error, _Mapping]] = ...) -> None: ...
+    tool_call: ToolCall
+    def __init__(self, chunk: _Optional[_Union[TextChunk, _Mapping]] = ..., final: _Optional[_Union[Final, _Mapping]] = ..., error: _Optional[_Union[Error, _Mapping]] = ..., tool_call: _Optional[_Union[ToolCall, _Mapping]] = ...) -> None: ...

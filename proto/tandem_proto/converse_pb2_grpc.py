@@ -46,7 +46,8 @@ class ConversationServicer:
 
     def Converse(self, request, context):
         """The edge sends one finished transcript; the cloud streams the answer back
-        sentence by sentence, then exactly one Final or one Error.
+        sentence by sentence (with any tool calls where the model made them), then exactly
+        one Final or one Error.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -1,0 +1,68 @@
+"""Whisper starts during the endpoint's hangover, not after it.
+
+The endpointer waits `hangover_s` (0.4 s) of silence before it ends a request, then Whisper
+takes ~0.3 s: the user hears 0.7 s of nothing before the router even knows where the
+request goes. Most pauses that long are the end. So after `after_s` of silence the request
+so far is transcribed in a thread at once; if the user speaks again before the endpoint,
+that transcription is dropped (and a new one starts at the next pause). At the endpoint
+the turn takes the transcription that covers all the speech, usually already done.
+
+    begin(start_s)                     the request opens
+    push(frame, probability, audio)    every frame; may start a transcription
+    take(endpoint_at_s)                at the endpoint: the task whose audio holds every
+                                       word (await it), or None (transcribe afresh)
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import numpy as np
+
+from edge.messages import AudioFrame
+
+AFTER_S = 0.16  # as the fast layer's early decision: two 80 ms frames of silence
+
+
+class EarlyTranscript:
+    """One request at a time; runs in the capture loop (needs its event loop)."""
+
+    def __init__(self, transcribe: Callable[[np.ndarray], str], speech_threshold: float,
+                 after_s: float = AFTER_S) -> None:
+        self.transcribe = transcribe
+        self.speech_threshold = speech_threshold
+        self.after_s = after_s
+        self.started = 0  # transcriptions started (the ones dropped included)
+        self._task: asyncio.Future[str] | None = None
+        self._start_s = 0.0
+        self._silent_s = 0.0
+        self._spoke = False
+
+    def begin(self, start_s: float) -> None:
+        self._drop()
+        self._start_s, self._silent_s, self._spoke = start_s, 0.0, False
+
+    def push(self, frame: AudioFrame, probability: float,
+             audio: Callable[[float, float], np.ndarray]) -> None:
+        duration = frame.end_s - frame.start_s
+        if probability >= self.speech_threshold:
+            self._spoke, self._silent_s = True, 0.0
+            self._drop()  # the user goes on: what was transcribed is not the request
+            return
+        self._silent_s += duration
+        if self._spoke and self._task is None and self._silent_s >= self.after_s - 1e-6:
+            # A copy: the ring moves on while the thread reads it.
+            samples = np.array(audio(self._start_s, frame.end_s))
+            self._task = asyncio.ensure_future(asyncio.to_thread(self.transcribe, samples))
+            self.started += 1
+
+    def take(self) -> asyncio.Future[str] | None:
+        """At the endpoint: the transcription of the whole request, if one runs."""
+        task, self._task = self._task, None
+        return task
+
+    def _drop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()  # the thread finishes on its own; its text is not used
+            self._task = None

@@ -1,0 +1,60 @@
+"""Whisper started during the hangover: used when the user said nothing more, dropped when
+they went on."""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+
+from edge.messages import AudioFrame
+from edge.stages.early_transcript import EarlyTranscript
+
+FRAME_S = 0.08
+RATE = 16_000
+
+
+def frames(pattern: str) -> list[tuple[AudioFrame, float]]:
+    """'s' speech, '.' silence, one 80 ms frame each; the samples hold the frame index."""
+    n = int(FRAME_S * RATE)
+    return [(AudioFrame(np.full(n, i, dtype=np.int16), i * FRAME_S),
+             0.9 if c == "s" else 0.05) for i, c in enumerate(pattern)]
+
+
+def run(pattern: str) -> tuple[list[list[int]], str | None, int]:
+    """Feed the pattern; return what each transcription got (frame indices) and the text
+    taken at the end."""
+    audio = np.concatenate([f.samples for f, _ in frames(pattern)])
+    heard: list[list[int]] = []
+
+    def transcribe(samples: np.ndarray) -> str:
+        indices = sorted(set(samples[:: int(FRAME_S * RATE)].tolist()))
+        heard.append(indices)
+        return f"frames {indices[0]}-{indices[-1]}"
+
+    async def scenario() -> tuple[str | None, int]:
+        early = EarlyTranscript(transcribe, 0.5)
+        early.begin(0.0)
+        for frame, p in frames(pattern):
+            early.push(frame, p, lambda a, b: audio[int(a * RATE):int(b * RATE)])
+            await asyncio.sleep(0)
+        task = early.take()
+        return (await task if task is not None else None), early.started
+
+    text, started = asyncio.run(scenario())
+    return heard, text, started
+
+
+def test_a_pause_at_the_end_is_transcribed_before_the_endpoint() -> None:
+    _, text, started = run("sss..")  # two silent frames = 0.16 s, the hangover goes on
+    assert (text, started) == ("frames 0-4", 1)
+
+
+def test_speech_after_the_pause_drops_it_and_the_next_pause_starts_again() -> None:
+    _, text, started = run("ss..ss..")
+    assert started == 2 and text == "frames 0-7"  # the whole request, not its first half
+
+
+def test_a_short_pause_or_no_speech_starts_nothing() -> None:
+    assert run("sss.")[1:] == (None, 0)
+    assert run("......")[1:] == (None, 0)
