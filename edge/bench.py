@@ -1,4 +1,11 @@
-"""`tandem bench turn`: per-stage latency medians over the demo utterances."""
+"""`tandem bench turn`: per-stage latency medians over the demo utterances.
+
+The recordings are fed at real speed, as a microphone delivers them (work that overlaps
+the user's pause, such as Whisper during the endpoint's hangover, only shows then), to the
+daemon with a local `cloud serve` whose answer cache is off (every question reaches the
+model). "silence" is what the user hears of nothing: from the true end of speech in the
+recording to the first reply sample, the endpoint's hangover included.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,8 @@ import statistics
 import time
 from collections import defaultdict
 from pathlib import Path
+
+import numpy as np
 
 import models
 from edge.audio.sinks import WavSink
@@ -21,7 +30,17 @@ from edge.stages.wake import FRAME_SAMPLES
 from edge.trace import TurnRecord
 from edge.utterances import demo_inputs
 
-STAGES = ("fast_finish", "stt", "nlu", "tts_first_audio", "cloud_first_chunk", "response")
+STAGES = ("fast_finish", "stt", "nlu", "tts_first_audio", "cloud_first_chunk", "response",
+          "silence")
+
+
+def speech_end_s(samples: np.ndarray, rate: int = 16_000) -> float:
+    """Where the last 10 ms block louder than a tenth of the loudest one ends."""
+    block = rate // 100
+    n = len(samples) // block
+    rms = np.sqrt(np.mean(samples[: n * block].astype(np.float64).reshape(n, block) ** 2, 1))
+    loud = np.flatnonzero(rms > 0.1 * rms.max())
+    return float((loud[-1] + 1) * block / rate) if len(loud) else 0.0
 
 
 def wake_frame_ms(engines: Engines, wavs: list[Path]) -> list[float]:
@@ -43,17 +62,22 @@ def bench_turn(out: Path, repeat: int) -> int:
     wavs = demo_inputs(out / "inputs", engines.tts)
     per_stage: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     wake_ms = wake_frame_ms(engines, wavs)
-    with local_cloud(llm) as target:
+    with local_cloud(llm, options=["--no-answer-cache"]) as target:
         settings = EdgeSettings(cloud_target=target)
         for _ in range(repeat):
             for wav in wavs:
                 records: list[TurnRecord] = []
-                source = recording_source(read_wav(wav), realtime=False)
+                audio = read_wav(wav)
+                source = recording_source(audio, realtime=True)
                 sink = WavSink(out / "replies" / wav.name)
                 asyncio.run(run_daemon(settings, engines, source, sink, records.append))
                 for record in records:
                     for stage, ms in record.timings_ms.items():
                         per_stage[wav.stem][stage].append(ms)
+                    if "response" in record.timings_ms:
+                        lag = record.endpoint_at_s - speech_end_s(audio)
+                        per_stage[wav.stem]["silence"].append(
+                            1000 * lag + record.timings_ms["response"])
     print(f"tandem bench turn: medians over {repeat} runs per utterance (ms)")
     print(f"wake word per 80 ms frame: median {statistics.median(wake_ms):.2f} ms "
           f"over {len(wake_ms)} frames")

@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import grpc
@@ -49,17 +49,17 @@ def wait_serving(
 @contextlib.contextmanager
 def local_cloud(
     model: Path, timeout_s: float = 60.0, fleet_dir: Path | None = None,
-    device_bundle: Path | None = None,
+    device_bundle: Path | None = None, options: Sequence[str] = (),
 ) -> Iterator[str]:
     """Start `tandem cloud serve` on a free loopback port; yields HOST:PORT.
 
     With `fleet_dir` it serves mTLS, and readiness is checked with `device_bundle`'s
-    certificate (the server accepts nothing else)."""
+    certificate (the server accepts nothing else). `options`: more `cloud serve` options."""
     target = f"127.0.0.1:{free_port()}"
     tls = ["--tls-fleet-dir", str(fleet_dir)] if fleet_dir else []
     proc = subprocess.Popen(
         [sys.executable, "-m", "edge.cli", "cloud", "serve", "--listen", target,
-         "--model", str(model), *tls],
+         "--model", str(model), *tls, *options],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     credentials = None

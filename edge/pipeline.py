@@ -33,6 +33,8 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from edge.actions.executor import TurnRef
 from edge.audio.keeper import AudioKeeper
 from edge.audio.playback import PlaybackQueue
@@ -67,6 +69,7 @@ from edge.stages.nlu import Nlu
 from edge.stages.stt import SpeechToText, spoken_wake_phrase
 from edge.stages.tts import PiperTts
 from edge.stages.wake import FRAME_SAMPLES, MicroWakeWordModel, WakeWordDetector
+from edge.stages.whisper_rescore import Heard, Rescorer
 from edge.tasks import cancel_and_wait
 from edge.trace import TurnRecord
 from edge.turn import (  # noqa: F401  (re-exported: the replies' texts are part of the API)
@@ -101,6 +104,14 @@ class Engines:
     fast: FastRecognizer | None = None
     fast_stop: FastRecognizer | None = None  # the same for the barge-in's stop phrases
     stop_word: MicroWakeWordModel | None = None  # the keyword model for "stop" alone
+    # Whisper judging the fast grammar's sentences against its own text (None: off).
+    rescorer: Rescorer | None = None
+
+    def hear(self, samples: np.ndarray) -> Heard:
+        """Whisper's text of a request, with its encoder output when the rescoring is on."""
+        if self.rescorer is not None:
+            return self.rescorer.transcribe(samples)
+        return self.stt.transcribe(samples), None
 
     @classmethod
     def load(cls, settings: EdgeSettings) -> Engines:
@@ -117,9 +128,15 @@ class Engines:
         stop_word = None
         if settings.duplex.stop_word_threshold is not None:
             stop_word = MicroWakeWordModel("stop")
+        stt = FasterWhisperStt(settings.stt_threads)
+        rescorer = None
+        if fast is not None and settings.rescore is not None:
+            from edge.stages.whisper_rescore import Rescorer
+
+            rescorer = Rescorer(stt, settings.rescore)
         engines = cls(
-            WakeWordDetector(settings.wake), SileroVad(), FasterWhisperStt(settings.stt_threads),
-            PiperTts(), fast, fast_stop, stop_word,
+            WakeWordDetector(settings.wake), SileroVad(), stt, PiperTts(), fast, fast_stop,
+            stop_word, rescorer,
         )
         engines.wake.warm_up()
         engines.tts.warm_up()
@@ -184,7 +201,7 @@ class EdgePipeline:
         self._plan_context = PlanContext()  # what "turn it off" refers to
         self._scheduled: asyncio.Task[None] | None = None  # actions whose time has come
         self._early: EarlyEndpoint | None = None  # the fast layer, beside the endpointer
-        self._early_text: EarlyTranscript | None = None  # Whisper during the hangover
+        self._early_text: EarlyTranscript[Heard] | None = None  # Whisper during the hangover
         self._grammar_of: Inventory | None = None  # the inventory the fast grammar holds
 
     # -- the API around the loop (call from the loop's thread) -------------------------
@@ -275,7 +292,7 @@ class EdgePipeline:
             self._early = EarlyEndpoint(e.fast, s.endpoint.speech_threshold,
                                         s.endpoint.fast_hangover_s)
         if s.endpoint.early_transcript_s is not None:
-            self._early_text = EarlyTranscript(e.stt.transcribe, s.endpoint.speech_threshold,
+            self._early_text = EarlyTranscript(e.hear, s.endpoint.speech_threshold,
                                                s.endpoint.early_transcript_s)
         self._sync_grammar()
         self.playback.clocked()
@@ -409,7 +426,7 @@ class EdgePipeline:
 
     def _start_turn(self, wake: WakeDetected, utterance: Utterance,
                     recognized: GrammarResult | None,
-                    transcribing: asyncio.Future[str] | None = None) -> None:
+                    transcribing: asyncio.Future[Heard] | None = None) -> None:
         """`transcribing`: Whisper on the whole request, started during the hangover."""
         conv = self.conversation
         record = TurnRecord(

@@ -57,6 +57,32 @@ class EndpointSettings:
 
 
 @dataclass(frozen=True)
+class RescoreSettings:
+    """What is scored and when a candidate answers.
+
+    A text's score is the summed log-probability of its tokens plus `token_bonus` per
+    token: the aligner scores no end of text, so without the bonus a short sentence
+    ("Ring Mom.") beats a long one that fits the audio better ("Ring Doctor Okafor.").
+    The gap is the hypothesis's score minus the best candidate's; the candidate answers
+    when the gap is at most `max_gap`. Both were chosen on the dev voices of `tandem bench
+    speech` (the bonus: dev accuracy rises to 3 and is flat from 3 to 6; the gap: the most
+    accurate with at most 10 % of the rescoring's dev answers wrong)."""
+
+    max_gap: float = 13.5
+    token_bonus: float = 3.0
+    nearest: int = 8  # grammar sentences nearest Whisper's text (dev: 4, 8, 16 alike)
+    use_fast: bool = True  # the fast layer's hypothesis is a candidate
+    word_numbers: bool = False  # also write numbers as words ("twenty five minutes")
+    teen_ty: bool = True  # a number's teen/ty twin too (13 <-> 30): a common mishearing
+    margin_frames: int = 50  # encoder frames kept after the request (20 ms each)
+    # A question the NLU reads in Whisper's text as the cloud's with at least this
+    # confidence stays the cloud's: a command sentence found nearly as likely must not turn
+    # it into an action (on the dev voices this gave up 11 right answers of 408 and no
+    # wrong ones were claimed there; the held-out voices had 5 questions claimed without it)
+    keep_cloud_reading: float | None = 0.9
+
+
+@dataclass(frozen=True)
 class Deadlines:
     """Every stage is bounded; a missed deadline degrades to a spoken fallback."""
 
@@ -186,5 +212,8 @@ class EdgeSettings:
     cloud_token: str | None = field(default=None, repr=False)
     stt_threads: int = 2
     stt_bias: bool = True  # hint the inventory's names to Whisper (its hotwords)
+    # Whisper judges the fast grammar's sentences nearest its text (edge.stages.
+    # whisper_rescore); None: off. Needs the fast layer.
+    rescore: RescoreSettings | None = field(default_factory=RescoreSettings)
     context_turns: int = 4  # recent turns sent to the cloud
     context_idle_s: float = 300.0  # a conversation this long idle is over (its context too)

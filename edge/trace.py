@@ -17,9 +17,13 @@ class TurnRecord:
     endpoint_reason: str = ""
     transcript: str = ""
     # Which layer heard the request: "fast" (the closed-vocabulary grammar, sure of a
-    # command) or "whisper"; the fast layer's confidence whenever it decoded the request.
+    # command), "rescored" (Whisper found a grammar sentence as likely as its own text) or
+    # "whisper"; the fast layer's confidence whenever it decoded the request.
     stt_layer: str = ""
     stt_early: bool = False  # Whisper started during the endpoint's hangover
+    # Whisper's own text's score minus the best grammar sentence's (the rescoring; a
+    # sentence at most RescoreSettings.max_gap below answers: stt_layer "rescored").
+    rescore_gap: float | None = None
     fast_confidence: float | None = None
     intent: str = ""
     slots: dict[str, str | int] = field(default_factory=dict)

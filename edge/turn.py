@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import time
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -30,11 +31,13 @@ from edge.cloud_link import CloudToolCall, CloudUnavailable
 from edge.cloud_tools import to_action
 from edge.conversation import State
 from edge.messages import Announcement, Cancel, EndOfReply, ReplyText, Understanding, Utterance
+from edge.nlu.plan import more_than_one_command
 from edge.skills.confirm import DECLINED, NOT_CONFIRMED, QUESTION
 from edge.speaker import SpokenReply
 from edge.stages.grammar_stt import GrammarResult
 from edge.stages.nlu import CLOUD
 from edge.stages.stt import strip_wake_phrase
+from edge.stages.whisper_rescore import Heard, may_overrule
 from edge.tasks import StageTimeout, cancel_and_wait, within
 from edge.trace import TurnRecord
 
@@ -65,7 +68,7 @@ Replies = PriorityChannel[ReplyText | EndOfReply]
 async def run_turn(
     p: EdgePipeline, utterance: Utterance, record: TurnRecord, replies: Replies,
     recognized: GrammarResult | None = None,
-    transcribing: asyncio.Future[str] | None = None,
+    transcribing: asyncio.Future[Heard] | None = None,
 ) -> None:
     """The whole turn; `record` is filled in as it goes (and is complete when cancelled).
     `recognized`: the fast layer's result for this request, if it decoded it;
@@ -74,6 +77,7 @@ async def run_turn(
     answering = p.skills.awaiting_answer
     fast = not answering and p.accepts(recognized)
     plan = None
+    rescued: GrammarResult | None = None  # a grammar sentence Whisper found as likely
     cloud_part = ""  # a mixed request's words for the cloud
     kept = None
     stopped_ringing: str | None = None  # what silencing a ringing timer said
@@ -88,8 +92,10 @@ async def run_turn(
             if transcribing is not None:
                 transcribing.cancel()
         elif utterance.reason != "no_speech":
-            await _transcribe(p, utterance, record, transcribing)
+            raw, encoded = await _transcribe(p, utterance, record, transcribing)
             record.stt_layer = "whisper"
+            if not answering and record.transcript:
+                rescued = await _rescore(p, utterance, record, raw, encoded, recognized)
         if p.audio_keeper is not None and record.transcript:
             kept = np.array(utterance.samples)  # a copy: the ring moves on
         if answering:  # whatever the NLU would make of "yes", it answers our question
@@ -102,6 +108,8 @@ async def run_turn(
             if fast:
                 assert recognized is not None
                 plan = p.plan_recognized(recognized)
+            elif rescued is not None:
+                plan = p.plan_recognized(rescued)
             else:
                 plan = p.plan(record.transcript) if record.transcript else None
             understanding = plan.understanding if plan else Understanding("none")
@@ -111,7 +119,8 @@ async def run_turn(
             record.actions = [a.to_json() for a in plan.actions] if plan else []
             # The fast layer's acceptance is its own calibrated confidence check (another
             # scale than the NLU's): what it accepted is the device's when a skill handles it.
-            record.route = ("local" if fast and p.skills.handles(understanding.intent)
+            record.route = ("local" if (fast or rescued is not None)
+                            and p.skills.handles(understanding.intent)
                             else _route(p, understanding))
             if plan is not None and (split := _split_for_cloud(p, plan)) is not None:
                 # "turn on the lights and tell me a joke": the device acts, the cloud talks
@@ -190,20 +199,44 @@ async def run_announcement(
 
 
 async def _transcribe(p: EdgePipeline, utterance: Utterance, record: TurnRecord,
-                      transcribing: asyncio.Future[str] | None) -> None:
+                      transcribing: asyncio.Future[Heard] | None) -> Heard:
     """Whisper on the request (`transcribing`: already started on it before the
-    endpoint; "stt" then times only the wait after the endpoint)."""
+    endpoint; "stt" then times only the wait after the endpoint): its raw text and
+    encoder output (None unless the rescoring keeps it)."""
     t0 = time.perf_counter()
     record.stt_early = transcribing is not None
+    encoded = None
     try:
-        raw = await within("stt", p.settings.deadlines.stt_s, transcribing or asyncio.to_thread(
-            p.engines.stt.transcribe, utterance.samples))
+        raw, encoded = await within("stt", p.settings.deadlines.stt_s, transcribing or
+                                    asyncio.to_thread(p.engines.hear, utterance.samples))
     except StageTimeout as exc:
         raw, record.error = "", str(exc)
     if not p.source_intact(utterance.start_s):  # the view was overwritten under STT
-        raw, record.error = "", "audio overrun: the request was overwritten before STT"
+        raw, encoded = "", None
+        record.error = "audio overrun: the request was overwritten before STT"
     record.timings_ms["stt"] = _ms_since(t0)
     record.transcript = strip_wake_phrase(raw)
+    return raw, encoded
+
+
+async def _rescore(p: EdgePipeline, utterance: Utterance, record: TurnRecord, raw: str,
+                   encoded: object, recognized: GrammarResult | None) -> GrammarResult | None:
+    """The grammar sentence Whisper finds nearly as likely as its own text, as the fast
+    layer's result would be (None: Whisper + NLU decide)."""
+    rescorer, fast = p.engines.rescorer, p.engines.fast
+    if rescorer is None or fast is None or encoded is None or \
+            more_than_one_command(record.transcript) or \
+            not may_overrule(p.nlu.parse(record.transcript), rescorer.settings):
+        return None
+    t0 = time.perf_counter()
+    result = await asyncio.to_thread(rescorer.rescore, utterance.samples, raw, fast.grammar,
+                                     recognized, encoded)
+    record.timings_ms["rescore"] = _ms_since(t0)
+    record.rescore_gap = None if math.isinf(result.gap) else round(result.gap, 2)
+    if result.understanding is None:
+        return None
+    record.transcript, record.stt_layer = strip_wake_phrase(result.text), "rescored"
+    return GrammarResult(record.transcript, result.understanding, 1.0, 0.0, 0.0, 0, 0.0, 0.0)
 
 
 def _stop_ringing(p: EdgePipeline, transcript: str) -> str | None:

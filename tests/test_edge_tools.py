@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import replace
 from collections.abc import AsyncGenerator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -163,3 +163,30 @@ def test_a_request_partly_for_the_device_acts_here_and_asks_the_cloud_the_rest(
     (question, _), = cloud.asked  # the cloud's part alone (Whisper: "a" or "that" joke)
     assert question.startswith("tell me") and question.endswith("joke"), question
     assert record.reply_text == "Turned on the kitchen lights. Here you go."
+
+
+@pytest.mark.slow
+def test_a_command_left_to_whisper_is_rescored_against_the_grammar(
+        engines: Engines, speech: dict[str, np.ndarray], tmp_path: Path) -> None:
+    """The fast layer never sure (threshold 1): Whisper hears the command, and the grammar's
+    sentence it finds as likely as its own text decides, with exact slots (the trace says
+    so). Off, Whisper + NLU decide."""
+    from edge.stages.grammar_stt import Calibration
+
+    assert engines.fast is not None and engines.rescorer is not None
+    saved = engines.fast.calibration
+    engines.fast.calibration = Calibration(threshold=1.0)
+    try:
+        backend = RecordingBackend()
+        (record,) = run(pipeline_with(engines, ActingCloud(), backend, tmp_path),
+                        speech["lights"])
+        (plain,) = run(pipeline_with(replace(engines, rescorer=None), ActingCloud(),
+                                     RecordingBackend(), tmp_path), speech["lights"])
+    finally:
+        engines.fast.calibration = saved
+    assert (record.stt_layer, record.intent, record.slots) \
+        == ("rescored", "HassTurnOn", {"name": "Kitchen Lights"})
+    assert record.rescore_gap is not None and record.rescore_gap <= 13.5
+    assert "rescore" in record.timings_ms and record.route == "local"
+    assert powered(backend) == [("Kitchen Lights", "turn_on")]
+    assert (plain.stt_layer, plain.rescore_gap) == ("whisper", None)

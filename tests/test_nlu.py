@@ -134,6 +134,17 @@ def test_parse(nlu: ModelNlu, text: str, intent: str, slots: dict) -> None:
     assert route(result, 0.7) == ("cloud" if intent == CLOUD else "local")
 
 
+@pytest.mark.parametrize(("text", "intent"), [
+    ("stop the ceiling fan", "HassTurnOff"),  # the model reads "stop" as the music's
+    ("pause the ceiling fan", "HassTurnOff"),
+    ("pause the living room tv", "HassMediaPause"),  # a player: its playback
+    ("stop the music", "HassMediaPause"),
+])
+def test_transport_words_said_of_a_device_switch_it(nlu: ModelNlu, text: str,
+                                                    intent: str) -> None:
+    assert nlu.parse(text).intent == intent
+
+
 def test_new_inventory_names_need_no_retraining(model_path: Path) -> None:
     home = Inventory(areas=("Sunroom",), devices=(Device("Lava Lamp", "light", "Sunroom"),),
                      contacts=("Zanele Mbeki",), places=("Kirstenbosch",))

@@ -128,3 +128,18 @@ def test_nlu_parse_prints_actions_and_confirm() -> None:
     assert delayed["actions"] == [{"intent": "HassTurnOff", "slots": {"name": "Porch Light"},
                                    "delay_s": 600}]
     assert delayed["intent"] == "HassTurnOff" and delayed["slots"] == {"name": "Porch Light"}
+
+
+@pytest.mark.parametrize(("text", "more"), [
+    ("Don't turn on the ceiling fan.", True),
+    ("Turn off the lights in ten minutes.", True),
+    ("Wake me at 7 am.", True),
+    ("Turn on the lights and tell me a joke.", True),
+    ("Set a timer for ten minutes.", False),  # the timer's own duration
+    ("Sweet chop the coffee maker.", False),  # a garbled command: the rescoring may help
+    ("Hope you talk, I'm the Living Room Lamp.", False),
+])
+def test_what_no_single_command_sentence_may_stand_in_for(text: str, more: bool) -> None:
+    from edge.nlu.plan import more_than_one_command
+
+    assert more_than_one_command(text) is more

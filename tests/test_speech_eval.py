@@ -84,7 +84,7 @@ def test_scoring_and_calibration_on_outcomes() -> None:
 @pytest.mark.skipif(any(shutil.which(t) is None for t in ("espeak-ng", "flite", "sox")),
                     reason="the bench's voices need espeak-ng, flite and sox (apt-get install)")
 def test_generator_writes_labelled_recordings(tmp_path: Path) -> None:
-    from edge.speech_eval.generate import generate, load_manifest
+    from edge.speech_eval.generate import SET_VERSION, generate, load_manifest
 
     generate(tmp_path, limit=2)
     rows = load_manifest(tmp_path)
@@ -93,7 +93,25 @@ def test_generator_writes_labelled_recordings(tmp_path: Path) -> None:
         assert (tmp_path / row.file).exists()
         assert row.wake_end_s < row.command_start_s < row.command_end_s < row.duration_s
     head = json.loads((tmp_path / "manifest.jsonl").read_text().splitlines()[0])
-    assert head["set_version"] == 1
+    assert head["set_version"] == SET_VERSION
+
+
+def test_the_independent_phrasings_go_to_the_held_out_voices_only() -> None:
+    from edge.speech_eval.generate import INDEPENDENT_GROUP, assignments
+    from edge.speech_eval.phrases import ALL_COMMANDS, INDEPENDENT
+    from edge.speech_eval.voices import HELD_OUT
+
+    independent = [(v, c) for v, c, group in assignments() if group == INDEPENDENT_GROUP]
+    assert len(independent) == len(INDEPENDENT) >= 80
+    assert {VOICES[v].group for v, _ in independent} == {HELD_OUT}
+    assert [ALL_COMMANDS[c] for _, c in independent] == list(INDEPENDENT)
+    assert sum(c.route == "cloud" for c in INDEPENDENT) >= 10
+    inventory = load_inventory(INVENTORY)
+    names = set(inventory.names())
+    for command in INDEPENDENT:  # labels in the inventory's spelling
+        for key in ("name", "area", "contact", "destination"):
+            if key in command.slots:
+                assert command.slots[key] in names, command
 
 
 @pytest.mark.slow
@@ -124,3 +142,42 @@ def test_runner_takes_a_recording_through_wake_endpoint_and_both_layers(tmp_path
     scorer = Scorer(load_inventory(INVENTORY))
     assert scorer.right(out, scorer.whisper(out)), out.whisper
     assert scorer.right(out, scorer.two_layer(out, Calibration().midpoint))
+    # The rescoring ran on the same request: the fast layer's sentence among its candidates.
+    assert out.rescore is not None
+    assert any("fast" in c["source"] and c["intent"] == "HassTurnOff"
+               for c in out.rescore["candidates"])
+    assert scorer.right(out, scorer.rescored(out, Calibration().midpoint, 13.5))
+
+
+def _r(hyp: float, *cands: tuple[str, dict[str, Any], float, str]) -> dict[str, Any]:
+    """A stored rescoring: the hypothesis's log-probability, candidates (intent, slots,
+    log-probability, source), every text 5 tokens long."""
+    return {"hypothesis_logprob": hyp, "hypothesis_tokens": 5, "ms": {"total": 20.0},
+            "candidates": [{"text": "", "intent": i, "slots": s, "logprob": lp, "tokens": 5,
+                            "source": src} for i, s, lp, src in cands]}
+
+
+def test_the_rescored_system_and_its_gap_calibration() -> None:
+    from edge.speech_eval.report import calibrate_gap
+
+    scorer = Scorer(load_inventory(INVENTORY))
+    lights = {"name": "Kitchen Lights"}
+    whisper_wrong = {"intent": "none", "slots": {}, "confidence": 0.0, "stt_ms": 300.0}
+    whisper_cloud = {"intent": "cloud", "slots": {}, "confidence": 1.0, "stt_ms": 300.0}
+    garbled = _outcome("local", "HassTurnOff", lights, _g("HassTurnOn", lights, -6.0),
+                       whisper_wrong)  # the fast layer unsure and wrong, Whisper garbled
+    garbled.rescore = _r(-12.0, ("HassTurnOn", lights, -16.0, "fast"),
+                         ("HassTurnOff", lights, -13.0, "nearest"))
+    question = _outcome("cloud", "cloud", {}, None, whisper_cloud)
+    question.rescore = _r(-5.0, ("HassGetCurrentTime", {}, -15.0, "nearest"))
+    outcomes = [garbled, question]
+    gap, _ = calibrate_gap(scorer, outcomes, threshold=-3.0)
+    assert 1.0 <= gap < 10.0  # takes the near candidate, leaves the question to the cloud
+    s = summarize(scorer, outcomes, -3.0, {"rescored": gap, "fast_gap": gap})
+    assert s["rescored"]["accuracy_given_wake"] == 1.0
+    assert s["rescored"]["rescore_answered"] == 1 and s["rescored"]["rescore_wrong"] == 0
+    assert s["rescored"]["cloud_claimed_by_rescore"] == 0
+    assert s["two_layer"]["accuracy_given_wake"] == 0.5
+    # The cheap variant has the fast layer's sentence only: the wrong one, 4 below.
+    assert scorer.rescored(garbled, -3.0, 5.0, ("fast",)).intent == "HassTurnOn"
+    assert scorer.rescored(garbled, -3.0, 3.0, ("fast",)).layer == "whisper"

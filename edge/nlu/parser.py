@@ -13,6 +13,8 @@ from native.nlu import IntentNet
 
 CLOUD = "cloud"
 MODEL_NAME = "tandem_nlu"  # the models/manifest.toml entry
+_POWER_FOR_TRANSPORT = {"HassMediaPause": "HassTurnOff", "HassMediaUnpause": "HassTurnOn"}
+_PLAYERS = frozenset({"media_player"})
 
 
 def _mostly_foreign(text: str) -> bool:
@@ -24,6 +26,7 @@ class ModelNlu:
     """The quantised intent model, with slots read from the inventory at run time."""
 
     def __init__(self, inventory: Inventory, model: IntentModel) -> None:
+        self.inventory = inventory
         self.model = model
         self.labels = model.labels
         self.net = IntentNet(model.w1, model.s1, model.b1, model.w2, model.s2, model.b2,
@@ -48,7 +51,17 @@ class ModelNlu:
         if intent == CLOUD:
             return Understanding(CLOUD, {}, confidence)
         intent, slots = fill(intent, tagged)
-        return Understanding(intent, slots, confidence)
+        return Understanding(self._power_not_playback(intent, slots), slots, confidence)
+
+    def _power_not_playback(self, intent: str, slots: dict[str, str | int]) -> str:
+        """"stop the fan", "pause the coffee maker": transport words said of a device that
+        plays nothing switch it (the model reads "stop"/"pause" as the music's)."""
+        power = _POWER_FOR_TRANSPORT.get(intent)
+        name = slots.get("name")
+        if power is None or name is None:
+            return intent
+        device = next((d for d in self.inventory.devices if d.name == name), None)
+        return power if device is not None and device.domain not in _PLAYERS else intent
 
 
 def route(understanding: Understanding, threshold: float) -> str:

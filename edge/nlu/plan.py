@@ -283,6 +283,17 @@ def _has_verb(words: list[str]) -> bool:
     return any(w in _VERBS for w in words)
 
 
+def more_than_one_command(text: str) -> bool:
+    """Negation, a delay or clock time, or a conjunction: what a single command sentence
+    cannot say ("don't turn on the fan", "... in ten minutes", "... and tell me a joke"),
+    so no such sentence may stand in for `text`."""
+    words = words_of(text)
+    if _negated(words) or any(w in _SPLIT for w in words):
+        return True
+    _, delay_s, at = _take_time(words)
+    return delay_s is not None or at is not None
+
+
 def _negated(words: list[str]) -> bool:
     return any(w in _NEGATION for w in words)
 

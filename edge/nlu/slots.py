@@ -27,7 +27,8 @@ _UNITS = {"hour": "hours", "hr": "hours", "minute": "minutes", "min": "minutes",
 _NEXT_UNIT = {"hours": "minutes", "minutes": "seconds"}
 _DROP = frozenset({"the", "a", "an", "my", "our", "some", "your"})
 _UP = frozenset({"up", "increase", "raise", "louder", "higher", "boost", "turn up"})
-_DOWN = frozenset({"down", "decrease", "lower", "quieter", "softer", "reduce"})
+_DOWN = frozenset({"down", "decrease", "lower", "quieter", "softer", "reduce", "quiet",
+                   "quietly", "softly"})
 
 # Intents whose `name`/`area` slots mean a device and an area of the home.
 _TARGETED = frozenset(

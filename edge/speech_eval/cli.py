@@ -2,7 +2,9 @@
 
     tandem bench speech generate [--dir out/speech_eval]
     tandem bench speech run [--groups dev,heldout] [--no-whisper] [--results FILE]
-    tandem bench speech report [--results FILE] [--threshold T] [--json]
+    tandem bench speech rescore [--results FILE]   (add Whisper's rescoring of grammar
+                                                    candidates to a results file)
+    tandem bench speech report [--results FILE] [--threshold T] [--max-gap G] [--json]
     tandem bench speech all          (generate when missing, run, report)
     tandem bench speech falsewake    (30 min of speech without the wake word: false wakes)
     tandem bench speech wake         (openWakeWord, microWakeWord, both: wake rate, false wakes)
@@ -18,7 +20,7 @@ from pathlib import Path
 
 from edge.speech_eval.generate import DEFAULT_DIR, MANIFEST
 
-ACTIONS = ("generate", "run", "report", "all", "falsewake", "wake")
+ACTIONS = ("generate", "run", "rescore", "report", "all", "falsewake", "wake")
 WAKE_THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
 
@@ -36,11 +38,19 @@ def add_bench_speech(bench: argparse._SubParsersAction) -> None:
     p.add_argument("--no-whisper-bias", action="store_true",
                    help="Whisper without the inventory's names as hints (the daemon's "
                         "default hints them)")
+    p.add_argument("--no-rescore", action="store_true",
+                   help="run: skip the rescoring of grammar candidates by Whisper")
     p.add_argument("--limit", type=int, help="only the first N recordings")
     p.add_argument("--threshold", type=float,
                    help="fast-layer score threshold (default: calibrate on the dev voices)")
     p.add_argument("--max-fast-error", type=float, default=0.10,
                    help="calibration: the most of the fast layer's dev answers that may be "
+                        "wrong (default 0.10)")
+    p.add_argument("--max-gap", type=float,
+                   help="rescoring: the largest gap (hypothesis - best candidate score) at "
+                        "which a candidate answers (default: calibrate on the dev voices)")
+    p.add_argument("--max-rescore-error", type=float, default=0.10,
+                   help="calibration: the most of the rescoring's dev answers that may be "
                         "wrong (default 0.10)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd)
@@ -51,7 +61,7 @@ def _cmd(args: argparse.Namespace) -> int:
     from edge.speech_eval.generate import generate
     from edge.speech_eval.phrases import INVENTORY
     from edge.speech_eval.report import report
-    from edge.speech_eval.runner import cpu_note, evaluate, load_outcomes
+    from edge.speech_eval.runner import cpu_note, evaluate, load_outcomes, rescore_results
 
     results = args.results or args.dir / "results.jsonl"
     if args.action == "wake":
@@ -70,10 +80,13 @@ def _cmd(args: argparse.Namespace) -> int:
     if args.action in ("run", "all"):
         evaluate(args.dir, results, tuple(args.groups.split(",")), not args.no_whisper,
                  args.limit, tuple(c for c in args.conditions.split(",") if c),
-                 whisper_bias=not args.no_whisper_bias)
-    if args.action in ("report", "all"):
+                 whisper_bias=not args.no_whisper_bias, rescore=not args.no_rescore)
+    if args.action == "rescore":
+        rescore_results(args.dir, results, args.limit)
+    if args.action in ("report", "all", "rescore"):
         text, data = report(load_outcomes(results), load_inventory(INVENTORY), args.threshold,
                             note=f"({cpu_note()} at report time)",
-                            max_fast_error=args.max_fast_error)
+                            max_fast_error=args.max_fast_error, max_gap=args.max_gap,
+                            max_rescore_error=args.max_rescore_error)
         print(json.dumps(data, indent=2) if args.json else text)
     return 0

@@ -1,7 +1,9 @@
 """Synthesise the evaluation set: "Hey Jarvis, <command>" per voice and condition.
 
 Every command is spoken once by one voice of each group (dev, held-out), so each group
-covers every command; every such recording is then made under every condition. The wake
+covers every command; the independently written phrasings (`phrases.INDEPENDENT`) are
+spoken by the held-out voices only, as group "independent"; every such recording is then
+made under every condition. The wake
 phrase and the command are synthesised apart and joined with a short pause, so the true
 end of the wake word, start and end of the command are known to the sample. Audio goes to
 a cache folder (default out/speech_eval/), never into git; `manifest.jsonl` there lists each
@@ -21,14 +23,15 @@ from edge.audio.wavfile import write_wav
 from edge.errors import TandemError
 from edge.messages import SAMPLE_RATE
 from edge.speech_eval.conditions import CONDITIONS, NoiseBank, apply
-from edge.speech_eval.phrases import COMMANDS, WAKE_PHRASE, spoken
+from edge.speech_eval.phrases import ALL_COMMANDS, COMMANDS, INDEPENDENT, WAKE_PHRASE, spoken
 from edge.speech_eval.voices import DEV, HELD_OUT, VOICES, Synthesizer, missing_tools
 
 DEFAULT_DIR = Path("out/speech_eval")
 MANIFEST = "manifest.jsonl"
 LEAD_S, TAIL_S = 1.0, 1.5  # silence before the wake word and after the command
 TARGET_RMS = 3000.0  # speech level of a clean recording (about -21 dBFS)
-SET_VERSION = 1  # bump when voices, phrases, conditions or timing change
+SET_VERSION = 2  # bump when voices, phrases, conditions or timing change
+INDEPENDENT_GROUP = "independent"
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,7 @@ class Recording:
     engine: str
     group: str
     condition: str
-    command: int  # index into phrases.COMMANDS
+    command: int  # index into phrases.ALL_COMMANDS
     text: str
     route: str
     intent: str
@@ -49,13 +52,17 @@ class Recording:
     duration_s: float
 
 
-def assignments() -> list[tuple[int, int]]:
-    """(voice index, command index): each group's voices share out every command."""
+def assignments() -> list[tuple[int, int, str]]:
+    """(voice index, command index, group): each group's voices share out every command;
+    the held-out voices share out the independent phrasings too."""
     pairs = []
     for group, shift in ((DEV, 0), (HELD_OUT, 2)):
         members = [i for i, v in enumerate(VOICES) if v.group == group]
         for k in range(len(COMMANDS)):
-            pairs.append((members[(k + shift) % len(members)], k))
+            pairs.append((members[(k + shift) % len(members)], k, group))
+    held_out = [i for i, v in enumerate(VOICES) if v.group == HELD_OUT]
+    for k in range(len(INDEPENDENT)):
+        pairs.append((held_out[k % len(held_out)], len(COMMANDS) + k, INDEPENDENT_GROUP))
     return pairs
 
 
@@ -95,8 +102,8 @@ def generate(folder: Path = DEFAULT_DIR, seed: int = 12, limit: int | None = Non
     t0 = time.perf_counter()
     rows: list[Recording] = []
     pairs = assignments()[:limit] if limit else assignments()
-    for vi, ci in pairs:
-        voice, command = VOICES[vi], COMMANDS[ci]
+    for vi, ci, group in pairs:
+        voice, command = VOICES[vi], ALL_COMMANDS[ci]
         wake = synth.say(voice, WAKE_PHRASE + ".")
         said = synth.say(voice, spoken(command))
         pause = int(rng.uniform(0.15, 0.35) * SAMPLE_RATE)
@@ -106,7 +113,7 @@ def generate(folder: Path = DEFAULT_DIR, seed: int = 12, limit: int | None = Non
             name = f"{voice.name}/{ci:03d}-{condition.name}.wav"
             write_wav(folder / name, audio, SAMPLE_RATE)
             rows.append(Recording(
-                file=name, voice=voice.name, engine=voice.engine, group=voice.group,
+                file=name, voice=voice.name, engine=voice.engine, group=group,
                 condition=condition.name, command=ci, text=command.text, route=command.route,
                 intent=command.intent, slots=command.slots,
                 wake_end_s=wake_end / SAMPLE_RATE,

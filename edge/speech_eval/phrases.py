@@ -125,6 +125,23 @@ COMMANDS: tuple[Command, ...] = (
 )
 
 
+def _independent() -> tuple[Command, ...]:
+    """Phrasings written by someone who had seen neither these, the fast layer's grammar nor
+    the NLU's templates: only the inventory and the intents' slots (commands_independent.jsonl,
+    84 requests, 14 for the cloud). They test what the grammar was not written for."""
+    import json
+
+    path = Path(__file__).with_name("commands_independent.jsonl")
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+    return tuple(Command(r["text"], r["intent"], dict(r["slots"])) for r in rows)
+
+
+INDEPENDENT: tuple[Command, ...] = _independent()
+# Recording.command indexes this: COMMANDS first, then INDEPENDENT.
+ALL_COMMANDS: tuple[Command, ...] = COMMANDS + INDEPENDENT
+
+
 def spoken(command: Command) -> str:
     """What the voice says for the command, without the wake word."""
     return command.text[0].upper() + command.text[1:] + ("?" if _question(command.text) else ".")

@@ -7,31 +7,47 @@ word is a wrong request; "given the wake word" scores the recognisers on every r
 
 * whisper: Whisper tiny.en + the text NLU, routed as the turn routes (`local_confidence`);
 * two-layer: the fast grammar layer when it holds a whole command with a confidence at or
-  above the calibrated threshold, Whisper + NLU otherwise.
+  above the calibrated threshold, Whisper + NLU otherwise;
+* rescored: the fast layer when it is that sure; otherwise the grammar sentence Whisper's
+  decoder finds nearly as likely as its own hypothesis (`edge.stages.whisper_rescore`:
+  candidates from the fast layer's hypothesis and the sentences nearest Whisper's text,
+  the gap at most the calibrated one); otherwise Whisper + NLU. Beside it the cheap
+  variant "fast+gap": the fast layer's own sentence is the only candidate.
 
-The threshold is calibrated on the dev voices only and the figures that count are the
-held-out voices'.
+The threshold and the gaps are calibrated on the dev voices only and the figures that count
+are the held-out voices'.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from edge.inventory import Inventory
+from edge.messages import Understanding
 from edge.nlu.bench import slots_match
+from edge.nlu.plan import more_than_one_command
+from edge.settings import EndpointSettings
 from edge.skills import default_skills
 from edge.speech_eval.runner import Outcome
 from edge.stages.grammar_stt import Calibration
+from edge.stages.nlu import Nlu
+from edge.stages.whisper_rescore import RescoreSettings, decide, may_overrule
 
 LOCAL_CONFIDENCE = 0.7  # EdgeSettings.local_confidence
 # Calibration: the threshold that makes the two-layer system most accurate on the dev voices
 # while at most this share of the fast layer's own answers are wrong (a wrong fast answer
 # acts at once; Whisper's answers are wrong about 40 % of the time on this set).
 MAX_FAST_ERROR = 0.10
+# The rescoring's gap: the most accurate on the dev voices with at most this share of its
+# own answers wrong (the same bound as the fast layer's: its answers act at once too).
+MAX_RESCORE_ERROR = 0.10
+ALL_SOURCES = ("fast", "nearest")
+GAPS = tuple(x / 4 for x in range(-20, 121))  # the gaps the calibration tries
 
 
 @dataclass(frozen=True)
@@ -39,21 +55,37 @@ class Decision:
     route: str
     intent: str
     slots: dict[str, Any]
-    layer: str  # "grammar" or "whisper"
+    layer: str  # "grammar", "rescore" or "whisper"
 
 
 class Scorer:
-    def __init__(self, inventory: Inventory, local_confidence: float = LOCAL_CONFIDENCE) -> None:
+    def __init__(self, inventory: Inventory, local_confidence: float = LOCAL_CONFIDENCE,
+                 nlu: Nlu | None = None) -> None:
+        """`nlu`: reads Whisper's stored text again (the NLU of this version, not the one
+        of the run); None: the run's reading stands."""
         self.inventory = inventory
         self.skills = default_skills(inventory)
         self.local_confidence = local_confidence
+        self.nlu = nlu
+        self._read: dict[str, Understanding] = {}
 
     def whisper(self, o: Outcome) -> Decision:
         w = o.whisper
-        intent = w.get("intent", "none")
+        intent, slots, confidence = w.get("intent", "none"), w.get("slots", {}), \
+            w.get("confidence", 0.0)
+        if self.nlu is not None and w.get("text"):
+            u = self._reading(w["text"])
+            intent, slots, confidence = u.intent, u.slots, u.confidence
         local = (intent not in ("cloud", "none") and self.skills.handles(intent)
-                 and w.get("confidence", 0.0) >= self.local_confidence)
-        return Decision("local" if local else "cloud", intent, w.get("slots", {}), "whisper")
+                 and confidence >= self.local_confidence)
+        return Decision("local" if local else "cloud", intent, slots, "whisper")
+
+    def _reading(self, text: str) -> Understanding:
+        assert self.nlu is not None
+        u = self._read.get(text)
+        if u is None:
+            u = self._read[text] = self.nlu.parse(text)
+        return u
 
     def fast(self, o: Outcome, threshold: float) -> Decision | None:
         g = o.grammar
@@ -65,6 +97,30 @@ class Scorer:
 
     def two_layer(self, o: Outcome, threshold: float) -> Decision:
         return self.fast(o, threshold) or self.whisper(o)
+
+    def rescue(self, o: Outcome, max_gap: float, sources: tuple[str, ...] = ALL_SOURCES,
+               token_bonus: float = RescoreSettings.token_bonus) -> Decision | None:
+        """The rescoring's answer (the decision replayed on the stored scores), or None."""
+        r = o.rescore
+        if not r:
+            return None
+        cands = [c for c in r["candidates"] if set(c["source"].split("+")) & set(sources)]
+        settings = RescoreSettings(max_gap=max_gap, token_bonus=token_bonus)
+        if self.nlu is not None and o.whisper.get("text") and (
+                more_than_one_command(o.whisper["text"])
+                or not may_overrule(self._reading(o.whisper["text"]), settings)):
+            return None  # as the daemon (edge.turn._rescore)
+        chosen, _ = decide((r["hypothesis_logprob"], r["hypothesis_tokens"]),
+                           [(c["logprob"], c["tokens"]) for c in cands], settings)
+        if chosen is None or not self.skills.handles(cands[chosen]["intent"]):
+            return None
+        c = cands[chosen]
+        return Decision("local", c["intent"], c["slots"], "rescore")
+
+    def rescored(self, o: Outcome, threshold: float, max_gap: float,
+                 sources: tuple[str, ...] = ALL_SOURCES) -> Decision:
+        return (self.fast(o, threshold) or self.rescue(o, max_gap, sources)
+                or self.whisper(o))
 
     def right(self, o: Outcome, d: Decision) -> bool:
         if o.route == "cloud":
@@ -104,13 +160,40 @@ def calibrate(scorer: Scorer, outcomes: list[Outcome], max_fast_error: float = M
     return best, lines
 
 
-def summarize(scorer: Scorer, outcomes: list[Outcome], threshold: float) -> dict[str, Any]:
+def calibrate_gap(scorer: Scorer, outcomes: list[Outcome], threshold: float,
+                  sources: tuple[str, ...] = ALL_SOURCES,
+                  max_error: float = MAX_RESCORE_ERROR) -> tuple[float, list[str]]:
+    """The gap that makes the rescored system most accurate on `outcomes` (dev voices)
+    while at most `max_error` of the rescoring's answers are wrong (-inf: none does)."""
+    best, best_acc = -math.inf, -1.0
+    lines = []
+    for gap in GAPS:
+        decided = [(o, scorer.rescored(o, threshold, gap, sources)) for o in outcomes]
+        answered = [(o, d) for o, d in decided if d.layer == "rescore"]
+        wrong = sum(not scorer.right(o, d) for o, d in answered)
+        acc = sum(scorer.right(o, d) for o, d in decided) / len(outcomes)
+        if answered and wrong / len(answered) <= max_error and acc > best_acc:
+            best, best_acc = gap, acc
+        lines.append(f"    gap {gap:6.2f}: rescoring answers {len(answered):4d}, wrong {wrong:3d}"
+                     f", rescored accuracy {acc:.3f}")
+    return best, lines
+
+
+def summarize(scorer: Scorer, outcomes: list[Outcome], threshold: float,
+              gaps: dict[str, float] | None = None) -> dict[str, Any]:
     n = len(outcomes)
     woke = [o for o in outcomes if o.wake_at_s is not None]
     res: dict[str, Any] = {"recordings": n, "wake_rate": len(woke) / n if n else 0.0}
-    for name, decide in (("whisper", scorer.whisper),
-                         ("two_layer", lambda o: scorer.two_layer(o, threshold))):
-        right = [scorer.right(o, decide(o)) for o in outcomes]
+    gaps = gaps or {}
+    systems: list[tuple[str, Callable[[Outcome], Decision]]] = [
+        ("whisper", scorer.whisper), ("two_layer", lambda o: scorer.two_layer(o, threshold))]
+    if "rescored" in gaps:
+        systems.append(("rescored", lambda o: scorer.rescored(o, threshold, gaps["rescored"])))
+    if "fast_gap" in gaps:
+        systems.append(("fast_gap", lambda o: scorer.rescored(o, threshold, gaps["fast_gap"],
+                                                              ("fast",))))
+    for name, decide_with in systems:
+        right = [scorer.right(o, decide_with(o)) for o in outcomes]
         res[name] = {
             "accuracy_given_wake": sum(right) / n if n else 0.0,
             "accuracy_end_to_end": sum(r for r, o in zip(right, outcomes, strict=True)
@@ -125,6 +208,28 @@ def summarize(scorer: Scorer, outcomes: list[Outcome], threshold: float) -> dict
     res["whisper_fallback_wrong"] = sum(
         not scorer.right(o, scorer.whisper(o)) for o, d in fast if d is None)
     res["whisper_fallback"] = n - len(answered)
+    for name, sources in (("rescored", ALL_SOURCES), ("fast_gap", ("fast",))):
+        if name not in gaps:
+            continue
+        layers: dict[str, list[bool]] = defaultdict(list)
+        claimed = 0
+        for o in outcomes:
+            d = scorer.rescored(o, threshold, gaps[name], sources)
+            layers[d.layer].append(scorer.right(o, d))
+            claimed += d.layer == "rescore" and o.route == "cloud"
+        res[name].update({f"{layer}_{k}": v for layer in ("grammar", "rescore", "whisper")
+                          for k, v in (("answered", len(layers[layer])),
+                                       ("wrong", layers[layer].count(False)))})
+        res[name]["cloud_claimed_by_rescore"] = claimed
+    added = [o.rescore["ms"]["total"] for o in outcomes if o.rescore and "ms" in o.rescore]
+    cheap = [o.rescore["ms"]["fast_only"] for o in outcomes
+             if o.rescore and "fast_only" in o.rescore.get("ms", {})]
+    if added:
+        res["rescore_ms"] = {"added_p50": _p(added, 0.5), "added_p95": _p(added, 0.95),
+                             "fast_only_p50": _p(cheap, 0.5), "fast_only_p95": _p(cheap, 0.95),
+                             "candidates_mean": sum(len(o.rescore["candidates"])
+                                                    for o in outcomes if o.rescore)
+                             / max(1, sum(1 for o in outcomes if o.rescore))}
     stt = [o.whisper["stt_ms"] + o.whisper.get("nlu_ms", 0.0) for o in outcomes
            if o.whisper.get("stt_ms") is not None]
     fin = [o.grammar["finish_ms"] for o in outcomes if o.grammar]
@@ -133,11 +238,12 @@ def summarize(scorer: Scorer, outcomes: list[Outcome], threshold: float) -> dict
            if o.endpoint_reason == "silence"]
     # Silence the user waits, end of speech -> understanding (before the skill and TTS):
     # for the fast layer's answers, from its decision (early endpoint or normal endpoint)
-    # plus its finish; for Whisper's, the normal endpoint plus Whisper and the NLU.
+    # plus its finish; for Whisper's, Whisper started during the hangover as the daemon
+    # does (EndpointSettings.early_transcript_s), done no sooner than the endpoint, then
+    # the rescoring and the NLU.
     silence_fast = [1000 * (o.grammar["at_s"] - o.command_end_s) + o.grammar["finish_ms"]
                     for o, _ in answered]
-    silence_whisper = [1000 * (o.endpoint_at_s - o.command_end_s) + o.whisper["stt_ms"]
-                       + o.whisper.get("nlu_ms", 0.0) for o, d in fast
+    silence_whisper = [whisper_silence_ms(o) for o, d in fast
                        if d is None and o.route == "local" and o.whisper.get("stt_ms")]
     early = [o for o, _ in answered if o.early is not None]
     early_lag = [o.early["at_s"] - o.command_end_s for o in early if o.early]
@@ -160,54 +266,91 @@ def summarize(scorer: Scorer, outcomes: list[Outcome], threshold: float) -> dict
     return res
 
 
+DAEMON_ENDPOINT = EndpointSettings()
+
+
+def whisper_silence_ms(o: Outcome, settings: EndpointSettings = DAEMON_ENDPOINT) -> float:
+    """End of speech -> understanding for a request Whisper hears, as the daemon runs it:
+    Whisper starts `early_transcript_s` into the silence (if the hangover ended the
+    request), the endpoint comes at `hangover_s`, the rescoring and the NLU follow."""
+    start_before = 0.0
+    if o.endpoint_reason == "silence" and settings.early_transcript_s is not None:
+        start_before = max(0.0, settings.hangover_s - settings.early_transcript_s)
+    stt_s = o.whisper["stt_ms"] / 1000
+    done = max(o.endpoint_at_s, o.endpoint_at_s - start_before + stt_s)
+    rescore_ms = o.rescore["ms"]["total"] if o.rescore and "ms" in o.rescore else 0.0
+    return 1000 * (done - o.command_end_s) + rescore_ms + o.whisper.get("nlu_ms", 0.0)
+
+
 def _rows(scorer: Scorer, outcomes: list[Outcome], threshold: float,
-          key: Callable[[Outcome], str]) -> list[str]:
+          key: Callable[[Outcome], str], gaps: dict[str, float] | None = None) -> list[str]:
     groups: dict[str, list[Outcome]] = defaultdict(list)
     for o in outcomes:
         groups[key(o)].append(o)
     lines = []
     for name, members in sorted(groups.items()):
-        s = summarize(scorer, members, threshold)
+        s = summarize(scorer, members, threshold, gaps)
+        rescored = (f"{100 * s['rescored']['accuracy_given_wake']:8.1f}%" if "rescored" in s
+                    else f"{'-':>9}")
         lines.append(
             f"  {name:22} {s['recordings']:4d} {100 * s['wake_rate']:6.1f}% "
             f"{100 * s['whisper']['accuracy_end_to_end']:8.1f}% "
             f"{100 * s['two_layer']['accuracy_end_to_end']:8.1f}% "
             f"{100 * s['whisper']['accuracy_given_wake']:8.1f}% "
-            f"{100 * s['two_layer']['accuracy_given_wake']:8.1f}% "
+            f"{100 * s['two_layer']['accuracy_given_wake']:8.1f}% {rescored} "
             f"{100 * s['fast_answer_rate']:6.1f}% {s['fast_wrong']:4d}")
     return lines
 
 
 HEADER = (f"  {'':22} {'n':>4} {'wake':>7} {'e2e W':>9} {'e2e 2L':>9} {'W|wake':>9} "
-          f"{'2L|wake':>9} {'fast':>7} {'fast wrong':>4}")
+          f"{'2L|wake':>9} {'RS|wake':>9} {'fast':>7} {'fast wrong':>4}")
 
 
 def report(outcomes: list[Outcome], inventory: Inventory, threshold: float | None,
            calibrate_on: str = "dev", as_json: bool = False, note: str = "",
-           max_fast_error: float = MAX_FAST_ERROR) -> tuple[str, dict[str, Any]]:
-    scorer = Scorer(inventory)
+           max_fast_error: float = MAX_FAST_ERROR, max_gap: float | None = None,
+           max_rescore_error: float = MAX_RESCORE_ERROR) -> tuple[str, dict[str, Any]]:
+    from edge.stages.nlu import load_nlu
+
+    scorer = Scorer(inventory, nlu=load_nlu(inventory))  # Whisper's text, read as today
     dev = [o for o in outcomes if o.group == calibrate_on]
     cal_lines: list[str] = []
     if threshold is None:
         threshold, cal_lines = (calibrate(scorer, dev, max_fast_error) if dev
                                 else (float("inf"), []))
+    gaps: dict[str, float] = {}
+    gap_lines: list[str] = []
+    if any(o.rescore for o in outcomes):
+        if max_gap is not None:
+            gaps = {"rescored": max_gap, "fast_gap": max_gap}
+        elif dev:
+            gaps["rescored"], gap_lines = calibrate_gap(scorer, dev, threshold,
+                                                        ALL_SOURCES, max_rescore_error)
+            gaps["fast_gap"], _ = calibrate_gap(scorer, dev, threshold, ("fast",),
+                                                max_rescore_error)
     out: dict[str, Any] = {"threshold_score_per_frame": threshold,
-                           "calibration": Calibration(midpoint=threshold).__dict__}
+                           "calibration": Calibration(midpoint=threshold).__dict__,
+                           "rescore_max_gap": gaps}
     text = [f"tandem bench speech: {len(outcomes)} recordings; fast-layer threshold "
             f"{threshold:.2f} (score per frame, calibrated on {calibrate_on} voices) {note}"]
+    if gaps:
+        text.append(f"rescoring: largest gap {gaps['rescored']:.2f} (fast+gap alone: "
+                    f"{gaps['fast_gap']:.2f}; summed log-probability + "
+                    f"{RescoreSettings.token_bonus:g} per token, calibrated on {calibrate_on} "
+                    f"voices, at most {100 * max_rescore_error:.0f} % of its answers wrong)")
     for group in sorted({o.group for o in outcomes}):
         members = [o for o in outcomes if o.group == group]
-        s = summarize(scorer, members, threshold)
+        s = summarize(scorer, members, threshold, gaps)
         out[group] = s
         text.append(f"\n== {group} voices: {len(members)} recordings ==")
         text.append(json.dumps(s, indent=1) if as_json else _pretty(s))
         text.append("  by condition (e2e: wake word required; |wake: every recording; "
-                    "W: Whisper alone, 2L: two layers)")
+                    "W: Whisper alone, 2L: two layers, RS: rescored)")
         text.append(HEADER)
-        text += _rows(scorer, members, threshold, lambda o: o.condition)
+        text += _rows(scorer, members, threshold, lambda o: o.condition, gaps)
         text.append("  by voice")
         text.append(HEADER)
-        text += _rows(scorer, members, threshold, lambda o: o.voice)
+        text += _rows(scorer, members, threshold, lambda o: o.voice, gaps)
     sweep = wake_sweep(outcomes)
     if sweep:
         out["wake_sweep"] = sweep
@@ -218,6 +361,9 @@ def report(outcomes: list[Outcome], inventory: Inventory, threshold: float | Non
     if cal_lines:
         text.append("\ncalibration sweep (dev), every 10th threshold:")
         text += cal_lines[::10]
+    if gap_lines:
+        text.append("\nrescoring gap sweep (dev), every 8th gap:")
+        text += gap_lines[::8]
     return "\n".join(text), out
 
 
@@ -241,7 +387,25 @@ def wake_sweep(outcomes: list[Outcome]) -> list[dict[str, Any]]:
 
 def _pretty(s: dict[str, Any]) -> str:
     t = s["timing_ms"]
-    return "\n".join([
+    lines = []
+    for name, title in (("rescored", "rescored"), ("fast_gap", "fast+gap (cheap variant)")):
+        if name in s:
+            r = s[name]
+            lines.append(
+                f"  {title}: given the wake word {100 * r['accuracy_given_wake']:.1f}%, end to "
+                f"end {100 * r['accuracy_end_to_end']:.1f}%; fast layer answered "
+                f"{r['grammar_answered']} (wrong {r['grammar_wrong']}), rescoring "
+                f"{r['rescore_answered']} (wrong {r['rescore_wrong']}, cloud questions claimed "
+                f"{r['cloud_claimed_by_rescore']}), Whisper+NLU {r['whisper_answered']} (wrong "
+                f"{r['whisper_wrong']})")
+    if "rescore_ms" in s:
+        m = s["rescore_ms"]
+        lines.append(
+            f"  rescoring added (candidates + scoring, on the transcription's encoder output): "
+            f"p50 {m['added_p50']:.0f} ms, p95 {m['added_p95']:.0f} ms, "
+            f"{m['candidates_mean']:.1f} candidates on average; fast+gap alone p50 "
+            f"{m['fast_only_p50']:.0f} ms, p95 {m['fast_only_p95']:.0f} ms")
+    return "\n".join(lines + [
         f"  wake rate {100 * s['wake_rate']:.1f}%",
         f"  audio->intent, end to end: Whisper alone "
         f"{100 * s['whisper']['accuracy_end_to_end']:.1f}%, two layers "

@@ -14,11 +14,17 @@ Per recording, with 80 ms frames from the start of the stream:
   each frame: a whole command there ends the fast layer's utterance at once (the early
   endpoint the daemon would take, scored with the confidence it would see); otherwise it
   finishes at the normal endpoint;
-* Whisper on the request (`FasterWhisperStt`, as the turn does), then the text NLU.
+* Whisper on the request (`FasterWhisperStt`, as the turn does), then the text NLU;
+* the rescoring (`edge.stages.whisper_rescore`): Whisper's decoder scores its hypothesis and
+  a few grammar sentences (the fast layer's, the nearest to Whisper's text) on the
+  request's encoder output; every candidate's score is kept, so the report replays the
+  decision for any gap.
 
 Each recording's raw outcome goes to one JSON line, so the report (and the calibration of
 the fast layer's threshold) is recomputed without decoding again. Whisper's part is cached
-by file, since it does not change when the grammar does.
+by file, since it does not change when the grammar does; the rescoring's by file, hints,
+grammar and settings (`tandem bench speech rescore` fills it from a results file without
+decoding the rest again).
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import hashlib
 import json
 import os
 import time
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +47,8 @@ from edge.settings import EndpointSettings, WakeSettings
 from edge.speech_eval.generate import Recording, load_manifest
 from edge.speech_eval.phrases import INVENTORY
 from edge.stages.early_endpoint import EarlyEndpoint
+from edge.stages.grammar_stt import GrammarResult
+from edge.stages.whisper_rescore import RescoreSettings, WhisperJudge, rescore
 
 ORACLE_DELAY_S = 0.3  # a missed wake word: open the request this long after the phrase
 WAKE_WINDOW_S = 0.8  # a detection later than this after the phrase is a miss
@@ -67,13 +76,15 @@ class Outcome:
     grammar: dict[str, Any] = field(default_factory=dict)
     early: dict[str, Any] | None = None  # the early endpoint the fast layer allowed
     whisper: dict[str, Any] = field(default_factory=dict)
+    rescore: dict[str, Any] | None = None  # RescoreResult.to_json() (+ timings), or None
 
 
 class Evaluator:
     """The models, loaded once."""
 
     def __init__(self, inventory_path: Path = INVENTORY, whisper: bool = True,
-                 grammar: bool = True, whisper_bias: bool = True) -> None:
+                 grammar: bool = True, whisper_bias: bool = True, rescore: bool = True
+                 ) -> None:
         from edge.skills import default_skills
         from edge.stages.endpoint import SileroVad
         from edge.stages.nlu import load_nlu
@@ -99,9 +110,42 @@ class Evaluator:
             from edge.stages.grammar_stt import GrammarRecognizer
 
             self.grammar = GrammarRecognizer(self.inventory)
+        self.judge = None
+        self.rescore_settings = RescoreSettings()
+        if rescore and self.stt is not None and self.grammar is not None:
+            self.judge = WhisperJudge(self.stt._model)
 
-    def run(self, rec: Recording, audio: np.ndarray, cached_whisper: dict[str, Any] | None
-            ) -> Outcome:
+    def rescore_key(self) -> str:
+        """What the rescoring of a file depends on besides the file: hints, grammar, settings."""
+        hints = getattr(self.stt, "hotwords", None) or ""
+        jsgf = self.grammar.grammar.jsgf if self.grammar is not None else ""
+        text = "\n".join((hints, jsgf, repr(self.rescore_settings)))
+        return hashlib.sha256(text.encode()).hexdigest()[:8]
+
+    def rescore(self, samples: np.ndarray, whisper: dict[str, Any],
+                fast: GrammarResult | None) -> dict[str, Any] | None:
+        """The rescoring of one request, with its timings (encode apart: the daemon reuses
+        the transcription's encoder output)."""
+        if self.judge is None or self.grammar is None or not whisper.get("raw"):
+            return None
+        t0 = time.perf_counter()
+        encoded = self.judge.encode(samples)
+        encode_ms = 1000 * (time.perf_counter() - t0)
+        r = rescore(self.judge, samples, whisper["raw"], self.grammar.grammar, fast,
+                    self.rescore_settings, encoder_output=encoded)
+        row = r.to_json()
+        row["ms"]["encode"] = encode_ms
+        row["hypothesis"], row["fast_text"] = whisper["raw"], fast.text if fast else None
+        fast_text = [s.candidate.text for s in r.scored if "fast" in s.candidate.source]
+        if fast_text:  # the cheap variant: the hypothesis and the fast layer's sentence only
+            t0 = time.perf_counter()
+            self.judge.score(encoded, [whisper["raw"], fast_text[0]], len(samples),
+                             self.rescore_settings.margin_frames)
+            row["ms"]["fast_only"] = 1000 * (time.perf_counter() - t0)
+        return row
+
+    def run(self, rec: Recording, audio: np.ndarray, cached_whisper: dict[str, Any] | None,
+            cached_rescore: dict[str, Any] | None = None) -> Outcome:
         from edge.stages.endpoint import Endpointer, SpeechDetector
         from edge.stages.wake import FRAME_SAMPLES
 
@@ -173,6 +217,8 @@ class Evaluator:
                 "at_s": out.early["at_s"] if out.early else out.endpoint_at_s,
             }
         out.whisper = cached_whisper if cached_whisper is not None else self._whisper(samples)
+        fresh = _still_valid(cached_rescore, out.whisper, result)
+        out.rescore = fresh if fresh is not None else self.rescore(samples, out.whisper, result)
         return out
 
     def _whisper(self, samples: np.ndarray) -> dict[str, Any]:
@@ -194,38 +240,110 @@ class Evaluator:
 
 def evaluate(folder: Path, results: Path, groups: tuple[str, ...], whisper: bool,
              limit: int | None = None, conditions: tuple[str, ...] = (),
-             grammar: bool = True, whisper_bias: bool = True) -> list[Outcome]:
+             grammar: bool = True, whisper_bias: bool = True, rescore: bool = True
+             ) -> list[Outcome]:
     """Run every selected recording; write one JSON line per recording to `results`."""
     recordings = [r for r in load_manifest(folder) if r.group in groups
                   and (not conditions or r.condition in conditions)]
     if limit:
         recordings = recordings[:limit]
-    ev = Evaluator(whisper=whisper, grammar=grammar, whisper_bias=whisper_bias)
+    ev = Evaluator(whisper=whisper, grammar=grammar, whisper_bias=whisper_bias,
+                   rescore=rescore)
     # Whisper's outcomes depend on its hints: one cache per hint text.
     hints = getattr(ev.stt, "hotwords", None) if whisper_bias else None
-    cache_path = folder / ("whisper_cache.jsonl" if not hints else
-                           f"whisper_cache-{hashlib.sha256(hints.encode()).hexdigest()[:8]}.jsonl")
-    cache: dict[str, dict[str, Any]] = {}
-    if cache_path.exists():
-        for line in cache_path.read_text(encoding="utf-8").splitlines():
-            row = json.loads(line)
-            cache[row["file"]] = row["whisper"]
+    # (greedy decoding kept the names of the first runs' caches)
+    key = (hints or "") + ("" if ev.stt is None or ev.stt.beam_size == 1
+                           else f"|beam {ev.stt.beam_size}")
+    cache_path = folder / ("whisper_cache.jsonl" if not key else
+                           f"whisper_cache-{hashlib.sha256(key.encode()).hexdigest()[:8]}.jsonl")
+    cache = _read_cache(cache_path, "whisper")
+    rescore_path = folder / f"rescore_cache-{ev.rescore_key()}.jsonl"
+    rescores = _read_cache(rescore_path, "rescore") if ev.judge is not None else {}
     outcomes = []
     results.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    with results.open("w", encoding="utf-8") as f, cache_path.open("a", encoding="utf-8") as c:
+    with ExitStack() as files:
+        f = files.enter_context(results.open("w", encoding="utf-8"))
+        c = files.enter_context(cache_path.open("a", encoding="utf-8"))
+        rc = (files.enter_context(rescore_path.open("a", encoding="utf-8"))
+              if ev.judge is not None else None)
         for i, rec in enumerate(recordings):
             cached = cache.get(rec.file) if whisper else {}
-            out = ev.run(rec, read_wav(folder / rec.file), cached)
+            cached_rescore = rescores.get(rec.file)
+            out = ev.run(rec, read_wav(folder / rec.file), cached, cached_rescore)
             if whisper and cached is None:
                 c.write(json.dumps({"file": rec.file, "whisper": out.whisper}) + "\n")
                 c.flush()
+            if rc is not None and out.rescore is not None and out.rescore is not cached_rescore:
+                rc.write(json.dumps({"file": rec.file, "rescore": out.rescore}) + "\n")
+                rc.flush()
             f.write(json.dumps(asdict(out)) + "\n")
             outcomes.append(out)
             if (i + 1) % 50 == 0:
                 print(f"  {i + 1}/{len(recordings)} in {time.perf_counter() - t0:.0f} s",
                       flush=True)
     return outcomes
+
+
+def rescore_results(folder: Path, results: Path, limit: int | None = None) -> list[Outcome]:
+    """Add the rescoring to an existing results file, without decoding the rest again: each
+    request's samples are cut from its recording as the run cut them (pre-roll before the
+    wake decision to the endpoint), the fast layer's result and Whisper's text come from
+    the file. Cached like the run's; the file is rewritten with the `rescore` field."""
+    from edge.messages import Understanding
+
+    outcomes = load_outcomes(results)
+    ev = Evaluator(whisper=True, grammar=True, rescore=True)
+    rescore_path = folder / f"rescore_cache-{ev.rescore_key()}.jsonl"
+    rescores = _read_cache(rescore_path, "rescore")
+    preroll = ev.endpoint_settings.preroll_s
+    t0 = time.perf_counter()
+    with rescore_path.open("a", encoding="utf-8") as rc:
+        for i, o in enumerate(outcomes[:limit] if limit else outcomes):
+            g = o.grammar
+            fast = None
+            if g:
+                u = Understanding(g["intent"], g.get("slots", {}), 1.0) \
+                    if g.get("intent") else None
+                fast = GrammarResult(g["text"], u, 0.0, g["score_per_frame"],
+                                     g.get("posterior", 0.0), g.get("frames", 0), 0.0, 0.0)
+            cached = _still_valid(rescores.get(o.file), o.whisper, fast)
+            if cached is None:
+                audio = read_wav(folder / o.file)
+                start = int(max(0.0, o.listen_at_s - preroll) * SAMPLE_RATE)
+                end = (len(audio) if o.endpoint_reason == "end_of_input"
+                       else int(o.endpoint_at_s * SAMPLE_RATE))
+                cached = ev.rescore(audio[start:end], o.whisper, fast)
+                if cached is not None:
+                    rc.write(json.dumps({"file": o.file, "rescore": cached}) + "\n")
+                    rc.flush()
+            o.rescore = cached
+            if (i + 1) % 100 == 0:
+                print(f"  {i + 1}/{len(outcomes)} in {time.perf_counter() - t0:.0f} s",
+                      flush=True)
+    tmp = results.with_suffix(".tmp")
+    tmp.write_text("".join(json.dumps(asdict(o)) + "\n" for o in outcomes), encoding="utf-8")
+    tmp.replace(results)
+    return outcomes
+
+
+def _still_valid(cached: dict[str, Any] | None, whisper: dict[str, Any],
+                 fast: GrammarResult | None) -> dict[str, Any] | None:
+    """A cached rescoring, if it was made from the same texts (the recording may have been
+    generated again under the same name)."""
+    if cached is None or cached.get("hypothesis") != whisper.get("raw"):
+        return None
+    return cached if cached.get("fast_text") == (fast.text if fast else None) else None
+
+
+def _read_cache(path: Path, key: str) -> dict[str, dict[str, Any]]:
+    cache: dict[str, dict[str, Any]] = {}
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                cache[row["file"]] = row[key]
+    return cache
 
 
 def load_outcomes(results: Path) -> list[Outcome]:

@@ -17,24 +17,26 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Generic, TypeVar
 
 import numpy as np
 
 from edge.messages import AudioFrame
 
 AFTER_S = 0.16  # as the fast layer's early decision: two 80 ms frames of silence
+Heard = TypeVar("Heard")  # what the transcription returns (text, or text and more)
 
 
-class EarlyTranscript:
+class EarlyTranscript(Generic[Heard]):
     """One request at a time; runs in the capture loop (needs its event loop)."""
 
-    def __init__(self, transcribe: Callable[[np.ndarray], str], speech_threshold: float,
+    def __init__(self, transcribe: Callable[[np.ndarray], Heard], speech_threshold: float,
                  after_s: float = AFTER_S) -> None:
         self.transcribe = transcribe
         self.speech_threshold = speech_threshold
         self.after_s = after_s
         self.started = 0  # transcriptions started (the ones dropped included)
-        self._task: asyncio.Future[str] | None = None
+        self._task: asyncio.Future[Heard] | None = None
         self._start_s = 0.0
         self._silent_s = 0.0
         self._spoke = False
@@ -57,7 +59,7 @@ class EarlyTranscript:
             self._task = asyncio.ensure_future(asyncio.to_thread(self.transcribe, samples))
             self.started += 1
 
-    def take(self) -> asyncio.Future[str] | None:
+    def take(self) -> asyncio.Future[Heard] | None:
         """At the endpoint: the transcription of the whole request, if one runs."""
         task, self._task = self._task, None
         return task

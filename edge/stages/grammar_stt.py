@@ -87,6 +87,7 @@ class FastRecognizer(Protocol):
     Whisper or CTC decoder would implement the same)."""
 
     calibration: Calibration
+    grammar: CompiledGrammar  # what it decodes now (the rescoring's candidates come from it)
 
     def recompile(self, inventory: Inventory) -> CompiledGrammar: ...
 

@@ -22,14 +22,21 @@ class SpeechToText(Protocol):
         ...
 
 
+# Beam search over greedy decoding: on 150 dev recordings of `tandem bench speech` the
+# requests understood right went from 106 to 116, at about 370 instead of 260 ms a request
+# (Whisper starts during the endpoint's hangover, which hides most of the difference).
+BEAM_SIZE = 5
+
+
 class FasterWhisperStt:
-    def __init__(self, threads: int = 2) -> None:
+    def __init__(self, threads: int = 2, beam_size: int = BEAM_SIZE) -> None:
         from faster_whisper import WhisperModel
 
         model_dir = models.resolve("whisper_tiny_en")[0].parent
         self._model = WhisperModel(
             str(model_dir), device="cpu", compute_type="int8", cpu_threads=threads
         )
+        self.beam_size = beam_size
         self.hotwords: str | None = None
 
     def bias_towards(self, names: Iterable[str], wake_phrase: str = "") -> None:
@@ -55,7 +62,7 @@ class FasterWhisperStt:
         segments, _ = self._model.transcribe(
             audio,
             language="en",
-            beam_size=1,
+            beam_size=self.beam_size,
             without_timestamps=True,
             condition_on_previous_text=False,
             vad_filter=False,

@@ -1,0 +1,173 @@
+"""Whisper as the judge of grammar candidates (edge/stages/whisper_rescore.py).
+
+The candidate generator on garbled texts (no model), then real Whisper tiny.en on speech
+synthesised by espeak-ng: the right sentence outscores a near miss, a garbled hypothesis
+loses to the grammar's sentence, a cloud question is not claimed, and the encoder output the
+transcription made is the one the scoring uses.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from edge.inventory import load_inventory
+from edge.messages import Understanding
+from edge.speech_eval.phrases import INVENTORY
+from edge.stages.grammar import CompiledGrammar
+from edge.stages.grammar_stt import GrammarResult
+from edge.stages.whisper_rescore import (
+    RescoreSettings,
+    candidates,
+    decide,
+    normalise,
+    render,
+)
+
+
+@pytest.fixture(scope="module")
+def grammar() -> CompiledGrammar:
+    from edge.stages.grammar_stt import GrammarRecognizer
+
+    return GrammarRecognizer(load_inventory(INVENTORY)).grammar
+
+
+def _texts(whisper_text: str, grammar: CompiledGrammar, fast: GrammarResult | None = None
+           ) -> list[str]:
+    return [c.text for c in candidates(whisper_text, grammar, fast, RescoreSettings())]
+
+
+def test_whisper_text_in_the_grammar_alphabet() -> None:
+    assert normalise("Set the Office Light to 40%.") == "set the office light to forty percent"
+    assert normalise("Hey, call Tomás!") == "hey call tomas"
+
+
+def test_sentences_are_written_as_whisper_writes_them(grammar: CompiledGrammar) -> None:
+    assert render("set the office light to forty percent", grammar) == \
+        "Set the Office Light to 40%."
+    assert render("can you start a timer for twenty five minutes", grammar, "?") == \
+        "Can you start a timer for 25 minutes?"
+    assert render("call grandma rose", grammar) == "Call Grandma Rose."
+    assert render("why is the sky blue", grammar) is None
+
+
+@pytest.mark.parametrize(("garbled", "right"), [
+    ("Sweet chop the coffee maker.", "Switch off the Coffee Maker."),
+    ("Change the garage light thread.", "Change the Garage Light to red."),
+    ("Kitchen Lights, Office.", "Kitchen Lights off."),
+    ("Set the volume to 13.", "Set the volume to 30."),  # its teen/ty twin
+])
+def test_nearest_sentences_hold_the_right_one(grammar: CompiledGrammar, garbled: str,
+                                              right: str) -> None:
+    texts = _texts(garbled, grammar)
+    assert right in texts
+    assert len(texts) <= RescoreSettings().nearest
+
+
+def test_the_fast_layers_hypothesis_is_a_candidate(grammar: CompiledGrammar) -> None:
+    fast = GrammarResult("give dad a call", Understanding("CallContact", {"contact": "Dad"}),
+                         0.1, -5.0, 1.0, 100, 50.0, 2.0)
+    found = candidates("Give that a call.", grammar, fast, RescoreSettings())
+    assert found[0].text == "Give Dad a call." and "fast" in found[0].source
+    assert found[0].understanding.slots == {"contact": "Dad"}
+
+
+def test_the_decision_is_the_gap_against_the_best_candidate() -> None:
+    s = RescoreSettings(max_gap=2.0, token_bonus=0.0)
+    assert decide((-10.0, 5), [(-20.0, 5), (-11.5, 5)], s) == (1, 1.5)
+    assert decide((-10.0, 5), [(-20.0, 5)], s) == (None, 10.0)
+    assert decide((-10.0, 5), [], s)[0] is None
+    # The per-token bonus: a longer candidate is not beaten for its length alone.
+    longer = RescoreSettings(max_gap=0.0, token_bonus=3.0)
+    assert decide((-10.0, 3), [(-13.0, 5)], longer)[0] == 0
+
+
+# -- real Whisper tiny.en on synthesised speech --------------------------------------------
+
+needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None,
+                                  reason="needs espeak-ng (apt-get install espeak-ng)")
+
+
+def _say(text: str) -> np.ndarray:
+    from edge.audio.wavfile import read_wav
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "say.wav"
+        subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(out), text],
+                       check=True, capture_output=True, timeout=30)
+        speech = read_wav(out)
+    pad = np.zeros(4000, dtype=np.int16)
+    return np.concatenate([pad, speech, pad])
+
+
+@pytest.fixture(scope="module")
+def whisper() -> tuple[Any, Any, Any]:
+    from edge.stages.stt import FasterWhisperStt
+    from edge.stages.whisper_rescore import Rescorer
+
+    stt = FasterWhisperStt(threads=2)
+    stt.bias_towards(load_inventory(INVENTORY).names(), "Hey Jarvis")
+    rescorer = Rescorer(stt)
+    return stt, rescorer, rescorer.judge
+
+
+@pytest.mark.slow
+@needs_espeak
+def test_whisper_prefers_the_sentence_said_and_rescues_a_garbled_hypothesis(
+        whisper: tuple[Any, Any, Any], grammar: CompiledGrammar) -> None:
+    from edge.stages.whisper_rescore import rescore
+
+    _, rescorer, judge = whisper
+    samples = _say("Switch off the coffee maker.")
+    _, encoded = rescorer.transcribe(samples)
+    assert encoded is not None
+    right, wrong = judge.score(encoded, ["Switch off the Coffee Maker.",
+                                         "Switch on the Coffee Maker."], len(samples))
+    assert right[0] > wrong[0]
+    # Whisper's hypothesis garbled: the grammar's sentence is likelier, and answers exactly.
+    result = rescore(judge, samples, "Sweet chop the coffee maker.", grammar, None,
+                     encoder_output=encoded)
+    assert result.understanding is not None
+    assert (result.understanding.intent, result.understanding.slots) == \
+        ("HassTurnOff", {"name": "Coffee Maker"})
+    assert result.gap < 0 and result.ms["encode"] == 0.0
+
+
+@pytest.mark.slow
+@needs_espeak
+def test_a_cloud_question_is_not_claimed(whisper: tuple[Any, Any, Any],
+                                         grammar: CompiledGrammar) -> None:
+    _, rescorer, _ = whisper
+    samples = _say("What is the capital of Australia?")
+    raw, encoded = rescorer.transcribe(samples)
+    result = rescorer.rescore(samples, raw, grammar, None, encoded)
+    assert result.scored  # there were candidates ("What is the time?" ...)
+    assert result.understanding is None and result.gap > RescoreSettings().max_gap
+
+
+@pytest.mark.slow
+@needs_espeak
+def test_the_tap_holds_the_transcriptions_encoder_output(whisper: tuple[Any, Any, Any]
+                                                         ) -> None:
+    stt, rescorer, judge = whisper
+    samples = _say("Call mom.")
+    raw, encoded = rescorer.transcribe(samples)
+    assert raw == stt.transcribe(samples)  # the tap leaves the transcription alone
+    assert np.allclose(np.asarray(encoded), np.asarray(judge.encode(samples)), atol=1e-4)
+
+
+def test_a_confident_reading_for_the_cloud_is_not_overruled() -> None:
+    from edge.stages.whisper_rescore import may_overrule
+
+    s = RescoreSettings()
+    assert not may_overrule(Understanding("cloud", {}, 0.95), s)  # "what is the capital..."
+    assert may_overrule(Understanding("cloud", {}, 0.6), s)  # "sweet chop the coffee maker"
+    assert may_overrule(Understanding("HassTurnOn", {"name": "Kitchen Lights"}, 0.99), s)
+    assert may_overrule(None, s)
+    assert may_overrule(Understanding("cloud", {}, 1.0), RescoreSettings(keep_cloud_reading=None))
