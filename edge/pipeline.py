@@ -60,7 +60,7 @@ from edge.messages import (
 from edge.nlu.plan import Plan, PlanContext, PlannedAction, Planner
 from edge.settings import EdgeSettings
 from edge.skills import Skills
-from edge.speaker import Speaker, speakable_pieces
+from edge.speaker import Speaker, spoken_pieces
 from edge.stages.early_endpoint import EarlyEndpoint
 from edge.stages.early_transcript import EarlyTranscript
 from edge.stages.endpoint import Endpointer, SileroVad, SpeechDetector
@@ -140,7 +140,7 @@ class Engines:
         )
         engines.wake.warm_up()
         engines.tts.warm_up()
-        engines.tts.prerender(p for text in STOCK_REPLIES for p in speakable_pieces(text))
+        engines.tts.prerender(p for text in STOCK_REPLIES for p in spoken_pieces(text))
         return engines
 
 

@@ -156,13 +156,13 @@ def test_audio_keeper_keeps_only_the_newest(tmp_path: Path) -> None:
 def test_stock_replies_are_rendered_once_not_each_time(
     engines: Engines, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from edge.speaker import speakable_pieces
+    from edge.speaker import spoken_pieces
     from edge.turn import STOCK_REPLIES, UNREACHABLE_REPLY
 
     tts = engines.tts
     expected = list(tts.sentences(UNREACHABLE_REPLY, deterministic=True))
     for text in STOCK_REPLIES:
-        assert all(piece in tts.stock for piece in speakable_pieces(text)), text
+        assert all(piece in tts.stock for piece in spoken_pieces(text)), text
 
     def no_synthesis(text: str, deterministic: bool = False) -> object:
         raise AssertionError(f"synthesised {text!r} again")

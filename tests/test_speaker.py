@@ -13,7 +13,7 @@ import pytest
 from edge.audio.playback import PlaybackQueue
 from edge.channel import PriorityChannel
 from edge.messages import Cancel, EndOfReply, ReplyText
-from edge.speaker import Speaker, SpokenReply, speakable_pieces
+from edge.speaker import Speaker, SpokenReply, lead_piece, speakable_pieces
 
 
 @pytest.mark.parametrize(
@@ -35,6 +35,21 @@ from edge.speaker import Speaker, SpokenReply, speakable_pieces
 def test_speakable_pieces(text: str, pieces: list[str]) -> None:
     assert speakable_pieces(text) == pieces
     assert " ".join(speakable_pieces(text)) == text
+
+
+@pytest.mark.parametrize(("text", "lead"), [
+    ("The sky appears blue because of a phenomenon called Rayleigh scattering.",
+     ["The sky appears blue", "because of a phenomenon called Rayleigh scattering."]),
+    ("Turned on the kitchen lights.", ["Turned on the kitchen lights."]),  # short: whole
+    ("Most of it, they say, comes from dust clouds over the northern hemisphere.",
+     ["Most of it,", "they say, comes from dust clouds over the northern hemisphere."]),
+    ("Bees collect nectar flowers produce then store it carefully inside wax combs all day.",
+     ["Bees collect nectar flowers produce then store", "it carefully inside wax combs all "
+      "day."]),  # no phrase boundary in reach: cut at the longest lead
+])
+def test_a_long_first_sentence_leads_with_a_short_piece(text: str, lead: list[str]) -> None:
+    assert lead_piece(text) == lead
+    assert " ".join(lead) == text
 
 
 class RecordingSink:

@@ -140,24 +140,33 @@ def _p(values: list[float], q: float) -> float:
     return v[min(len(v) - 1, int(q * len(v)))]
 
 
+def _most_accurate(scorer: Scorer, values: list[float], outcomes: list[Outcome],
+                   decide: Callable[[Outcome, float], Decision], layer: str,
+                   max_error: float, name: str, worst: float) -> tuple[float, list[str]]:
+    """The value that makes `decide` most accurate on `outcomes` while at most `max_error`
+    of `layer`'s own answers are wrong (`worst` when none does), and one line per value."""
+    best, best_acc = worst, -1.0
+    lines = []
+    for value in values:
+        decided = [(o, decide(o, value)) for o in outcomes]
+        answered = [(o, d) for o, d in decided if d.layer == layer]
+        wrong = sum(not scorer.right(o, d) for o, d in answered)
+        acc = sum(scorer.right(o, d) for o, d in decided) / len(outcomes)
+        if answered and wrong / len(answered) <= max_error and acc > best_acc:
+            best, best_acc = value, acc
+        lines.append(f"    {name} {value:6.2f}: {layer} answers {len(answered):4d}, wrong "
+                     f"{wrong:3d}, accuracy {acc:.3f}")
+    return best, lines
+
+
 def calibrate(scorer: Scorer, outcomes: list[Outcome], max_fast_error: float = MAX_FAST_ERROR
               ) -> tuple[float, list[str]]:
     """The score threshold that makes the two-layer system most accurate on `outcomes`
     (dev voices) while at most MAX_FAST_ERROR of the fast layer's answers are wrong."""
     scores = sorted({round(o.grammar["score_per_frame"], 2) for o in outcomes if o.grammar
                      and o.grammar.get("intent") is not None})
-    best, best_acc = float("inf"), -1.0
-    lines = []
-    for t in scores:
-        fast = [(o, scorer.fast(o, t)) for o in outcomes]
-        answered = [(o, d) for o, d in fast if d is not None]
-        wrong = sum(not scorer.right(o, d) for o, d in answered)
-        acc = sum(scorer.right(o, scorer.two_layer(o, t)) for o in outcomes) / len(outcomes)
-        if answered and wrong / len(answered) <= max_fast_error and acc > best_acc:
-            best, best_acc = t, acc
-        lines.append(f"    threshold {t:6.2f}: fast answers {len(answered):4d}, wrong {wrong:3d}, "
-                     f"two-layer accuracy {acc:.3f}")
-    return best, lines
+    return _most_accurate(scorer, scores, outcomes, scorer.two_layer, "grammar", max_fast_error,
+                          "threshold", float("inf"))
 
 
 def calibrate_gap(scorer: Scorer, outcomes: list[Outcome], threshold: float,
@@ -165,18 +174,9 @@ def calibrate_gap(scorer: Scorer, outcomes: list[Outcome], threshold: float,
                   max_error: float = MAX_RESCORE_ERROR) -> tuple[float, list[str]]:
     """The gap that makes the rescored system most accurate on `outcomes` (dev voices)
     while at most `max_error` of the rescoring's answers are wrong (-inf: none does)."""
-    best, best_acc = -math.inf, -1.0
-    lines = []
-    for gap in GAPS:
-        decided = [(o, scorer.rescored(o, threshold, gap, sources)) for o in outcomes]
-        answered = [(o, d) for o, d in decided if d.layer == "rescore"]
-        wrong = sum(not scorer.right(o, d) for o, d in answered)
-        acc = sum(scorer.right(o, d) for o, d in decided) / len(outcomes)
-        if answered and wrong / len(answered) <= max_error and acc > best_acc:
-            best, best_acc = gap, acc
-        lines.append(f"    gap {gap:6.2f}: rescoring answers {len(answered):4d}, wrong {wrong:3d}"
-                     f", rescored accuracy {acc:.3f}")
-    return best, lines
+    return _most_accurate(scorer, list(GAPS), outcomes,
+                          lambda o, gap: scorer.rescored(o, threshold, gap, sources),
+                          "rescore", max_error, "gap", -math.inf)
 
 
 def summarize(scorer: Scorer, outcomes: list[Outcome], threshold: float,
