@@ -171,6 +171,7 @@ def test_a_command_left_to_whisper_is_rescored_against_the_grammar(
     """The fast layer never sure (threshold 1): Whisper hears the command, and the grammar's
     sentence it finds as likely as its own text decides, with exact slots (the trace says
     so). Off, Whisper + NLU decide."""
+    from edge.settings import RescoreSettings
     from edge.stages.grammar_stt import Calibration
 
     assert engines.fast is not None and engines.rescorer is not None
@@ -186,7 +187,7 @@ def test_a_command_left_to_whisper_is_rescored_against_the_grammar(
         engines.fast.calibration = saved
     assert (record.stt_layer, record.intent, record.slots) \
         == ("rescored", "HassTurnOn", {"name": "Kitchen Lights"})
-    assert record.rescore_gap is not None and record.rescore_gap <= 13.5
+    assert record.rescore_gap is not None and record.rescore_gap <= RescoreSettings().max_gap
     assert "rescore" in record.timings_ms and record.route == "local"
     assert powered(backend) == [("Kitchen Lights", "turn_on")]
     assert (plain.stt_layer, plain.rescore_gap) == ("whisper", None)
