@@ -31,7 +31,9 @@ def add_bench_speech(bench: argparse._SubParsersAction) -> None:
     p.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="where the recordings live")
     p.add_argument("--results", type=Path, help="per-recording outcomes (JSON lines); "
                                                 "default DIR/results.jsonl")
-    p.add_argument("--groups", default="dev,heldout", help="voice groups to run")
+    p.add_argument("--groups", default="dev,heldout,independent",
+                   help="recording groups to run (the voices' dev and heldout, and the "
+                        "independent phrasings)")
     p.add_argument("--conditions", default="", help="only these conditions (comma list)")
     p.add_argument("--no-whisper", action="store_true",
                    help="skip Whisper (its cached outcomes are still used)")
