@@ -96,6 +96,7 @@ class CloudServer:
         self._health = health
         self._drain: asyncio.Task[None] | None = None
         self._worker_gone = asyncio.Event()  # for good: no replacement
+        self._served = False  # SERVING at least once (a model that loads)
         self._watchdog = asyncio.create_task(self._watch_worker(), name="worker-watchdog")
 
     @classmethod
@@ -188,8 +189,8 @@ class CloudServer:
                 await self._set_serving(False)
                 now = time.monotonic()
                 started = [t for t in started if now - t < RESTART_WINDOW_S]
-                if self._respawn is None or self._drain is not None:
-                    return
+                if self._respawn is None or self._drain is not None or not self._served:
+                    return  # (one that never served has a model that does not load)
                 if len(started) >= MAX_RESTARTS:
                     log.error("the llama worker died %d times in %.0f s: giving up",
                               len(started) + 1, RESTART_WINDOW_S)
@@ -213,6 +214,7 @@ class CloudServer:
             self._worker_gone.set()
 
     async def _set_serving(self, serving: bool) -> None:
+        self._served = self._served or serving
         self.service.accepting = serving
         status = (health_pb2.HealthCheckResponse.SERVING if serving
                   else health_pb2.HealthCheckResponse.NOT_SERVING)

@@ -199,7 +199,9 @@ class EdgeSettings:
     deadlines: Deadlines = field(default_factory=Deadlines)
     duplex: DuplexSettings = field(default_factory=DuplexSettings)
     actions: ActionSettings = field(default_factory=ActionSettings)
-    local_confidence: float = 0.7  # below this a request goes to the cloud
+    # The NLU's confidence in Whisper's text below which a request goes to the cloud (the
+    # fast layer and the rescoring answer by their own calibrated acceptance instead)
+    local_confidence: float = 0.7
     # While the cloud is unreachable (its circuit is open), a command the device can carry
     # out without confirmation runs here from this confidence on, instead of "I can't
     # reach the cloud": the best local guess beats no answer when the guess is harmless.

@@ -12,6 +12,7 @@ import asyncio
 import socket
 import time
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import grpc
@@ -186,10 +187,12 @@ def test_while_the_cloud_is_down_a_harmless_command_runs_on_the_device(
     from edge.trace import TurnRecord
 
     inventory = load_inventory(DEFAULT_INVENTORY)
-    # Every request is "unsure" here (local_confidence 1.0): normally all go to the cloud.
+    # Every request is "unsure" here (local_confidence 1.0, and neither the fast layer nor
+    # the rescoring, which have their own acceptance): normally all go to the cloud.
     settings = EdgeSettings(local_confidence=1.0, deadlines=Deadlines(filler_s=None))
     cloud = DownCloud()
-    pipeline = EdgePipeline(settings, engines, load_nlu(inventory),  # type: ignore[arg-type]
+    whisper_only = replace(engines, fast=None, rescorer=None)  # type: ignore[type-var]
+    pipeline = EdgePipeline(settings, whisper_only, load_nlu(inventory),  # type: ignore[arg-type]
                             acting_skills(inventory), WavSink(tmp_path / "out.wav"), cloud)
     records: list[TurnRecord] = []
     asyncio.run(pipeline.run(recording_source(speech[said], realtime=False), records.append))
