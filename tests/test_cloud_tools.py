@@ -4,9 +4,7 @@ streamed `tool_calls`, and the service relaying them over real gRPC as ToolCall 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import grpc
@@ -23,7 +21,7 @@ from cloud.testing import run_bounded
 from cloud.tool_calls import ToolCall, ToolCallFilter, offered_names, tools_problem
 from cloud.upstream import OpenAIUpstream, UpstreamPool, UpstreamSettings
 from cloud.worker_messages import JobDone, TokenText
-from tests.test_cloud_upstream import chunk, collect, http, sse
+from tests.test_cloud_upstream import chunk, collect, fake_upstream, http, sse
 
 TOOLS = json.dumps([
     {"type": "function", "function": {
@@ -109,38 +107,10 @@ TWO_CALLS = http("200 OK", "text/event-stream", sse(
 ))
 
 
-@contextlib.asynccontextmanager
-async def scripted_upstream(reply: bytes, seen: list[dict[str, Any]]) -> AsyncIterator[str]:
-    """A server that answers every chat completion with `reply` and keeps the requests."""
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        request_line = await reader.readline()
-        length = 0
-        while (line := await reader.readline()) not in (b"\r\n", b""):
-            name, _, value = line.decode().partition(":")
-            if name.strip().lower() == "content-length":
-                length = int(value)
-        body = await reader.readexactly(length)
-        if b"/models" in request_line:
-            writer.write(http("200 OK", "application/json", b'{"object": "list", "data": []}'))
-        else:
-            seen.append(json.loads(body))
-            writer.write(reply)
-        await writer.drain()
-        writer.close()
-
-    listener = await asyncio.start_server(handle, "127.0.0.1", 0)
-    try:
-        yield f"http://127.0.0.1:{listener.sockets[0].getsockname()[1]}/v1"
-    finally:
-        listener.close()
-        await listener.wait_closed()
-
-
 def test_the_upstream_passes_the_tools_and_returns_each_call_whole() -> None:
     async def scenario() -> tuple[list[Any], list[dict[str, Any]]]:
         seen: list[dict[str, Any]] = []
-        async with scripted_upstream(TWO_CALLS, seen) as url:
+        async with fake_upstream(TWO_CALLS, seen) as url:
             upstream = OpenAIUpstream(UpstreamSettings(url, health_interval_s=60.0))
             try:
                 events = await collect(upstream.generate(
@@ -164,7 +134,7 @@ def test_the_service_relays_offered_calls_and_drops_the_others() -> None:
 
     async def scenario() -> tuple[list[pb.ConverseResponse], list[dict[str, Any]]]:
         seen: list[dict[str, Any]] = []
-        async with scripted_upstream(TWO_CALLS, seen) as url:
+        async with fake_upstream(TWO_CALLS, seen) as url:
             upstream = UpstreamSettings(url, health_interval_s=60.0)
             settings = CloudSettings(upstreams=(upstream,), listen="127.0.0.1:0",
                                      answer_cache=False)

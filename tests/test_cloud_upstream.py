@@ -164,9 +164,11 @@ WITH_USAGE = http("200 OK", "text/event-stream", sse(
 
 
 @contextlib.asynccontextmanager
-async def fake_upstream(chat_reply: bytes | None) -> AsyncIterator[str]:
+async def fake_upstream(chat_reply: bytes | None,
+                        seen: list[dict[str, Any]] | None = None) -> AsyncIterator[str]:
     """A server whose /v1/models answers like a real one (so probes pass) and whose chat
-    completions get `chat_reply` and a closed connection; None: accept, then never answer."""
+    completions get `chat_reply` and a closed connection; None: accept, then never answer.
+    `seen` collects the chat completion requests' bodies."""
     stop = asyncio.Event()
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -177,7 +179,9 @@ async def fake_upstream(chat_reply: bytes | None) -> AsyncIterator[str]:
                 name, _, value = line.decode().partition(":")
                 if name.strip().lower() == "content-length":
                     length = int(value)
-            await reader.readexactly(length)
+            body = await reader.readexactly(length)
+            if seen is not None and b"/models" not in request_line:
+                seen.append(json.loads(body))
             if b"/models" in request_line:
                 writer.write(http("200 OK", "application/json", MODELS))
             elif chat_reply is None:
