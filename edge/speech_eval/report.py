@@ -241,10 +241,11 @@ def summarize(scorer: Scorer, outcomes: list[Outcome], threshold: float,
     # plus its finish; for Whisper's, Whisper started during the hangover as the daemon
     # does (EndpointSettings.early_transcript_s), done no sooner than the endpoint, then
     # the rescoring and the NLU.
-    silence_fast = [1000 * (o.grammar["at_s"] - o.command_end_s) + o.grammar["finish_ms"]
-                    for o, _ in answered]
+    silence_fast = [fast_silence_ms(o) for o, _ in answered]
     silence_whisper = [whisper_silence_ms(o) for o, d in fast
                        if d is None and o.route == "local" and o.whisper.get("stt_ms")]
+    silence_local = silence_whisper + [fast_silence_ms(o) for o, _ in answered
+                                       if o.route == "local"]
     early = [o for o, _ in answered if o.early is not None]
     early_lag = [o.early["at_s"] - o.command_end_s for o in early if o.early]
     res["timing_ms"] = {
@@ -259,6 +260,8 @@ def summarize(scorer: Scorer, outcomes: list[Outcome], threshold: float,
         "silence_fast_answers_p95": _p(silence_fast, 0.95),
         "silence_whisper_local_p50": _p(silence_whisper, 0.5),
         "silence_whisper_local_p95": _p(silence_whisper, 0.95),
+        "silence_local_p50": _p(silence_local, 0.5),
+        "silence_local_p95": _p(silence_local, 0.95),
     }
     res["early_endpoints"] = len(early)
     res["early_wrong"] = sum(not scorer.right(o, d) for o, d in answered if o.early)
@@ -267,6 +270,12 @@ def summarize(scorer: Scorer, outcomes: list[Outcome], threshold: float,
 
 
 DAEMON_ENDPOINT = EndpointSettings()
+
+
+def fast_silence_ms(o: Outcome) -> float:
+    """End of speech -> understanding for a command the fast layer answered: its decision
+    (early or at the endpoint), then its finish."""
+    return 1000 * (o.grammar["at_s"] - o.command_end_s) + o.grammar["finish_ms"]
 
 
 def whisper_silence_ms(o: Outcome, settings: EndpointSettings = DAEMON_ENDPOINT) -> float:
@@ -290,6 +299,7 @@ def _rows(scorer: Scorer, outcomes: list[Outcome], threshold: float,
     lines = []
     for name, members in sorted(groups.items()):
         s = summarize(scorer, members, threshold, gaps)
+        t = s["timing_ms"]
         rescored = (f"{100 * s['rescored']['accuracy_given_wake']:8.1f}%" if "rescored" in s
                     else f"{'-':>9}")
         lines.append(
@@ -298,12 +308,14 @@ def _rows(scorer: Scorer, outcomes: list[Outcome], threshold: float,
             f"{100 * s['two_layer']['accuracy_end_to_end']:8.1f}% "
             f"{100 * s['whisper']['accuracy_given_wake']:8.1f}% "
             f"{100 * s['two_layer']['accuracy_given_wake']:8.1f}% {rescored} "
-            f"{100 * s['fast_answer_rate']:6.1f}% {s['fast_wrong']:4d}")
+            f"{100 * s['fast_answer_rate']:6.1f}% {s['fast_wrong']:10d} "
+            f"{t['silence_local_p50']:7.0f} {t['silence_local_p95']:7.0f}")
     return lines
 
 
 HEADER = (f"  {'':22} {'n':>4} {'wake':>7} {'e2e W':>9} {'e2e 2L':>9} {'W|wake':>9} "
-          f"{'2L|wake':>9} {'RS|wake':>9} {'fast':>7} {'fast wrong':>4}")
+          f"{'2L|wake':>9} {'RS|wake':>9} {'fast':>7} {'fast wrong':>4} {'sil p50':>7} "
+          f"{'sil p95':>7}")
 
 
 def report(outcomes: list[Outcome], inventory: Inventory, threshold: float | None,
@@ -345,7 +357,8 @@ def report(outcomes: list[Outcome], inventory: Inventory, threshold: float | Non
         text.append(f"\n== {group} voices: {len(members)} recordings ==")
         text.append(json.dumps(s, indent=1) if as_json else _pretty(s))
         text.append("  by condition (e2e: wake word required; |wake: every recording; "
-                    "W: Whisper alone, 2L: two layers, RS: rescored)")
+                    "W: Whisper alone, 2L: two layers, RS: rescored; sil: end of speech -> "
+                    "understood, local commands, ms)")
         text.append(HEADER)
         text += _rows(scorer, members, threshold, lambda o: o.condition, gaps)
         text.append("  by voice")
@@ -429,6 +442,7 @@ def _pretty(s: dict[str, Any]) -> str:
         f"  silence (end of speech -> understanding, before skill + TTS): fast-layer answers "
         f"p50 {t['silence_fast_answers_p50']:.0f} ms, p95 {t['silence_fast_answers_p95']:.0f} ms;"
         f" local commands left to Whisper p50 {t['silence_whisper_local_p50']:.0f} ms, p95 "
-        f"{t['silence_whisper_local_p95']:.0f} ms",
+        f"{t['silence_whisper_local_p95']:.0f} ms; all local commands p50 "
+        f"{t['silence_local_p50']:.0f} ms, p95 {t['silence_local_p95']:.0f} ms",
     ])
 
