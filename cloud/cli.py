@@ -100,6 +100,10 @@ def add_subcommands(subparsers: Any) -> None:
              "API's tools), prompt (in the system prompt), off; auto: native for "
              "--upstream, off for the embedded model (default)")
     serve_parser.add_argument(
+        "--metrics", metavar="HOST:PORT",
+        help="serve Prometheus metrics here (calls by outcome, queue depth and time, first "
+             "token, worker restarts)")
+    serve_parser.add_argument(
         "--handoff-on", action="append", default=[], metavar="REGEX",
         help="requests matching this go to a person (repeatable; needs --broker for the "
              "operators' queue)")
@@ -133,6 +137,7 @@ def settings_from_args(args: argparse.Namespace) -> CloudSettings:
         device_tokens=args.device_tokens,
         answer_cache=args.answer_cache,
         tools=args.tools,
+        metrics=args.metrics,
     )
 
 

@@ -291,6 +291,21 @@ def serve(settings: CloudSettings) -> int:
             link.stop()
 
 
+def _serve_metrics(server: CloudServer, address: str) -> None:
+    from cloud.metrics import CloudMetrics
+
+    host, _, port = address.rpartition(":")
+    metrics = CloudMetrics()
+    metrics.follow(lambda: server.service.pending, lambda: server.service.accepting,
+                   lambda: server.restarts)
+    server.service.metrics = metrics
+    try:
+        metrics.serve(host or "127.0.0.1", int(port))
+    except (OSError, ValueError) as exc:
+        raise ServeError(f"cannot serve metrics on {address}: {exc} (pass --metrics "
+                         "HOST:PORT with a free port)") from None
+
+
 def _memory(settings: CloudSettings) -> tuple[UserMemory | None, Any]:
     """The users' memory, and the MQTT link that publishes its changes (or None)."""
     if settings.fleet_dir is None:
@@ -340,6 +355,13 @@ async def _serve(settings: CloudSettings, worker: Backend,
     except ServeError as exc:
         _fail(str(exc))
         return EXIT_CONFIG
+    if settings.metrics is not None:
+        try:
+            _serve_metrics(server, settings.metrics)
+        except ServeError as exc:
+            _fail(str(exc))
+            await server.drain(0.0)
+            return EXIT_CONFIG
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -30,6 +30,7 @@ from dataclasses import replace
 
 import grpc
 from google.protobuf.message import DecodeError
+from tandem_proto import TRACE_HEADER
 from tandem_proto import converse_pb2 as pb
 from tandem_proto import converse_pb2_grpc as pb_grpc
 
@@ -40,6 +41,7 @@ from cloud.fleet.grpc_tls import Revocations, peer_identity, peer_serial
 from cloud.fleet.pki import FleetPaths
 from cloud.handoff import HANDED_OFF_REPLY, NO_PERSON_REPLY, build_packet, handoff_reason
 from cloud.limits import DeviceRateLimiter, for_log, neutralise_markers, request_problem
+from cloud.metrics import CloudMetrics
 from cloud.sentences import SentenceSplitter
 from cloud.settings import CloudSettings
 from cloud.tool_calls import ToolCall, ToolCallFilter, offered_names, tools_problem, tools_prompt
@@ -134,6 +136,7 @@ class ConversationService(pb_grpc.ConversationServicer):
         self._handoff_policy = tuple(re.compile(p, re.IGNORECASE)
                                      for p in settings.handoff_patterns)
         self.worker = worker  # the server swaps in a new one when this one dies
+        self.metrics: CloudMetrics | None = None  # set by the server with --metrics
         self._revoked = (Revocations(FleetPaths(settings.tls_fleet_dir))
                          if settings.tls_fleet_dir is not None else None)
         self._tokens = (DeviceTokens.load(settings.device_tokens)
@@ -165,6 +168,17 @@ class ConversationService(pb_grpc.ConversationServicer):
         return self._pending
 
     async def Converse(  # noqa: N802 - name fixed by the proto
+        self, request: pb.ConverseRequest | Unreadable, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[pb.ConverseResponse]:
+        last: pb.ConverseResponse | None = None
+        try:
+            async for last in self._converse(request, context):
+                yield last
+        finally:
+            if self.metrics is not None:
+                self.metrics.observe_call(last, context)
+
+    async def _converse(
         self, request: pb.ConverseRequest | Unreadable, context: grpc.aio.ServicerContext
     ) -> AsyncIterator[pb.ConverseResponse]:
         arrival = time.monotonic()
@@ -352,6 +366,8 @@ class ConversationService(pb_grpc.ConversationServicer):
                 return
         spoken: list[str] = []
         tag = f"{request.device_id}/{request.session_id}/{request.turn_id}"
+        trace = _metadata(context, TRACE_HEADER)  # the device's, for the log lines
+        who = tag if trace is None else f"{tag} trace={for_log(trace)}"
         splitter = SentenceSplitter(self._settings.first_clause_words)
         calls = ToolCallFilter() if self._prompted_tools(request) else None
         offered = offered_names(request.tools_json)
@@ -397,7 +413,7 @@ class ConversationService(pb_grpc.ConversationServicer):
                             if isinstance(piece, ToolCall):
                                 if piece.name not in offered:
                                     log.warning("%s: the model called %r, which the device "
-                                                "did not offer: dropped", tag, piece.name)
+                                                "did not offer: dropped", who, piece.name)
                                     continue
                                 acted = True
                                 yield _tool_call(piece)
@@ -423,7 +439,7 @@ class ConversationService(pb_grpc.ConversationServicer):
                         yield self._final(event, queue_ms, first_token_ms, arrival)
                         log.info(
                             "%s: %s after %d tokens",
-                            tag,
+                            who,
                             event.finish_reason,
                             event.completion_tokens,
                         )

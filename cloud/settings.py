@@ -116,6 +116,8 @@ class CloudSettings:
     # embedded model (SmolLM2-135M, the demo's, talks about the functions instead of
     # calling them, and the longer prompt delays every first token).
     tools: str = "auto"
+    # HOST:PORT of a Prometheus /metrics endpoint (cloud.metrics); None: none.
+    metrics: str | None = None
     # What a request may hold (sizes, turns, identifiers), checked before admission.
     limits: RequestLimits = field(default_factory=RequestLimits)
     rate: RateSettings = field(default_factory=RateSettings)  # per device
@@ -127,8 +129,9 @@ class CloudSettings:
         elif not self.upstreams:
             raise ValueError("a model to serve: --model PATH (embedded llama.cpp) or "
                              "--upstream URL (an OpenAI-compatible server)")
-        if ":" not in self.listen:
-            raise ValueError(f"listen address must be HOST:PORT, got {self.listen!r}")
+        for what, address in (("listen address", self.listen), ("--metrics", self.metrics)):
+            if address is not None and ":" not in address:
+                raise ValueError(f"{what} must be HOST:PORT, got {address!r}")
         for name in ("n_ctx", "n_threads", "max_pending", "max_tokens", "n_parallel",
                      "prefill_chunk", "first_chunk_parallel"):
             if getattr(self, name) < 1:

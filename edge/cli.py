@@ -38,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--trace", type=Path, help="write one JSON object per turn here")
     where = run.add_mutually_exclusive_group()
     where.add_argument("--cloud", metavar="HOST:PORT", help="the cloud service")
+    run.add_argument("--metrics", metavar="HOST:PORT",
+                     help="serve Prometheus metrics here (silence and stage times, wakes, "
+                          "barge-ins, fallbacks, the policy version)")
     run.add_argument("--cloud-token-file", type=Path, metavar="FILE",
                      help="this device's bearer token for a cloud not on mTLS "
                           "(`tandem cloud token`)")

@@ -20,6 +20,7 @@ from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass, field
 
 import grpc
+from tandem_proto import TRACE_HEADER
 from tandem_proto import converse_pb2 as pb
 from tandem_proto import converse_pb2_grpc as pb_grpc
 
@@ -165,10 +166,12 @@ class CloudLink:
         session_id: str,
         turn_id: int,
         tools_json: str = "",
+        trace_id: str = "",
     ) -> AsyncGenerator[str | CloudToolCall, None]:
         """Yield the answer's sentences as they arrive, and each call of a function the
         request offered (`tools_json`, see edge.cloud_tools) where the model made it;
-        raise CloudUnavailable on any failure.
+        raise CloudUnavailable on any failure. `trace_id` goes with the call (metadata
+        TRACE_HEADER) into the cloud's log line.
 
         `context` holds recent (role, text) turns, oldest first; role is
         "user" or "assistant". Prefer `contextlib.aclosing(link.converse(...))`
@@ -186,7 +189,7 @@ class CloudLink:
         spoke = retried = False
         while True:
             try:
-                async for text in self._attempt(request, started):
+                async for text in self._attempt(request, started, trace_id):
                     spoke = True
                     yield text
                 return
@@ -198,8 +201,8 @@ class CloudLink:
                 retried = True
                 self.retries += 1
 
-    async def _attempt(self, request: pb.ConverseRequest,
-                       started: float) -> AsyncGenerator[str | CloudToolCall, None]:
+    async def _attempt(self, request: pb.ConverseRequest, started: float,
+                       trace_id: str = "") -> AsyncGenerator[str | CloudToolCall, None]:
         """One Converse call within what is left of the deadline."""
         try:
             await self._wait_ready()
@@ -209,8 +212,9 @@ class CloudLink:
         remaining = self.settings.deadline_s - (time.monotonic() - started)
         if remaining <= 0:
             raise CloudUnavailable(DEADLINE_EXCEEDED, "no time left after connecting")
-        metadata = (("authorization", f"Bearer {self.settings.token}"),) \
-            if self.settings.token else None
+        metadata = tuple((key, value) for key, value in (
+            ("authorization", f"Bearer {self.settings.token}" if self.settings.token else ""),
+            (TRACE_HEADER, trace_id)) if value) or None
         call = self._stub.Converse(request, timeout=remaining, metadata=metadata)
         self._calls.add(call)
         try:

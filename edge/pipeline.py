@@ -431,8 +431,10 @@ class EdgePipeline:
         conv = self.conversation
         record = TurnRecord(
             turn_id=conv.turn_id, wake_word=wake.word, wake_score=wake.score,
-            wake_at_s=wake.at_s, endpoint_at_s=utterance.endpoint_at_s,
-            endpoint_reason=utterance.reason,
+            wake_at_s=wake.at_s, device_id=self.settings.device_id, session_id=self.session_id,
+            trace_id=secrets.token_hex(8),
+            speech_end_s=self._user_spoke_at if self._user_spoke_at >= wake.at_s else None,
+            endpoint_at_s=utterance.endpoint_at_s, endpoint_reason=utterance.reason,
         )
         if utterance.reason == "no_speech" and not self.skills.awaiting_answer:
             if transcribing is not None:

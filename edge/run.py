@@ -15,7 +15,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from edge.audio.convert import resample
 from edge.audio.duplex import load_echo_canceller
@@ -30,12 +30,16 @@ from edge.audio.sources import (
 )
 from edge.audio.wavfile import read_wav
 from edge.daemon import run_daemon
-from edge.errors import AudioInputError
+from edge.errors import AudioInputError, TandemError
 from edge.inventory import load_inventory
 from edge.messages import SAMPLE_RATE
+from edge.metrics import EdgeMetrics
 from edge.pipeline import Engines
 from edge.settings import EdgeSettings
 from edge.trace import TraceWriter, TurnRecord
+
+if TYPE_CHECKING:
+    from edge.fleet.device import FleetDevice
 
 STDIO = "-"
 
@@ -106,6 +110,26 @@ def _take_stdout() -> BinaryIO:
     return pcm
 
 
+def _metrics(args: argparse.Namespace, device: FleetDevice | None) -> EdgeMetrics | None:
+    """The /metrics endpoint, when asked for (before the models load: a taken port fails
+    at once)."""
+    address = getattr(args, "metrics", None)
+    if address is None:
+        return None
+    host, _, port = address.rpartition(":")
+    if not port.isdigit():
+        raise TandemError(f"--metrics {address!r} is not HOST:PORT (e.g. 127.0.0.1:9464)")
+    metrics = EdgeMetrics()
+    if device is not None:
+        metrics.follow_policy(lambda: device.agent.applied_version)
+    try:
+        metrics.serve(host or "127.0.0.1", int(port))
+    except OSError as exc:
+        raise TandemError(f"cannot serve metrics on {address}: {exc.strerror} (pass "
+                          "--metrics HOST:PORT with a free port)") from None
+    return metrics
+
+
 async def run_edge(args: argparse.Namespace, settings: EdgeSettings) -> int:
     # Check every input before loading models: bad input fails in milliseconds.
     load_inventory(settings.inventory)
@@ -121,12 +145,14 @@ async def run_edge(args: argparse.Namespace, settings: EdgeSettings) -> int:
         if output.pcm is not None:
             stack.callback(output.pcm.close)
         between_turns = None
+        device = None
         if getattr(args, "fleet", None) is not None:
             from edge.fleet.attach import fleet_device
 
             # Connected while the models load: the retained policy is waiting by then.
             device = stack.enter_context(fleet_device(args.fleet, args.broker, args.fleet_state))
             between_turns = device.between_turns
+        metrics = _metrics(args, device)
         engines = Engines.load(settings)
         trace = None
         if args.trace:
@@ -137,6 +163,8 @@ async def run_edge(args: argparse.Namespace, settings: EdgeSettings) -> int:
             print(f"turn {record.turn_id}: {record.summary()}", file=log, flush=True)
             if trace is not None:
                 trace.write(record)
+            if metrics is not None:
+                metrics.observe(record)
 
         await run_daemon(settings, engines, source, output.sink, on_turn, args.max_turns,
                          between_turns, output.playback)

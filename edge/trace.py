@@ -13,6 +13,11 @@ class TurnRecord:
     wake_word: str
     wake_score: float
     wake_at_s: float
+    device_id: str = ""
+    session_id: str = ""
+    # Random per turn; it goes to the cloud in the call's metadata and into its log line.
+    trace_id: str = ""
+    speech_end_s: float | None = None  # the last speech the VAD heard before the endpoint
     endpoint_at_s: float = 0.0
     endpoint_reason: str = ""
     transcript: str = ""

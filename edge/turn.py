@@ -321,7 +321,8 @@ async def _ask_cloud(p: EdgePipeline, record: TurnRecord, replies: Replies,
     first_chunk = asyncio.Event()
     filler = asyncio.create_task(_filler(p, replies, record, first_chunk, endpoint_wall),
                                  name=f"filler-{turn}")
-    stream = p.cloud.converse(question, p.context(), p.session_id, turn, p.device_tools())
+    stream = p.cloud.converse(question, p.context(), p.session_id, turn, p.device_tools(),
+                              record.trace_id)
     try:
         # aclosing: a cancelled turn (barge-in) closes the stream at once, which cancels the
         # gRPC call and so the worker's generation, instead of whenever it is collected.
@@ -364,6 +365,9 @@ async def _speak(p: EdgePipeline, replies: Replies, spoken: SpokenReply, record:
     def first_audio(tts_ms: float) -> None:
         record.timings_ms["tts_first_audio"] = tts_ms
         record.timings_ms["response"] = 1000 * (time.monotonic() - endpoint_wall)
+        if record.speech_end_s is not None:  # what the user heard of nothing
+            record.timings_ms["silence"] = record.timings_ms["response"] + 1000 * (
+                record.endpoint_at_s - record.speech_end_s)
 
     def playing() -> None:
         if conv.state is State.THINKING:

@@ -158,7 +158,7 @@ class DownCloud:
         self.calls = 0
 
     async def converse(self, transcript: str, context: Sequence[tuple[str, str]],
-                       session_id: str, turn_id: int, tools_json: str = ""
+                       session_id: str, turn_id: int, tools_json: str = "", trace_id: str = ""
                        ) -> AsyncIterator[str]:
         self.calls += 1
         raise CloudUnavailable(UNREACHABLE, "circuit open")

@@ -117,7 +117,7 @@ class ScriptedCloud:
         self.more = more  # still generating after ANSWER (a long answer)
 
     async def converse(self, transcript: str, context: Sequence[tuple[str, str]],
-                       session_id: str, turn_id: int, tools_json: str = ""
+                       session_id: str, turn_id: int, tools_json: str = "", trace_id: str = ""
                        ) -> AsyncGenerator[str, None]:
         self.contexts.append(list(context))
         try:
@@ -300,7 +300,7 @@ def test_a_stop_phrase_while_thinking_is_heard_even_without_echo_cancellation() 
     # Nothing plays while the cloud thinks: the gate is open, "stop" cancels the turn.
     class ThinkingCloud(ScriptedCloud):
         async def converse(self, transcript: str, context: Sequence[tuple[str, str]],
-                           session_id: str, turn_id: int, tools_json: str = ""
+                           session_id: str, turn_id: int, tools_json: str = "", trace_id: str = ""
                            ) -> AsyncGenerator[str, None]:
             try:
                 await asyncio.sleep(30)

@@ -88,11 +88,13 @@ class ActingCloud:
     def __init__(self, *calls: CloudToolCall) -> None:
         self.calls = calls
         self.asked: list[tuple[str, str]] = []  # (question, tools_json)
+        self.traces: list[str] = []
 
     async def converse(self, transcript: str, context: Sequence[tuple[str, str]],
-                       session_id: str, turn_id: int, tools_json: str = ""
+                       session_id: str, turn_id: int, tools_json: str = "", trace_id: str = ""
                        ) -> AsyncGenerator[str | CloudToolCall, None]:
         self.asked.append((transcript, tools_json))
+        self.traces.append(trace_id)
         yield "Here you go."
         for call in self.calls:
             yield call
@@ -130,6 +132,10 @@ def test_the_clouds_model_acts_through_the_skills(
     assert "I don't know Garden Hose here." in record.reply_text
     assert [c["accepted"] for c in record.cloud_calls] == [True, False]
     assert "turn_on" in functions(cloud.asked[0][1])
+    # The turn's ids: its trace id went with the call; silence counts from the speech's end.
+    assert cloud.traces == [record.trace_id] and len(record.trace_id) == 16
+    assert record.device_id and record.session_id and record.speech_end_s is not None
+    assert record.timings_ms["silence"] > record.timings_ms["response"]
 
 
 @pytest.mark.slow

@@ -39,7 +39,7 @@ class RecordingCloud:
         self.sent: list[tuple[str, list[tuple[str, str]]]] = []
 
     async def converse(self, transcript: str, context: Sequence[tuple[str, str]],
-                       session_id: str, turn_id: int, tools_json: str = ""
+                       session_id: str, turn_id: int, tools_json: str = "", trace_id: str = ""
                        ) -> AsyncGenerator[str, None]:
         self.sent.append((transcript, list(context)))
         yield "ok."

@@ -35,7 +35,7 @@ class SlowCloud:
         self.delay_s = delay_s
 
     async def converse(self, transcript: str, context: Sequence[tuple[str, str]],
-                       session_id: str, turn_id: int, tools_json: str = ""
+                       session_id: str, turn_id: int, tools_json: str = "", trace_id: str = ""
                        ) -> AsyncGenerator[str, None]:
         await asyncio.sleep(self.delay_s)
         yield "Because of Rayleigh scattering."

@@ -69,12 +69,13 @@ class RedactingCloud:
         self.redact = redact
 
     def converse(self, transcript: str, context: Sequence[tuple[str, str]], session_id: str,
-                 turn_id: int, tools_json: str = ""
+                 turn_id: int, tools_json: str = "", trace_id: str = ""
                  ) -> AsyncGenerator[str | CloudToolCall, None]:
         # The contacts are personal data: under redaction the cloud is not told them.
         return self.inner.converse(self.redact(transcript),
                                    [(role, self.redact(text)) for role, text in context],
-                                   session_id, turn_id, without_contacts(tools_json))
+                                   session_id, turn_id, without_contacts(tools_json),
+                                   trace_id)
 
     async def aclose(self) -> None:
         await self.inner.aclose()
