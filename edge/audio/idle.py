@@ -3,7 +3,8 @@
 Loads the real models, feeds `seconds` of low white noise through the real pipeline at
 real-time pace (the capture thread writes 10 ms chunks on the clock, as a microphone would),
 and reports the process's CPU time (all threads: capture, event loop, onnxruntime) over
-the wall time of the run, in percent of one core. Model loading is excluded.
+the wall time of the run, in percent of one core (model loading excluded), and its
+resident memory with every model loaded: at the end of the run and at its peak.
 """
 
 from __future__ import annotations
@@ -24,6 +25,19 @@ from edge.daemon import run_daemon
 from edge.pipeline import Engines
 from edge.settings import EdgeSettings, EndpointSettings
 from edge.trace import TurnRecord
+
+RSS_TARGET_MB = 350.0
+
+
+def _memory_mb() -> dict[str, float]:
+    """VmRSS (now) and VmHWM (peak) of this process, in MB (Linux)."""
+    out = {}
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                out[key] = round(int(value.split()[0]) / 1024, 1)
+    return out
 
 
 def _cpu_s() -> float:
@@ -54,6 +68,9 @@ def bench_idle(seconds: float, noise_dbfs: float = -60.0, vad: str = "gated") ->
         "noise_dbfs": noise_dbfs,
         "vad": vad,
         "turns": len(turns),
+        "rss_mb": (memory := _memory_mb()).get("VmRSS"),
+        "peak_rss_mb": memory.get("VmHWM"),
+        "rss_target_mb": RSS_TARGET_MB,
         "frames": speech.energy.frames // 8 if speech else None,
         "load_average_1min": os.getloadavg()[0],
         "cpus": os.cpu_count(),
@@ -68,5 +85,9 @@ def format_idle(r: dict[str, Any]) -> str:
         f"  CPU {r['cpu_s']:.2f} s over {r['wall_s']:.2f} s wall = "
         f"{r['cpu_percent_of_one_core']:.2f}% of one core ({verdict} the < "
         f"{r['target_percent']:.0f}% target); {r['turns']} false turns; load average "
-        f"{r['load_average_1min']:.2f} at the end"
+        f"{r['load_average_1min']:.2f} at the end\n"
+        f"  memory with every model loaded: {r['rss_mb']:.0f} MB resident at the end, "
+        f"{r['peak_rss_mb']:.0f} MB at the peak ("
+        f"{'meets' if r['peak_rss_mb'] <= r['rss_target_mb'] else 'MISSES'} the "
+        f"<= {r['rss_target_mb']:.0f} MB target)"
     )
