@@ -22,6 +22,12 @@ from edge.settings import (
 
 
 def build_parser() -> argparse.ArgumentParser:
+    return build_parsers()[0]
+
+
+def build_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
+    """The `tandem` parser, and its `edge run` subparser (a config file's keys are its
+    options)."""
     parser = argparse.ArgumentParser(prog="tandem", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -29,6 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
         dest="edge_command", required=True
     )
     run = edge.add_parser("run", help="run the pipeline on a recording, stdin or the microphone")
+    run.add_argument("--config", type=Path, metavar="FILE",
+                     help="options from this TOML file, the command line's after them "
+                          "(default: /etc/tandem/edge.toml when it exists)")
     run.add_argument("--input", required=True,
                      help="a WAV file, '-' for raw 16 kHz s16le PCM on stdin, or 'mic'")
     run.add_argument("--output", default="speaker",
@@ -110,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_audio_options(run)
     add_bench_audio(bench)
-    return parser
+    return parser, run
 
 
 def add_edge_options(parser: argparse.ArgumentParser) -> None:
@@ -218,7 +227,17 @@ def _cmd_bench_turn(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("ORT_LOG_LEVEL", "ERROR")
-    args = build_parser().parse_args(argv)
+    parser, run = build_parsers()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:2] == ["edge", "run"]:
+        from edge.config_file import with_config
+
+        try:
+            argv = argv[:2] + with_config(argv[2:], run)
+        except TandemError as exc:
+            print(f"tandem: error: {exc}", file=sys.stderr)
+            return 2
+    args = parser.parse_args(argv)
     from models import ModelError
 
     try:
