@@ -78,6 +78,20 @@ def build_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     add_edge_options(run)
     run.set_defaults(func=_cmd_edge_run)
 
+    doctor = sub.add_parser("doctor", help="is this board ready for the edge daemon? "
+                                           "audio, models, kernels, clock, fleet, cloud")
+    doctor.add_argument("--config", type=Path, metavar="FILE",
+                        help="take --cloud, --broker and --fleet from this edge run config "
+                             "(default: /etc/tandem/edge.toml when it exists)")
+    doctor.add_argument("--cloud", metavar="HOST:PORT", help="check the cloud service")
+    doctor.add_argument("--broker", metavar="HOST:PORT", help="check the fleet's broker")
+    doctor.add_argument("--fleet", type=Path, metavar="BUNDLE",
+                        help="check the device bundle's certificate (and use it for --cloud)")
+    doctor.add_argument("--no-audio", dest="audio", action="store_false",
+                        help="skip the sound card (a server, or a board without one yet)")
+    doctor.add_argument("--json", action="store_true")
+    doctor.set_defaults(func=_cmd_doctor)
+
     demo = sub.add_parser("demo", help="cloud + edge on this machine, on synthesised utterances")
     demo.add_argument("--out", type=Path, default=Path("out/demo"))
     demo.set_defaults(func=_cmd_demo)
@@ -211,6 +225,20 @@ def _cmd_edge_run(args: argparse.Namespace) -> int:
     from edge.run import run_edge
 
     return asyncio.run(run_edge(args, edge_settings(args)))
+
+
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    import tomllib
+
+    from edge.doctor import report, run_checks, targets_from
+
+    try:
+        targets = targets_from(args.config, args.cloud, args.broker, args.fleet)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise TandemError(f"cannot read the config file {args.config}: {exc}") from None
+    text, status = report(run_checks(targets, args.audio), args.json)
+    print(text)
+    return status
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
