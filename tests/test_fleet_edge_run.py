@@ -108,3 +108,38 @@ def test_edge_run_refuses_a_missing_bundle(tmp_path: Path) -> None:
         f"tandem: error: {tmp_path / 'nope'} is not a device bundle; "
         "create one with `tandem pki issue`"
     )
+
+
+def test_edge_run_names_an_expired_device_certificate_and_its_fix(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    common = ["--fleet-dir", str(tmp_path / "fleet")]
+    assert main(["pki", "init", *common]) == 0
+    assert main(["pki", "issue", "car-9", *common]) == 0
+    bundle = tmp_path / "fleet" / "devices" / "car-9"
+    key = serialization.load_pem_private_key((bundle / "device.key").read_bytes(), None)
+    name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "car-9")])
+    now = dt.datetime.now(dt.UTC)
+    expired = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+               .public_key(key.public_key()).serial_number(9)  # type: ignore[arg-type]
+               .not_valid_before(now - dt.timedelta(days=400))
+               .not_valid_after(now - dt.timedelta(days=3))
+               .sign(key, None if isinstance(key, ed25519.Ed25519PrivateKey)  # type: ignore[arg-type]
+                     else hashes.SHA256()))
+    (bundle / "device.crt").write_bytes(expired.public_bytes(serialization.Encoding.PEM))
+    wav = tmp_path / "quiet.wav"
+    write_wav(wav, np.zeros(1600, np.int16), 16_000)
+    result = subprocess.run(
+        [sys.executable, "-m", "edge.cli", "edge", "run", "--input", str(wav), "--output",
+         str(tmp_path / "o.wav"), "--offline", "--fleet", str(bundle),
+         "--broker", "127.0.0.1:1"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]  # it still works, offline
+    warning = next(line for line in result.stderr.splitlines() if "certificate" in line)
+    assert "expired on" in warning and "tandem pki issue" in warning, warning
+

@@ -29,6 +29,12 @@ def fleet_device(bundle: Path, broker: str, state_dir: Path | None) -> Iterator[
     bundle_device_id(bundle)
     if ":" not in broker:
         raise TandemError(f"--broker must be HOST:PORT, got {broker!r}")
+    from edge.doctor import OK, check_certificate
+
+    for finding in check_certificate(bundle):  # as `tandem doctor` would say it
+        if finding.status != OK:
+            print(f"warning: the device certificate: {finding.detail}; fix: {finding.fix}",
+                  file=sys.stderr)
     device = FleetDevice.from_bundle(bundle, broker, state_dir or bundle / "state", load_nlu)
     device.start()
     try:
