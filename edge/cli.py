@@ -92,6 +92,16 @@ def build_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     doctor.add_argument("--json", action="store_true")
     doctor.set_defaults(func=_cmd_doctor)
 
+    board = sub.add_parser("board", help="installing on a board").add_subparsers(
+        dest="board_command", required=True)
+    units = board.add_parser("units", help="write the systemd units (edge daemon; cloud "
+                                           "and broker for a one-box install)")
+    units.add_argument("--venv", type=Path, default=Path(sys.prefix),
+                       help="the installed Tandem's virtual environment (default: this one)")
+    units.add_argument("--user", default="tandem", help="the unprivileged service user")
+    units.add_argument("--out", type=Path, required=True, metavar="DIR")
+    units.set_defaults(func=_cmd_board_units)
+
     demo = sub.add_parser("demo", help="cloud + edge on this machine, on synthesised utterances")
     demo.add_argument("--out", type=Path, default=Path("out/demo"))
     demo.set_defaults(func=_cmd_demo)
@@ -239,6 +249,16 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
     text, status = report(run_checks(targets, args.audio), args.json)
     print(text)
     return status
+
+
+def _cmd_board_units(args: argparse.Namespace) -> int:
+    from edge.systemd import unit_files
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name, text in unit_files(args.venv.resolve(), args.user).items():
+        (args.out / name).write_text(text)
+        print(args.out / name)
+    return 0
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:

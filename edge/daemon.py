@@ -38,6 +38,7 @@ async def run_daemon(
     max_turns: int | None = None,
     between_turns: Callable[[EdgePipeline], None] | None = None,
     playback: PlaybackQueue | None = None,
+    heartbeat: Callable[[], None] | None = None,
 ) -> EdgePipeline:
     """Run one audio source to its end; returns the pipeline (its state, for inspection).
 
@@ -63,6 +64,7 @@ async def run_daemon(
         pipeline = EdgePipeline(
             settings, engines, load_nlu(inventory), skills, sink, cloud, between_turns, playback,
         )
+        pipeline.heartbeat = heartbeat
         loop = asyncio.get_running_loop()
 
         def heard(message: str, origin: str) -> None:  # paho's thread

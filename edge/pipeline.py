@@ -180,6 +180,8 @@ class EdgePipeline:
         self.cloud = cloud
         # Called on every frame while IDLE (never mid-conversation): fleet policy applies here.
         self.between_turns = between_turns
+        # Called on every frame of the capture loop (a service watchdog's proof of life).
+        self.heartbeat: Callable[[], None] | None = None
         self.conversation = Conversation()
         self.audio_keeper: AudioKeeper | None = None  # set only by a keep_audio policy
         # Unique per run: action keys (idempotency) and the audit log are keyed on it.
@@ -321,6 +323,8 @@ class EdgePipeline:
         next_ring_check_s = 0.0
         echo_tail = int(self.settings.duplex.echo_tail_s * self.playback.rate)
         async for frame in source.frames(FRAME_SAMPLES):
+            if self.heartbeat is not None:
+                self.heartbeat()
             if not await self._serve_inbox(on_turn):
                 break
             if self._active is not None and self._active.task.done():

@@ -36,6 +36,7 @@ from edge.messages import SAMPLE_RATE
 from edge.metrics import EdgeMetrics
 from edge.pipeline import Engines
 from edge.settings import EdgeSettings
+from edge.systemd import Notifier
 from edge.trace import TraceWriter, TurnRecord
 
 if TYPE_CHECKING:
@@ -166,8 +167,13 @@ async def run_edge(args: argparse.Namespace, settings: EdgeSettings) -> int:
             if metrics is not None:
                 metrics.observe(record)
 
-        await run_daemon(settings, engines, source, output.sink, on_turn, args.max_turns,
-                         between_turns, output.playback)
+        service = Notifier.from_env()  # systemd's, when run as its service
+        service.ready()
+        try:
+            await run_daemon(settings, engines, source, output.sink, on_turn, args.max_turns,
+                             between_turns, output.playback, service.beat)
+        finally:
+            service.stopping()
     if source.stats.overrun_samples:
         print(f"warning: {source.stats.overrun_samples} input samples dropped (pipeline lagged)",
               file=sys.stderr)
