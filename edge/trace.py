@@ -13,11 +13,6 @@ class TurnRecord:
     wake_word: str
     wake_score: float
     wake_at_s: float
-    device_id: str = ""
-    session_id: str = ""
-    # Random per turn; it goes to the cloud in the call's metadata and into its log line.
-    trace_id: str = ""
-    speech_end_s: float | None = None  # the last speech the VAD heard before the endpoint
     endpoint_at_s: float = 0.0
     endpoint_reason: str = ""
     transcript: str = ""
@@ -25,10 +20,6 @@ class TurnRecord:
     # command), "rescored" (Whisper found a grammar sentence as likely as its own text) or
     # "whisper"; the fast layer's confidence whenever it decoded the request.
     stt_layer: str = ""
-    stt_early: bool = False  # Whisper started during the endpoint's hangover
-    # Whisper's own text's score minus the best grammar sentence's (the rescoring; a
-    # sentence at most RescoreSettings.max_gap below answers: stt_layer "rescored").
-    rescore_gap: float | None = None
     fast_confidence: float | None = None
     intent: str = ""
     slots: dict[str, str | int] = field(default_factory=dict)
@@ -37,9 +28,6 @@ class TurnRecord:
     # is to be done (a negated command); intent and slots are the first one's.
     actions: list[dict[str, object]] = field(default_factory=list)
     route: str = ""  # "local", "cloud", or "local+cloud" (the device acts, the cloud talks)
-    # Functions the cloud's model asked the device to call: {"name", "arguments",
-    # "accepted"} (accepted: valid for this inventory; the skills' rules still applied).
-    cloud_calls: list[dict[str, object]] = field(default_factory=list)
     # Why a request that would have gone to the cloud was answered on the device
     # ("cloud unreachable": its circuit is open), if it was.
     kept_local: str | None = None
@@ -53,6 +41,19 @@ class TurnRecord:
     # {"at_s", "text", "confidence", "accepted"} (accepted: it stopped the reply).
     stop_checks: list[dict[str, object]] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
+    # (fields added later come last: records built by position keep their meaning)
+    device_id: str = ""
+    session_id: str = ""
+    # Random per turn; it goes to the cloud in the call's metadata and into its log line.
+    trace_id: str = ""
+    speech_end_s: float | None = None  # the last speech the VAD heard before the endpoint
+    stt_early: bool = False  # Whisper started during the endpoint's hangover
+    # Whisper's own text's score minus the best grammar sentence's (the rescoring; a
+    # sentence at most RescoreSettings.max_gap below answers: stt_layer "rescored").
+    rescore_gap: float | None = None
+    # Functions the cloud's model asked the device to call: {"name", "arguments",
+    # "accepted"} (accepted: valid for this inventory; the skills' rules still applied).
+    cloud_calls: list[dict[str, object]] = field(default_factory=list)
 
     def to_json(self) -> str:
         record = asdict(self)

@@ -189,7 +189,8 @@ def test_trace_record_is_json_with_the_contract_fields() -> None:
     r = TurnRecord(1, "hey_jarvis", 0.9, 1.2, 3.4, "silence", "hi", "cloud", {}, 0.9, "cloud", "x")
     record = json.loads(r.to_json())
     for key in ("wake_word", "wake_score", "wake_at_s", "endpoint_at_s", "transcript", "intent",
-                "slots", "route", "reply_text", "timings_ms"):
+                "slots", "route", "reply_text", "timings_ms", "device_id", "session_id",
+                "trace_id", "stt_layer", "cloud_calls"):
         assert key in record
 
 
