@@ -301,7 +301,7 @@ def _serve_metrics(server: CloudServer, address: str) -> None:
     server.service.metrics = metrics
     try:
         metrics.serve(host or "127.0.0.1", int(port))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, OverflowError) as exc:  # (a port over 65535: Overflow)
         raise ServeError(f"cannot serve metrics on {address}: {exc} (pass --metrics "
                          "HOST:PORT with a free port)") from None
 

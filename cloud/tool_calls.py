@@ -84,20 +84,27 @@ def parse_call(body: str) -> ToolCall | None:
         call = json.loads(body)
     except ValueError:
         call = None
-    if not isinstance(call, dict) or not isinstance(call.get("name"), str) \
-            or not _NAME.match(call["name"]):
+    if not isinstance(call, dict):
         log.warning("a malformed tool call from the model was dropped: %.200r", body)
         return None
-    arguments = call.get("arguments", {})
-    if isinstance(arguments, str):  # some models write the arguments as a JSON string
+    return tool_call(call.get("name"), call.get("arguments", {}))
+
+
+def tool_call(name: object, arguments: object) -> ToolCall | None:
+    """A call's name and arguments (an object, or the JSON text of one, as the API and
+    some models write them) -> ToolCall; None (logged) when malformed."""
+    if not isinstance(name, str) or not _NAME.match(name):
+        log.warning("a tool call with a malformed name was dropped: %.200r", name)
+        return None
+    if isinstance(arguments, str):
         try:
             arguments = json.loads(arguments)
         except ValueError:
             arguments = None
     if not isinstance(arguments, dict):
-        log.warning("a tool call without an arguments object was dropped: %.200r", body)
+        log.warning("a call of %s without an arguments object was dropped", name)
         return None
-    return ToolCall(call["name"], json.dumps(arguments, separators=(",", ":")))
+    return ToolCall(name, json.dumps(arguments, separators=(",", ":")))
 
 
 class ToolCallFilter:

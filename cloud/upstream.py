@@ -41,7 +41,7 @@ import openai
 from openai.types.chat import ChatCompletionChunk, ChatCompletionMessageParam
 from openai.types.chat.chat_completion_chunk import ChoiceDeltaToolCall
 
-from cloud.tool_calls import ToolCall, parse_call
+from cloud.tool_calls import ToolCall, tool_call
 from cloud.worker_client import JobStarted, QueueDeadline, WorkerEvent, WorkerUnavailable
 from cloud.worker_messages import (
     FINISH_CANCELLED,
@@ -502,7 +502,7 @@ class _ToolCallDeltas:
         for index in sorted(set(indices) - self._done):
             self._done.add(index)
             name, arguments = self._parts[index]
-            call = parse_call(json.dumps({"name": name, "arguments": arguments or "{}"}))
+            call = tool_call(name, arguments or "{}")  # (no argument fragments: none)
             if call is not None:
                 calls.append(call)
         return calls

@@ -18,6 +18,7 @@ from typing import Any
 
 from edge.inventory import Inventory
 from edge.nlu.plan import PlannedAction
+from edge.stages.grammar_phrases import COLORS
 
 Schema = dict[str, Any]
 
@@ -46,8 +47,6 @@ def _target(inv: Inventory) -> Schema:
             "domain": _enum(sorted({d.domain for d in inv.devices}), "with area: which kind")}
 
 
-COLORS = ("white", "red", "orange", "yellow", "green", "blue", "purple", "pink")
-
 FUNCTIONS: tuple[DeviceFunction, ...] = (
     DeviceFunction("turn_on", "HassTurnOn", "Turn on a device, or the lights of an area.",
                    _target),
@@ -58,7 +57,7 @@ FUNCTIONS: tuple[DeviceFunction, ...] = (
                        "name": _enum([d.name for d in inv.devices if d.domain == "light"],
                                      "the light"),
                        "brightness": _int(0, 100, "percent"),
-                       "color": _enum(COLORS, "colour")}, ("name",)),
+                       "color": _enum(COLORS, "colour")}, ("name",)),  # the grammar's
     DeviceFunction("start_timer", "HassStartTimer", "Start a countdown timer.",
                    lambda inv: {"hours": _int(0, 23, "hours"),
                                 "minutes": _int(0, 59, "minutes"),

@@ -31,14 +31,19 @@ class ConfigError(TandemError):
     """A config file that cannot be used, said in one line."""
 
 
-def config_argv(path: Path, parser: argparse.ArgumentParser) -> list[str]:
-    """The file's settings as command-line arguments of `parser` (ConfigError if bad)."""
+def load_config(path: Path) -> dict[str, object]:
+    """The file's keys and values, as written (ConfigError if it cannot be read)."""
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"cannot read the config file {path}: {exc.strerror}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+
+
+def config_argv(path: Path, parser: argparse.ArgumentParser) -> list[str]:
+    """The file's settings as command-line arguments of `parser` (ConfigError if bad)."""
+    document = load_config(path)
     options = {option: action for action in parser._actions  # (argparse has no public map)
                for option in action.option_strings if option.startswith("--")}
     settable = sorted(o[2:].replace("-", "_") for o in options

@@ -19,7 +19,6 @@ import datetime as dt
 import json
 import platform
 import socket
-import tomllib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -27,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from edge.config_file import DEFAULT_CONFIG
+from edge.config_file import DEFAULT_CONFIG, load_config
 
 OK, WARN, FAIL = "ok", "warn", "FAIL"
 EDGE_MODELS = ("hey_jarvis", "micro_hey_jarvis", "micro_stop", "wake_features", "silero_vad",
@@ -61,8 +60,7 @@ def targets_from(config: Path | None, cloud: str | None, broker: str | None,
     path = config or (DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None)
     values: dict[str, Any] = {}
     if path is not None:
-        values = {k.replace("-", "_"): v for k, v in
-                  tomllib.loads(path.read_text(encoding="utf-8")).items()}
+        values = {k.replace("-", "_"): v for k, v in load_config(path).items()}
     fleet_value = fleet or values.get("fleet")
     return Targets(cloud or values.get("cloud"),
                    broker or (values.get("broker") if fleet_value else None),

@@ -54,6 +54,7 @@ from edge.messages import (
     EndOfReply,
     ReplyText,
     Stop,
+    Understanding,
     Utterance,
     WakeDetected,
 )
@@ -131,8 +132,6 @@ class Engines:
         stt = FasterWhisperStt(settings.stt_threads)
         rescorer = None
         if fast is not None and settings.rescore is not None:
-            from edge.stages.whisper_rescore import Rescorer
-
             rescorer = Rescorer(stt, settings.rescore)
         engines = cls(
             WakeWordDetector(settings.wake), SileroVad(), stt, PiperTts(), fast, fast_stop,
@@ -234,11 +233,10 @@ class EdgePipeline:
         """What a request asks for: actions in spoken order, negation, delays, references."""
         return self._current_planner().plan(text, self._plan_context)
 
-    def plan_recognized(self, result: GrammarResult) -> Plan:
-        """The plan of a command the fast layer recognised (one action, no NLU needed)."""
-        assert result.understanding is not None
-        return self._current_planner().plan_command(result.understanding, result.text,
-                                                    self._plan_context)
+    def plan_command(self, understanding: Understanding, text: str) -> Plan:
+        """The plan of a command a grammar sentence gave (the fast layer's, or the one the
+        rescoring chose): one action, no NLU needed."""
+        return self._current_planner().plan_command(understanding, text, self._plan_context)
 
     def plan_actions(self, actions: list[PlannedAction]) -> Plan:
         """The plan of actions the cloud's model asked for (confirmed when sensitive)."""

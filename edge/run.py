@@ -35,7 +35,7 @@ from edge.inventory import load_inventory
 from edge.messages import SAMPLE_RATE
 from edge.metrics import EdgeMetrics
 from edge.pipeline import Engines
-from edge.settings import EdgeSettings
+from edge.settings import EdgeSettings, host_port
 from edge.systemd import Notifier
 from edge.trace import TraceWriter, TurnRecord
 
@@ -117,14 +117,15 @@ def _metrics(args: argparse.Namespace, device: FleetDevice | None) -> EdgeMetric
     address = getattr(args, "metrics", None)
     if address is None:
         return None
-    host, _, port = address.rpartition(":")
-    if not port.isdigit():
-        raise TandemError(f"--metrics {address!r} is not HOST:PORT (e.g. 127.0.0.1:9464)")
+    try:
+        host, port = host_port(address, "--metrics")
+    except ValueError as exc:
+        raise TandemError(str(exc)) from None
     metrics = EdgeMetrics()
     if device is not None:
         metrics.follow_policy(lambda: device.agent.applied_version)
     try:
-        metrics.serve(host or "127.0.0.1", int(port))
+        metrics.serve(host, port)
     except OSError as exc:
         raise TandemError(f"cannot serve metrics on {address}: {exc.strerror} (pass "
                           "--metrics HOST:PORT with a free port)") from None

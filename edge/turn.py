@@ -77,7 +77,7 @@ async def run_turn(
     answering = p.skills.awaiting_answer
     fast = not answering and p.accepts(recognized)
     plan = None
-    rescued: GrammarResult | None = None  # a grammar sentence Whisper found as likely
+    rescued: Understanding | None = None  # of a grammar sentence Whisper found as likely
     cloud_part = ""  # a mixed request's words for the cloud
     kept = None
     stopped_ringing: str | None = None  # what silencing a ringing timer said
@@ -106,10 +106,10 @@ async def run_turn(
         else:
             t0 = time.perf_counter()
             if fast:
-                assert recognized is not None
-                plan = p.plan_recognized(recognized)
+                assert recognized is not None and recognized.understanding is not None
+                plan = p.plan_command(recognized.understanding, recognized.text)
             elif rescued is not None:
-                plan = p.plan_recognized(rescued)
+                plan = p.plan_command(rescued, record.transcript)
             else:
                 plan = p.plan(record.transcript) if record.transcript else None
             understanding = plan.understanding if plan else Understanding("none")
@@ -220,9 +220,9 @@ async def _transcribe(p: EdgePipeline, utterance: Utterance, record: TurnRecord,
 
 
 async def _rescore(p: EdgePipeline, utterance: Utterance, record: TurnRecord, raw: str,
-                   encoded: object, recognized: GrammarResult | None) -> GrammarResult | None:
-    """The grammar sentence Whisper finds nearly as likely as its own text, as the fast
-    layer's result would be (None: Whisper + NLU decide)."""
+                   encoded: object, recognized: GrammarResult | None) -> Understanding | None:
+    """What the grammar sentence Whisper finds nearly as likely as its own text says (None:
+    Whisper + NLU decide)."""
     rescorer, fast = p.engines.rescorer, p.engines.fast
     if rescorer is None or fast is None or encoded is None or \
             more_than_one_command(record.transcript) or \
@@ -236,7 +236,7 @@ async def _rescore(p: EdgePipeline, utterance: Utterance, record: TurnRecord, ra
     if result.understanding is None:
         return None
     record.transcript, record.stt_layer = strip_wake_phrase(result.text), "rescored"
-    return GrammarResult(record.transcript, result.understanding, 1.0, 0.0, 0.0, 0, 0.0, 0.0)
+    return result.understanding
 
 
 def _stop_ringing(p: EdgePipeline, transcript: str) -> str | None:

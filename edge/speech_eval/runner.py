@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from edge.audio.wavfile import read_wav
+from edge.fleet.store import atomic_write
 from edge.inventory import load_inventory
 from edge.messages import SAMPLE_RATE, AudioFrame
 from edge.settings import EndpointSettings, WakeSettings
@@ -321,9 +322,7 @@ def rescore_results(folder: Path, results: Path, limit: int | None = None) -> li
             if (i + 1) % 100 == 0:
                 print(f"  {i + 1}/{len(outcomes)} in {time.perf_counter() - t0:.0f} s",
                       flush=True)
-    tmp = results.with_suffix(".tmp")
-    tmp.write_text("".join(json.dumps(asdict(o)) + "\n" for o in outcomes), encoding="utf-8")
-    tmp.replace(results)
+    atomic_write(results, "".join(json.dumps(asdict(o)) + "\n" for o in outcomes).encode())
     return outcomes
 
 

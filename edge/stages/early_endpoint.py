@@ -22,24 +22,47 @@ from edge.stages.grammar_stt import FastRecognizer, GrammarResult
 SHORT_HANGOVER_S = 0.16  # two 80 ms frames of silence after a whole command
 
 
+class PauseAfterSpeech:
+    """How long the user has been quiet since they last spoke, frame by frame."""
+
+    def __init__(self, speech_threshold: float) -> None:
+        self.speech_threshold = speech_threshold
+        self.spoke = False
+        self.silent_s = 0.0
+
+    def reset(self) -> None:
+        self.spoke, self.silent_s = False, 0.0
+
+    def push(self, frame: AudioFrame, speech_probability: float) -> bool:
+        """Count one frame; True when it is speech."""
+        if speech_probability >= self.speech_threshold:
+            self.spoke, self.silent_s = True, 0.0
+            return True
+        self.silent_s += frame.end_s - frame.start_s
+        return False
+
+    def lasted(self, seconds: float) -> bool:
+        """The user spoke, and has been quiet this long since (to float rounding)."""
+        return self.spoke and self.silent_s >= seconds - 1e-6
+
+
 class EarlyEndpoint:
     """One request at a time; not thread-safe (the capture loop's thread)."""
 
     def __init__(self, recognizer: FastRecognizer, speech_threshold: float,
                  short_hangover_s: float = SHORT_HANGOVER_S) -> None:
         self.recognizer = recognizer
-        self.speech_threshold = speech_threshold
         self.short_hangover_s = short_hangover_s
         self.result: GrammarResult | None = None
         self.decided_at_s: float | None = None  # stream time of an early decision
-        self._spoke = False
-        self._silent_s = 0.0
+        self._pause = PauseAfterSpeech(speech_threshold)
         self._open = False
 
     def begin(self) -> None:
         self.recognizer.start()
         self.result, self.decided_at_s = None, None
-        self._spoke, self._silent_s, self._open = False, 0.0, True
+        self._pause.reset()
+        self._open = True
 
     def push(self, frame: AudioFrame, speech_probability: float) -> GrammarResult | None:
         """Decode one frame; the result when a whole command was followed by silence (the
@@ -47,11 +70,8 @@ class EarlyEndpoint:
         if not self._open:
             return None
         self.recognizer.push(frame.samples)
-        if speech_probability >= self.speech_threshold:
-            self._spoke, self._silent_s = True, 0.0
-            return None
-        self._silent_s += frame.end_s - frame.start_s
-        if not self._spoke or self._silent_s < self.short_hangover_s - 1e-9:
+        if self._pause.push(frame, speech_probability) or \
+                not self._pause.lasted(self.short_hangover_s):
             return None
         if self.recognizer.partial() is None:  # not (yet) a whole command: keep decoding
             return None

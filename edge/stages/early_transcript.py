@@ -9,7 +9,7 @@ the turn takes the transcription that covers all the speech, usually already don
 
     begin(start_s)                     the request opens
     push(frame, probability, audio)    every frame; may start a transcription
-    take(endpoint_at_s)                at the endpoint: the task whose audio holds every
+    take()                             at the endpoint: the task whose audio holds every
                                        word (await it), or None (transcribe afresh)
 """
 
@@ -22,6 +22,7 @@ from typing import Generic, TypeVar
 import numpy as np
 
 from edge.messages import AudioFrame
+from edge.stages.early_endpoint import PauseAfterSpeech
 
 AFTER_S = 0.16  # as the fast layer's early decision: two 80 ms frames of silence
 Heard = TypeVar("Heard")  # what the transcription returns (text, or text and more)
@@ -33,27 +34,23 @@ class EarlyTranscript(Generic[Heard]):
     def __init__(self, transcribe: Callable[[np.ndarray], Heard], speech_threshold: float,
                  after_s: float = AFTER_S) -> None:
         self.transcribe = transcribe
-        self.speech_threshold = speech_threshold
         self.after_s = after_s
         self.started = 0  # transcriptions started (the ones dropped included)
         self._task: asyncio.Future[Heard] | None = None
         self._start_s = 0.0
-        self._silent_s = 0.0
-        self._spoke = False
+        self._pause = PauseAfterSpeech(speech_threshold)
 
     def begin(self, start_s: float) -> None:
         self._drop()
-        self._start_s, self._silent_s, self._spoke = start_s, 0.0, False
+        self._start_s = start_s
+        self._pause.reset()
 
     def push(self, frame: AudioFrame, probability: float,
              audio: Callable[[float, float], np.ndarray]) -> None:
-        duration = frame.end_s - frame.start_s
-        if probability >= self.speech_threshold:
-            self._spoke, self._silent_s = True, 0.0
+        if self._pause.push(frame, probability):
             self._drop()  # the user goes on: what was transcribed is not the request
             return
-        self._silent_s += duration
-        if self._spoke and self._task is None and self._silent_s >= self.after_s - 1e-6:
+        if self._task is None and self._pause.lasted(self.after_s):
             # A copy: the ring moves on while the thread reads it.
             samples = np.array(audio(self._start_s, frame.end_s))
             self._task = asyncio.ensure_future(asyncio.to_thread(self.transcribe, samples))
