@@ -45,7 +45,7 @@ from cloud.bench_report import BenchReport, Run, format_report, summarise, to_js
 from cloud.bench_servers import ServerOptions, llama_server, llama_server_problem, tandem_server
 from cloud.server import check_model_file
 from cloud.settings import CloudSettings
-from edge.errors import TandemError
+from contract.errors import TandemError
 
 __all__ = ["PROMPTS", "BenchConfig", "add_bench_cloud", "run_bench"]
 

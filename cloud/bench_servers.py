@@ -28,8 +28,8 @@ import grpc
 import httpx2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from edge.errors import TandemError
-from edge.local_cloud import free_port
+from contract.errors import TandemError
+from contract.ports import free_port
 
 READY_TIMEOUT_S = 120.0  # a model load on a busy machine
 STOP_GRACE_S = 5.0

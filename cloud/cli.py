@@ -1,6 +1,6 @@
 """`tandem cloud serve`: argparse wiring for the cloud service.
 
-The root `tandem` CLI (edge/cli.py) calls `add_subcommands(sub)` with its own
+The root `tandem` CLI (app/cli.py) calls `add_subcommands(sub)` with its own
 `add_subparsers()` result; `main(argv)` builds a stand-alone root with the same
 shape for running the service without the edge package.
 """

@@ -12,8 +12,8 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from edge.fleet.names import check_name
-from edge.fleet.store import atomic_write
+from contract.files import atomic_write
+from contract.fleet.names import check_name
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from cloud.settings import CloudSettings
 from cloud.user_memory import UserMemory
 from cloud.worker_client import ModelLoadError, WorkerClient
 from cloud.worker_messages import ModelLoaded
-from edge.tasks import cancel_and_wait
+from contract.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -259,7 +259,7 @@ def serve(settings: CloudSettings) -> int:
         return EXIT_CONFIG
     handoff = None
     if link is not None:
-        from edge.fleet import names
+        from contract.fleet import names
 
         def handoff(packet: bytes) -> object:
             return link.publish(names.HANDOFF, packet, retain=False, wait_s=5.0)
@@ -320,7 +320,7 @@ def _memory(settings: CloudSettings) -> tuple[UserMemory | None, Any]:
     if settings.broker is None:
         return UserMemory(settings.fleet_dir), None
     from cloud.fleet.operator import OperatorError, OperatorLink
-    from edge.fleet import names
+    from contract.fleet import names
 
     host, _, port = settings.broker.rpartition(":")
     try:

@@ -21,10 +21,10 @@ import grpc
 from cloud.answer_cache import AnswerCache
 from cloud.server import CloudServer
 from cloud.settings import CloudSettings
-from cloud.tiny_gguf import write_tiny_gguf
 from cloud.user_memory import UserMemory
 from cloud.worker_client import WorkerClient
-from edge.tasks import cancel_and_wait
+from contract.tasks import cancel_and_wait
+from models.tiny_gguf import write_tiny_gguf
 
 T = TypeVar("T")
 

@@ -1,4 +1,6 @@
-"""The `tandem` command: edge daemon, cloud service, demo, benchmarks and models."""
+"""The edge side's commands: `edge run`, `doctor`, `board`, `demo`, the edge benches.
+
+app/cli.py puts them under the `tandem` root with the cloud's."""
 
 from __future__ import annotations
 
@@ -8,8 +10,9 @@ import os
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
-from edge.errors import TandemError
+from contract.errors import TandemError
 from edge.settings import (
     DEFAULT_INVENTORY,
     ActionSettings,
@@ -21,16 +24,11 @@ from edge.settings import (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    return build_parsers()[0]
+def add_subcommands(sub: Any, bench: Any) -> argparse.ArgumentParser:
+    """Register the edge's commands on the root's subparsers and its `bench` group;
+    returns the `edge run` subparser (a config file's keys are its options).
 
-
-def build_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
-    """The `tandem` parser, and its `edge run` subparser (a config file's keys are its
-    options)."""
-    parser = argparse.ArgumentParser(prog="tandem", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-
+    (`Any` because argparse's subparsers action type is private.)"""
     edge = sub.add_parser("edge", help="the on-device daemon").add_subparsers(
         dest="edge_command", required=True
     )
@@ -106,21 +104,13 @@ def build_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     demo.add_argument("--out", type=Path, default=Path("out/demo"))
     demo.set_defaults(func=_cmd_demo)
 
-    bench = sub.add_parser("bench", help="benchmarks").add_subparsers(
-        dest="bench_command", required=True
-    )
     turn = bench.add_parser("turn", help="per-stage latency medians for the demo utterances")
     turn.add_argument("--repeat", type=int, default=5)
     turn.add_argument("--out", type=Path, default=Path("out/bench"))
     turn.set_defaults(func=_cmd_bench_turn)
 
-    from cloud.cli import add_subcommands as add_cloud
-    from cloud.fleet.cli import add_subcommands as add_fleet
     from edge.nlu.cli import add_bench_nlu, add_nlu
-    from models.cli import add_subcommands as add_models
 
-    add_cloud(sub)
-    add_models(sub)
     add_nlu(sub)
     add_bench_nlu(bench)
     from edge.nlu.plan_bench import add_bench_plan
@@ -135,15 +125,11 @@ def build_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     from edge.actions.bench import add_bench_actions
 
     add_bench_actions(bench)
-    from cloud.bench import add_bench_cloud
-
-    add_bench_cloud(bench)
-    add_fleet(sub, bench)
     from edge.audio.options import add_audio_options, add_bench_audio
 
     add_audio_options(run)
     add_bench_audio(bench)
-    return parser, run
+    return run
 
 
 def add_edge_options(parser: argparse.ArgumentParser) -> None:
@@ -266,34 +252,3 @@ def _cmd_bench_turn(args: argparse.Namespace) -> int:
     from edge.bench import bench_turn
 
     return bench_turn(args.out, args.repeat)
-
-
-def main(argv: list[str] | None = None) -> int:
-    os.environ.setdefault("ORT_LOG_LEVEL", "ERROR")
-    parser, run = build_parsers()
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:2] == ["edge", "run"]:
-        from edge.config_file import with_config
-
-        try:
-            argv = argv[:2] + with_config(argv[2:], run)
-        except TandemError as exc:
-            print(f"tandem: error: {exc}", file=sys.stderr)
-            return 2
-    args = parser.parse_args(argv)
-    from models import ModelError
-
-    try:
-        return int(args.func(args))
-    except (TandemError, ModelError) as exc:
-        print(f"tandem: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:  # `tandem bench plan | head`: the reader has what it wanted
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no flush error
-        return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

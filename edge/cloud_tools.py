@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from edge.inventory import Inventory
+from contract.inventory import Inventory
 from edge.nlu.plan import PlannedAction
 from edge.stages.grammar_phrases import COLORS
 

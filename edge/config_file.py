@@ -21,7 +21,7 @@ import difflib
 import tomllib
 from pathlib import Path
 
-from edge.errors import TandemError
+from contract.errors import TandemError
 
 DEFAULT_CONFIG = Path("/etc/tandem/edge.toml")
 CONFIG_OPTION = "--config"

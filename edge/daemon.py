@@ -8,12 +8,12 @@ from pathlib import Path
 
 import grpc
 
+from contract.inventory import load_inventory
 from edge.actions.runtime import open_actions
 from edge.audio.playback import PlaybackQueue
 from edge.audio.sinks import AudioSink
 from edge.audio.sources import RingSource
 from edge.cloud_link import CloudLink, CloudLinkSettings
-from edge.inventory import load_inventory
 from edge.pipeline import EdgePipeline, Engines
 from edge.settings import EdgeSettings
 from edge.skills import default_skills

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import socket
 import subprocess
 import sys
 import time
@@ -13,13 +12,8 @@ from pathlib import Path
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from edge.errors import TandemError
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from contract.errors import TandemError
+from contract.ports import free_port
 
 
 def wait_serving(
@@ -58,7 +52,7 @@ def local_cloud(
     target = f"127.0.0.1:{free_port()}"
     tls = ["--tls-fleet-dir", str(fleet_dir)] if fleet_dir else []
     proc = subprocess.Popen(
-        [sys.executable, "-m", "edge.cli", "cloud", "serve", "--listen", target,
+        [sys.executable, "-m", "cloud.cli", "cloud", "serve", "--listen", target,
          "--model", str(model), *tls, *options],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )

@@ -35,6 +35,8 @@ from typing import Any
 
 import numpy as np
 
+from contract.inventory import Inventory
+from contract.tasks import cancel_and_wait
 from edge.actions.executor import TurnRef
 from edge.audio.keeper import AudioKeeper
 from edge.audio.playback import PlaybackQueue
@@ -45,7 +47,6 @@ from edge.channel import PriorityChannel
 from edge.cloud_link import CloudLink
 from edge.cloud_tools import offer
 from edge.conversation import Conversation, State
-from edge.inventory import Inventory
 from edge.messages import (
     Announcement,
     BargeIn,
@@ -71,7 +72,6 @@ from edge.stages.stt import SpeechToText, spoken_wake_phrase
 from edge.stages.tts import PiperTts
 from edge.stages.wake import FRAME_SAMPLES, MicroWakeWordModel, WakeWordDetector
 from edge.stages.whisper_rescore import Heard, Rescorer
-from edge.tasks import cancel_and_wait
 from edge.trace import TurnRecord
 from edge.turn import (  # noqa: F401  (re-exported: the replies' texts are part of the API)
     BUSY_REPLY,

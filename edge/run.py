@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TextIO
 
+from contract.errors import AudioInputError, TandemError
+from contract.inventory import load_inventory
 from edge.audio.convert import resample
 from edge.audio.duplex import load_echo_canceller
 from edge.audio.playback import PlaybackQueue
@@ -30,8 +32,6 @@ from edge.audio.sources import (
 )
 from edge.audio.wavfile import read_wav
 from edge.daemon import run_daemon
-from edge.errors import AudioInputError, TandemError
-from edge.inventory import load_inventory
 from edge.messages import SAMPLE_RATE
 from edge.metrics import EdgeMetrics
 from edge.pipeline import Engines

@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from contract.tasks import cancel_and_wait, within
 from edge.audio.convert import resample
 from edge.audio.playback import PieceHandle, PlaybackQueue
 from edge.channel import PriorityChannel
 from edge.messages import ControlMessage, EndOfReply, ReplyText
 from edge.stages.tts import PiperTts
-from edge.tasks import cancel_and_wait, within
 
 _CLAUSE_END = re.compile(r"(?<=[,;:])\s+")
 PIECES_AHEAD = 2  # synthesised pieces waiting to play, at most

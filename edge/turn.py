@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from contract.tasks import StageTimeout, cancel_and_wait, within
 from edge import cloud_link
 from edge.audio.chime import chime
 from edge.barge_in import stop_phrase
@@ -38,7 +39,6 @@ from edge.stages.grammar_stt import GrammarResult
 from edge.stages.nlu import CLOUD
 from edge.stages.stt import strip_wake_phrase
 from edge.stages.whisper_rescore import Heard, may_overrule
-from edge.tasks import StageTimeout, cancel_and_wait, within
 from edge.trace import TurnRecord
 
 if TYPE_CHECKING:

@@ -60,7 +60,7 @@ def speech(engines: Engines) -> dict[str, np.ndarray]:
 
 @pytest.fixture(scope="session")
 def tiny_gguf(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from cloud.tiny_gguf import write_tiny_gguf
+    from models.tiny_gguf import write_tiny_gguf
 
     return write_tiny_gguf(tmp_path_factory.mktemp("llm") / "tiny.gguf")
 

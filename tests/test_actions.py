@@ -13,13 +13,13 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 import pytest
 
+from contract.inventory import Device, Inventory
 from edge.actions.audit import AuditLog
 from edge.actions.executor import ActionExecutor, Backends, TurnRef
 from edge.actions.home_mqtt import HomeMqttBackend, Unsupported, command_message, topic_of
 from edge.actions.messages import DeviceCommand, StateQuery
 from edge.actions.mqtt_link import BrokerSettings, topic_problem
 from edge.actions.testing import RecordingBackend, home_broker, music_player
-from edge.inventory import Device, Inventory
 
 TURN = TurnRef("dev-1", "sess-1", 3)
 

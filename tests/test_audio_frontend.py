@@ -14,10 +14,10 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from contract.errors import AudioInputError
 from edge.audio.convert import resample
 from edge.audio.sinks import DuckingSink, RateSink
 from edge.audio.sources import CaptureChain, RingSource, recording_source, stdin_source
-from edge.errors import AudioInputError
 from edge.messages import AudioFrame
 from edge.settings import EndpointSettings
 from edge.stages.endpoint import Endpointer, SpeechDetector
@@ -215,7 +215,7 @@ def test_whole_buffer_resample_is_aligned() -> None:
 
 def test_cli_refuses_an_unsupported_input_rate_before_loading_models() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "edge.cli", "edge", "run", "--input", "-", "--rate", "12345",
+        [sys.executable, "-m", "app.cli", "edge", "run", "--input", "-", "--rate", "12345",
          "--output", "out.wav", "--offline"],
         cwd=ROOT, capture_output=True, input=b"", timeout=60,
     )

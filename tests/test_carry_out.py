@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from contract.inventory import load_inventory
 from edge.actions.executor import ActionExecutor, TurnRef
 from edge.actions.messages import DeviceCommand
 from edge.actions.schedule import Schedule
 from edge.actions.testing import RecordingBackend
-from edge.inventory import load_inventory
 from edge.nlu.plan import Planner
 from edge.nlu.plan_bench import INVENTORY
 from edge.skills import NOTHING_TO_DO, Skills, default_skills

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 def tandem(*args: str, env: dict[str, str] | None = None, stdin: bytes | None = None,
            timeout: float = 120) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
-        [sys.executable, "-m", "edge.cli", *args], capture_output=True, input=stdin,
+        [sys.executable, "-m", "app.cli", *args], capture_output=True, input=stdin,
         env={**os.environ, **(env or {})}, timeout=timeout, check=False,
     )
 
@@ -113,7 +113,7 @@ def test_a_reader_that_stops_early_gets_no_traceback() -> None:
     # Far more output than a pipe holds, so the writer does meet the closed pipe.
     requests = '{"text": "turn on the kitchen lights"}\n' * 3000
     result = subprocess.run(
-        f"{sys.executable} -m edge.cli nlu parse --jsonl | head -c 10", input=requests,
+        f"{sys.executable} -m app.cli nlu parse --jsonl | head -c 10", input=requests,
         shell=True, capture_output=True, text=True, timeout=120, check=False)
     assert len(result.stdout) == 10
     assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr

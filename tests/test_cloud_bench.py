@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from app.cli import main
 from cloud.bench import BenchConfig, run_bench
 from cloud.bench_clients import ANSWERED, SYSTEM_LLAMA, SYSTEM_TANDEM, RequestResult
 from cloud.bench_report import Run, format_report, summarise, to_json
 from cloud.bench_servers import llama_server_problem
-from edge.cli import main
 
 pytest.importorskip("llama_cpp")
 

@@ -177,10 +177,10 @@ def test_while_the_cloud_is_down_a_harmless_command_runs_on_the_device(
     engines: object, speech: dict[str, np.ndarray], tmp_path: Path, said: str, local: bool,
     reply: str,
 ) -> None:
+    from contract.inventory import load_inventory
     from edge.actions.testing import acting_skills
     from edge.audio.sinks import WavSink
     from edge.audio.sources import recording_source
-    from edge.inventory import load_inventory
     from edge.pipeline import EdgePipeline
     from edge.settings import DEFAULT_INVENTORY, Deadlines, EdgeSettings
     from edge.stages.nlu import load_nlu

@@ -14,13 +14,13 @@ import pytest
 from tandem_proto import converse_pb2 as pb
 from tandem_proto import converse_pb2_grpc as pb_grpc
 
+from app.fleet_testing import make_fleet
 from cloud.fleet.broker import PrivateBroker
 from cloud.fleet.operator import OperatorLink
-from cloud.fleet.testing import make_fleet
 from cloud.handoff import ASKED, POLICY, REPEATED, build_packet, handoff_reason
 from cloud.service import HANDED_OFF_REPLY, NO_PERSON_REPLY
 from cloud.testing import connected_server, run_bounded
-from edge.fleet import names
+from contract.fleet import names
 from tests.test_fleet_mqtt import raw_client
 
 pytest.importorskip("llama_cpp")

@@ -17,8 +17,8 @@ from cloud.server import CloudServer
 from cloud.settings import KeepaliveSettings
 from cloud.testing import connected_server, run_bounded, running_server
 from cloud.worker_messages import JobDone
+from contract.ports import free_port
 from edge.cloud_link import CloudLink, CloudLinkSettings, CloudUnavailable
-from edge.local_cloud import free_port
 
 T = TypeVar("T")
 CONTEXT = [("user", "what is the sky"), ("assistant", "the sky is above us.")]

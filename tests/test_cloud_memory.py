@@ -12,11 +12,11 @@ import pytest
 from tandem_proto import converse_pb2 as pb
 from tandem_proto import converse_pb2_grpc as pb_grpc
 
+from app.fleet_testing import make_fleet, running_device, wait_for
 from cloud.fleet.broker import PrivateBroker
 from cloud.fleet.memory import MemoryStore
 from cloud.fleet.operator import OperatorLink
 from cloud.fleet.pki import current_signing_key
-from cloud.fleet.testing import make_fleet, running_device, wait_for
 from cloud.service import ConversationService
 from cloud.settings import CloudSettings
 from cloud.testing import connected_server, run_bounded
@@ -28,7 +28,7 @@ from cloud.user_memory import (
     parse_memory_command,
     relevant_facts,
 )
-from edge.fleet import names
+from contract.fleet import names
 
 pytest.importorskip("llama_cpp")
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
+from contract.inventory import load_inventory
 from edge.actions.testing import acting_skills
 from edge.audio.duplex import DuplexBlocks, NoEcho
 from edge.audio.playback import PlaybackQueue
@@ -32,7 +33,6 @@ from edge.barge_in import (
 )
 from edge.channel import PriorityChannel
 from edge.conversation import State
-from edge.inventory import load_inventory
 from edge.messages import AudioFrame, Cancel, ReplyText, Stop, Understanding, WakeDetected
 from edge.pipeline import ANNOUNCED, EdgePipeline, Engines
 from edge.settings import (

@@ -30,7 +30,7 @@ class Daemon:
 
     def __init__(self, *args: str, read_limit: int | None = None) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "edge.cli", "edge", "run", "--input", "-", "--output", "-",
+            [sys.executable, "-m", "app.cli", "edge", "run", "--input", "-", "--output", "-",
              *args],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             env={**os.environ, "ORT_LOG_LEVEL": "ERROR"},
@@ -146,7 +146,7 @@ def test_output_dash_needs_input_dash(tmp_path: Path) -> None:
     wav = tmp_path / "in.wav"
     write_wav(wav, np.zeros(RATE, np.int16), RATE)
     result = subprocess.run(
-        [sys.executable, "-m", "edge.cli", "edge", "run", "--input", str(wav), "--output", "-",
+        [sys.executable, "-m", "app.cli", "edge", "run", "--input", str(wav), "--output", "-",
          "--offline"], capture_output=True, timeout=60, check=False)
     assert result.returncode == 2
     assert b"lockstep with --input -" in result.stderr and result.stdout == b""
@@ -158,7 +158,7 @@ def test_full_duplex_sound_card_through_alsa(tmp_path: Path, speech: dict[str, n
     alsa, spk = virtual_sound_card(tmp_path, speech["lights"])
     trace = tmp_path / "trace.jsonl"
     result = subprocess.run(
-        [sys.executable, "-m", "edge.cli", "edge", "run", "--input", "mic", "--output",
+        [sys.executable, "-m", "app.cli", "edge", "run", "--input", "mic", "--output",
          "speaker", "--offline", "--max-turns", "1", "--aec", "off", "--trace", str(trace)],
         capture_output=True, timeout=120, check=False,
         env={**os.environ, **alsa})

@@ -14,13 +14,13 @@ import pytest
 
 from cloud.testing import run_bounded, running_server
 from cloud.worker_messages import JobDone
+from contract.inventory import load_inventory
 from edge.actions.testing import acting_skills
 from edge.audio.duplex import DuplexBlocks, NoEcho
 from edge.audio.playback import PlaybackQueue
 from edge.audio.sinks import WavSink
 from edge.audio.sources import CHUNK, RingSource, recording_source
 from edge.cloud_link import CloudLink, CloudLinkSettings
-from edge.inventory import load_inventory
 from edge.pipeline import EdgePipeline, Engines
 from edge.settings import DEFAULT_INVENTORY, Deadlines, DuplexSettings, EdgeSettings
 from edge.stages.nlu import load_nlu

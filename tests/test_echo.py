@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from contract.errors import AudioInputError, EchoCancellerUnavailable
 from edge.audio import speex
 from edge.audio.delay import DelayEstimator, gcc_phat
 from edge.audio.echo import EchoStage, ReferenceResampler
@@ -21,7 +22,6 @@ from edge.audio.echo_bench import measure_aec
 from edge.audio.room import Room, RoomConfig
 from edge.audio.signals import espeak, speech_like
 from edge.audio.speex import SpeexEchoCanceller
-from edge.errors import AudioInputError, EchoCancellerUnavailable
 
 RATE = 16_000
 DEVICE_PITCH, USER_PITCH = (90.0, 150.0), (170.0, 280.0)

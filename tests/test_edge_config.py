@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from app.cli import build_parsers, main
 from edge.audio.wavfile import write_wav
-from edge.cli import build_parsers, main
 from edge.config_file import ConfigError, with_config
 from tests.test_cli import assert_clear_error, tandem
 

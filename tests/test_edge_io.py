@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from contract.errors import AudioInputError, InventoryError
+from contract.inventory import load_inventory
 from edge.audio.sources import recording_source
 from edge.audio.wavfile import read_wav, write_wav
-from edge.errors import AudioInputError, InventoryError
-from edge.inventory import load_inventory
 from edge.settings import DEFAULT_INVENTORY
 
 

@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from contract.fleet.policy import parse_policy
+from contract.inventory import load_inventory
 from edge.actions.messages import DeviceCommand
 from edge.actions.testing import RecordingBackend, acting_skills
 from edge.audio.sinks import WavSink
@@ -20,8 +22,6 @@ from edge.audio.sources import recording_source
 from edge.cloud_link import CloudToolCall
 from edge.cloud_tools import offer, to_action, without_contacts
 from edge.fleet.device import apply_policy
-from edge.fleet.policy import parse_policy
-from edge.inventory import load_inventory
 from edge.nlu.plan import PlannedAction
 from edge.pipeline import EdgePipeline, Engines
 from edge.settings import DEFAULT_INVENTORY, EdgeSettings

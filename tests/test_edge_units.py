@@ -12,12 +12,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from contract.inventory import Device, Inventory
 from edge.actions.executor import TurnRef
 from edge.actions.messages import DeviceCommand
 from edge.actions.testing import RecordingBackend, acting_skills
 from edge.channel import PriorityChannel
 from edge.conversation import Conversation, IllegalTransition, State
-from edge.inventory import Device, Inventory
 from edge.messages import AudioFrame, Cancel, ReplyText, Understanding
 from edge.settings import EndpointSettings, WakeSettings
 from edge.skills import Skills

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 
+from app.cli import main
+from app.fleet_testing import running_device, wait_for
 from cloud.fleet.broker import PrivateBroker
 from cloud.fleet.pki import FleetPaths
-from cloud.fleet.testing import running_device, wait_for
-from edge.cli import main
 
 
 def test_pki_and_fleet_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

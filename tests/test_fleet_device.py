@@ -10,13 +10,13 @@ from typing import Any
 import numpy as np
 import pytest
 
+from contract.fleet.policy import parse_policy
+from contract.inventory import load_inventory
 from edge.actions.testing import acting_skills
 from edge.audio.sinks import WavSink
 from edge.audio.sources import recording_source
 from edge.conversation import State
 from edge.fleet.device import BLOCKED_REPLY, RedactingCloud, apply_policy
-from edge.fleet.policy import parse_policy
-from edge.inventory import load_inventory
 from edge.messages import Understanding
 from edge.nlu.plan import Plan, PlannedAction
 from edge.pipeline import EdgePipeline, Engines

@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from app.cli import main
 from cloud.fleet.broker import PrivateBroker
 from cloud.fleet.pki import FleetPaths
 from edge.audio.wavfile import write_wav
-from edge.cli import main
 from edge.fleet.device import BLOCKED_REPLY
 
 pytestmark = pytest.mark.slow
@@ -36,7 +36,7 @@ def test_edge_run_applies_the_pushed_policy_and_keeps_it_offline(
     def edge_run(broker: str) -> tuple[dict, str]:
         trace = tmp_path / "trace.jsonl"
         result = subprocess.run(
-            [sys.executable, "-m", "edge.cli", "edge", "run", "--input", str(wav),
+            [sys.executable, "-m", "app.cli", "edge", "run", "--input", str(wav),
              "--output", str(tmp_path / "reply.wav"), "--trace", str(trace), "--offline",
              "--realtime", "--fleet", str(bundle), "--broker", broker],
             capture_output=True, text=True, timeout=120, env=os.environ.copy(), check=False,
@@ -63,7 +63,7 @@ def test_edge_run_applies_the_pushed_policy_and_keeps_it_offline(
 def test_edge_run_asks_the_cloud_over_mtls_with_its_device_certificate(
     tmp_path: Path, speech: dict[str, np.ndarray], tiny_gguf: Path
 ) -> None:
-    from edge.local_cloud import free_port, local_cloud
+    from contract.ports import free_port, local_cloud
 
     fleet = tmp_path / "fleet"
     assert main(["pki", "init", "--fleet-dir", str(fleet)]) == 0
@@ -74,7 +74,7 @@ def test_edge_run_asks_the_cloud_over_mtls_with_its_device_certificate(
     trace = tmp_path / "trace.jsonl"
     with local_cloud(tiny_gguf, fleet_dir=fleet, device_bundle=bundle) as target:
         result = subprocess.run(
-            [sys.executable, "-m", "edge.cli", "edge", "run", "--input", str(wav),
+            [sys.executable, "-m", "app.cli", "edge", "run", "--input", str(wav),
              "--output", str(tmp_path / "reply.wav"), "--trace", str(trace), "--cloud", target,
              "--cloud-deadline", "30", "--fleet", str(bundle),
              "--broker", f"127.0.0.1:{free_port()}"],  # no broker: the cloud still works
@@ -82,7 +82,7 @@ def test_edge_run_asks_the_cloud_over_mtls_with_its_device_certificate(
         )
         assert result.returncode == 0, result.stderr[-2000:]
         plain = subprocess.run(  # the same server refuses a device without a certificate
-            [sys.executable, "-m", "edge.cli", "edge", "run", "--input", str(wav),
+            [sys.executable, "-m", "app.cli", "edge", "run", "--input", str(wav),
              "--output", str(tmp_path / "plain.wav"), "--trace", str(tmp_path / "plain.jsonl"),
              "--cloud", target],
             capture_output=True, text=True, timeout=120, check=False,
@@ -99,7 +99,7 @@ def test_edge_run_refuses_a_missing_bundle(tmp_path: Path) -> None:
     wav = tmp_path / "quiet.wav"
     write_wav(wav, np.zeros(1600, np.int16), 16_000)
     result = subprocess.run(
-        [sys.executable, "-m", "edge.cli", "edge", "run", "--input", str(wav), "--output",
+        [sys.executable, "-m", "app.cli", "edge", "run", "--input", str(wav), "--output",
          str(tmp_path / "o.wav"), "--offline", "--fleet", str(tmp_path / "nope")],
         capture_output=True, text=True, timeout=60, check=False,
     )
@@ -134,7 +134,7 @@ def test_edge_run_names_an_expired_device_certificate_and_its_fix(tmp_path: Path
     wav = tmp_path / "quiet.wav"
     write_wav(wav, np.zeros(1600, np.int16), 16_000)
     result = subprocess.run(
-        [sys.executable, "-m", "edge.cli", "edge", "run", "--input", str(wav), "--output",
+        [sys.executable, "-m", "app.cli", "edge", "run", "--input", str(wav), "--output",
          str(tmp_path / "o.wav"), "--offline", "--fleet", str(bundle),
          "--broker", "127.0.0.1:1"],
         capture_output=True, text=True, timeout=120, check=False,

@@ -20,6 +20,7 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
+from app.fleet_testing import make_fleet, running_device, wait_for
 from cloud.fleet.broker import PrivateBroker
 from cloud.fleet.history import History
 from cloud.fleet.memory import MemoryStore
@@ -33,12 +34,11 @@ from cloud.fleet.pki import (
 )
 from cloud.fleet.rollout import Rollout, RolloutPlan
 from cloud.fleet.status import fleet_status
-from cloud.fleet.testing import make_fleet, running_device, wait_for
-from edge.fleet import names
+from contract.fleet import names
+from contract.fleet.policy import sign_policy
+from contract.fleet.report import Presence
+from contract.fleet.signing import SigningKey
 from edge.fleet.link import DeviceLink
-from edge.fleet.policy import sign_policy
-from edge.fleet.report import Presence
-from edge.fleet.signing import SigningKey
 
 LAB = [f"lab-{i}" for i in range(10)]
 

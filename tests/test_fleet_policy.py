@@ -13,13 +13,13 @@ from cloud.fleet.broker import render_acl
 from cloud.fleet.history import History, VersionConflict
 from cloud.fleet.memory import MemoryStore
 from cloud.fleet.registry import Registry
-from edge.fleet import policy as P
+from contract.fleet import policy as P
+from contract.fleet.report import REJECTED, Presence, Report
+from contract.fleet.signing import SigningKey, TrustedKeys
 from edge.fleet import store as device_store
 from edge.fleet.agent import PolicyAgent
-from edge.fleet.memory import MemoryCache
+from edge.fleet.memory_cache import MemoryCache
 from edge.fleet.redact import Redactor
-from edge.fleet.report import REJECTED, Presence, Report
-from edge.fleet.signing import SigningKey, TrustedKeys
 from edge.fleet.store import DeviceStore
 
 KEY = SigningKey.generate()

@@ -13,16 +13,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cloud.fleet.bench import bench_fleet
+from app.fleet_bench import bench_fleet
+from app.fleet_sim import ClientPool, build_device
+from app.fleet_testing import make_fleet, running_device, wait_for
 from cloud.fleet.broker import PrivateBroker
 from cloud.fleet.operator import OperatorLink
 from cloud.fleet.pki import current_signing_key, load_trusted
-from cloud.fleet.sim import ClientPool, build_device
-from cloud.fleet.testing import make_fleet, running_device, wait_for
-from edge.fleet import names
+from contract.fleet import names
+from contract.fleet.policy import sign_policy
+from contract.ports import free_port
 from edge.fleet.backoff import Backoff
-from edge.fleet.policy import sign_policy
-from edge.local_cloud import free_port
 
 
 def test_backoff_windows_grow_to_the_cap() -> None:

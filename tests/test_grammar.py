@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from edge.inventory import Device, Inventory, load_inventory
+from contract.inventory import Device, Inventory, load_inventory
 from edge.stages.grammar import compile_grammar, parse_template, spoken_form, why_unspeakable
 from edge.stages.lexicon import ipa_to_arpabet
 

@@ -11,12 +11,12 @@ import time
 import paho.mqtt.client as mqtt
 import pytest
 
+from contract.inventory import Device, Inventory
 from edge.actions.executor import ActionExecutor, TurnRef
 from edge.actions.home_mqtt import HomeMqttBackend
 from edge.actions.messages import DeviceCommand, StateQuery
 from edge.actions.mqtt_link import BrokerSettings
 from edge.actions.testing import RecordingBackend, home_broker
-from edge.inventory import Device, Inventory
 from edge.messages import Understanding
 from edge.skills.home import NOT_CONNECTED, HomeSkill
 

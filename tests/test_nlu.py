@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import models
-from edge.cli import main
-from edge.errors import InventoryError
-from edge.inventory import Device, Inventory, load_inventory
+from app.cli import main
+from contract.errors import InventoryError
+from contract.inventory import Device, Inventory, load_inventory
 from edge.nlu import CLOUD, ModelNlu, route
 from edge.nlu.gazetteer import Gazetteer
 from edge.nlu.model import FORMAT_VERSION, load_model

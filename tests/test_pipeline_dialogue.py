@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from contract.fleet.policy import parse_policy
+from contract.inventory import load_inventory
 from edge.actions.executor import TurnRef
 from edge.actions.testing import acting_skills
 from edge.audio.keeper import AudioKeeper
@@ -16,8 +18,6 @@ from edge.audio.sinks import WavSink
 from edge.audio.sources import recording_source
 from edge.audio.wavfile import read_wav
 from edge.fleet.device import apply_policy
-from edge.fleet.policy import parse_policy
-from edge.inventory import load_inventory
 from edge.messages import Understanding
 from edge.pipeline import FILLER_REPLY, FOLLOW_UP, EdgePipeline, Engines
 from edge.settings import DEFAULT_INVENTORY, Deadlines, EdgeSettings

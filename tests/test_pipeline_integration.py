@@ -13,12 +13,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from contract.ports import free_port
 from edge.audio.convert import resample
 from edge.audio.sinks import WavSink
 from edge.audio.sources import recording_source
 from edge.audio.wavfile import read_wav
 from edge.daemon import run_daemon
-from edge.local_cloud import free_port
 from edge.pipeline import SLOW_REPLY, UNREACHABLE_REPLY, Engines
 from edge.settings import ActionSettings, Deadlines, EdgeSettings
 from edge.trace import TurnRecord

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from edge.inventory import Device, Inventory, load_inventory
+from contract.inventory import Device, Inventory, load_inventory
 from edge.nlu.plan import Plan, PlanContext, Planner, _take_time
 from edge.nlu.plan_bench import INVENTORY, SETS, evaluate
 from edge.nlu.text import words_of
@@ -117,7 +117,7 @@ def test_the_held_out_set_meets_its_targets() -> None:
 
 def test_nlu_parse_prints_actions_and_confirm() -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "edge.cli", "nlu", "parse", "--inventory", str(INVENTORY),
+        [sys.executable, "-m", "app.cli", "nlu", "parse", "--inventory", str(INVENTORY),
          "--jsonl"],
         input='{"text": "do not unlock the front door"}\n'
               '{"text": "turn off the porch light in ten minutes"}\n',

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from edge.inventory import load_inventory
+from contract.inventory import load_inventory
 from edge.skills import default_skills
 from edge.speech_eval.phrases import COMMANDS, INVENTORY
 from edge.speech_eval.report import Scorer, calibrate, summarize

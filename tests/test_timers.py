@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from contract.inventory import Inventory
 from edge.audio.chime import PEAK_DBFS, TONES_HZ, chime
-from edge.inventory import Inventory
 from edge.messages import Understanding
 from edge.skills import default_skills
 from edge.skills.timers import RING_FOR_S, RING_REPEAT_S, TimerSkill

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from edge.inventory import load_inventory
+from contract.inventory import load_inventory
 from edge.messages import Understanding
 from edge.speech_eval.phrases import INVENTORY
 from edge.stages.grammar import CompiledGrammar

@@ -22,10 +22,10 @@ import statistics
 
 import numpy as np
 
+from contract.inventory import load_inventory
 from edge.audio.duplex import NoEcho
 from edge.audio.sources import recording_source
 from edge.audio.testing import TapeQueue
-from edge.inventory import load_inventory
 from edge.pipeline import EdgePipeline, Engines
 from edge.settings import DEFAULT_INVENTORY, DuplexSettings, EdgeSettings
 from edge.skills import default_skills

@@ -257,7 +257,7 @@ def python_steps() -> list[Step]:
         Step(
             "python-packages", "installing the pinned Python dependencies (requirements.lock)",
             commands=[[*pip, "-c", "requirements.lock", "--no-build-isolation", *wheels_only,
-                       "-e", ".[dev]"]],
+                       "-e", ".[edge,cloud,dev]"]],
             fix="see the log: a pin that pip cannot install, or a missing system library",
             inputs=["pyproject.toml", "setup.py", "requirements.lock", "requirements-build.lock"],
         ),

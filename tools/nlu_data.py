@@ -29,7 +29,7 @@ from hassil.expression import (
 from hassil.intents import Intents, RangeSlotList, SlotList, TextSlotList
 from hassil.parse_expression import parse_sentence
 
-from edge.inventory import Device, Inventory
+from contract.inventory import Device, Inventory
 from edge.nlu.text import words_of
 from tools import nlu_templates as tpl
 from tools import nlu_vocab as vocab

@@ -86,7 +86,7 @@ def main() -> None:
     args = parser.parse_args()
     model = args.model
     if model is None:
-        from cloud.tiny_gguf import write_tiny_gguf
+        from models.tiny_gguf import write_tiny_gguf
 
         model = Path(tempfile.mkdtemp()) / "tiny.gguf"
         write_tiny_gguf(model)

@@ -28,8 +28,8 @@ from pathlib import Path
 
 from cloud.fleet.pki import FleetPaths
 from cloud.fleet.registry import Registry
-from edge.fleet import names
-from edge.local_cloud import free_port
+from contract.fleet import names
+from contract.ports import free_port
 
 MOSQUITTO = os.environ.get("TANDEM_MOSQUITTO", "/usr/sbin/mosquitto")
 

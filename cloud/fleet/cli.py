@@ -1,8 +1,7 @@
-"""`tandem pki ...`, `tandem fleet ...` and `tandem bench fleet`: argparse wiring.
+"""`tandem pki ...` and `tandem fleet ...`: argparse wiring.
 
-The root CLI (edge/cli.py) calls `add_subcommands(sub, bench)` with its own
-subparsers and its `bench` group. Every command works on a fleet directory
-(`--fleet-dir`, default $TANDEM_FLEET_DIR or ./fleet).
+The root CLI (app/cli.py) calls `add_subcommands(sub)` with its own subparsers. Every
+command works on a fleet directory (`--fleet-dir`, default $TANDEM_FLEET_DIR or ./fleet).
 """
 
 from __future__ import annotations
@@ -19,13 +18,13 @@ from typing import Any
 
 import yaml
 
-from edge.errors import TandemError
+from contract.errors import TandemError
 
 DEFAULT_FLEET_DIR = Path(os.environ.get("TANDEM_FLEET_DIR", "fleet"))
 
 
-def add_subcommands(subparsers: Any, bench: Any | None = None) -> None:
-    """Register `pki` and `fleet` (and `bench fleet` when given the bench group)."""
+def add_subcommands(subparsers: Any) -> None:
+    """Register `pki` and `fleet`."""
     pki = subparsers.add_parser("pki", help="fleet CA, device certificates, signing keys")
     pcmd = pki.add_subparsers(dest="pki_command", metavar="COMMAND", required=True)
     init = pcmd.add_parser("init", help="create the fleet CA, broker/service certs, signing key")
@@ -93,16 +92,6 @@ def add_subcommands(subparsers: Any, bench: Any | None = None) -> None:
     _fleet_dir(forget)
     _broker_arg(forget)
     forget.set_defaults(func=_cmd_forget)
-
-    if bench is not None:
-        fb = bench.add_parser("fleet", help="N simulated devices: push -> applied latency")
-        fb.add_argument("--devices", type=int, default=1000)
-        fb.add_argument("--procs", type=int, default=2, help="device simulator processes")
-        fb.add_argument("--outage-s", type=float, nargs="*", default=[0.1, 1.0],
-                        help="one broker-killed rollout per value: seconds between killing "
-                             "the broker and starting it again (none: two steady rollouts)")
-        fb.add_argument("--out", type=Path, help="write the figures as JSON here")
-        fb.set_defaults(func=_cmd_bench)
 
 
 def _fleet_dir(parser: argparse.ArgumentParser) -> None:
@@ -274,7 +263,7 @@ def _cmd_push(args: argparse.Namespace) -> int:
     from cloud.fleet.pki import current_signing_key
     from cloud.fleet.registry import Registry
     from cloud.fleet.rollout import Rollout, RolloutPlan
-    from edge.fleet.policy import PolicyRejected, parse_policy
+    from contract.fleet.policy import PolicyRejected, parse_policy
 
     paths = _paths(args)
     document = _load_document(args.policy)
@@ -355,7 +344,7 @@ def _cmd_rollback(args: argparse.Namespace) -> int:
 def _memory(args: argparse.Namespace) -> Any:
     from cloud.fleet.memory import MemoryStore
     from cloud.fleet.pki import current_signing_key
-    from edge.fleet import names
+    from contract.fleet import names
 
     paths = _paths(args)
     operator = _operator(args, paths, identity=names.CLOUD, watch=False)
@@ -379,10 +368,3 @@ def _cmd_forget(args: argparse.Namespace) -> int:
         rev = store.forget(args.user, args.key)
     print(f"{args.user}: {args.key} forgotten on every device (revision {rev})")
     return 0
-
-
-def _cmd_bench(args: argparse.Namespace) -> int:
-    from cloud.fleet.bench import bench_fleet
-
-    return bench_fleet(args.devices, procs=args.procs, outages_s=tuple(args.outage_s),
-                       out=args.out)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from edge.fleet.store import atomic_write
+from contract.files import atomic_write
 
 
 class VersionConflict(Exception):

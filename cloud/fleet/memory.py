@@ -3,7 +3,7 @@
 The store is the source of truth: facts with a per-fact version and an optional
 time to live; "forget" replaces a fact with a tombstone. Every change bumps the
 user's revision and publishes the whole snapshot, signed and retained, on the
-user's memory topic (edge.fleet.memory describes the format), so devices that were
+user's memory topic (contract.fleet.memory describes the format), so devices that were
 offline converge when they reconnect, forgotten facts included. Tombstones
 are dropped after `tombstone_ttl_s`; by then every device has a newer snapshot
 or gets one when it returns (snapshots replace, they do not merge).
@@ -19,11 +19,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from edge.fleet import names
-from edge.fleet.memory import FORMAT, seal_snapshot, within_limit
-from edge.fleet.names import check_name
-from edge.fleet.signing import SigningKey
-from edge.fleet.store import atomic_write
+from contract.files import atomic_write
+from contract.fleet import names
+from contract.fleet.memory import FORMAT, seal_snapshot, within_limit
+from contract.fleet.names import check_name
+from contract.fleet.signing import SigningKey
 
 Publish = Callable[[str, bytes], None]
 

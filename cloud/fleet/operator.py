@@ -20,8 +20,8 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from cloud.fleet.pki import FleetPaths
-from edge.fleet import names
-from edge.fleet.report import Presence, Report
+from contract.fleet import names
+from contract.fleet.report import Presence, Report
 
 
 class OperatorError(Exception):

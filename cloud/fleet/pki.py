@@ -4,7 +4,7 @@ One dedicated CA signs the broker's and the cloud's server certificates and a
 client certificate per device (CN = device id) and per service identity. Any
 CA in the broker's `cafile` can mint identities, so this CA signs nothing else.
 Certificates use ECDSA P-256 (cheap TLS handshakes on small boards); policy
-signatures use Ed25519 keys kept apart from the CA (edge.fleet.signing).
+signatures use Ed25519 keys kept apart from the CA (contract.fleet.signing).
 
 Layout of a fleet directory:
 
@@ -29,9 +29,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from edge.fleet.names import SERVICE_IDENTITIES, check_name
-from edge.fleet.signing import SigningKey, TrustedKeys
-from edge.fleet.store import atomic_write
+from contract.files import atomic_write
+from contract.fleet.names import SERVICE_IDENTITIES, check_name
+from contract.fleet.signing import SigningKey, TrustedKeys
 
 CA_NAME = "Tandem fleet CA"
 SERVER_NAME = "localhost"

@@ -6,8 +6,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from edge.fleet.names import check_name
-from edge.fleet.store import atomic_write
+from contract.files import atomic_write
+from contract.fleet.names import check_name
 
 
 @dataclass(frozen=True)

@@ -28,10 +28,10 @@ import paho.mqtt.client as mqtt
 
 from cloud.fleet.history import History
 from cloud.fleet.operator import OperatorLink
-from edge.fleet import names
-from edge.fleet.policy import parse_policy, sign_policy
-from edge.fleet.report import APPLIED, REJECTED, Report
-from edge.fleet.signing import SigningKey
+from contract.fleet import names
+from contract.fleet.policy import parse_policy, sign_policy
+from contract.fleet.report import APPLIED, REJECTED, Report
+from contract.fleet.signing import SigningKey
 
 
 @dataclass(frozen=True)

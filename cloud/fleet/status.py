@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from cloud.fleet.operator import OperatorLink
-from edge.fleet.report import REJECTED
+from contract.fleet.report import REJECTED
 
 
 @dataclass

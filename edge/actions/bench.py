@@ -37,6 +37,7 @@ def _p(values: list[float], q: float) -> float:
 def run(repeat: int) -> dict[str, Any]:
     import paho.mqtt.client as mqtt
 
+    from contract.inventory import Device, Inventory
     from edge.actions.audit import AuditLog
     from edge.actions.executor import ActionExecutor, TurnRef
     from edge.actions.home_mqtt import HomeMqttBackend
@@ -44,7 +45,6 @@ def run(repeat: int) -> dict[str, Any]:
     from edge.actions.messages import DeviceCommand, MediaCommand
     from edge.actions.mqtt_link import BrokerSettings
     from edge.actions.testing import home_broker, music_player
-    from edge.inventory import Device, Inventory
 
     home = Inventory(devices=(Device("Desk Lamp", "light"), Device("Hall Switch", "switch")))
     arrivals: dict[str, list[float]] = {}

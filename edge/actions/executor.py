@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from edge.actions.audit import AuditLog
 
 if TYPE_CHECKING:
-    from edge.inventory import Inventory
+    from contract.inventory import Inventory
 from edge.actions.messages import (
     Action,
     ActionResult,

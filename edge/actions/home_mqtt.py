@@ -38,6 +38,7 @@ import re
 from collections.abc import Callable
 from typing import cast
 
+from contract.inventory import Device, Inventory
 from edge.actions.messages import (
     ActionResult,
     Broadcast,
@@ -47,7 +48,6 @@ from edge.actions.messages import (
     StateQuery,
 )
 from edge.actions.mqtt_link import BrokerSettings, MqttLink, OnMqtt
-from edge.inventory import Device, Inventory
 
 log = logging.getLogger(__name__)
 

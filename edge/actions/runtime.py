@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from contract.inventory import Inventory
 from edge.actions.audit import AuditLog
 from edge.actions.executor import ActionExecutor, Backends
 from edge.actions.schedule import Schedule
-from edge.inventory import Inventory
 from edge.settings import ActionSettings, default_state_dir, host_port
 
 if TYPE_CHECKING:

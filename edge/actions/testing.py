@@ -22,10 +22,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from contract.inventory import Inventory
+from contract.ports import free_port
 from edge.actions.executor import ActionExecutor
 from edge.actions.messages import Action, ActionResult, MessagesQuery, StateQuery
-from edge.inventory import Inventory
-from edge.local_cloud import free_port
 
 if TYPE_CHECKING:
     from edge.skills import Skills

@@ -22,8 +22,8 @@ from typing import Protocol
 
 import numpy as np
 
+from contract.errors import AudioInputError
 from edge.audio.playback import PlaybackQueue
-from edge.errors import AudioInputError
 from edge.messages import SAMPLE_RATE
 from native import Resampler, RingBuffer
 

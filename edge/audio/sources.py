@@ -32,9 +32,9 @@ from typing import BinaryIO
 
 import numpy as np
 
+from contract.errors import AudioInputError
 from edge.audio.duplex import DuplexBlocks, EchoCanceller, OutputClosed
 from edge.audio.playback import PlaybackQueue
-from edge.errors import AudioInputError
 from edge.messages import SAMPLE_RATE, AudioFrame
 from native import DcBlocker, Resampler, RingBuffer, downmix
 from native.filter_design import SUPPORTED_RATES

@@ -36,7 +36,7 @@ from types import TracebackType
 
 import numpy as np
 
-from edge.errors import AudioInputError, EchoCancellerUnavailable
+from contract.errors import AudioInputError, EchoCancellerUnavailable
 
 __all__ = ["AEC_RATES", "SpeexEchoCanceller", "load_speexdsp"]
 

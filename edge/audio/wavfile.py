@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from contract.errors import AudioInputError
 from edge.audio.convert import SUPPORTED_RATES, resample, to_mono
-from edge.errors import AudioInputError
 from edge.messages import SAMPLE_RATE
 
 _DTYPES: dict[int, np.dtype] = {1: np.dtype(np.uint8), 2: np.dtype("<i2"), 4: np.dtype("<i4")}

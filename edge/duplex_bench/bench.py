@@ -7,7 +7,7 @@
 The daemon runs as a child process, `tandem edge run --input - --output - --rate 16000
 --output-rate 16000 --trace ...`, with its real models and its real echo canceller; the
 cloud is the real `tandem cloud serve`, by default with the tiny random-weight llama of
-`cloud.tiny_gguf` (its answers run to `max_tokens`: ~40 s of speech each, which is what a
+`models.tiny_gguf` (its answers run to `max_tokens`: ~40 s of speech each, which is what a
 barge-in and the false-wake exposure need; SmolLM2-135M with `--llm smollm2`). The driver
 (`edge.duplex_bench.loop`) feeds it one 10 ms block at a time at real-time pace: the
 microphone block is the simulated room's (`edge.audio.room`) mix of the echo of what the
@@ -67,7 +67,7 @@ def _cloud(cfg: BenchConfig, work: Path) -> Iterator[str | None]:
     from edge.local_cloud import local_cloud
 
     if cfg.llm == "tiny":
-        from cloud.tiny_gguf import write_tiny_gguf
+        from models.tiny_gguf import write_tiny_gguf
 
         model = write_tiny_gguf(work / "tiny.gguf")
     else:
@@ -81,7 +81,7 @@ def _cloud(cfg: BenchConfig, work: Path) -> Iterator[str | None]:
 def daemon_command(cfg: BenchConfig, trace: Path, cloud: str | None) -> list[str]:
     where = ["--cloud", cloud, "--cloud-deadline", str(cfg.cloud_deadline_s)] if cloud \
         else ["--offline"]
-    tandem = list(cfg.tandem) if cfg.tandem else [sys.executable, "-m", "edge.cli"]
+    tandem = list(cfg.tandem) if cfg.tandem else [sys.executable, "-m", "app.cli"]
     return [*tandem, "edge", "run", "--input", "-", "--output", "-",
             "--rate", str(RATE), "--output-rate", str(RATE), "--aec", cfg.aec,
             "--trace", str(trace), *where]

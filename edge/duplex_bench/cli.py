@@ -52,7 +52,7 @@ def add_bench_duplex(bench: argparse._SubParsersAction) -> None:
                    help="as fast as the daemon answers (reaction times are then meaningless)")
     p.add_argument("--out", type=Path, help="keep the tapes (WAV), trace and stderr here")
     p.add_argument("--tandem", metavar="CMD",
-                   help="the command that runs `tandem` (default: this Python's -m edge.cli)")
+                   help="the command that runs `tandem` (default: this Python's -m app.cli)")
     p.add_argument("--reanalyse", type=Path, metavar="DIR",
                    help="no run: the report again from a run kept with --out DIR")
     p.add_argument("--json", action="store_true")
@@ -68,8 +68,8 @@ def _cmd_bench_duplex(args: argparse.Namespace) -> int:
         noise_dbfs=args.noise_dbfs, seed=args.seed, paced=not args.unpaced,
         cpu_seconds=args.cpu_seconds, offline_wake=not args.no_offline_wake, out=args.out,
         tandem=tuple(shlex.split(args.tandem)) if args.tandem else None)
+    from contract.errors import TandemError
     from edge.duplex_bench.bench import format_report, reanalyse, run_bench
-    from edge.errors import TandemError
 
     try:
         cfg.room()  # a bad room fails before any model loads
@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m edge.duplex_bench")
     add_bench_duplex(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(["duplex", *(argv if argv is not None else sys.argv[1:])])
-    from edge.errors import TandemError
+    from contract.errors import TandemError
 
     try:
         return int(args.func(args))

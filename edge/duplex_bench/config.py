@@ -45,7 +45,7 @@ class BenchConfig:
     cpu_seconds: float = 1.0
     offline_wake: bool = True
     out: Path | None = None
-    # the command that is `tandem` (default: this Python's `-m edge.cli`), e.g. a wrapper
+    # the command that is `tandem` (default: this Python's `-m app.cli`), e.g. a wrapper
     # that runs the daemon with other settings
     tandem: tuple[str, ...] | None = None
 

@@ -14,9 +14,9 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from edge.fleet.policy import STALE, PolicyRejected, SignedPolicy, open_envelope, peek_version
-from edge.fleet.report import APPLIED, BOOTED, REJECTED, Report, now
-from edge.fleet.signing import TrustedKeys
+from contract.fleet.policy import STALE, PolicyRejected, SignedPolicy, open_envelope, peek_version
+from contract.fleet.report import APPLIED, BOOTED, REJECTED, Report, now
+from contract.fleet.signing import TrustedKeys
 from edge.fleet.store import DeviceStore
 
 

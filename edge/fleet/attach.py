@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from edge.errors import TandemError
+from contract.errors import TandemError
 from edge.fleet.device import FleetDevice
 from edge.stages.nlu import load_nlu
 

@@ -9,7 +9,7 @@ broker nothing, and slower growth keeps the fleet's tail short after an
 outage of a second or two (2x doubled the p99 reconnect time after a 1 s outage
 in a model of 1,000 devices and a broker taking 900 handshakes/s). The same
 policy drives a real device (`ThreadedRunner`) and the simulated fleet
-(`cloud.fleet.sim.ClientPool`), so the bench measures what devices do.
+(`app.fleet_sim.ClientPool`), so the bench measures what devices do.
 """
 
 from __future__ import annotations

@@ -22,17 +22,17 @@ from collections.abc import AsyncGenerator, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from contract.fleet.policy import Policy
+from contract.fleet.signing import TrustedKeys
+from contract.inventory import Inventory
 from edge.actions.executor import Backends
 from edge.audio.keeper import AudioKeeper
 from edge.cloud_tools import without_contacts
 from edge.fleet.agent import PolicyAgent
 from edge.fleet.link import DeviceIdentity, DeviceLink, ThreadedRunner
-from edge.fleet.memory import MemoryCache
-from edge.fleet.policy import Policy
+from edge.fleet.memory_cache import MemoryCache
 from edge.fleet.redact import Redactor
-from edge.fleet.signing import TrustedKeys
 from edge.fleet.store import DeviceStore
-from edge.inventory import Inventory
 from edge.nlu.plan import Plan, PlannedAction
 from edge.skills import Skills, default_skills
 

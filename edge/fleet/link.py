@@ -14,7 +14,7 @@ device sees it (it subscribes to its own presence) and publishes its birth again
 
 `DeviceLink` only wires callbacks; who drives the socket is up to the runner:
 `ThreadedRunner` (paho's own thread, for the daemon and tests) or
-`cloud.fleet.sim.ClientPool` (hundreds of clients on one thread, for the bench).
+`app.fleet_sim.ClientPool` (hundreds of clients on one thread, for the bench).
 Both retry the broker on the link's `Backoff`, told through `on_link_down`.
 """
 
@@ -31,12 +31,12 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from edge.fleet import names
+from contract.fleet import names
+from contract.fleet.report import Presence, Report, now
+from contract.fleet.signing import TrustedKeys
 from edge.fleet.agent import PolicyAgent
 from edge.fleet.backoff import Backoff
-from edge.fleet.memory import MemoryCache
-from edge.fleet.report import Presence, Report, now
-from edge.fleet.signing import TrustedKeys
+from edge.fleet.memory_cache import MemoryCache
 from edge.fleet.store import DeviceStore, wall_ms
 
 

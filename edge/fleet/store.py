@@ -9,51 +9,16 @@ refused like any other bad policy.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
-from edge.fleet.policy import PolicyRejected, SignedPolicy, open_envelope
-from edge.fleet.signing import TrustedKeys
+from contract.files import atomic_write, read_json, wall_ms
+from contract.fleet.policy import PolicyRejected, SignedPolicy, open_envelope
+from contract.fleet.signing import TrustedKeys
 
 STATE_VERSION = 1
 GENERATION_RESERVE = 60_000  # session numbers reserved per write (1 min of wall clock)
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
-def wall_ms() -> int:
-    return int(time.time() * 1000)
-
-
-def read_json(path: Path) -> Any:
-    """The decoded file, or None if it is missing or unreadable."""
-    try:
-        return json.loads(path.read_bytes())
-    except (FileNotFoundError, ValueError):
-        return None
 
 
 class DeviceStore:

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from edge.errors import TandemError
-from edge.inventory import Inventory, load_inventory
+from contract.errors import TandemError
+from contract.inventory import Inventory, load_inventory
 from edge.nlu.parser import CLOUD, ModelNlu, route
 
 Parsed = tuple[str, str, dict[str, Any]]  # route, intent, slots

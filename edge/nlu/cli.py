@@ -59,8 +59,8 @@ def _result(planner: Any, text: str, threshold: float) -> dict[str, Any]:
 
 
 def _cmd_parse(args: argparse.Namespace) -> int:
-    from edge.errors import TandemError
-    from edge.inventory import load_inventory
+    from contract.errors import TandemError
+    from contract.inventory import load_inventory
     from edge.nlu.parser import ModelNlu
     from edge.nlu.plan import Planner
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from edge.inventory import Inventory
+from contract.inventory import Inventory
 from edge.nlu.text import words_of
 from edge.stages.numbers import parse_number
 

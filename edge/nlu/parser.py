@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from edge.inventory import Inventory
+from contract.inventory import Inventory
 from edge.messages import Understanding
 from edge.nlu.gazetteer import Gazetteer
 from edge.nlu.model import IntentModel, load_model

@@ -22,7 +22,7 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from edge.inventory import Inventory
+from contract.inventory import Inventory
 from edge.messages import Understanding
 from edge.nlu.text import words_of
 from edge.stages.nlu import CLOUD, Nlu

@@ -30,7 +30,7 @@ def add_bench_plan(bench: argparse._SubParsersAction) -> None:
 
 
 def evaluate(path: Path, inventory: Path) -> dict[str, Any]:
-    from edge.inventory import load_inventory
+    from contract.inventory import load_inventory
     from edge.nlu.plan import PlanContext, Planner
     from edge.stages.nlu import load_nlu
 
@@ -67,7 +67,7 @@ def evaluate(path: Path, inventory: Path) -> dict[str, Any]:
 
 
 def _cmd_bench_plan(args: argparse.Namespace) -> int:
-    from edge.errors import TandemError
+    from contract.errors import TandemError
 
     path = SETS.get(args.set, Path(args.set))
     if not path.is_file():

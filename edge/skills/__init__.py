@@ -14,9 +14,9 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Protocol
 
+from contract.inventory import Inventory
 from edge.actions.executor import ActionExecutor, TurnRef
 from edge.actions.schedule import Schedule
-from edge.inventory import Inventory
 from edge.messages import Understanding
 from edge.nlu.plan import Plan, PlannedAction
 from edge.skills.confirm import ConfirmFirst, FollowUp

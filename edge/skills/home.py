@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import asyncio
 
+from contract.inventory import Device, Inventory
 from edge.actions.executor import ActionExecutor, TurnRef
 from edge.actions.messages import ActionResult, Command, DeviceCommand, Rgb, StateQuery
-from edge.inventory import Device, Inventory
 from edge.messages import Understanding
 
 NOT_CONNECTED = "I'm not connected to your home's devices, so I couldn't do that."

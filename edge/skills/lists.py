@@ -8,7 +8,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from edge.inventory import Inventory
+from contract.inventory import Inventory
 from edge.messages import Understanding
 
 SHOPPING = "Shopping List"

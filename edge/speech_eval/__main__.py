@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from edge.errors import TandemError
+from contract.errors import TandemError
 from edge.speech_eval.cli import add_bench_speech
 
 

@@ -9,7 +9,7 @@
     tandem bench speech falsewake    (30 min of speech without the wake word: false wakes)
     tandem bench speech wake         (openWakeWord, microWakeWord, both: wake rate, false wakes)
 
-Wire it into `tandem bench` with `add_bench_speech(bench)` (edge/cli.py).
+Wire it into `tandem bench` with `add_bench_speech(bench)` (app/cli.py).
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def add_bench_speech(bench: argparse._SubParsersAction) -> None:
 
 
 def _cmd(args: argparse.Namespace) -> int:
-    from edge.inventory import load_inventory
+    from contract.inventory import load_inventory
     from edge.speech_eval.generate import generate
     from edge.speech_eval.phrases import INVENTORY
     from edge.speech_eval.report import report

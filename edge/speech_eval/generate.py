@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from contract.errors import TandemError
 from edge.audio.wavfile import write_wav
-from edge.errors import TandemError
 from edge.messages import SAMPLE_RATE
 from edge.speech_eval.conditions import CONDITIONS, NoiseBank, apply
 from edge.speech_eval.phrases import ALL_COMMANDS, COMMANDS, INDEPENDENT, WAKE_PHRASE, spoken

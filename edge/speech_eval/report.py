@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from edge.inventory import Inventory
+from contract.inventory import Inventory
 from edge.messages import Understanding
 from edge.nlu.bench import slots_match
 from edge.nlu.plan import more_than_one_command

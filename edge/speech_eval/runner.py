@@ -40,9 +40,9 @@ from typing import Any
 
 import numpy as np
 
+from contract.files import atomic_write
+from contract.inventory import load_inventory
 from edge.audio.wavfile import read_wav
-from edge.fleet.store import atomic_write
-from edge.inventory import load_inventory
 from edge.messages import SAMPLE_RATE, AudioFrame
 from edge.settings import EndpointSettings, WakeSettings
 from edge.speech_eval.generate import Recording, load_manifest

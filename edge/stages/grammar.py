@@ -20,7 +20,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from edge.inventory import Inventory
+from contract.inventory import Inventory
 from edge.messages import Understanding
 from edge.stages import grammar_phrases as phrases
 from edge.stages.numbers import parse_number

@@ -30,7 +30,7 @@ from typing import Protocol
 
 import numpy as np
 
-from edge.inventory import Inventory
+from contract.inventory import Inventory
 from edge.messages import Understanding
 from edge.stages.grammar import CompiledGrammar, compile_grammar
 from edge.stages.lexicon import EspeakSpeller

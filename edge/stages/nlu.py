@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
-from edge.inventory import Inventory
+from contract.inventory import Inventory
 from edge.messages import Understanding
 from edge.nlu.parser import CLOUD, ModelNlu
 from edge.nlu.text import normalize

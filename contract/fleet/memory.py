@@ -1,4 +1,4 @@
-"""A user's long-term memory as the device caches it (for offline use).
+"""A user's long-term memory on the wire: the signed snapshot both sides read.
 
 The cloud publishes each user's whole memory as one retained snapshot with a
 revision that only increases, signed (Ed25519, by a key the device trusts, in an
@@ -18,13 +18,10 @@ the newest snapshot when it reconnects and replaces its cache with it, so a
 from __future__ import annotations
 
 import json
-import threading
-import time
 from dataclasses import dataclass
 from typing import Any
 
-from edge.fleet.signing import MEMORY, SigningKey, TrustedKeys
-from edge.fleet.store import DeviceStore
+from contract.fleet.signing import MEMORY, SigningKey, TrustedKeys
 
 FORMAT = "tandem-memory/1"
 ENVELOPE = "tandem-memory-envelope/1"
@@ -94,48 +91,3 @@ def _parse_snapshot(text: str) -> dict[str, Any]:
                 or not isinstance(fact.get("version"), int)):
             raise MemoryRejected(f"fact {key!r} needs a string value and an integer version")
     return raw
-
-
-class MemoryCache:
-    """Snapshots per user, newest revision wins, persisted atomically when given a store."""
-
-    def __init__(self, trusted: TrustedKeys, store: DeviceStore | None = None) -> None:
-        self._trusted = trusted
-        self._store = store
-        self._lock = threading.Lock()
-        self._users: dict[str, dict[str, Any]] = store.load_memory() if store else {}
-        self.rejected: list[str] = []
-
-    def offer(self, payload: bytes, user: str | None = None) -> bool:
-        """Take a snapshot if it is newer than the cached one; False if ignored or bad.
-
-        `user`: whose topic it came on; a snapshot of anyone else's memory is refused."""
-        try:
-            snapshot = open_snapshot(payload, self._trusted)
-            if user is not None and snapshot["user"] != user:
-                raise MemoryRejected(f"{snapshot['user']}'s memory on {user}'s topic")
-        except MemoryRejected as exc:
-            self.rejected.append(str(exc))
-            return False
-        with self._lock:
-            cached = self._users.get(snapshot["user"])
-            if cached is not None and snapshot["rev"] <= cached["rev"]:
-                return False
-            self._users[snapshot["user"]] = snapshot
-            if self._store is not None:
-                self._store.save_memory(self._users)
-        return True
-
-    def rev(self, user: str) -> int:
-        cached = self._users.get(user)
-        return int(cached["rev"]) if cached else 0
-
-    def facts(self, user: str, at: float | None = None) -> dict[str, Fact]:
-        """The user's facts that have not expired (works offline: no network needed)."""
-        at = time.time() if at is None else at
-        cached = self._users.get(user) or {"facts": {}}
-        facts = {
-            key: Fact(key, f["value"], f["version"], f.get("expires_at"))
-            for key, f in cached["facts"].items()
-        }
-        return {key: fact for key, fact in facts.items() if fact.live(at)}

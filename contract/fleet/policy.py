@@ -22,9 +22,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from edge.fleet.names import check_name
-from edge.fleet.signing import SigningKey, TrustedKeys
-from edge.inventory import TOPIC_KEYS, Device, Inventory
+from contract.fleet.names import check_name
+from contract.fleet.signing import SigningKey, TrustedKeys
+from contract.inventory import TOPIC_KEYS, Device, Inventory
 from models.manifest import load_manifest
 
 FORMAT = "tandem-policy/1"

@@ -15,6 +15,7 @@ Connect time (N TLS handshakes + subscriptions) is reported separately.
 
 from __future__ import annotations
 
+import argparse
 import itertools
 import json
 import math
@@ -34,8 +35,8 @@ from cloud.fleet.operator import OperatorLink
 from cloud.fleet.pki import current_signing_key, init_fleet, issue_device
 from cloud.fleet.registry import Registry
 from cloud.fleet.rollout import Rollout, RolloutPlan, RolloutResult
-from edge.fleet import names
-from edge.fleet.policy import sign_policy
+from contract.fleet import names
+from contract.fleet.policy import sign_policy
 
 GROUP = "bench"
 
@@ -140,7 +141,7 @@ def bench_fleet(devices: int, procs: int = 2, outages_s: tuple[float, ...] = (0.
 
 
 def _sim_entry(*args: Any) -> None:
-    from cloud.fleet.sim import run_sim
+    from app.fleet_sim import run_sim
 
     run_sim(*args)
 
@@ -271,3 +272,20 @@ def _print(f: dict[str, Any]) -> None:
     print(f"device counters: {f['device_counters']}")
     print(f"operator saw an older report after a newer one (restored by the restarted broker, "
           f"superseded by the device's re-announce): {f['stale_reports_seen']} devices")
+
+
+def add_bench_fleet(bench: argparse._SubParsersAction) -> None:
+    """Register `tandem bench fleet`."""
+    fb = bench.add_parser("fleet", help="N simulated devices: push -> applied latency")
+    fb.add_argument("--devices", type=int, default=1000)
+    fb.add_argument("--procs", type=int, default=2, help="device simulator processes")
+    fb.add_argument("--outage-s", type=float, nargs="*", default=[0.1, 1.0],
+                    help="one broker-killed rollout per value: seconds between killing "
+                         "the broker and starting it again (none: two steady rollouts)")
+    fb.add_argument("--out", type=Path, help="write the figures as JSON here")
+    fb.set_defaults(func=_cmd_bench_fleet)
+
+
+def _cmd_bench_fleet(args: argparse.Namespace) -> int:
+    return bench_fleet(args.devices, procs=args.procs, outages_s=tuple(args.outage_s),
+                       out=args.out)

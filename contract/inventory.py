@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from edge.errors import InventoryError
+from contract.errors import InventoryError
 
 # Home Assistant's MQTT topic options a device may name (the rest default per domain,
 # see edge/actions/home_mqtt.py).

@@ -17,7 +17,7 @@ from cloud.fleet.pki import FleetPaths, init_fleet, issue_device, load_trusted
 from cloud.fleet.registry import Registry
 from edge.fleet.agent import PolicyAgent
 from edge.fleet.link import DeviceIdentity, DeviceLink, ThreadedRunner
-from edge.fleet.memory import MemoryCache
+from edge.fleet.memory_cache import MemoryCache
 from edge.fleet.store import DeviceStore
 
 

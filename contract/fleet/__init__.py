@@ -1,0 +1,1 @@
+"""The fleet's wire contract: topics, signed policy, signing keys, reports, memory."""
