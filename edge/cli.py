@@ -76,6 +76,19 @@ def add_subcommands(sub: Any, bench: Any) -> argparse.ArgumentParser:
     add_edge_options(run)
     run.set_defaults(func=_cmd_edge_run)
 
+    unseal = edge.add_parser(
+        "unseal", help="read what this device sealed at rest: a kept recording "
+                       "(*.wav.sealed), the memory cache, or the audit log (as JSON lines)")
+    unseal.add_argument("file", type=Path)
+    unseal.add_argument("--fleet", type=Path, metavar="BUNDLE",
+                        help="the device bundle whose key sealed it (the operator keeps one "
+                             "per device under FLEET/devices/ID)")
+    unseal.add_argument("--state-dir", type=Path, metavar="DIR",
+                        help="a device outside a fleet: the state dir holding at-rest.key "
+                             "(default: ~/.local/state/tandem)")
+    unseal.add_argument("--out", type=Path, help="write here instead of stdout")
+    unseal.set_defaults(func=_cmd_edge_unseal)
+
     doctor = sub.add_parser("doctor", help="is this board ready for the edge daemon? "
                                            "audio, models, kernels, clock, fleet, cloud")
     doctor.add_argument("--config", type=Path, metavar="FILE",
@@ -213,14 +226,27 @@ def edge_settings(args: argparse.Namespace) -> EdgeSettings:
         return settings
     from edge.fleet.attach import bundle_device_id
 
-    # The device speaks to the cloud as the identity in its certificate.
-    return replace(settings, device_id=bundle_device_id(fleet), cloud_identity=fleet)
+    # The device speaks to the cloud as the identity in its certificate, and seals what it
+    # keeps under a key derived from that certificate's private key.
+    return replace(settings, device_id=bundle_device_id(fleet), cloud_identity=fleet,
+                   actions=replace(settings.actions, device_key=fleet / "device.key"))
 
 
 def _cmd_edge_run(args: argparse.Namespace) -> int:
     from edge.run import run_edge
 
     return asyncio.run(run_edge(args, edge_settings(args)))
+
+
+def _cmd_edge_unseal(args: argparse.Namespace) -> int:
+    from edge.at_rest_cli import unseal
+
+    data = unseal(args.file, args.fleet, args.state_dir)
+    if args.out is None:
+        sys.stdout.buffer.write(data)
+    else:
+        args.out.write_bytes(data)
+    return 0
 
 
 def _cmd_doctor(args: argparse.Namespace) -> int:

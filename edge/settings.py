@@ -181,6 +181,9 @@ class ActionSettings:
     head_unit: str | None = None  # HOST:PORT of the car's MQTT broker
     head_unit_prefix: str = "car/head_unit"
     state_dir: Path | None = None  # audit log + schedule; None: default_state_dir()
+    # the fleet bundle's private key: what the device keeps is sealed under a key derived
+    # from it (None: from a secret in the state dir; see edge/at_rest.py)
+    device_key: Path | None = None
     audit_keep_days: float = 90.0
 
     def __post_init__(self) -> None:

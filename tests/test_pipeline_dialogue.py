@@ -132,14 +132,14 @@ def test_audio_is_kept_only_while_the_policy_allows_and_purged_after(
     audio_dir = tmp_path / "state" / "audio"
     keep = parse_policy({"version": 1, "target": {"device": "dev-0"},
                          "privacy": {"keep_audio": True}})
-    apply_policy(pipeline, keep, None, make_nlu=load_nlu, audio_dir=audio_dir)
+    apply_policy(pipeline, keep, None, make_nlu=load_nlu, keeper=AudioKeeper(audio_dir))
     (record,) = run(pipeline, speech["lights"])
     (kept,) = audio_dir.glob("*.wav")
     heard = read_wav(kept)
     assert 1.0 < len(heard) / 16_000 < record.endpoint_at_s  # the request, not the whole input
     assert "kitchen" in engines.stt.transcribe(heard).lower()
     forget = parse_policy({"version": 2, "target": {"device": "dev-0"}})  # keep_audio: false
-    apply_policy(pipeline, forget, None, make_nlu=load_nlu, audio_dir=audio_dir)
+    apply_policy(pipeline, forget, None, make_nlu=load_nlu, keeper=AudioKeeper(audio_dir))
     assert list(audio_dir.glob("*.wav")) == []
     run(pipeline, speech["lights"])
     assert list(audio_dir.glob("*.wav")) == []

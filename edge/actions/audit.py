@@ -6,12 +6,16 @@ entry's hash, so editing, inserting or deleting an entry breaks the chain from t
 `verify` names the first broken entry. With a key (the device's own secret), the hash is an
 HMAC, so someone who can write the file cannot recompute the chain either.
 
+With the device's at-rest key (edge/at_rest.py) each entry's body, which holds what was
+said and done, is sealed; the chain covers the sealed text, so `verify` needs no key.
+
 Retention (`prune`) removes the oldest entries and records the hash they ended with as the
 new anchor, so the remaining chain still verifies and the cut is visible.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -22,8 +26,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from edge.at_rest import AUDIT, SealedFileError, SealingKey
+
 Kind = Literal["utterance", "understanding", "confirmation", "action", "result"]
 GENESIS = "0" * 64
+SEALED_PREFIX = "sealed:"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
@@ -61,8 +68,10 @@ class AuditEntry:
 class AuditLog:
     """Thread-safe: the executor appends from worker threads."""
 
-    def __init__(self, path: Path | str, key: bytes | None = None) -> None:
+    def __init__(self, path: Path | str, key: bytes | None = None,
+                 sealing: SealingKey | None = None) -> None:
         self._key = key
+        self._sealing = sealing
         self._lock = threading.Lock()
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -77,6 +86,9 @@ class AuditLog:
     def append(self, device_id: str, session_id: str, turn_id: int, kind: Kind,
                body: dict[str, object], action_key: str | None = None) -> int:
         text = json.dumps(body, separators=(",", ":"), sort_keys=True, default=str)
+        if self._sealing is not None:
+            text = SEALED_PREFIX + base64.b64encode(self._sealing.seal(text.encode(),
+                                                                        AUDIT)).decode()
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -104,7 +116,7 @@ class AuditLog:
             row = self._db.execute(
                 "SELECT body FROM entries WHERE action_key = ? AND kind = 'result' "
                 "ORDER BY seq DESC LIMIT 1", (action_key,)).fetchone()
-        return None if row is None else dict(json.loads(row[0]))
+        return None if row is None else self._body(row[0])
 
     def entries(self, turn_id: int | None = None) -> list[AuditEntry]:
         query, args = "SELECT * FROM entries", ()  # type: tuple[str, tuple[int, ...]]
@@ -112,8 +124,17 @@ class AuditLog:
             query, args = query + " WHERE turn_id = ?", (turn_id,)
         with self._lock:
             rows = self._db.execute(query + " ORDER BY seq", args).fetchall()
-        return [AuditEntry(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7]))
+        return [AuditEntry(r[0], r[1], r[2], r[3], r[4], r[5], r[6], self._body(r[7]))
                 for r in rows]
+
+    def _body(self, stored: str) -> dict[str, object]:
+        if stored.startswith(SEALED_PREFIX):
+            if self._sealing is None:
+                raise SealedFileError("the audit log is sealed: open it with the device's "
+                                      "at-rest key (its fleet bundle or state directory)")
+            blob = base64.b64decode(stored[len(SEALED_PREFIX):])
+            stored = self._sealing.open(blob, AUDIT, "an audit entry").decode()
+        return dict(json.loads(stored))
 
     def verify(self) -> int | None:
         """None when the whole chain holds; else the seq of the first entry that does not."""

@@ -14,6 +14,7 @@ from contract.inventory import Inventory
 from edge.actions.audit import AuditLog
 from edge.actions.executor import ActionExecutor, Backends
 from edge.actions.schedule import Schedule
+from edge.at_rest import SealingKey
 from edge.settings import ActionSettings, default_state_dir, host_port
 
 if TYPE_CHECKING:
@@ -45,7 +46,8 @@ def open_actions(settings: ActionSettings, inventory: Inventory, deadline_s: flo
 
     state = settings.state_dir or default_state_dir()
     state.mkdir(parents=True, exist_ok=True)
-    audit = AuditLog(state / "audit.db")
+    audit = AuditLog(state / "audit.db",
+                     sealing=SealingKey.for_device(settings.device_key, state))
     audit.prune(keep_s=settings.audit_keep_days * 86400)
     schedule = Schedule(state / "schedule.db")
     started: list[object] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import wave
 from pathlib import Path
 
@@ -23,9 +24,14 @@ def read_wav(path: Path) -> np.ndarray:
             raw = wf.readframes(declared)
     except FileNotFoundError:
         raise AudioInputError(f"{path}: no such file") from None
-    except (wave.Error, EOFError) as exc:
+    except OSError as exc:  # a folder, no permission, an I/O error
+        raise AudioInputError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    # RuntimeError: wave's own, for a chunk that says it is longer than the RIFF around it
+    except (wave.Error, EOFError, RuntimeError) as exc:
+        why = str(exc) or ("a chunk is longer than the file says" if isinstance(
+            exc, RuntimeError) else "it ends too early")
         raise AudioInputError(
-            f"{path}: not a readable PCM WAV ({str(exc) or 'it ends too early'}); convert it with "
+            f"{path}: not a readable PCM WAV ({why}); convert it with "
             "`sox IN -r 16000 -c 1 -b 16 OUT.wav`"
         ) from None
     if width not in _DTYPES:
@@ -53,3 +59,14 @@ def write_wav(path: Path, samples: np.ndarray, rate: int) -> None:
         wf.setsampwidth(2)
         wf.setframerate(rate)
         wf.writeframes(np.asarray(samples, dtype="<i2").tobytes())
+
+
+def wav_bytes(samples: np.ndarray, rate: int) -> bytes:
+    """A mono 16-bit WAV file's bytes (for files that are sealed before they are written)."""
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as wf:
+        wf.setnchannels(1)
+        wf.setsampwidth(2)
+        wf.setframerate(rate)
+        wf.writeframes(np.asarray(samples, dtype="<i2").tobytes())
+    return buffer.getvalue()

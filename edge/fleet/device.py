@@ -26,6 +26,7 @@ from contract.fleet.policy import Policy
 from contract.fleet.signing import TrustedKeys
 from contract.inventory import Inventory
 from edge.actions.executor import Backends
+from edge.at_rest import SealingKey
 from edge.audio.keeper import AudioKeeper
 from edge.cloud_tools import without_contacts
 from edge.fleet.agent import PolicyAgent
@@ -82,7 +83,7 @@ class RedactingCloud:
 
 
 def apply_policy(pipeline: EdgePipeline, policy: Policy, base_cloud: CloudLink | None,
-                 make_nlu: Callable[[Inventory], Any], audio_dir: Path | None = None) -> None:
+                 make_nlu: Callable[[Inventory], Any], keeper: AudioKeeper | None = None) -> None:
     """Swap the policy into a pipeline that is IDLE."""
     s = pipeline.settings
     pipeline.settings = dataclasses.replace(
@@ -112,8 +113,7 @@ def apply_policy(pipeline: EdgePipeline, policy: Policy, base_cloud: CloudLink |
     elif cloud is not None and policy.privacy.redact_personal_data:
         cloud = RedactingCloud(cloud, Redactor(inventory.contacts))
     pipeline.cloud = cast("CloudLink | None", cloud)
-    if audio_dir is not None:
-        keeper = AudioKeeper(audio_dir)
+    if keeper is not None:
         if policy.privacy.keep_audio:
             pipeline.audio_keeper = keeper
         else:  # keep no audio: none from before either
@@ -123,9 +123,10 @@ def apply_policy(pipeline: EdgePipeline, policy: Policy, base_cloud: CloudLink |
 
 class FleetDevice:
     def __init__(self, identity: DeviceIdentity, host: str, port: int, state_dir: Path,
-                 make_nlu: Callable[[Inventory], Any]) -> None:
-        self.store = DeviceStore(state_dir)
-        self.audio_dir = state_dir / "audio"  # requests' audio, only under keep_audio
+                 make_nlu: Callable[[Inventory], Any], sealing: SealingKey | None = None) -> None:
+        self.store = DeviceStore(state_dir, sealing)
+        # requests' audio, only under keep_audio
+        self.keeper = AudioKeeper(state_dir / "audio", sealing=sealing)
         self.agent = PolicyAgent(identity.device_id, identity.groups, identity.trusted,
                                  self.store, lambda r: None)
         self.memory = MemoryCache(identity.trusted, self.store)
@@ -146,7 +147,9 @@ class FleetDevice:
             key=bundle / "device.key", trusted=TrustedKeys.load(bundle / "trusted-keys.json"),
         )
         host, _, port = broker.rpartition(":")
-        return cls(identity, host, int(port), state_dir, make_nlu)
+        # what the device keeps is sealed under a key derived from its certificate's key
+        sealing = SealingKey.for_device(identity.key, state_dir)
+        return cls(identity, host, int(port), state_dir, make_nlu, sealing)
 
     def start(self) -> None:
         self.runner.start()
@@ -160,10 +163,10 @@ class FleetDevice:
             self._base_cloud = pipeline.cloud
             if self.agent.applied is not None:
                 apply_policy(pipeline, self.agent.applied.policy, self._base_cloud,
-                             self.make_nlu, self.audio_dir)
+                             self.make_nlu, self.keeper)
         if not self.agent.has_pending:
             return
         signed = self.agent.apply_pending()
         if signed is not None:
             apply_policy(pipeline, signed.policy, self._base_cloud, self.make_nlu,
-                         self.audio_dir)
+                         self.keeper)

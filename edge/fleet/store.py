@@ -16,6 +16,7 @@ from typing import Any
 from contract.files import atomic_write, read_json, wall_ms
 from contract.fleet.policy import PolicyRejected, SignedPolicy, open_envelope
 from contract.fleet.signing import TrustedKeys
+from edge.at_rest import MEMORY, SealedFileError, SealingKey, is_sealed
 
 STATE_VERSION = 1
 GENERATION_RESERVE = 60_000  # session numbers reserved per write (1 min of wall clock)
@@ -24,8 +25,9 @@ GENERATION_RESERVE = 60_000  # session numbers reserved per write (1 min of wall
 class DeviceStore:
     """A directory holding one device's fleet state."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, sealing: SealingKey | None = None) -> None:
         self.root = Path(root)
+        self._sealing = sealing  # the memory cache is sealed at rest when given
         self.policy_path = self.root / "policy.json"
         self.memory_path = self.root / "memory.json"
         self.session_path = self.root / "session.json"
@@ -89,11 +91,22 @@ class DeviceStore:
     # -- memory cache ----------------------------------------------------------------
 
     def save_memory(self, snapshots: dict[str, Any]) -> None:
-        atomic_write(self.memory_path, json.dumps(
-            {"state_version": STATE_VERSION, "users": snapshots}).encode())
+        data = json.dumps({"state_version": STATE_VERSION, "users": snapshots}).encode()
+        if self._sealing is not None:
+            data = self._sealing.seal(data, MEMORY)
+        atomic_write(self.memory_path, data)
 
     def load_memory(self) -> dict[str, Any]:
-        record = read_json(self.memory_path)
+        """The cached memories; empty when missing, unreadable or sealed by another key
+        (the broker's retained snapshots fill the cache again). A cache written before
+        sealing was on is read, and sealed on its next write."""
+        try:
+            data = self.memory_path.read_bytes()
+            if is_sealed(data):
+                data = self._sealing.open(data, MEMORY) if self._sealing else b""
+            record = json.loads(data)
+        except (FileNotFoundError, SealedFileError, ValueError):
+            return {}
         if isinstance(record, dict) and record.get("state_version") == STATE_VERSION:
             users = record.get("users")
             if isinstance(users, dict):
