@@ -63,7 +63,8 @@ def test_edge_run_applies_the_pushed_policy_and_keeps_it_offline(
 def test_edge_run_asks_the_cloud_over_mtls_with_its_device_certificate(
     tmp_path: Path, speech: dict[str, np.ndarray], tiny_gguf: Path
 ) -> None:
-    from contract.ports import free_port, local_cloud
+    from contract.ports import free_port
+    from edge.local_cloud import local_cloud
 
     fleet = tmp_path / "fleet"
     assert main(["pki", "init", "--fleet-dir", str(fleet)]) == 0

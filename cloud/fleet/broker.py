@@ -3,9 +3,24 @@
 The broker authenticates every client by certificate (`require_certificate`)
 and takes the certificate's CN as the username (`use_identity_as_username`);
 the ACL then confines each device to its own topics, its groups' policy and its
-user's memory. `PrivateBroker` runs one from a generated config on a free
-loopback port (tests, benchmarks, `tandem fleet broker`), waits for the port,
-and keeps the log so a failure can show it.
+user's memory. `PrivateBroker` runs one from a generated config (tests,
+benchmarks, `tandem fleet broker`) on one TLS listener, loopback by default,
+waits for the port, and keeps the log so a failure can show it.
+
+Limits (`BrokerLimits`): `max_packet_size` refuses any packet larger than the
+biggest document the contract allows (a signed memory snapshot) and disconnects
+its sender before reading it (`message_size_limit`, deprecated in Mosquitto 2,
+would only drop the message); `max_queued_messages` / `max_queued_bytes` bound
+what the broker holds for one slow or offline client.
+
+Revocation: a reload (SIGHUP) makes Mosquitto re-read the ACL and the CRL, which
+refuses the revoked certificate at its next handshake but leaves an open session
+alone. So the reload then closes every revoked identity's connections through
+the dynamic security plugin, loaded only for that: `createClient` +
+`deleteClient` for the username (= certificate CN) kicks each of its
+connections at once. The plugin never authenticates or authorises anyone here:
+certificate identities skip its password check, and the ACL file still decides
+every publish and subscribe (only `fleet.operator` may write `$CONTROL/...`).
 
 Mosquitto's TLS is tuned through OpenSSL's own config (`OPENSSL_CONF`), which it
 has no options for: no TLS 1.3 session tickets. Devices never resume a session
@@ -17,21 +32,55 @@ fifth of the broker's CPU per connection.
 from __future__ import annotations
 
 import contextlib
+import errno
+import glob
+import ipaddress
+import json
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from cloud.fleet.pki import FleetPaths
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+from cloud.fleet.operator import service_tls
+from cloud.fleet.pki import FleetPaths, ensure_server_names, revoked_devices
 from cloud.fleet.registry import Registry
 from contract.fleet import names
+from contract.fleet.memory import MAX_SNAPSHOT_BYTES
+from contract.fleet.policy import MAX_PAYLOAD_BYTES
 from contract.ports import free_port
 
 MOSQUITTO = os.environ.get("TANDEM_MOSQUITTO", "/usr/sbin/mosquitto")
+DYNSEC_TOPIC = "$CONTROL/dynamic-security/v1"
+
+
+def _find_dynsec() -> str | None:
+    """Mosquitto's dynamic security plugin (Debian: in the `mosquitto` package)."""
+    if explicit := os.environ.get("TANDEM_MOSQUITTO_DYNSEC"):
+        return explicit
+    for pattern in ("/usr/lib/*/mosquitto_dynamic_security.so",
+                    "/usr/lib/mosquitto_dynamic_security.so",
+                    "/usr/local/lib/mosquitto_dynamic_security.so"):
+        if found := sorted(glob.glob(pattern)):
+            return found[0]
+    return None
+
+
+DYNSEC_PLUGIN = _find_dynsec()
+# The largest packet a legitimate client sends: the largest document the contract allows
+# (devices and the cloud refuse bigger ones themselves), plus topic and header.
+MAX_PACKET_BYTES = max(MAX_PAYLOAD_BYTES, MAX_SNAPSHOT_BYTES) + 4096
 
 
 OPENSSL_CONF = """\
@@ -53,6 +102,79 @@ class BrokerError(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class BrokerLimits:
+    """What Mosquitto holds for one client; a packet over `max_packet_bytes` disconnects it."""
+
+    max_packet_bytes: int = MAX_PACKET_BYTES
+    # Per client. The operator is sent every device's retained report and presence at
+    # once, so the count stays where it was (10000); the bytes bound the memory.
+    max_queued_messages: int = 10000
+    max_queued_bytes: int = 16 * 1024 * 1024
+    max_inflight_messages: int = 100
+
+    def __post_init__(self) -> None:
+        for field, value in vars(self).items():
+            if not isinstance(value, int) or value <= 0:
+                raise ValueError(f"BrokerLimits.{field} must be a positive integer, got {value!r}")
+
+
+@dataclass(frozen=True)
+class Listen:
+    """Where the broker listens: one TLS listener on `host` (an address of this machine)."""
+
+    host: str = "127.0.0.1"
+    port: int = 8883
+
+    @classmethod
+    def parse(cls, spec: str) -> Listen:
+        """`HOST:PORT`, `[V6]:PORT` or `PORT` (loopback); raises BrokerError in one line."""
+        host, sep, port = spec.rpartition(":")
+        if not sep:
+            host, port = "127.0.0.1", spec
+        host = host.removeprefix("[").removesuffix("]")
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise BrokerError(f"--listen wants HOST:PORT with a port from 1 to 65535, "
+                              f"got {spec!r}")
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            raise BrokerError(f"--listen wants an IP address of this machine (0.0.0.0: all "
+                              f"of them), got {host!r} in {spec!r}") from None
+        return cls(host, int(port))
+
+    @property
+    def wildcard(self) -> bool:
+        return ipaddress.ip_address(self.host).is_unspecified
+
+    @property
+    def loopback(self) -> bool:
+        return ipaddress.ip_address(self.host).is_loopback
+
+    @property
+    def connect_host(self) -> str:
+        """The address a client on this machine uses to reach the listener."""
+        if self.wildcard:
+            return "::1" if ipaddress.ip_address(self.host).version == 6 else "127.0.0.1"
+        return self.host
+
+    def __str__(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+    def check_free(self) -> None:
+        """Bind and release the address, so a bad one is a one-line error, not a broker log."""
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Mosquitto does
+            try:
+                sock.bind((self.host, self.port))
+            except OSError as exc:
+                hint = {errno.EADDRINUSE: " (another broker? choose another port)",
+                        errno.EADDRNOTAVAIL: " (no interface of this machine has it)",
+                        errno.EACCES: " (ports below 1024 need root)"}.get(exc.errno or 0, "")
+                raise BrokerError(f"cannot listen on {self}: {exc.strerror}{hint}") from None
+
+
 def render_acl(registry: Registry) -> str:
     lines = [
         "# Generated by tandem from registry.json; do not edit (re-run `tandem fleet acl`).",
@@ -63,6 +185,9 @@ def render_acl(registry: Registry) -> str:
         "",
         f"user {names.OPERATOR}",
         f"topic readwrite {names.ROOT}/#",
+        # The dynamic security plugin's commands: only to close revoked devices' sessions.
+        f"topic write {DYNSEC_TOPIC}",
+        f"topic read {DYNSEC_TOPIC}/response",
         "",
         f"user {names.CLOUD}",
         f"topic readwrite {names.ROOT}/user/+/memory",
@@ -77,15 +202,18 @@ def render_acl(registry: Registry) -> str:
 
 
 def render_config(
-    paths: FleetPaths, port: int, acl: Path, state_dir: Path, log: Path
+    paths: FleetPaths, listen: Listen, acl: Path, state_dir: Path, log: Path,
+    limits: BrokerLimits | None = None, dynsec_config: Path | None = None,
 ) -> str:
+    limits = limits or BrokerLimits()
     return "\n".join([
         "# Generated by tandem; private broker for one fleet.",
         "per_listener_settings false",
         "allow_anonymous false",
         # Stay root when started as root (tests in containers): the key files are 0600.
         *(["user root"] if os.geteuid() == 0 else []),
-        f"listener {port} 127.0.0.1",
+        # The only listener, TLS with client certificates (no plain port, whatever the address).
+        f"listener {listen.port} {listen.host}",
         f"cafile {paths.ca_cert}",
         f"certfile {paths.server_cert}",
         f"keyfile {paths.server_key}",
@@ -93,11 +221,15 @@ def render_config(
         *([f"crlfile {paths.crl}"] if paths.crl.exists() else []),
         "use_identity_as_username true",
         f"acl_file {acl}",
+        *([f"plugin {DYNSEC_PLUGIN}", f"plugin_opt_config_file {dynsec_config}"]
+          if dynsec_config is not None and DYNSEC_PLUGIN else []),
         "persistence true",
         f"persistence_location {state_dir}/",
         "autosave_interval 1",
-        "max_queued_messages 10000",
-        "max_inflight_messages 100",
+        f"max_packet_size {limits.max_packet_bytes}",
+        f"max_queued_messages {limits.max_queued_messages}",
+        f"max_queued_bytes {limits.max_queued_bytes}",
+        f"max_inflight_messages {limits.max_inflight_messages}",
         "max_keepalive 120",
         f"log_dest file {log}",
         "log_type error",
@@ -109,36 +241,65 @@ def render_config(
     ])
 
 
+# The plugin's own store, rewritten at every start: it never holds a client for longer
+# than one kick, and denies everything itself should it ever be asked.
+DYNSEC_CONFIG = {
+    "defaultACLAccess": {"publishClientSend": False, "publishClientReceive": False,
+                         "subscribe": False, "unsubscribe": False},
+    "clients": [], "groups": [], "roles": [],
+}
+
+
 class PrivateBroker:
     """A mosquitto child process for one fleet directory. Use as a context manager."""
 
     def __init__(self, paths: FleetPaths, work_dir: Path | None = None,
-                 port: int | None = None) -> None:
+                 port: int | None = None, host: str = "127.0.0.1",
+                 limits: BrokerLimits | None = None,
+                 server_names: Iterable[str] = ()) -> None:
         if shutil.which(MOSQUITTO) is None and not Path(MOSQUITTO).exists():
             raise BrokerError(f"mosquitto not found at {MOSQUITTO}; install the Debian package "
                               "'mosquitto' (./tandem does) or set TANDEM_MOSQUITTO")
         self.paths = paths
         self._own_dir = work_dir is None
         self.dir = Path(work_dir or tempfile.mkdtemp(prefix="tandem-broker-"))
-        self.port = port or free_port()
+        self.listen = Listen(host, port or free_port())
+        self.limits = limits or BrokerLimits()
+        self.server_names = tuple(server_names)
         self.acl = self.dir / "acl"
         self.config = self.dir / "mosquitto.conf"
         self.openssl_conf = self.dir / "openssl.cnf"
+        self.dynsec_config = self.dir / "dynamic-security.json"
         self.log = self.dir / "mosquitto.log"
         self._proc: subprocess.Popen[bytes] | None = None
 
     @property
     def host(self) -> str:
-        return "127.0.0.1"
+        """The address clients on this machine connect to."""
+        return self.listen.connect_host
+
+    @property
+    def port(self) -> int:
+        return self.listen.port
+
+    @property
+    def closes_revoked_sessions(self) -> bool:
+        return DYNSEC_PLUGIN is not None
 
     def write_config(self) -> None:
         state = self.dir / "state"
         state.mkdir(parents=True, exist_ok=True)
         self.acl.write_text(render_acl(Registry.load(self.paths.registry)))
-        self.config.write_text(render_config(self.paths, self.port, self.acl, state, self.log))
+        self.dynsec_config.write_text(json.dumps(DYNSEC_CONFIG, indent=2) + "\n")
+        self.dynsec_config.chmod(0o600)
+        self.config.write_text(render_config(self.paths, self.listen, self.acl, state, self.log,
+                                             self.limits, self.dynsec_config))
         self.openssl_conf.write_text(OPENSSL_CONF)
 
     def start(self, timeout_s: float = 10.0) -> None:
+        self.listen.check_free()
+        # Clients check the broker's name: its certificate must cover where they connect.
+        ensure_server_names(self.paths, [*self.server_names, self.listen.connect_host])
         self.write_config()
         self._proc = subprocess.Popen(
             [MOSQUITTO, "-c", str(self.config)],
@@ -160,22 +321,96 @@ class PrivateBroker:
         raise BrokerError(f"mosquitto did not listen on {self.port} in {timeout_s} s\n"
                           f"{self.log_text()}")
 
-    def reload_acl(self, timeout_s: float = 5.0) -> None:
+    def reload_acl(self, timeout_s: float = 5.0) -> set[str]:
         """Regenerate the ACL from the registry and tell the broker (SIGHUP), which re-reads
-        the ACL and the CRL; returns once its log says it did."""
+        the ACL and the CRL; once its log says it did, close every open session of a
+        revoked device (which the CRL alone leaves open). Returns the revoked identities."""
         self.acl.write_text(render_acl(Registry.load(self.paths.registry)))
-        if self._proc is not None and self._proc.poll() is None:
-            before = self._reloads()
-            self._proc.send_signal(signal.SIGHUP)
-            deadline = time.monotonic() + timeout_s
-            while self._reloads() == before and time.monotonic() < deadline:
-                time.sleep(0.02)
+        if self._proc is None or self._proc.poll() is not None:
+            return set()
+        logged = self._log_size()
+        self._proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + timeout_s
+        while not self._reloaded_since(logged):
+            if time.monotonic() > deadline:
+                raise BrokerError(f"mosquitto did not reload within {timeout_s:g} s\n"
+                                  f"{self.log_text()}")
+            time.sleep(0.02)
+        # Mosquitto reloads in one pass of its single thread, so the kick below, which it
+        # reads later, finds the new CRL in force: the device cannot slip back in.
+        revoked = revoked_devices(self.paths)
+        self.close_sessions(revoked, timeout_s)
+        return revoked
 
-    def _reloads(self) -> int:
+    def close_sessions(self, identities: Iterable[str], timeout_s: float = 5.0) -> None:
+        """Disconnect every connection authenticated as one of `identities`, now.
+
+        Dynamic security's `deleteClient` kicks all connections with that username; the
+        client has to exist in the plugin first, hence `createClient` ("already exists"
+        is fine). Needs the plugin (Debian's mosquitto package ships it)."""
+        identities = sorted(identities)
+        if not identities:
+            return
+        if DYNSEC_PLUGIN is None:
+            raise BrokerError("mosquitto_dynamic_security.so not found: open sessions of "
+                              "revoked devices last until the broker restarts (set "
+                              "TANDEM_MOSQUITTO_DYNSEC to the plugin's path)")
+        commands = [{"command": c, "username": i, "correlationData": f"{c}:{i}"}
+                    for i in identities for c in ("createClient", "deleteClient")]
+        answer = self._control(commands, timeout_s)
+        failed = [r for r in answer if r.get("command") == "deleteClient" and r.get("error")]
+        if failed:
+            raise BrokerError(f"the broker did not close revoked sessions: {failed}")
+
+    def _control(self, commands: list[dict[str, str]], timeout_s: float) -> list[dict[str, Any]]:
+        """One request on the dynamic security topic, as the operator; its responses."""
+        done = threading.Event()
+        responses: list[dict[str, Any]] = []
+        subscribed = threading.Event()
+        client = mqtt.Client(CallbackAPIVersion.VERSION2,
+                             client_id=f"{names.OPERATOR}-revoke-{uuid.uuid4().hex[:8]}",
+                             protocol=mqtt.MQTTv311)
+        client.tls_set_context(service_tls(self.paths, names.OPERATOR))
+
+        def on_message(c: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
+            with contextlib.suppress(ValueError, KeyError, TypeError):
+                responses.extend(json.loads(msg.payload)["responses"])
+                done.set()
+
+        client.on_message = on_message
+        client.on_connect = lambda c, u, f, rc, p: c.subscribe(f"{DYNSEC_TOPIC}/response", 1)
+        client.on_subscribe = lambda c, u, mid, rc, p: subscribed.set()
         try:
-            return self.log.read_text(errors="replace").count("Reloading config.")
+            client.connect(self.host, self.port, keepalive=20)
+            client.loop_start()
+            if not subscribed.wait(timeout_s):
+                raise BrokerError(f"no answer from the broker at {self.listen} within "
+                                  f"{timeout_s:g} s\n{self.log_text()}")
+            client.publish(DYNSEC_TOPIC, json.dumps({"commands": commands}), qos=1)
+            if not done.wait(timeout_s):
+                raise BrokerError(f"the dynamic security plugin did not answer within "
+                                  f"{timeout_s:g} s\n{self.log_text()}")
+            return responses
+        except OSError as exc:
+            raise BrokerError(f"cannot reach the broker at {self.listen}: {exc}") from None
+        finally:
+            client.disconnect()
+            client.loop_stop()
+
+    def _log_size(self) -> int:
+        try:
+            return self.log.stat().st_size
         except FileNotFoundError:
             return 0
+
+    def _reloaded_since(self, offset: int) -> bool:
+        """Whether the log says "Reloading config." after `offset` (its size before)."""
+        try:
+            with self.log.open("rb") as log:
+                log.seek(offset)
+                return b"Reloading config." in log.read()
+        except FileNotFoundError:
+            return False
 
     def kill(self) -> None:
         """SIGKILL: a crash. Retained messages since the last autosave (1 s) are lost."""

@@ -13,6 +13,7 @@ import shutil
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +49,13 @@ def add_subcommands(subparsers: Any) -> None:
     fleet = subparsers.add_parser("fleet", help="push policy, status, rollback, user memory")
     fcmd = fleet.add_subparsers(dest="fleet_command", metavar="COMMAND", required=True)
     broker = fcmd.add_parser("broker", help="run the fleet's Mosquitto (mTLS, generated ACL)")
-    broker.add_argument("--port", type=int, default=8883)
+    broker.add_argument("--listen", metavar="HOST:PORT", default="127.0.0.1:8883",
+                        help="the address to listen on, TLS with client certificates "
+                        "(default 127.0.0.1:8883, this machine only; 0.0.0.0:8883 for all)")
+    broker.add_argument("--server-name", action="append", default=[], metavar="NAME",
+                        help="a DNS name or address devices reach the broker by, added to "
+                        "its certificate (repeatable; the --listen address is added itself)")
+    broker.add_argument("--port", type=int, help=argparse.SUPPRESS)  # old: 127.0.0.1:PORT
     _fleet_dir(broker)
     broker.set_defaults(func=_cmd_broker)
     push = fcmd.add_parser("push", help="staged rollout of a policy file (YAML or JSON)")
@@ -191,10 +198,56 @@ def _cmd_pki_revoke(args: argparse.Namespace) -> int:
     registry.remove(args.device_id)
     registry.save(paths.registry)
     print(f"{args.device_id}: certificate {serial:x} revoked in {paths.crl} and the device "
-          "removed from the registry.\nSIGHUP `tandem fleet broker` to refuse its connections "
-          "(restart it to drop a session that is open now); `cloud serve --tls-fleet-dir` "
-          "refuses it at once")
+          "removed from the registry; `cloud serve --tls-fleet-dir` refuses it at once")
+    pid = _broker_pid(paths.root / "broker.json")
+    if pid is None:
+        print("no `tandem fleet broker` runs for this fleet dir: it refuses the device from "
+              "its next start")
+        return 0
+    before = _broker_reloads(paths.root / "broker.json")
+    try:
+        os.kill(pid, signal.SIGHUP)
+    except PermissionError:
+        raise TandemError(f"revoked, but `tandem fleet broker` (pid {pid}) belongs to another "
+                          "user: run this as that user, or send it SIGHUP") from None
+    deadline = time.monotonic() + 15.0
+    while _broker_reloads(paths.root / "broker.json") <= before:
+        if time.monotonic() > deadline or _broker_pid(paths.root / "broker.json") != pid:
+            raise TandemError(f"`tandem fleet broker` (pid {pid}) did not confirm the reload "
+                              "within 15 s; see its log (broker/mosquitto.log)")
+        time.sleep(0.05)
+    if error := _broker_record(paths.root / "broker.json").get("reload_error"):
+        raise TandemError(f"`tandem fleet broker` (pid {pid}) failed to reload: {error}")
+    print(f"the broker (pid {pid}) closed the device's open connections and refuses new ones")
     return 0
+
+
+def _broker_record(record: Path) -> dict[str, Any]:
+    try:
+        raw = json.loads(record.read_text())
+    except (FileNotFoundError, ValueError):
+        return {}
+    return raw if isinstance(raw, dict) else {}
+
+
+def _broker_pid(record: Path) -> int | None:
+    """The pid of the `tandem fleet broker` that wrote `record`, if it still runs."""
+    pid = _broker_record(record).get("pid")
+    if not isinstance(pid, int):
+        return None
+    try:  # a stale record's pid may be another process now: never signal that one
+        if b"\0fleet\0broker" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+            return None
+    except FileNotFoundError:
+        return None
+    except OSError:
+        pass  # no /proc: trust the record
+    return pid
+
+
+def _broker_reloads(record: Path) -> int:
+    reloads = _broker_record(record).get("reloads", 0)
+    return reloads if isinstance(reloads, int) else 0
 
 
 def _cmd_pki_rotate(args: argparse.Namespace) -> int:
@@ -218,23 +271,66 @@ def _cmd_pki_rotate(args: argparse.Namespace) -> int:
 
 
 def _cmd_broker(args: argparse.Namespace) -> int:
-    from cloud.fleet.broker import BrokerError, PrivateBroker
+    from cloud.fleet.broker import BrokerError, Listen, PrivateBroker
+    from cloud.fleet.pki import server_names
+    from contract.files import atomic_write
 
     paths = _paths(args)
     work = paths.root / "broker"
     try:
-        broker = PrivateBroker(paths, work_dir=work, port=args.port)
+        listen = Listen.parse(args.listen if args.port is None else str(args.port))
+        listen.check_free()
+        broker = PrivateBroker(paths, work_dir=work, port=listen.port, host=listen.host,
+                               server_names=args.server_name)
+    except BrokerError as exc:
+        raise TandemError(str(exc)) from None
+    stop, reload, wake = threading.Event(), threading.Event(), threading.Event()
+
+    def on_signal(event: threading.Event) -> Any:
+        def handler(*_: object) -> None:
+            event.set()
+            wake.set()
+        return handler
+
+    # Before the record exists, so `pki revoke` never signals a process without them.
+    signal.signal(signal.SIGTERM, on_signal(stop))
+    signal.signal(signal.SIGHUP, on_signal(reload))
+    try:
         broker.start()
     except BrokerError as exc:
         raise TandemError(str(exc)) from None
     record = paths.root / "broker.json"
-    record.write_text(json.dumps({"host": broker.host, "port": broker.port}) + "\n")
-    print(f"broker on {broker.host}:{broker.port} (mTLS); log: {broker.log}", flush=True)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGHUP, lambda *_: broker.reload_acl())
+    reloads, error = 0, None
+
+    def write_record() -> None:
+        atomic_write(record, (json.dumps({"host": broker.host, "port": broker.port,
+                                          "pid": os.getpid(), "reloads": reloads,
+                                          "reload_error": error}) + "\n").encode())
+
+    write_record()
+    print(f"broker on {broker.listen} (TLS, client certificates); log: {broker.log}",
+          flush=True)
+    if not broker.listen.loopback:
+        known = ", ".join(sorted(server_names(paths)))
+        print(f"devices reach it by a name in its certificate: {known} (more with "
+              "--server-name)", flush=True)
     try:
-        while not stop.wait(0.5):
+        while True:
+            wake.wait(0.5)
+            wake.clear()
+            if stop.is_set():
+                break
+            if reload.is_set():
+                reload.clear()
+                try:
+                    closed, error = broker.reload_acl(), None
+                    print(f"reloaded ACL and CRL; {len(closed)} revoked identities "
+                          "disconnected and refused", flush=True)
+                except BrokerError as exc:
+                    error = str(exc).splitlines()[0]
+                    print(f"reload failed: {exc}", file=sys.stderr, flush=True)
+                reloads += 1
+                write_record()
             if not broker.running:
                 print(broker.log_text(), file=sys.stderr)
                 return 1

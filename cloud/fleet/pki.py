@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +36,7 @@ from contract.fleet.signing import SigningKey, TrustedKeys
 
 CA_NAME = "Tandem fleet CA"
 SERVER_NAME = "localhost"
+DEFAULT_SERVER_NAMES = (SERVER_NAME, "127.0.0.1")
 DAY = datetime.timedelta(days=1)
 
 
@@ -114,7 +116,8 @@ def _load_ca(paths: FleetPaths) -> tuple[x509.Certificate, ec.EllipticCurvePriva
 
 
 def _issue(
-    paths: FleetPaths, cn: str, cert_path: Path, key_path: Path, *, server: bool, days: int
+    paths: FleetPaths, cn: str, cert_path: Path, key_path: Path, *, server: bool, days: int,
+    extra_names: Iterable[str] = (),
 ) -> None:
     ca_cert, ca_key = _load_ca(paths)
     key = ec.generate_private_key(ec.SECP256R1())
@@ -139,9 +142,9 @@ def _issue(
                        critical=False)
     )
     if server:
-        builder = builder.add_extension(x509.SubjectAlternativeName([
-            x509.DNSName(SERVER_NAME), x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
-        ]), critical=False)
+        builder = builder.add_extension(x509.SubjectAlternativeName(
+            [_general_name(n) for n in sorted({*DEFAULT_SERVER_NAMES, *extra_names})]),
+            critical=False)
     cert = builder.sign(ca_key, hashes.SHA256())
     _write_key(key_path, key)
     # The file is the whole chain (the certificate, then the fleet CA). Given a chain,
@@ -207,6 +210,50 @@ def revoke_device(paths: FleetPaths, device_id: str) -> int:
                        "`tandem fleet status` lists the devices") from None
     write_crl(paths, revoked_serials(paths) | {cert.serial_number})
     return int(cert.serial_number)
+
+
+def revoked_devices(paths: FleetPaths) -> set[str]:
+    """The identities whose certificate in pki/clients is on the fleet CRL."""
+    serials = revoked_serials(paths)
+    if not serials:
+        return set()
+    return {cert_path.stem for cert_path in (paths.pki / "clients").glob("*.crt")
+            if x509.load_pem_x509_certificate(cert_path.read_bytes()).serial_number in serials}
+
+
+def _general_name(name: str) -> x509.GeneralName:
+    try:
+        return x509.IPAddress(ipaddress.ip_address(name))
+    except ValueError:
+        return x509.DNSName(name)
+
+
+def server_names(paths: FleetPaths) -> set[str]:
+    """The DNS names and addresses the broker's (and cloud's) server certificate covers."""
+    cert = x509.load_pem_x509_certificate(paths.server_cert.read_bytes())
+    san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    return {*san.get_values_for_type(x509.DNSName),
+            *(str(ip) for ip in san.get_values_for_type(x509.IPAddress))}
+
+
+def ensure_server_names(paths: FleetPaths, wanted: Iterable[str], days: int = 3650) -> bool:
+    """Re-issue the server certificate (same CA, so devices need nothing new) when it does
+    not cover every name in `wanted`, the names devices use to reach the broker. True when
+    it did."""
+    have = server_names(paths)
+    names = {_canonical_name(n) for n in wanted}
+    if names <= have:
+        return False
+    _issue(paths, SERVER_NAME, paths.server_cert, paths.server_key, server=True, days=days,
+           extra_names=have | names)
+    return True
+
+
+def _canonical_name(name: str) -> str:
+    try:
+        return str(ipaddress.ip_address(name))
+    except ValueError:
+        return name.lower()
 
 
 def revoked_serials(paths: FleetPaths) -> set[int]:
