@@ -45,13 +45,13 @@ def tools_problem(tools_json: str) -> str | None:
         return f"tools_json is over {MAX_TOOLS_BYTES} bytes: offer fewer or shorter functions"
     try:
         tools = json.loads(tools_json)
-    except ValueError as exc:
-        return f"tools_json is not JSON ({exc})"
+    except (ValueError, RecursionError) as exc:  # (nesting deeper than the parser's stack)
+        return f"tools_json is not JSON ({str(exc)[:80]})"
     if not isinstance(tools, list) or len(tools) > MAX_TOOLS:
         return f"tools_json must be a JSON array of at most {MAX_TOOLS} tool specs"
     for tool in tools:
         function = tool.get("function") if isinstance(tool, dict) else None
-        if tool.get("type") != "function" or not isinstance(function, dict) \
+        if not isinstance(function, dict) or tool.get("type") != "function" \
                 or not isinstance(function.get("name"), str) \
                 or not _NAME.match(function["name"]) \
                 or not isinstance(function.get("parameters", {}), dict):

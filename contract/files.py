@@ -39,5 +39,5 @@ def read_json(path: Path) -> Any:
     """The decoded file, or None if it is missing or unreadable."""
     try:
         return json.loads(path.read_bytes())
-    except (FileNotFoundError, ValueError):
+    except (FileNotFoundError, ValueError, RecursionError):
         return None

@@ -21,6 +21,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from contract.fleet import jsontext
 from contract.fleet.signing import MEMORY, SigningKey, TrustedKeys
 
 FORMAT = "tandem-memory/1"
@@ -61,8 +62,8 @@ def open_snapshot(payload: bytes, trusted: TrustedKeys) -> dict[str, Any]:
     if len(payload) > MAX_SNAPSHOT_BYTES:
         raise MemoryRejected(f"memory snapshot of {len(payload)} bytes is over the limit")
     try:
-        envelope = json.loads(payload)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        envelope = jsontext.loads(payload)
+    except ValueError as exc:
         raise MemoryRejected(f"memory snapshot is not JSON ({exc})") from None
     if not isinstance(envelope, dict) or envelope.get("format") != ENVELOPE:
         raise MemoryRejected(f"not a signed {ENVELOPE}; unsigned memory is never taken")
@@ -76,9 +77,15 @@ def open_snapshot(payload: bytes, trusted: TrustedKeys) -> dict[str, Any]:
 
 def _parse_snapshot(text: str) -> dict[str, Any]:
     try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
+        raw = jsontext.loads(text)
+    except ValueError as exc:
         raise MemoryRejected(f"signed memory snapshot is not JSON ({exc})") from None
+    return check_snapshot(raw)
+
+
+def check_snapshot(raw: object) -> dict[str, Any]:
+    """A decoded snapshot, if it has the shape a reader relies on; else MemoryRejected.
+    (Also for one read back from the device's own cache file.)"""
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         raise MemoryRejected(f"not a {FORMAT} snapshot")
     if not isinstance(raw.get("rev"), int) or not isinstance(raw.get("user"), str):
@@ -90,4 +97,8 @@ def _parse_snapshot(text: str) -> dict[str, Any]:
         if (not isinstance(fact, dict) or not isinstance(fact.get("value"), str)
                 or not isinstance(fact.get("version"), int)):
             raise MemoryRejected(f"fact {key!r} needs a string value and an integer version")
+        expires = fact.get("expires_at")
+        if expires is not None and (isinstance(expires, bool)
+                                    or not isinstance(expires, int | float)):
+            raise MemoryRejected(f"fact {key!r}: 'expires_at' must be a number (unix time)")
     return raw

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from contract.fleet import jsontext
 from contract.fleet.names import check_name
 from contract.fleet.signing import SigningKey, TrustedKeys
 from contract.inventory import TOPIC_KEYS, Device, Inventory
@@ -325,8 +326,8 @@ def open_envelope(
     if len(payload) > MAX_PAYLOAD_BYTES:
         raise PolicyRejected(TOO_LARGE, f"{len(payload)} bytes; the limit is {MAX_PAYLOAD_BYTES}")
     try:
-        envelope = json.loads(payload)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        envelope = jsontext.loads(payload)
+    except ValueError as exc:
         raise PolicyRejected(MALFORMED, f"not JSON ({exc})") from None
     if not isinstance(envelope, dict) or envelope.get("format") != FORMAT:
         raise PolicyRejected(MALFORMED, f"not a {FORMAT} envelope")
@@ -346,8 +347,8 @@ def open_envelope(
     if not trusted.verify(kid, document, signature):
         raise PolicyRejected(BAD_SIGNATURE, f"signature does not match key {kid}")
     try:
-        raw = json.loads(document)
-    except json.JSONDecodeError as exc:
+        raw = jsontext.loads(document)
+    except ValueError as exc:
         raise PolicyRejected(MALFORMED, f"signed document is not JSON ({exc})") from None
     policy = parse_policy(raw)
     if not policy.target.matches(device_id, groups):

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
+
+from contract.fleet import jsontext
 
 APPLIED = "applied"
 REJECTED = "rejected"
@@ -32,8 +34,18 @@ class Report:
 
     @classmethod
     def from_bytes(cls, payload: bytes) -> Report:
-        raw = json.loads(payload)
-        return cls(**{k: raw[k] for k in cls.__dataclass_fields__ if k in raw})
+        """The report, or ValueError / KeyError / TypeError for anything else (a reader
+        must never hold a report whose fields it cannot compare)."""
+        raw = jsontext.loads(payload)
+        if not isinstance(raw, dict):
+            raise TypeError("a report is a JSON object")
+        report = cls(**{k: raw[k] for k in cls.__dataclass_fields__ if k in raw})
+        for field in fields(cls):
+            value = getattr(report, field.name)
+            wanted = _REPORT_TYPES[field.name]
+            if isinstance(value, bool) or not isinstance(value, wanted):
+                raise TypeError(f"report field {field.name!r} is {type(value).__name__}")
+        return report
 
 
 @dataclass(frozen=True)
@@ -55,14 +67,25 @@ class Presence:
 
     @classmethod
     def from_bytes(cls, payload: bytes) -> Presence:
-        raw = json.loads(payload)
-        return cls(str(raw["device"]), bool(raw["online"]), int(raw["generation"]),
-                   float(raw.get("at", 0.0)))
+        """The presence, or ValueError / KeyError / TypeError for anything else."""
+        raw = jsontext.loads(payload)
+        try:
+            return cls(str(raw["device"]), bool(raw["online"]), int(raw["generation"]),
+                       float(raw.get("at", 0.0)))
+        except OverflowError:  # a generation of 1e999, a time of 10**400
+            raise ValueError("presence: a number out of range") from None
 
     def supersedes(self, other: Presence | None) -> bool:
         if other is None or self.generation > other.generation:
             return True
         return self.generation == other.generation and not self.online
+
+
+_REPORT_TYPES: dict[str, type | tuple[type, ...]] = {
+    "device": str, "applied_version": int, "applied_digest": str, "status": str,
+    "reason": str, "subject_version": (int, type(None)), "generation": int,
+    "at": (int, float),
+}
 
 
 def now() -> float:

@@ -13,7 +13,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from contract.files import atomic_write, read_json, wall_ms
+from contract.files import atomic_write, wall_ms
+from contract.fleet import jsontext
+from contract.fleet.memory import MemoryRejected, check_snapshot
 from contract.fleet.policy import PolicyRejected, SignedPolicy, open_envelope
 from contract.fleet.signing import TrustedKeys
 from edge.at_rest import MEMORY, SealedFileError, SealingKey, is_sealed
@@ -49,10 +51,11 @@ class DeviceStore:
             if self.policy_path.exists():
                 return None, f"{self.policy_path} is unreadable; starting from defaults"
             return None, None
-        if not isinstance(record, dict) or record.get("state_version") != STATE_VERSION:
+        if not isinstance(record, dict) or record.get("state_version") != STATE_VERSION \
+                or not isinstance(record.get("envelope"), str):
             return None, f"{self.policy_path} has an unknown format; starting from defaults"
         try:
-            envelope = str(record["envelope"]).encode()
+            envelope = record["envelope"].encode()
             return open_envelope(envelope, trusted, device_id, groups), None
         except PolicyRejected as exc:
             return None, f"stored policy refused ({exc}); starting from defaults"
@@ -71,7 +74,9 @@ class DeviceStore:
         if self._generation_ceiling is None:
             record = read_json(self.session_path)
             stored = record.get("generation", 0) if isinstance(record, dict) else 0
-            self._generation = self._generation_ceiling = int(stored)
+            if isinstance(stored, bool) or not isinstance(stored, int) or stored < 0:
+                stored = 0  # damaged: the wall clock alone keeps sessions growing
+            self._generation = self._generation_ceiling = stored
         generation = max(self._generation + 1, wall_ms())
         if generation >= self._generation_ceiling:
             self._generation_ceiling = generation + GENERATION_RESERVE
@@ -104,11 +109,28 @@ class DeviceStore:
             data = self.memory_path.read_bytes()
             if is_sealed(data):
                 data = self._sealing.open(data, MEMORY) if self._sealing else b""
-            record = json.loads(data)
+            record = jsontext.loads(data)
         except (FileNotFoundError, SealedFileError, ValueError):
             return {}
         if isinstance(record, dict) and record.get("state_version") == STATE_VERSION:
             users = record.get("users")
-            if isinstance(users, dict):
-                return users
+            if isinstance(users, dict):  # a damaged user's entry is dropped, not trusted
+                return {user: snapshot for user, snapshot in users.items()
+                        if _readable(snapshot) and snapshot["user"] == user}
         return {}
+
+
+def _readable(snapshot: object) -> bool:
+    try:
+        check_snapshot(snapshot)
+    except MemoryRejected:
+        return False
+    return True
+
+
+def read_json(path: Path) -> Any:
+    """The decoded file, or None if it is missing or unreadable (damaged in any way)."""
+    try:
+        return jsontext.loads(path.read_bytes())
+    except (FileNotFoundError, ValueError):
+        return None
