@@ -52,7 +52,14 @@ from cloud.worker_client import (
     WorkerEvent,
     WorkerUnavailable,
 )
-from cloud.worker_messages import FINISH_CANCELLED, FINISH_STOP, JobDone, JobFailed, TokenText
+from cloud.worker_messages import (
+    FINISH_CANCELLED,
+    FINISH_DEADLINE,
+    FINISH_STOP,
+    JobDone,
+    JobFailed,
+    TokenText,
+)
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +85,8 @@ def _tool_call(call: ToolCall) -> pb.ConverseResponse:
 
 _SHUTDOWN_MARGIN_S = 0.3  # the last sentences and the Final still reach the caller
 FINISH_SHUTDOWN = "shutdown"
+# how long past a job's deadline a silent worker is waited for (within deadline_margin_s)
+WORKER_LATE_S = 0.05
 FINISH_HANDOFF = "handoff"  # handed to a person (cloud.handoff)
 FINISH_MEMORY = "memory"  # answered by changing the user's memory, no model involved
 FINISH_CACHE = "cache"  # answered from the answer cache (cloud.answer_cache)
@@ -392,7 +401,7 @@ class ConversationService(pb_grpc.ConversationServicer):
                     if request_id is None:  # still queued: shutdown overtakes the wait
                         event = await self._unless_draining(events)
                     else:
-                        event = await anext(events, None)
+                        event = await self._next_by(events, deadline, request_id, tag)
                     if event is None:
                         break
                     if isinstance(event, JobStarted):
@@ -455,6 +464,21 @@ class ConversationService(pb_grpc.ConversationServicer):
             await context.abort(grpc.StatusCode.UNAVAILABLE, str(exc))
         finally:
             self._running.discard(request_id or 0)
+
+    @staticmethod
+    async def _next_by(events: AsyncGenerator[WorkerEvent, None], deadline: float | None,
+                       request_id: int, tag: str) -> WorkerEvent | None:
+        """The next event of a running job. The worker ends a job at its deadline itself;
+        a worker too starved of CPU to do so is not waited for past it (plus a little):
+        the job is cancelled and the answer ends as a deadline finish, in time."""
+        if deadline is None:
+            return await anext(events, None)
+        wait_s = max(0.0, deadline - time.monotonic()) + WORKER_LATE_S
+        try:
+            return await asyncio.wait_for(anext(events, None), wait_s)
+        except TimeoutError:  # (cancelling the wait closed the stream: the job is cancelled)
+            log.warning("%s: the worker missed the deadline; answer ended", tag)
+            return JobDone(request_id, tag, FINISH_DEADLINE, 0, 0, None, 0.0)
 
     async def _unless_draining(
         self, events: AsyncGenerator[WorkerEvent, None]

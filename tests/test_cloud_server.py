@@ -209,6 +209,33 @@ def test_deadline_bounds_generation_and_server_stays_healthy(tiny_gguf: Path) ->
     run_bounded(scenario())
 
 
+def test_a_stalled_worker_still_ends_the_answer_at_its_deadline(tiny_gguf: Path) -> None:
+    """A worker that cannot run (here: stopped; on a device, starved of CPU) is not waited
+    for past the deadline: the answer ends with a deadline finish, not the client's
+    DEADLINE_EXCEEDED, and the worker serves again once it runs."""
+    deadline_s = 1.0
+
+    async def scenario() -> None:
+        async with connected_server(tiny_gguf, **LONG_SETTINGS) as (server, channel):
+            stub = pb_grpc.ConversationStub(channel)
+            await channel.channel_ready()
+            pid = server.worker.pid
+            assert pid is not None
+            os.kill(pid, signal.SIGSTOP)
+            try:
+                started = time.monotonic()
+                responses = [r async for r in stub.Converse(request(max_tokens=LONG),
+                                                            timeout=deadline_s)]
+                assert time.monotonic() - started < deadline_s
+                assert responses[-1].final.finish_reason == "deadline"
+            finally:
+                os.kill(pid, signal.SIGCONT)
+            answer = [r async for r in stub.Converse(request(max_tokens=5, turn_id=2))]
+            assert answer[-1].final.finish_reason == "length"
+
+    run_bounded(scenario())
+
+
 def test_deadline_spent_in_the_queue_is_a_typed_error(tiny_gguf: Path) -> None:
     async def scenario() -> None:
         # One answer at a time (n_parallel=1), so that the second call has to queue.
