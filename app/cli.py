@@ -20,12 +20,13 @@ from contract.errors import TandemError
 # The commands each side registers (tests/test_packages.py checks these lists against
 # what the sides really register), so the root can name them when a side is missing.
 SIDE_COMMANDS = {
-    "edge": ("edge", "doctor", "board", "demo", "nlu"),
+    "edge": ("edge", "doctor", "board", "demo", "nlu", "redact"),
     "cloud": ("cloud", "pki", "fleet"),
 }
 SIDE_BENCHES = {
-    "edge": ("turn", "nlu", "plan", "speech", "duplex", "actions", "native", "idle"),
-    "cloud": ("cloud", "fleet"),
+    "edge": ("turn", "nlu", "plan", "speech", "duplex", "actions", "native", "idle",
+             "redact"),
+    "cloud": ("cloud", "fleet", "abuse"),
 }
 
 
@@ -56,9 +57,11 @@ def build_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser | 
         add_fleet(sub)
         add_bench_cloud(bench)
     if run is not None and not missing_dependencies("cloud"):
+        from app.abuse.bench import add_bench_abuse  # fuzzes both sides' services
         from app.fleet_bench import add_bench_fleet  # runs devices and the fleet service
 
         add_bench_fleet(bench)
+        add_bench_abuse(bench)
     add_models(sub)
     return parser, run
 

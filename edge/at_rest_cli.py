@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from pathlib import Path
 
@@ -35,10 +34,7 @@ def _audit_lines(path: Path, sealing: SealingKey) -> bytes:
     except sqlite3.DatabaseError as exc:
         raise TandemError(f"{path} is not an audit log: {exc}") from None
     try:
-        lines = [json.dumps({"seq": e.seq, "at": e.at, "device_id": e.device_id,
-                             "session_id": e.session_id, "turn_id": e.turn_id,
-                             "kind": e.kind, "action_key": e.action_key, "body": e.body})
-                 for e in log.entries()]
+        lines = list(log.export(raw=True))
     finally:
         log.close()
     return "".join(line + "\n" for line in lines).encode()

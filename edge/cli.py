@@ -126,6 +126,11 @@ def add_subcommands(sub: Any, bench: Any) -> argparse.ArgumentParser:
 
     add_nlu(sub)
     add_bench_nlu(bench)
+    from edge.privacy.cli import add_bench_redact
+    from edge.privacy.cli import add_subcommands as add_redact
+
+    add_redact(sub)
+    add_bench_redact(bench)
     from edge.nlu.plan_bench import add_bench_plan
 
     add_bench_plan(bench)

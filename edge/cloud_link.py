@@ -25,6 +25,7 @@ from tandem_proto import converse_pb2 as pb
 from tandem_proto import converse_pb2_grpc as pb_grpc
 
 from edge.circuit_breaker import BreakerSettings, CircuitBreaker
+from edge.privacy import Redactor, default_redactor
 
 # CloudUnavailable.reason values (short, human, stable: the caller may log or branch on them).
 UNREACHABLE = "unreachable"
@@ -152,6 +153,9 @@ class CloudLink:
         # and reset at the start of each call).
         self.last_final: CloudFinal | None = None
         self.breaker = CircuitBreaker(settings.breaker, self._reachable)
+        # Personal data never leaves in a request: every transcript and context turn is
+        # redacted here, whoever called (edge.privacy; callers may add the contacts).
+        self.redactor: Redactor = default_redactor()
         self.retries = 0  # calls tried a second time (for the trace and tests)
 
     @property
@@ -283,13 +287,15 @@ class CloudLink:
     def _request(
         self, transcript: str, context: Sequence[tuple[str, str]], session_id: str, turn_id: int
     ) -> pb.ConverseRequest:
+        redact = self.redactor
         return pb.ConverseRequest(
             device_id=self.settings.device_id,
             session_id=session_id,
             turn_id=turn_id,
-            transcript=transcript,
+            transcript=redact(transcript),
             context=[
-                pb.ContextTurn(role=_ROLES.get(role, pb.ContextTurn.ROLE_UNSPECIFIED), text=text)
+                pb.ContextTurn(role=_ROLES.get(role, pb.ContextTurn.ROLE_UNSPECIFIED),
+                               text=redact(text))
                 for role, text in context
             ],
         )

@@ -35,6 +35,7 @@ from edge.daemon import run_daemon
 from edge.messages import SAMPLE_RATE
 from edge.metrics import EdgeMetrics
 from edge.pipeline import Engines
+from edge.privacy import redactor_for
 from edge.settings import EdgeSettings, host_port
 from edge.systemd import Notifier
 from edge.trace import TraceWriter, TurnRecord
@@ -134,7 +135,9 @@ def _metrics(args: argparse.Namespace, device: FleetDevice | None) -> EdgeMetric
 
 async def run_edge(args: argparse.Namespace, settings: EdgeSettings) -> int:
     # Check every input before loading models: bad input fails in milliseconds.
-    load_inventory(settings.inventory)
+    # Turn lines and the trace leave the machine (journald, a copied file): redacted, the
+    # home's contacts counted as names.
+    redact = redactor_for(load_inventory(settings.inventory).contacts)
     try:
         output = plan_output(args)
         source = open_source(args.input, args.realtime, getattr(args, "rate", None),
@@ -159,10 +162,12 @@ async def run_edge(args: argparse.Namespace, settings: EdgeSettings) -> int:
         trace = None
         if args.trace:
             args.trace.parent.mkdir(parents=True, exist_ok=True)
-            trace = TraceWriter(stack.enter_context(args.trace.open("w", encoding="utf-8")))
+            trace = TraceWriter(stack.enter_context(args.trace.open("w", encoding="utf-8")),
+                                redact)
 
         def on_turn(record: TurnRecord) -> None:
-            print(f"turn {record.turn_id}: {record.summary()}", file=log, flush=True)
+            print(f"turn {record.turn_id}: {record.redacted(redact).summary()}", file=log,
+                  flush=True)
             if trace is not None:
                 trace.write(record)
             if metrics is not None:

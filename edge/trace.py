@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
 from typing import IO
+
+from edge.privacy import default_redactor
 
 
 @dataclass
@@ -65,6 +68,32 @@ class TurnRecord:
         record["timings_ms"] = {k: round(v, 1) for k, v in self.timings_ms.items()}
         return json.dumps(record, ensure_ascii=False)
 
+    def redacted(self, redact: Callable[[str], str]) -> TurnRecord:
+        """This record with personal data out of every text in it (what was heard and said,
+        slot values, stop checks, the cloud's function arguments): what a trace file or a
+        log line shows. The record itself keeps the raw text for the turn's own use."""
+
+        def texts(value: object) -> object:
+            if isinstance(value, str):
+                return redact(value)
+            if isinstance(value, dict):
+                return {k: texts(v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [texts(v) for v in value]
+            return value
+
+        def rows(items: list[dict[str, object]], *keys: str) -> list[dict[str, object]]:
+            return [{k: texts(v) if k in keys else v for k, v in item.items()}
+                    for item in items]
+
+        return replace(
+            self, transcript=redact(self.transcript), reply_text=redact(self.reply_text),
+            slots={k: texts(v) for k, v in self.slots.items()},  # type: ignore[misc]
+            actions=rows(self.actions, "slots", "said"),
+            stop_checks=rows(self.stop_checks, "text"),
+            cloud_calls=rows(self.cloud_calls, "arguments"),
+        )
+
     def summary(self) -> str:
         t = self.timings_ms
         stages = " ".join(f"{k}={t[k]:.{1 if t[k] < 10 else 0}f}ms" for k in t)
@@ -80,11 +109,17 @@ class TurnRecord:
 
 
 class TraceWriter:
-    """JSON Lines, one object per turn, flushed as each turn ends."""
+    """JSON Lines, one object per turn, flushed as each turn ends. Personal data is
+    redacted (edge.privacy; `redact`: one that knows the contacts) unless `raw`, which only
+    tests and benches that never leave the machine pass."""
 
-    def __init__(self, stream: IO[str]) -> None:
+    def __init__(self, stream: IO[str], redact: Callable[[str], str] | None = None,
+                 raw: bool = False) -> None:
         self._stream = stream
+        self._redact = None if raw else (redact or default_redactor())
 
     def write(self, record: TurnRecord) -> None:
+        if self._redact is not None:
+            record = record.redacted(self._redact)
         self._stream.write(record.to_json() + "\n")
         self._stream.flush()

@@ -29,10 +29,11 @@ from edge.audio.chime import chime
 from edge.barge_in import stop_phrase
 from edge.channel import PriorityChannel
 from edge.cloud_link import CloudToolCall, CloudUnavailable
-from edge.cloud_tools import to_action
+from edge.cloud_tools import to_action, without_contacts
 from edge.conversation import State
 from edge.messages import Announcement, Cancel, EndOfReply, ReplyText, Understanding, Utterance
 from edge.nlu.plan import more_than_one_command
+from edge.privacy import redactor_for
 from edge.skills.confirm import DECLINED, NOT_CONFIRMED, QUESTION
 from edge.speaker import SpokenReply
 from edge.stages.grammar_stt import GrammarResult
@@ -321,7 +322,12 @@ async def _ask_cloud(p: EdgePipeline, record: TurnRecord, replies: Replies,
     first_chunk = asyncio.Event()
     filler = asyncio.create_task(_filler(p, replies, record, first_chunk, endpoint_wall),
                                  name=f"filler-{turn}")
-    stream = p.cloud.converse(question, p.context(), p.session_id, turn, p.device_tools(),
+    # Personal data stays here: the request and its context redacted with the contacts as
+    # names (the link redacts again without them), and the contacts kept off the offer.
+    redact = redactor_for(tuple(p.skills.inventory.contacts))
+    stream = p.cloud.converse(redact(question), [(role, redact(text)) for role, text
+                                                 in p.context()],
+                              p.session_id, turn, without_contacts(p.device_tools()),
                               record.trace_id)
     try:
         # aclosing: a cancelled turn (barge-in) closes the stream at once, which cancels the

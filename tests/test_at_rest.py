@@ -12,6 +12,7 @@ import pytest
 
 from app.cli import main
 from contract.errors import TandemError
+from contract.fleet.memory import FORMAT
 from edge.actions.audit import AuditLog
 from edge.at_rest import AUDIO, MEMORY, SECRET_FILE, SealedFileError, SealingKey, is_sealed
 from edge.audio.keeper import AudioKeeper
@@ -19,7 +20,7 @@ from edge.audio.wavfile import read_wav
 from edge.fleet.device import FleetDevice
 from edge.fleet.store import DeviceStore
 
-SNAPSHOTS = {"alice": {"user": "alice", "rev": 3,
+SNAPSHOTS = {"alice": {"format": FORMAT, "user": "alice", "rev": 3, "tombstones": {},
                        "facts": {"doctor": {"value": "Dr Okafor on Tuesday", "version": 1}}}}
 
 

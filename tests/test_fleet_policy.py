@@ -19,8 +19,8 @@ from contract.fleet.signing import SigningKey, TrustedKeys
 from edge.fleet import store as device_store
 from edge.fleet.agent import PolicyAgent
 from edge.fleet.memory_cache import MemoryCache
-from edge.fleet.redact import Redactor
 from edge.fleet.store import DeviceStore
+from edge.privacy import Redactor
 
 KEY = SigningKey.generate()
 TRUSTED = TrustedKeys.from_pems([KEY.public_pem()])
@@ -264,7 +264,8 @@ def test_redaction() -> None:
     out = redact(text)
     for secret in ("anna@", "7946", "4111", "Baker", "Anna Smith", "bob"):
         assert secret not in out
-    assert "[email]" in out and "[number]" in out and "[address]" in out and "[name]" in out
+    assert "[email]" in out and "[phone]" in out and "[card]" in out
+    assert "[address]" in out and "[name]" in out
     assert redact("set a timer for 10 minutes") == "set a timer for 10 minutes"
 
 

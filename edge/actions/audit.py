@@ -22,11 +22,13 @@ import json
 import sqlite3
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from edge.at_rest import AUDIT, SealedFileError, SealingKey
+from edge.privacy import default_redactor
 
 Kind = Literal["utterance", "understanding", "confirmation", "action", "result"]
 GENESIS = "0" * 64
@@ -135,6 +137,31 @@ class AuditLog:
             blob = base64.b64decode(stored[len(SEALED_PREFIX):])
             stored = self._sealing.open(blob, AUDIT, "an audit entry").decode()
         return dict(json.loads(stored))
+
+    def export(self, redact: Callable[[str], str] | None = None, raw: bool = False
+               ) -> Iterator[str]:
+        """The log as JSON Lines, for whoever it is handed to: every text in the entries'
+        bodies redacted (edge.privacy; `redact`: one that knows the contacts) unless `raw`.
+        The file itself keeps what was said, sealed at rest (`tandem edge unseal` gives
+        it back raw, to whoever holds the device's key)."""
+        clean = None if raw else (redact or default_redactor())
+
+        def texts(value: object) -> object:
+            if clean is None:
+                return value
+            if isinstance(value, str):
+                return clean(value)
+            if isinstance(value, dict):
+                return {k: texts(v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [texts(v) for v in value]
+            return value
+
+        for e in self.entries():
+            yield json.dumps({"seq": e.seq, "at": e.at, "device_id": e.device_id,
+                              "session_id": e.session_id, "turn_id": e.turn_id,
+                              "kind": e.kind, "action_key": e.action_key,
+                              "body": texts(e.body)}, ensure_ascii=False, sort_keys=True)
 
     def verify(self) -> int | None:
         """None when the whole chain holds; else the seq of the first entry that does not."""

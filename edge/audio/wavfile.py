@@ -12,6 +12,7 @@ from contract.errors import AudioInputError
 from edge.audio.convert import SUPPORTED_RATES, resample, to_mono
 from edge.messages import SAMPLE_RATE
 
+MAX_CHANNELS = 32
 _DTYPES: dict[int, np.dtype] = {1: np.dtype(np.uint8), 2: np.dtype("<i2"), 4: np.dtype("<i4")}
 
 
@@ -36,6 +37,8 @@ def read_wav(path: Path) -> np.ndarray:
         ) from None
     if width not in _DTYPES:
         raise AudioInputError(f"{path}: {8 * width}-bit samples are not supported; use 16-bit PCM")
+    if not 1 <= channels <= MAX_CHANNELS:  # (the downmix kernel's bound)
+        raise AudioInputError(f"{path}: {channels} channels are not supported (1..{MAX_CHANNELS})")
     if rate not in SUPPORTED_RATES:
         raise AudioInputError(f"{path}: sample rate {rate} Hz is not supported; use 16000 Hz")
     frame_bytes = channels * width

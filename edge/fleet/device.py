@@ -32,9 +32,9 @@ from edge.cloud_tools import without_contacts
 from edge.fleet.agent import PolicyAgent
 from edge.fleet.link import DeviceIdentity, DeviceLink, ThreadedRunner
 from edge.fleet.memory_cache import MemoryCache
-from edge.fleet.redact import Redactor
 from edge.fleet.store import DeviceStore
 from edge.nlu.plan import Plan, PlannedAction
+from edge.privacy import Redactor
 from edge.skills import Skills, default_skills
 
 if TYPE_CHECKING:

@@ -1,0 +1,84 @@
+"""The redactor: every detector over one tokenisation, overlaps merged, placeholders in.
+
+    redactor = Redactor(contacts=inventory.contacts)
+    redactor("call Tomas on 555 123 4567")      -> "call [name] on [phone]"
+    redactor.redact(text).spans                  -> (Span(5, 10, "name"), Span(14, 26, "phone"))
+
+Every kind is on by default (KINDS); there is no switch that turns one off, so a caller
+(or a fleet policy) can only add to it: more names to hide. Redacting a redacted text
+changes nothing: placeholders are never found again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+
+from edge.privacy.names import contact_phrases, find_names
+from edge.privacy.numbers import find_numbers
+from edge.privacy.pii import find_addresses, find_birth_dates, find_emails
+from edge.privacy.sensitive import find_health, find_secrets
+from edge.privacy.spans import PLACEHOLDER, Redaction, Span, apply, merge
+from edge.privacy.text import Token, tokens
+
+Detector = Callable[[str, tuple[Token, ...]], list[Span]]
+DETECTORS: tuple[Detector, ...] = (find_emails, find_numbers, find_secrets, find_birth_dates,
+                                   find_addresses, find_health)
+MAX_CHARS = 20_000  # a longer text is redacted in pieces of this size (a transcript is short)
+
+
+class Redactor:
+    """Finds personal data in a text; `contacts` are names that are always a name."""
+
+    def __init__(self, contacts: Iterable[str] = ()) -> None:
+        self.contacts = contact_phrases(contacts)
+
+    def spans(self, text: str) -> tuple[Span, ...]:
+        if len(text) > MAX_CHARS:
+            return tuple(Span(s.start + at, s.end + at, s.kind)
+                         for at in range(0, len(text), MAX_CHARS)
+                         for s in self.spans(text[at:at + MAX_CHARS]))
+        toks = tokens(text)
+        found: list[Span] = []
+        for detect in DETECTORS:
+            found.extend(detect(text, toks))
+        found.extend(find_names(text, toks, self.contacts))
+        return merge(_outside_placeholders(text, found))
+
+    def redact(self, text: str) -> Redaction:
+        spans = self.spans(text)
+        return Redaction(text, apply(text, spans), spans)
+
+    def __call__(self, text: str) -> str:
+        return self.redact(text).redacted if text else text
+
+
+def _outside_placeholders(text: str, found: list[Span]) -> list[Span]:
+    """Findings less those that start on a placeholder of an earlier redaction, trimmed
+    off the placeholders and the spaces and punctuation at their edges."""
+    marks = [(m.start(), m.end()) for m in PLACEHOLDER.finditer(text)] if "[" in text else []
+    kept: list[Span] = []
+    for span in found:
+        start, end = span.start, span.end
+        if any(a <= start < b for a, b in marks):
+            continue  # found because of a placeholder ("password is [secret]")
+        for a, b in marks:
+            if a < end <= b:
+                end = a
+        while start < end and not text[start].isalnum() and text[start] not in "+(#":
+            start += 1
+        while end > start and not text[end - 1].isalnum() and text[end - 1] not in ")!&":
+            end -= 1
+        if end > start and not any(start <= a and b <= end for a, b in marks):
+            kept.append(Span(start, end, span.kind))
+    return kept
+
+
+@lru_cache(maxsize=8)
+def redactor_for(contacts: tuple[str, ...] = ()) -> Redactor:
+    """A shared redactor for this set of contacts (the default one for none)."""
+    return Redactor(contacts)
+
+
+def default_redactor() -> Redactor:
+    return redactor_for(())

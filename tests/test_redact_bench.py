@@ -1,0 +1,56 @@
+"""`tandem bench redact`: its report, and the set's figures as a regression guard (never
+its timings: speed is the bench's to show, not a test's to assert)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from edge.privacy import KINDS
+from edge.privacy.bench import CONTACTS, PII_SET, load_set, run
+from edge.privacy.redact import Redactor
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def bench(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "app.cli", "bench", "redact", *args],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+
+
+def test_the_report_names_every_kind_and_the_targets() -> None:
+    done = bench("--repeat", "1")
+    assert done.returncode == 0, done.stderr
+    assert "split=test" in done.stdout
+    for kind in KINDS:
+        assert f"\n{kind} " in done.stdout
+    assert "false redactions:" in done.stdout and "p95" in done.stdout
+    assert "targets (" in done.stdout
+
+
+def test_json_report() -> None:
+    done = bench("--split", "dev", "--repeat", "1", "--json")
+    report = json.loads(done.stdout)
+    assert set(report["recall"]) == set(KINDS)
+    assert set(report["latency_ms"]) == {"p50", "p95", "max"}
+    assert report["split"] == "dev" and report["sentences"] > 150
+
+
+@pytest.mark.parametrize(("split", "floor"), [("dev", 0.95), ("test", 0.9)])
+def test_recall_and_false_redactions_hold(split: str, floor: float) -> None:
+    result = run(load_set(PII_SET, split), Redactor(CONTACTS), repeat=1)
+    for kind in KINDS:
+        assert result.recall(kind) >= floor, (kind, result.misses)
+    assert result.false_redactions <= 0.02 * result.clean, result.misses
+
+
+def test_a_bad_set_is_one_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "set.jsonl"
+    bad.write_text('{"text": "x"}\n')
+    done = bench("--set", str(bad))
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "set.jsonl:1" in done.stderr
