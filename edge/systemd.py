@@ -34,9 +34,12 @@ class Notifier:
         if self.address is None:
             return False
         address = "\0" + self.address[1:] if self.address.startswith("@") else self.address
-        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
-            sock.connect(address)
-            sock.sendall(state.encode())
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+                sock.connect(address)
+                sock.sendall(state.encode())
+        except OSError:  # the manager went away (or never listened): the daemon goes on
+            return False
         return True
 
     def ready(self) -> None:

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -29,11 +31,17 @@ class Daemon:
     """`tandem edge run --input - --output - ...` fed at real-time pace, stdout collected."""
 
     def __init__(self, *args: str, read_limit: int | None = None) -> None:
+        # systemd's notify socket: the daemon says READY=1 once its models are loaded, and
+        # only then does real-time pace mean anything (a sound card starts with the service)
+        self._notify_dir = tempfile.TemporaryDirectory()
+        self._notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self._notify.bind(str(Path(self._notify_dir.name) / "notify"))
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "edge", "run", "--input", "-", "--output", "-",
              *args],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env={**os.environ, "ORT_LOG_LEVEL": "ERROR"},
+            env={**os.environ, "ORT_LOG_LEVEL": "ERROR",
+                 "NOTIFY_SOCKET": str(Path(self._notify_dir.name) / "notify")},
         )
         self.out = bytearray()
         self.err = b""
@@ -58,8 +66,10 @@ class Daemon:
         self.err = self.proc.stderr.read()
 
     def feed(self, audio: np.ndarray, rate: int = RATE) -> None:
-        """Write `audio` at real-time pace, then close stdin (end of input)."""
+        """Write `audio` at real-time pace once the daemon is ready, then close stdin (end of
+        input)."""
         assert self.proc.stdin is not None
+        self.wait_ready()
         data = audio.astype("<i2").tobytes()
         step = int(BLOCK_S * rate) * 2
         t0 = time.monotonic()
@@ -74,6 +84,13 @@ class Daemon:
             self.proc.stdin.close()
         except BrokenPipeError:
             pass  # the daemon exited first
+
+    def wait_ready(self, timeout: float = 120) -> None:
+        self._notify.settimeout(timeout)
+        with self._notify:
+            while b"READY=1" not in self._notify.recv(4096):
+                pass
+        self._notify_dir.cleanup()
 
     def wait(self, timeout: float = 120) -> int:
         rc = self.proc.wait(timeout=timeout)

@@ -24,6 +24,11 @@ def test_outside_systemd_nothing_is_sent() -> None:
     quiet.beat()  # no watchdog: nothing to do
 
 
+def test_a_manager_that_went_away_does_not_stop_the_daemon(tmp_path: Path) -> None:
+    gone = Notifier(str(tmp_path / "no-such-socket"), watchdog_s=1.0)
+    assert gone.send("STOPPING=1") is False  # no exception: the daemon carries on
+
+
 def test_the_watchdog_beats_at_half_its_interval(tmp_path: Path) -> None:
     path = tmp_path / "notify"
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as server:
