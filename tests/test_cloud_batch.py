@@ -120,7 +120,7 @@ def test_a_deadline_ends_only_its_own_answer(tiny_gguf: Path) -> None:
                 assert exc.code() == grpc.StatusCode.DEADLINE_EXCEEDED
             job = await job_done(server, "short/s1/1")
             assert job.finish_reason in ("deadline", "cancelled")
-            assert job.generate_ms < 1000
+            assert job.completion_tokens < LONG  # stopped at its deadline, not its end
 
             for call in others:
                 assert await read_kind(call) == "chunk"
