@@ -23,6 +23,8 @@ SIDE_COMMANDS = {
     "edge": ("edge", "doctor", "board", "demo", "nlu", "redact"),
     "cloud": ("cloud", "pki", "fleet"),
 }
+# the benches that run both sides' services (registered only where both are installed)
+BOTH_SIDES_BENCHES = ("fleet", "abuse")
 SIDE_BENCHES = {
     "edge": ("turn", "nlu", "plan", "speech", "duplex", "actions", "native", "idle",
              "redact"),
@@ -34,9 +36,26 @@ def build_parser() -> argparse.ArgumentParser:
     return build_parsers()[0]
 
 
-def build_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser | None]:
-    """The `tandem` parser, and its `edge run` subparser (a config file's keys are its
-    options; None where the edge side is not installed)."""
+BOTH = frozenset({"edge", "cloud"})
+
+
+def sides_for(argv: list[str]) -> frozenset[str]:
+    """The sides whose commands `argv` names: only those are loaded, so the daemon does
+    not carry the cloud's libraries (about 30 MB resident). Both for `--help`, `models`,
+    the benches that run both sides, or a word no side knows (argparse lists every choice)."""
+    words = [word for word in argv[:2] if not word.startswith("-")]
+    if words[:1] == ["bench"]:
+        table, command = SIDE_BENCHES, (words[1] if len(words) > 1 else None)
+    else:
+        table, command = SIDE_COMMANDS, (words[0] if words else None)
+    owners = frozenset(side for side, names in table.items() if command in names)
+    return owners if len(owners) == 1 and command not in BOTH_SIDES_BENCHES else BOTH
+
+
+def build_parsers(sides: frozenset[str] = BOTH
+                  ) -> tuple[argparse.ArgumentParser, argparse.ArgumentParser | None]:
+    """The `tandem` parser with the commands of `sides`, and its `edge run` subparser (a
+    config file's keys are its options; None where the edge side is not loaded)."""
     parser = argparse.ArgumentParser(prog="tandem", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     bench = sub.add_parser("bench", help="benchmarks").add_subparsers(
@@ -44,11 +63,11 @@ def build_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser | 
     from models.cli import add_subcommands as add_models
 
     run = None
-    if not _unavailable("edge", sub, bench):
+    if "edge" in sides and not _unavailable("edge", sub, bench):
         from edge.cli import add_subcommands as add_edge
 
         run = add_edge(sub, bench)
-    if not _unavailable("cloud", sub, bench):
+    if "cloud" in sides and not _unavailable("cloud", sub, bench):
         from cloud.bench import add_bench_cloud
         from cloud.cli import add_subcommands as add_cloud
         from cloud.fleet.cli import add_subcommands as add_fleet
@@ -56,7 +75,7 @@ def build_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser | 
         add_cloud(sub)
         add_fleet(sub)
         add_bench_cloud(bench)
-    if run is not None and not missing_dependencies("cloud"):
+    if sides == BOTH and run is not None and not missing_dependencies("cloud"):
         from app.abuse.bench import add_bench_abuse  # fuzzes both sides' services
         from app.fleet_bench import add_bench_fleet  # runs devices and the fleet service
 
@@ -116,8 +135,8 @@ def _needs(group: str, missing: list[str]) -> Callable[[argparse.Namespace], int
 
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("ORT_LOG_LEVEL", "ERROR")
-    parser, run = build_parsers()
     argv = list(sys.argv[1:] if argv is None else argv)
+    parser, run = build_parsers(sides_for(argv))
     if argv[:2] == ["edge", "run"] and run is not None:
         from edge.config_file import with_config
 

@@ -115,9 +115,32 @@ class Engines:
         return self.stt.transcribe(samples), None
 
     @classmethod
-    def load(cls, settings: EdgeSettings) -> Engines:
+    def load(cls, settings: EdgeSettings,
+             loaded: Callable[[str], None] | None = None) -> Engines:
+        """Every model. The order keeps the peak near the end figure (`tandem bench idle`):
+        the loads with the largest transient copies (Whisper's, piper's and its stock
+        phrases', openWakeWord's first sessions) come while little else is resident, and
+        what a load freed goes back to the system before the next. `loaded(name)` is called
+        after each (the bench's memory breakdown)."""
         from edge.stages.stt import FasterWhisperStt
+        from edge.stages.tts import release_freed_memory
 
+        def done(name: str) -> None:
+            release_freed_memory()
+            if loaded is not None:
+                loaded(name)
+
+        stt = FasterWhisperStt(settings.stt_threads)
+        done("whisper")
+        tts = PiperTts()
+        tts.warm_up()
+        tts.prerender(p for text in STOCK_REPLIES for p in spoken_pieces(text))
+        done("piper")
+        wake = WakeWordDetector(settings.wake)
+        wake.warm_up()
+        done("wake")
+        vad = SileroVad()
+        done("silero")
         fast = fast_stop = None
         if settings.endpoint.fast_layer:
             from edge.stages.grammar_stt import GrammarRecognizer
@@ -125,22 +148,17 @@ class Engines:
             # The commands alone: each run compiles the grammar for its own inventory when
             # it starts (`_sync_grammar`), and warns there of the names it leaves out.
             fast = GrammarRecognizer(Inventory())
+            done("fast_layer")
             fast_stop = GrammarRecognizer.for_stop_phrases(settings.duplex.stop_phrases)
+            done("stop_phrases")
         stop_word = None
         if settings.duplex.stop_word_threshold is not None:
             stop_word = MicroWakeWordModel("stop")
-        stt = FasterWhisperStt(settings.stt_threads)
+            done("stop_word")
         rescorer = None
         if fast is not None and settings.rescore is not None:
             rescorer = Rescorer(stt, settings.rescore)
-        engines = cls(
-            WakeWordDetector(settings.wake), SileroVad(), stt, PiperTts(), fast, fast_stop,
-            stop_word, rescorer,
-        )
-        engines.wake.warm_up()
-        engines.tts.warm_up()
-        engines.tts.prerender(p for text in STOCK_REPLIES for p in spoken_pieces(text))
-        return engines
+        return cls(wake, vad, stt, tts, fast, fast_stop, stop_word, rescorer)
 
 
 log = logging.getLogger(__name__)

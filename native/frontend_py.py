@@ -28,7 +28,6 @@ import math
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.signal import lfilter
 
 from native import _checks
 
@@ -95,6 +94,10 @@ class DcBlocker:
     def _run(self, src: np.ndarray, dst: np.ndarray) -> int:
         if len(src) == 0:
             return 0
+        # imported here: scipy.signal costs ~65 MB resident, and the compiled kernel,
+        # which runs instead of this twin, needs none of it
+        from scipy.signal import lfilter
+
         y, self._z = lfilter(self._b, self._a, src.astype(np.float64), zi=self._z)
         r = np.rint(y)
         self.clipped += int(np.count_nonzero((r > 32767) | (r < -32768)))

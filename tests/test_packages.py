@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.cli import SIDE_BENCHES, SIDE_COMMANDS, build_parsers
+from app.cli import SIDE_BENCHES, SIDE_COMMANDS, build_parsers, sides_for
 from edge.audio.wavfile import write_wav
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -151,3 +151,18 @@ def test_a_server_without_the_edge_side_runs_the_fleet(tmp_path: Path) -> None:
     assert refused.returncode == 2
     assert "pip install 'tandem[edge]'" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+def test_a_command_loads_only_its_own_side() -> None:
+    code = ("import sys\nfrom app.cli import build_parsers, sides_for\n"
+            "parser, run = build_parsers(sides_for(['edge', 'run']))\n"
+            "assert run is not None\n"
+            "print(sorted(m for m in ('openai', 'httpx', 'llama_cpp', 'cloud', 'scipy')"
+            " if m in sys.modules))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=ROOT, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "[]"
+    assert sides_for(["cloud", "serve"]) == {"cloud"}
+    assert sides_for(["bench", "speech"]) == {"edge"}
+    assert sides_for(["bench", "fleet"]) == sides_for(["--help"]) == {"edge", "cloud"}

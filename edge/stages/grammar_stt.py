@@ -24,8 +24,13 @@ seconds per request; `fillers` keeps the option, off.
 from __future__ import annotations
 
 import math
+import mmap
+import os
+import re
 import time
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -34,8 +39,12 @@ from contract.inventory import Inventory
 from edge.messages import Understanding
 from edge.stages.grammar import CompiledGrammar, compile_grammar
 from edge.stages.lexicon import EspeakSpeller
+from edge.stages.tts import release_freed_memory
 
 SEARCH = "commands"
+# Each decoder starts with an empty dictionary and gets only its grammar's words (with all
+# their alternative pronunciations, in the pronouncing dictionary's order) from
+# `PronouncingDictionary`: the whole CMU dictionary (135k words) cost 22 MB per decoder.
 # Measured on the dev voices (tandem bench speech): no lattice pass (the Viterbi backtrace
 # is the hypothesis; the lattice's bestpath cost seconds on long or noisy input and was no
 # more accurate), beams wider than pocketsphinx's defaults (fewer searches that end
@@ -116,7 +125,10 @@ class GrammarRecognizer:
         self._fillers = fillers
         self._templates = templates
         self._polite = polite
-        self._decoder = Decoder(lm=None, jsgf=None, loglevel="FATAL", **DECODER_OPTIONS)
+        self._dictionary = PronouncingDictionary.default()
+        self._decoder = Decoder(lm=None, jsgf=None, dict=os.devnull, loglevel="FATAL",
+                                **DECODER_OPTIONS)
+        self._words: set[str] = set()  # what the decoder's dictionary holds
         self._speller = EspeakSpeller()
         self.grammar: CompiledGrammar = self.recompile(inventory)
         self._running = False
@@ -130,15 +142,22 @@ class GrammarRecognizer:
         grammar = compile_grammar(inventory, self._lookup, self._speller, self._fillers,
                                   self._templates, self._polite)
         d = self._decoder
+        for word in sorted(jsgf_words(grammar.jsgf) - self._words):
+            for entry, phones in self._dictionary.entries(word):  # none: spelled below
+                d.add_word(entry, phones, False)
+            self._words.add(word)
         for word, phones in grammar.pronunciations.items():
-            d.add_word(word, phones, False)
+            if d.lookup_word(word) is None:
+                d.add_word(word, phones, False)
         d.add_jsgf_string(SEARCH, grammar.jsgf)
         d.activate_search(SEARCH)
         self.grammar = grammar
+        release_freed_memory()  # the replaced search's pages (18 MB for the home's names)
         return grammar
 
     def _lookup(self, word: str) -> str | None:
-        return self._decoder.lookup_word(word)
+        """The decoder's pronunciation (a word added before), else the dictionary's first."""
+        return self._decoder.lookup_word(word) or self._dictionary.lookup(word)
 
     def start(self) -> None:
         if self._running:
@@ -207,3 +226,73 @@ class GrammarRecognizer:
         for i in range(0, len(samples), frame):
             self.push(samples[i : i + frame])
         return self.finish()
+
+
+_JSGF_WORD = re.compile(r"<[^>]*>|([a-z'][a-z']*)")
+
+
+def jsgf_words(jsgf: str) -> set[str]:
+    """Every word a JSGF grammar can say (a superset: header words such as "grammar" too;
+    rule names in <...> are not words)."""
+    return {m.group(1) for m in _JSGF_WORD.finditer(jsgf) if m.group(1)}
+
+
+class PronouncingDictionary:
+    """The decoder's pronouncing dictionary file (pocketsphinx's CMU dictionary, sorted by
+    word, a word's alternatives "word(2)" after it), looked up without loading it: a binary
+    search over the memory-mapped file. Lookups are exact (case-sensitive), as the
+    decoder's own."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        with open(path, "rb") as f:
+            self._data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+
+    @staticmethod
+    def default() -> PronouncingDictionary:
+        """The en-US model's dictionary, one mapping per process."""
+        return _default_dictionary()
+
+    def lookup(self, word: str) -> str | None:
+        """`word`'s pronunciation (its first; "word(2)" its second), as
+        `Decoder.lookup_word` gives it, or None."""
+        base = _base(word.encode()).decode()
+        return next((phones for entry, phones in self.entries(base) if entry == word), None)
+
+    def entries(self, word: str) -> list[tuple[str, str]]:
+        """[(word, phones), (word(2), phones), ...] in the file's order; [] if absent."""
+        key = word.encode()
+        data = self._data
+        lo, hi = 0, len(data)  # lines starting before lo sort before key; at hi or after, not
+        while lo < hi:
+            start = data.rfind(b"\n", 0, (lo + hi) // 2) + 1
+            end = data.find(b"\n", start)
+            end = len(data) if end < 0 else end
+            if _base(data[start:end]) < key:
+                lo = end + 1
+            else:
+                hi = start
+        out: list[tuple[str, str]] = []
+        while lo < len(data):
+            end = data.find(b"\n", lo)
+            end = len(data) if end < 0 else end
+            line = data[lo:end]
+            if _base(line) != key:
+                break
+            entry, _, phones = line.decode().partition(" ")
+            out.append((entry, phones.strip()))
+            lo = end + 1
+        return out
+
+
+def _base(line: bytes) -> bytes:
+    """A dictionary line's word without its alternative's number: b"a(2) EY" -> b"a"."""
+    word = line.split(b" ", 1)[0]
+    return word[: word.index(b"(")] if word.endswith(b")") and b"(" in word else word
+
+
+@cache
+def _default_dictionary() -> PronouncingDictionary:
+    from pocketsphinx import Config
+
+    return PronouncingDictionary(Path(Config()["dict"]))

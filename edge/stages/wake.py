@@ -6,8 +6,12 @@ held-out voices openWakeWord alone woke 69 % of requests, microWakeWord alone 77
 
 from __future__ import annotations
 
+import importlib
+import sys
+import types
 from collections import deque
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -38,6 +42,7 @@ class WakeWordDetector:
             melspec_model_path=str(melspec),
             embedding_model_path=str(embedding),
         )
+        _fresh_feature_sessions(self._model.preprocessor, str(melspec), str(embedding))
         self._label = next(iter(self._model.models))
         self.word = self._label.rsplit("_v", 1)[0]
         self._micro = None
@@ -92,6 +97,48 @@ class WakeWordDetector:
         for _ in range(3):
             self._model.predict(np.zeros(FRAME_SAMPLES, dtype=np.int16))
         self._model.reset()
+
+
+def _fresh_feature_sessions(features: Any, melspec: str, embedding: str) -> None:
+    """openWakeWord's feature extractor fills its history by running 4 s of noise through
+    its two models as one batch at start-up, and onnxruntime's memory arena keeps what that
+    batch needed (23 MB resident) for good. The same models in new sessions, with the same
+    options (one thread each), compute the same features from an arena sized by what the
+    80 ms frames (and the flush of `reset`) need."""
+    import onnxruntime as ort
+
+    def session(path: str) -> Any:
+        options = ort.SessionOptions()
+        options.inter_op_num_threads = options.intra_op_num_threads = 1
+        return ort.InferenceSession(path, sess_options=options,
+                                    providers=["CPUExecutionProvider"])
+
+    features.melspec_model = session(melspec)  # its predict functions look these up per call
+    features.embedding_model = session(embedding)
+
+
+_VERIFIER = "openwakeword.custom_verifier_model"
+
+
+def _defer_verifier_trainer() -> None:
+    """openwakeword's package imports its verifier trainer, and with it scikit-learn
+    (23 MB resident, more where nothing else has loaded scipy), which only training a
+    verifier uses. Before openwakeword is imported, a stand-in takes the trainer's place and
+    imports the real one when it is called."""
+    if "openwakeword" in sys.modules or _VERIFIER in sys.modules:
+        return
+    stand_in = types.ModuleType(_VERIFIER)
+
+    def train_custom_verifier(*args: Any, **kwargs: Any) -> Any:
+        if sys.modules.get(_VERIFIER) is stand_in:
+            del sys.modules[_VERIFIER]
+        return importlib.import_module(_VERIFIER).train_custom_verifier(*args, **kwargs)
+
+    stand_in.train_custom_verifier = train_custom_verifier  # type: ignore[attr-defined]
+    sys.modules[_VERIFIER] = stand_in
+
+
+_defer_verifier_trainer()  # openwakeword is imported lazily (here and by the Silero VAD)
 
 
 # Longer than openWakeWord's window: 16 embeddings of 80 ms over 76 mel frames (~0.78 s).
