@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import time
 from pathlib import Path
 
@@ -32,6 +33,8 @@ def run_demo(out: Path) -> int:
         print(f"cloud service (SmolLM2-135M-Instruct) serving on {target}", flush=True)
         print(f"home broker (Mosquitto) on {host}:{port}: home commands are MQTT messages "
               f"in Home Assistant's conventions\n", flush=True)
+        # Each demo is a new device: a timer the last run set would ring over this one.
+        shutil.rmtree(out / "state", ignore_errors=True)
         settings = EdgeSettings(cloud_target=target, actions=ActionSettings(
             home_broker=f"{host}:{port}", state_dir=out / "state"))
         out.mkdir(parents=True, exist_ok=True)
