@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from typing import IO
 
-from edge.privacy import default_redactor
+from edge.privacy import default_redactor, redact_texts
 
 
 @dataclass
@@ -74,13 +74,7 @@ class TurnRecord:
         log line shows. The record itself keeps the raw text for the turn's own use."""
 
         def texts(value: object) -> object:
-            if isinstance(value, str):
-                return redact(value)
-            if isinstance(value, dict):
-                return {k: texts(v) for k, v in value.items()}
-            if isinstance(value, list):
-                return [texts(v) for v in value]
-            return value
+            return redact_texts(value, redact)
 
         def rows(items: list[dict[str, object]], *keys: str) -> list[dict[str, object]]:
             return [{k: texts(v) if k in keys else v for k, v in item.items()}

@@ -137,20 +137,23 @@ def _mutated(valid: bytes) -> Any:
 
 def policy_payloads(key: SigningKey, valid: bytes) -> Any:
     """Bytes for a device's policy topic; `valid` is one real signed envelope."""
-    signed = st.tuples(_texts(policy_documents()), st.sampled_from([POLICY, MEMORY])).map(
-        lambda pair: _envelope(policy.FORMAT, key.key_id,
-                               key.sign(pair[0].encode(), pair[1]), "document", pair[0]))
-    return st.one_of(
-        st.binary(max_size=200), st.sampled_from(NASTY_JSON), json_values.map(
-            lambda v: _dumps(v).encode()),
-        _mutated(valid), signed, signed, signed)
+    return _payloads(key, valid, policy_documents(), [POLICY, MEMORY], policy.FORMAT,
+                     "document")
 
 
 def memory_payloads(key: SigningKey, valid: bytes) -> Any:
     """Bytes for a user's memory topic; `valid` is one real signed envelope."""
-    signed = st.tuples(_texts(memory_snapshots()), st.sampled_from([MEMORY, MEMORY, POLICY])).map(
-        lambda pair: _envelope(memory.ENVELOPE, key.key_id,
-                               key.sign(pair[0].encode(), pair[1]), "snapshot", pair[0]))
+    return _payloads(key, valid, memory_snapshots(), [MEMORY, MEMORY, POLICY],
+                     memory.ENVELOPE, "snapshot")
+
+
+def _payloads(key: SigningKey, valid: bytes, documents: Any, contexts: list[bytes],
+              envelope_format: str, field: str) -> Any:
+    """Garbage, nasty JSON, any JSON, `valid` mutated, and documents really signed by a
+    trusted key (in the right signing context or the other one)."""
+    signed = st.tuples(_texts(documents), st.sampled_from(contexts)).map(
+        lambda pair: _envelope(envelope_format, key.key_id,
+                               key.sign(pair[0].encode(), pair[1]), field, pair[0]))
     return st.one_of(
         st.binary(max_size=200), st.sampled_from(NASTY_JSON), json_values.map(
             lambda v: _dumps(v).encode()),

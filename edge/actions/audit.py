@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Literal
 
 from edge.at_rest import AUDIT, SealedFileError, SealingKey
-from edge.privacy import default_redactor
+from edge.privacy import default_redactor, redact_texts
 
 Kind = Literal["utterance", "understanding", "confirmation", "action", "result"]
 GENESIS = "0" * 64
@@ -147,15 +147,7 @@ class AuditLog:
         clean = None if raw else (redact or default_redactor())
 
         def texts(value: object) -> object:
-            if clean is None:
-                return value
-            if isinstance(value, str):
-                return clean(value)
-            if isinstance(value, dict):
-                return {k: texts(v) for k, v in value.items()}
-            if isinstance(value, list):
-                return [texts(v) for v in value]
-            return value
+            return value if clean is None else redact_texts(value, clean)
 
         for e in self.entries():
             yield json.dumps({"seq": e.seq, "at": e.at, "device_id": e.device_id,

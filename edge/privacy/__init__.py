@@ -5,8 +5,8 @@ and health conditions in a transcript and replaces each with a placeholder namin
 ("[name]"). See redact.py; `tandem redact` and `tandem bench redact` expose it.
 """
 
-from edge.privacy.redact import Redactor, default_redactor, redactor_for
+from edge.privacy.redact import Redactor, default_redactor, redact_texts, redactor_for
 from edge.privacy.spans import KINDS, Kind, Redaction, Span
 
 __all__ = ["KINDS", "Kind", "Redaction", "Redactor", "Span", "default_redactor",
-           "redactor_for"]
+           "redact_texts", "redactor_for"]

@@ -74,6 +74,17 @@ def _outside_placeholders(text: str, found: list[Span]) -> list[Span]:
     return kept
 
 
+def redact_texts(value: object, redact: Callable[[str], str]) -> object:
+    """`value` (JSON-like: strings, dicts, lists, numbers) with every string redacted."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: redact_texts(v, redact) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact_texts(v, redact) for v in value]
+    return value
+
+
 @lru_cache(maxsize=8)
 def redactor_for(contacts: tuple[str, ...] = ()) -> Redactor:
     """A shared redactor for this set of contacts (the default one for none)."""
