@@ -112,6 +112,9 @@ def add_subcommands(sub: Any, bench: Any) -> argparse.ArgumentParser:
     units.add_argument("--user", default="tandem", help="the unprivileged service user")
     units.add_argument("--out", type=Path, required=True, metavar="DIR")
     units.set_defaults(func=_cmd_board_units)
+    from edge.board_bundle import add_bundle_parser
+
+    add_bundle_parser(board)
 
     demo = sub.add_parser("demo", help="cloud + edge on this machine, on synthesised utterances")
     demo.add_argument("--out", type=Path, default=Path("out/demo"))
@@ -148,6 +151,13 @@ def add_subcommands(sub: Any, bench: Any) -> argparse.ArgumentParser:
     add_audio_options(run)
     add_bench_audio(bench)
     return run
+
+
+def edge_run_parser() -> argparse.ArgumentParser:
+    """`edge run`'s parser alone: what a config file is checked against."""
+    root = argparse.ArgumentParser(prog="tandem")
+    sub = root.add_subparsers()
+    return add_subcommands(sub, sub.add_parser("bench").add_subparsers())
 
 
 def add_edge_options(parser: argparse.ArgumentParser) -> None:
