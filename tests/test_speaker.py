@@ -13,6 +13,7 @@ import pytest
 from edge.audio.playback import PlaybackQueue
 from edge.channel import PriorityChannel
 from edge.messages import Cancel, EndOfReply, ReplyText
+from edge.pipeline import Engines
 from edge.speaker import Speaker, SpokenReply, lead_piece, speakable_pieces
 
 
@@ -180,3 +181,23 @@ def test_spoken_text_keeps_the_played_share_of_a_cut_piece() -> None:
     assert full == "The sky is blue."
     assert cut == "The sky is blue. one two three four five"  # 5.6 words: 5 were said
     assert not after.any()
+
+
+def test_a_short_reply_said_again_comes_from_the_recent_cache(
+        engines: Engines, monkeypatch: pytest.MonkeyPatch) -> None:
+    import edge.stages.tts as tts_module
+
+    tts = engines.tts
+    monkeypatch.setattr(tts_module, "RECENT_MAX_REPLIES", 2)
+    monkeypatch.setattr(tts, "variation", True)  # two syntheses of one text would differ
+    tts.recent.clear()
+    first = tts.synthesize_all("Turned on the porch light.")
+    again = tts.synthesize_all("Turned on the porch light.")
+    assert [a is b for a, b in zip(first, again, strict=True)] == [True] * len(first)
+    long_answer = "The sky is blue because air scatters short wavelengths of sunlight more."
+    tts.synthesize_all(long_answer)
+    assert long_answer not in tts.recent  # a cloud answer's sentence is not kept
+    tts.synthesize_all("Turned off the fan.")
+    tts.synthesize_all("Set a timer for five minutes.")
+    assert list(tts.recent) == ["Turned off the fan.", "Set a timer for five minutes."]
+    tts.recent.clear()

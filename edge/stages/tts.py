@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
@@ -11,6 +13,9 @@ from typing import Any
 import numpy as np
 
 import models
+
+RECENT_MAX_REPLIES = 64  # at most about 64 × 3 s of 22 kHz int16: 8 MB
+RECENT_MAX_CHARS = 60
 
 
 class PiperTts:
@@ -35,6 +40,10 @@ class PiperTts:
         # start-up: they are said at the worst moments (the cloud is slow or gone), when
         # tens of milliseconds of synthesis are silence the user hears.
         self.stock: dict[str, list[np.ndarray]] = {}
+        # Short replies said again (the same light, the same timer) come from here: repeated
+        # commands are most of what a device hears, and their synthesis is silence.
+        self.recent: OrderedDict[str, list[np.ndarray]] = OrderedDict()
+        self._recent_lock = threading.Lock()  # (synthesis runs in worker threads)
 
     def sentences(self, text: str, deterministic: bool = False) -> Iterator[np.ndarray]:
         """One int16 array per sentence. `deterministic` turns off the voice's random
@@ -48,7 +57,20 @@ class PiperTts:
 
     def synthesize_all(self, text: str) -> list[np.ndarray]:
         stock = self.stock.get(text)
-        return list(stock) if stock is not None else list(self.sentences(text))
+        if stock is not None:
+            return list(stock)
+        with self._recent_lock:
+            recent = self.recent.get(text)
+            if recent is not None:
+                self.recent.move_to_end(text)
+                return list(recent)
+        audio = list(self.sentences(text))
+        if len(text) <= RECENT_MAX_CHARS:  # a command's reply, not a cloud answer's sentence
+            with self._recent_lock:
+                self.recent[text] = audio
+                while len(self.recent) > RECENT_MAX_REPLIES:
+                    self.recent.popitem(last=False)
+        return audio
 
     def prerender(self, texts: Iterable[str]) -> None:
         """Render `texts` now (without the random variation: one take each)."""
