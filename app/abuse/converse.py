@@ -134,11 +134,13 @@ class CloudUnderTest:
         from edge.local_cloud import wait_serving
 
         self.target = f"127.0.0.1:{free_port()}"
+        # a file, not a pipe: a full pipe (64 KB of log) would block the service
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by stop())
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "cloud.cli", "cloud", "serve", "--listen", self.target,
              "--model", str(self.model)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        wait_serving(self.target, timeout_s, self.proc)
+            stdout=subprocess.DEVNULL, stderr=self.log)
+        wait_serving(self.target, timeout_s, self.proc, log=self.log)
         self.channel = grpc.insecure_channel(self.target)
         self.stub = pb_grpc.ConversationStub(self.channel)
         self.raw = self.channel.unary_stream(
@@ -158,7 +160,9 @@ class CloudUnderTest:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        err = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
+        self.log.seek(0)
+        err = self.log.read().decode(errors="replace")
+        self.log.close()
         self.proc = None
         return err[-600:]
 
