@@ -48,6 +48,7 @@ from typing import Any, Protocol
 from contract.errors import TandemError
 from edge.doctor import EDGE_MODELS  # the daemon's models, as the doctor checks them
 from models.manifest import ModelEntry, load_manifest
+from models.store import sha256_of
 
 REPO = Path(__file__).resolve().parent.parent
 ARCHES = ("aarch64", "x86_64")
@@ -169,14 +170,6 @@ def _run(cmd: Sequence[str | Path], what: str, fix: str, **kwargs: Any) -> str:
         tail = (result.stderr.strip() or result.stdout.strip() or "no output").splitlines()
         raise BundleError(f"{what} failed ({tail[-1]}); {fix}")
     return result.stdout + result.stderr
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def sha256_member(wheel: Path, member: str) -> str:
@@ -532,7 +525,7 @@ def locate_models(entries: Sequence[ModelEntry], wheels: Sequence[Path],
         for rel, expected in entry.files:
             container = f"models/{entry.name}/{rel}"
             if container in carried_paths:
-                actual = sha256_file(carried_paths[container])
+                actual = sha256_of(carried_paths[container])
             else:
                 wheel = next((w for w in wheels if rel in members[w]), None)
                 if wheel is None:
@@ -631,7 +624,7 @@ def manifest(contents: Contents, models: Sequence[ModelFile]) -> dict[str, Any]:
 
 
 def write_sums(top: Path) -> None:
-    lines = [f"{sha256_file(path)}  {path.relative_to(top).as_posix()}"
+    lines = [f"{sha256_of(path)}  {path.relative_to(top).as_posix()}"
              for path in sorted(top.rglob("*")) if path.is_file() and path.name != "SHA256SUMS"]
     (top / "SHA256SUMS").write_text("\n".join(lines) + "\n")
 
