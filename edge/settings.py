@@ -158,7 +158,7 @@ class DuplexSettings:
 def host_port(target: str, what: str) -> tuple[str, int]:
     """ "HOST:PORT" -> (host, port); a clear ValueError naming `what` otherwise."""
     host, sep, port = target.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+    if not sep or not host or not port.isdecimal() or not 0 < int(port) < 65536:
         raise ValueError(f"{what} {target!r} is not HOST:PORT (e.g. 192.168.1.5:1883)")
     return host, int(port)
 

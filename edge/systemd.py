@@ -28,7 +28,7 @@ class Notifier:
     def from_env(cls) -> Notifier:
         usec = os.environ.get("WATCHDOG_USEC", "")
         return cls(os.environ.get("NOTIFY_SOCKET") or None,
-                   int(usec) / 1e6 if usec.isdigit() else None)
+                   int(usec) / 1e6 if usec.isdecimal() else None)
 
     def send(self, state: str) -> bool:
         if self.address is None:

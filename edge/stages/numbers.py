@@ -17,7 +17,7 @@ def parse_number(words: list[str]) -> tuple[int, int] | None:
     if not words:
         return None
     first = words[0]
-    if first.isdigit():
+    if first.isdecimal():  # (isdigit() also takes '❶' and '²', which int() refuses)
         return int(first), 1
     if first in _ARTICLES:
         return _ARTICLES[first], 1
