@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from cloud.testing import run_bounded, running_server
@@ -127,6 +127,8 @@ any_text = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_
 
 @settings(max_examples=200, deadline=None)
 @given(st.one_of(sentences, any_text))
+@example("I was born on ❶ May 1990")  # isdigit() but not int(): they crashed the date finder
+@example("my card is ²²²² ²²²² ²²²² ²²²²")
 def test_spans_are_in_bounds_ordered_and_disjoint(text: str) -> None:
     spans = REDACT.spans(text)
     for a, b in zip(spans, spans[1:], strict=False):

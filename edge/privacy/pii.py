@@ -45,9 +45,9 @@ def find_emails(text: str, toks: tuple[Token, ...]) -> list[Span]:
 def _spoken_domain(toks: tuple[Token, ...], i: int) -> int | None:
     """Index of the last token of "gmail dot com" starting at i, or None."""
     last, dots = None, 0
-    while i < len(toks) and (toks[i].word or toks[i].text.isdigit()):
+    while i < len(toks) and (toks[i].word or toks[i].text.isdecimal()):
         if i + 2 < len(toks) and toks[i + 1].low == "dot" and \
-                (toks[i + 2].word or toks[i + 2].text.isdigit()):
+                (toks[i + 2].word or toks[i + 2].text.isdecimal()):
             dots += 1
             last = i + 2
             i += 2
@@ -60,14 +60,14 @@ def _spoken_domain(toks: tuple[Token, ...], i: int) -> int | None:
 
 def _spoken_local(toks: tuple[Token, ...], i: int) -> int | None:
     """Index of the first token of the local part that ends at token i, or None."""
-    if not (toks[i].word or toks[i].text.isdigit()) or toks[i].low in _NOT_LOCAL:
+    if not (toks[i].word or toks[i].text.isdecimal()) or toks[i].low in _NOT_LOCAL:
         return None
     first, words = i, 1
     while first > 0:
         prev = toks[first - 1]
         if prev.low in _LOCAL_JOINERS and first >= 2 and toks[first - 2].low not in _NOT_LOCAL:
             first -= 2
-        elif words < 2 and (prev.word or prev.text.isdigit()) and prev.low not in _NOT_LOCAL:
+        elif words < 2 and (prev.word or prev.text.isdecimal()) and prev.low not in _NOT_LOCAL:
             first -= 1
             words += 1
         else:
@@ -165,7 +165,7 @@ def _birth_cue(toks: tuple[Token, ...]) -> bool:
 def _date_class(toks: tuple[Token, ...], i: int) -> str | None:
     t = toks[i]
     low = t.low
-    if t.text.isdigit():
+    if t.text.isdecimal():
         value = int(t.text)
         if len(t.text) == 4 and 1900 <= value <= 2099:
             return "Y"
@@ -174,7 +174,7 @@ def _date_class(toks: tuple[Token, ...], i: int) -> str | None:
         if low in {"may", "march"} and not t.cap and not _numeric_neighbour(toks, i):
             return None
         return "M"
-    if low in _SUFFIXES and i > 0 and toks[i - 1].text.isdigit() and toks[i - 1].end == t.start:
+    if low in _SUFFIXES and i > 0 and toks[i - 1].text.isdecimal() and toks[i - 1].end == t.start:
         return "S"
     if low in ORDINAL_WORDS or low in NUMBER_WORDS:
         return "W"
@@ -184,7 +184,7 @@ def _date_class(toks: tuple[Token, ...], i: int) -> str | None:
 
 
 def _numeric_neighbour(toks: tuple[Token, ...], i: int) -> bool:
-    return any(0 <= j < len(toks) and (toks[j].text.isdigit() or toks[j].low in ORDINAL_WORDS)
+    return any(0 <= j < len(toks) and (toks[j].text.isdecimal() or toks[j].low in ORDINAL_WORDS)
                for j in (i - 1, i + 1, i - 2, i + 2))
 
 

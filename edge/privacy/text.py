@@ -86,7 +86,7 @@ class NumberRun:
 def _unit(toks: tuple[Token, ...], i: int) -> tuple[str, int] | None:
     """The digits token i (and what it takes with it) stands for, and the next index."""
     t = toks[i]
-    if t.text.isdigit():
+    if t.text.isdecimal():
         return t.text, i + 1
     low = t.low
     if low in REPEAT_WORDS and i + 1 < len(toks):
@@ -118,7 +118,7 @@ def number_runs(toks: tuple[Token, ...]) -> list[NumberRun]:
         if unit is None:
             i += 1
             continue
-        first, digits, words = i, unit[0], not toks[i].text.isdigit()
+        first, digits, words = i, unit[0], not toks[i].text.isdecimal()
         last, i = unit[1] - 1, unit[1]
         while i < n:
             j = i
@@ -130,7 +130,7 @@ def number_runs(toks: tuple[Token, ...]) -> list[NumberRun]:
             if nxt is None:
                 break
             digits += nxt[0]
-            words = words or not toks[j].text.isdigit()
+            words = words or not toks[j].text.isdecimal()
             last, i = nxt[1] - 1, nxt[1]
         runs.append(NumberRun(first, last, digits, words))
     return runs
