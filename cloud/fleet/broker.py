@@ -133,7 +133,7 @@ class Listen:
         if not sep:
             host, port = "127.0.0.1", spec
         host = host.removeprefix("[").removesuffix("]")
-        if not port.isdigit() or not 0 < int(port) < 65536:
+        if not port.isdecimal() or not 0 < int(port) < 65536:
             raise BrokerError(f"--listen wants HOST:PORT with a port from 1 to 65535, "
                               f"got {spec!r}")
         try:

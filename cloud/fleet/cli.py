@@ -130,7 +130,7 @@ def _broker(args: argparse.Namespace) -> tuple[str, int]:
         raw = json.loads(record.read_text())
         return str(raw["host"]), int(raw["port"])
     host, _, port = spec.rpartition(":")
-    if not host or not port.isdigit():
+    if not host or not port.isdecimal():
         raise TandemError(f"--broker must be HOST:PORT, got {spec!r}")
     return host, int(port)
 
