@@ -36,7 +36,8 @@ def wall_ms() -> int:
 
 
 def read_json(path: Path) -> Any:
-    """The decoded file, or None if it is missing or unreadable."""
+    """The decoded file, or None if it is missing or unreadable (damaged in any way:
+    nesting past the parser's stack too)."""
     try:
         return json.loads(path.read_bytes())
     except (FileNotFoundError, ValueError, RecursionError):

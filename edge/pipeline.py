@@ -122,8 +122,8 @@ class Engines:
         phrases', openWakeWord's first sessions) come while little else is resident, and
         what a load freed goes back to the system before the next. `loaded(name)` is called
         after each (the bench's memory breakdown)."""
+        from edge.heap import release_freed_memory
         from edge.stages.stt import FasterWhisperStt
-        from edge.stages.tts import release_freed_memory
 
         def done(name: str) -> None:
             release_freed_memory()

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from contract.errors import AudioInputError, TandemError
 from contract.inventory import load_inventory
+from contract.ports import host_port
 from edge.audio.convert import resample
 from edge.audio.duplex import load_echo_canceller
 from edge.audio.playback import PlaybackQueue
@@ -36,7 +37,7 @@ from edge.messages import SAMPLE_RATE
 from edge.metrics import EdgeMetrics
 from edge.pipeline import Engines
 from edge.privacy import redactor_for
-from edge.settings import EdgeSettings, host_port
+from edge.settings import EdgeSettings
 from edge.systemd import Notifier
 from edge.trace import TraceWriter, TurnRecord
 

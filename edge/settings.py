@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from contract.ports import host_port
+
 DEFAULT_INVENTORY = Path(__file__).with_name("data") / "home.yaml"
 
 
@@ -153,14 +155,6 @@ class DuplexSettings:
             raise ValueError("interrupt_after_speech_s must be positive (or None: off)")
         if self.echo_tail_s < 0 or self.announce_quiet_s < 0:
             raise ValueError("echo_tail_s and announce_quiet_s must be >= 0")
-
-
-def host_port(target: str, what: str) -> tuple[str, int]:
-    """ "HOST:PORT" -> (host, port); a clear ValueError naming `what` otherwise."""
-    host, sep, port = target.rpartition(":")
-    if not sep or not host or not port.isdecimal() or not 0 < int(port) < 65536:
-        raise ValueError(f"{what} {target!r} is not HOST:PORT (e.g. 192.168.1.5:1883)")
-    return host, int(port)
 
 
 def default_state_dir() -> Path:

@@ -187,10 +187,10 @@ def test_openwakeword_without_scikit_learn() -> None:
 
 def test_engines_load_order_and_release(monkeypatch: pytest.MonkeyPatch) -> None:
     """The largest transient loads first, freed memory handed back after each model."""
+    import edge.heap as heap
     import edge.pipeline as pipeline
     import edge.stages.grammar_stt as grammar_stt
     import edge.stages.stt as stt
-    import edge.stages.tts as tts
 
     events: list[str] = []
 
@@ -219,7 +219,7 @@ def test_engines_load_order_and_release(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setattr(pipeline, "MicroWakeWordModel", lambda word: Fake(f"micro {word}"))
     monkeypatch.setattr(pipeline, "Rescorer", lambda stt, s: Fake("Rescorer"))
     monkeypatch.setattr(grammar_stt, "GrammarRecognizer", FakeGrammar)
-    monkeypatch.setattr(tts, "release_freed_memory", lambda: events.append("release"))
+    monkeypatch.setattr(heap, "release_freed_memory", lambda: events.append("release"))
     loaded: list[str] = []
     Engines.load(EdgeSettings(), loaded.append)
     assert loaded == ["whisper", "piper", "wake", "silero", "fast_layer", "stop_phrases",
@@ -230,7 +230,7 @@ def test_engines_load_order_and_release(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def test_release_freed_memory_runs() -> None:
-    from edge.stages.tts import release_freed_memory
+    from edge.heap import release_freed_memory
 
     release_freed_memory()
     release_freed_memory()

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from contract.errors import TandemError
+from contract.ports import host_port
 
 DEFAULT_FLEET_DIR = Path(os.environ.get("TANDEM_FLEET_DIR", "fleet"))
 
@@ -129,10 +130,10 @@ def _broker(args: argparse.Namespace) -> tuple[str, int]:
                               "`tandem fleet broker` for this fleet dir")
         raw = json.loads(record.read_text())
         return str(raw["host"]), int(raw["port"])
-    host, _, port = spec.rpartition(":")
-    if not host or not port.isdecimal():
-        raise TandemError(f"--broker must be HOST:PORT, got {spec!r}")
-    return host, int(port)
+    try:
+        return host_port(spec, "--broker")
+    except ValueError:
+        raise TandemError(f"--broker must be HOST:PORT, got {spec!r}") from None
 
 
 def _operator(args: argparse.Namespace, paths: Any, **kwargs: Any) -> Any:

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import paho.mqtt.client as mqtt
 
+from contract.ports import host_port
 from edge.actions.messages import ActionResult
-from edge.settings import host_port
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from contract.inventory import Inventory
+from contract.ports import host_port
 from edge.actions.audit import AuditLog
 from edge.actions.executor import ActionExecutor, Backends
 from edge.actions.schedule import Schedule
 from edge.at_rest import SealingKey
-from edge.settings import ActionSettings, default_state_dir, host_port
+from edge.settings import ActionSettings, default_state_dir
 
 if TYPE_CHECKING:
     from edge.actions.home_mqtt import HomeMqttBackend

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from contract.files import atomic_write, wall_ms
+from contract.files import atomic_write, read_json, wall_ms
 from contract.fleet import jsontext
 from contract.fleet.memory import MemoryRejected, check_snapshot
 from contract.fleet.policy import PolicyRejected, SignedPolicy, open_envelope
@@ -127,10 +127,3 @@ def _readable(snapshot: object) -> bool:
         return False
     return True
 
-
-def read_json(path: Path) -> Any:
-    """The decoded file, or None if it is missing or unreadable (damaged in any way)."""
-    try:
-        return jsontext.loads(path.read_bytes())
-    except (FileNotFoundError, ValueError):
-        return None

@@ -36,10 +36,10 @@ from typing import Protocol
 import numpy as np
 
 from contract.inventory import Inventory
+from edge.heap import release_freed_memory
 from edge.messages import Understanding
 from edge.stages.grammar import CompiledGrammar, compile_grammar
 from edge.stages.lexicon import EspeakSpeller
-from edge.stages.tts import release_freed_memory
 
 SEARCH = "commands"
 # Each decoder starts with an empty dictionary and gets only its grammar's words (with all

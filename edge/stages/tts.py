@@ -6,13 +6,13 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 import models
+from edge.heap import release_freed_memory
 
 RECENT_MAX_REPLIES = 64  # at most about 64 × 3 s of 22 kHz int16: 8 MB
 RECENT_MAX_CHARS = 60
@@ -117,21 +117,3 @@ class ShrinkingSession:
 
     def __getattr__(self, name: str) -> Any:  # everything else: the session's own
         return getattr(self.session, name)
-
-
-def release_freed_memory() -> None:
-    """Hand the heap's free pages back to the system (glibc's malloc_trim; nothing
-    elsewhere). glibc keeps what a model's load or run freed inside the process, where
-    only later allocations of the right sizes reuse it; 1-25 ms, so never before audio."""
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
-
-
-@cache
-def _malloc_trim() -> Any:
-    import ctypes
-    import ctypes.util
-
-    name = ctypes.util.find_library("c")
-    return getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
