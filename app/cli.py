@@ -45,11 +45,14 @@ def sides_for(argv: list[str]) -> frozenset[str]:
     the benches that run both sides, or a word no side knows (argparse lists every choice)."""
     words = [word for word in argv[:2] if not word.startswith("-")]
     if words[:1] == ["bench"]:
-        table, command = SIDE_BENCHES, (words[1] if len(words) > 1 else None)
+        command = words[1] if len(words) > 1 else None
+        if command in BOTH_SIDES_BENCHES:
+            return BOTH
+        table = SIDE_BENCHES
     else:
         table, command = SIDE_COMMANDS, (words[0] if words else None)
     owners = frozenset(side for side, names in table.items() if command in names)
-    return owners if len(owners) == 1 and command not in BOTH_SIDES_BENCHES else BOTH
+    return owners if len(owners) == 1 else BOTH
 
 
 def build_parsers(sides: frozenset[str] = BOTH

@@ -164,5 +164,6 @@ def test_a_command_loads_only_its_own_side() -> None:
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == "[]"
     assert sides_for(["cloud", "serve"]) == {"cloud"}
+    assert sides_for(["fleet", "push"]) == {"cloud"}  # the command, not the bench
     assert sides_for(["bench", "speech"]) == {"edge"}
     assert sides_for(["bench", "fleet"]) == sides_for(["--help"]) == {"edge", "cloud"}
