@@ -171,6 +171,11 @@ def add_edge_options(parser: argparse.ArgumentParser) -> None:
         help="microWakeWord beside openWakeWord: either at its threshold wakes the device "
              "(default 0.97, the model's own cutoff; off: openWakeWord alone)")
     parser.add_argument(
+        "--wake-micro-confirm", type=_probability_or_off, default=WakeSettings.micro_confirm,
+        metavar="P|off",
+        help="openWakeWord alone wakes the device only if microWakeWord reached P within "
+             "the last half second (default 0.002: above zero; off: no confirmation)")
+    parser.add_argument(
         "--stop-word-threshold", type=_probability_or_off,
         default=DuplexSettings.stop_word_threshold, metavar="P|off",
         help="the keyword model for \"stop\" while the device speaks: at this probability "
@@ -202,7 +207,9 @@ def _probability_or_off(text: str) -> float | None:
 def edge_settings(args: argparse.Namespace) -> EdgeSettings:
     try:
         wake = WakeSettings(args.wake_word, args.wake_threshold, args.wake_refractory,
-                            getattr(args, "wake_micro_threshold", WakeSettings.micro_threshold))
+                            getattr(args, "wake_micro_threshold", WakeSettings.micro_threshold),
+                            micro_confirm=getattr(args, "wake_micro_confirm",
+                                                  WakeSettings.micro_confirm))
         duplex = DuplexSettings(
             aec=getattr(args, "aec", "auto"),
             interrupt_after_speech_s=getattr(args, "interrupt_after_speech", None),

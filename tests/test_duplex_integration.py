@@ -212,10 +212,20 @@ def test_over_its_own_voice_the_device_wakes_on_agreement_or_a_sure_score(
 
     # A real "Hey Jarvis": both models hear it, playing or not.
     assert woken(speech["lights"], playing=False) and woken(speech["lights"], playing=True)
-    # openWakeWord alone at 0.8 (microWakeWord silent), as on the canceller's residual:
-    # enough in a quiet room, not over the device's own voice; 0.95 is enough for both.
+    # openWakeWord alone at 0.8 with microWakeWord low (0.01), as on the canceller's
+    # residual: enough in a quiet room, not over the device's own voice; 0.95 is enough
+    # for both. microWakeWord at exactly 0 confirms nothing, even in a quiet room.
     silence = np.zeros(RATE, np.int16)
-    for score, quiet, playing in ((0.8, True, False), (0.95, True, True)):
+    assert detector._micro is not None
+    for score, micro, quiet, playing in ((0.8, 0.01, True, False), (0.95, 0.01, True, True),
+                                         (0.95, 0.0, False, False)):
         detector._model.predict = lambda samples, s=score: {detector._label: s}  # type: ignore[method-assign]
+        detector._micro.probability = lambda samples, m=micro: m  # type: ignore[method-assign]
         assert woken(silence, playing=False) is quiet
         assert woken(silence, playing=True) is playing
+    # Without the confirmation, openWakeWord alone wakes a quiet room again.
+    detector.configure(WakeSettings(micro_confirm=None))
+    detector._model.predict = lambda samples: {detector._label: 0.8}  # type: ignore[method-assign]
+    assert detector._micro is not None
+    detector._micro.probability = lambda samples: 0.0  # type: ignore[method-assign]
+    assert woken(silence, playing=False)

@@ -28,6 +28,7 @@ from edge.messages import SAMPLE_RATE
 from edge.speech_eval.generate import load_manifest
 from edge.speech_eval.nonwake import generate_streams
 from edge.speech_eval.runner import WAKE_WINDOW_S
+from edge.stages.wake import AGREE_FRAMES
 
 FRAME = 1280
 REFRACTORY_S = 2.0
@@ -106,6 +107,18 @@ def both(t: float, c: float) -> Rule:
     return Rule(f"both (oWW >= {t} and mWW >= {c} within {BOTH_WITHIN_S} s)", fires)
 
 
+def confirmed(t: float, c: float, low: float) -> Rule:
+    """The daemon's default (`WakeSettings.micro_confirm`): microWakeWord at its threshold,
+    or openWakeWord at its own with microWakeWord at least `low` in the last half second."""
+    frames = AGREE_FRAMES
+
+    def fires(s: Series) -> np.ndarray:
+        recent = np.array([s[max(0, i - frames + 1) : i + 1, 1].max()
+                           for i in range(len(s))], dtype=np.float32)
+        return (s[:, 1] >= c) | ((s[:, 0] >= t) & (recent >= low))
+    return Rule(f"either, oWW confirmed (oWW >= {t} with mWW >= {low}, or mWW >= {c})", fires)
+
+
 def mean(t: float) -> Rule:
     return Rule(f"mean of the two >= {t}", lambda s: (s[:, 0] + s[:, 1]) / 2 >= t)
 
@@ -114,6 +127,7 @@ def rules() -> list[Rule]:
     out = [oww(t) for t in (0.05, 0.1, 0.2, 0.3, 0.5)]
     out += [mww(c) for c in (0.5, 0.7, 0.9, 0.97)]
     out += [either(t, c) for t in (0.3, 0.5) for c in (0.7, 0.9, 0.97)]
+    out += [confirmed(0.5, 0.97, low) for low in (0.002, 0.01, 0.03)]
     out += [both(t, c) for t in (0.05, 0.1, 0.2) for c in (0.3, 0.5, 0.7)]
     out += [mean(t) for t in (0.4, 0.5, 0.6, 0.7)]
     return out
@@ -139,7 +153,7 @@ def report(folder: Path) -> str:
     recordings = load_manifest(folder)
     streams = generate_streams(folder)
     lines = ["wake word rules (wake rate: the recordings; false wakes: speech without it)",
-             f"  {'rule':50} {'dev wake':>9} {'held-out':>9} {'dev FW/h':>9} "
+             f"  {'rule':72} {'dev wake':>9} {'held-out':>9} {'dev FW/h':>9} "
              f"{'held-out FW/h':>14}"]
     for rule in rules():
         cells = []
@@ -152,7 +166,7 @@ def report(folder: Path) -> str:
             fired = sum(len(rule.events(series["nonwake:" + s.voice])) for s in members)
             hours = sum(s.seconds for s in members) / 3600
             cells.append(f"{fired:3d} ({fired / hours:5.1f})")
-        lines.append(f"  {rule.name:50} " + " ".join(cells))
+        lines.append(f"  {rule.name:72} " + " ".join(cells))
     return "\n".join(lines)
 
 
