@@ -97,6 +97,153 @@ def test_what_is_not_personal(text: str) -> None:
     assert REDACT.spans(text) == ()
 
 
+# -- the independent set's lessons, by principle (not its sentences) ------------------------
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # births said without "born": a child's arrival, a delivery, "into the world"
+    ("Our daughter arrived on 2 March 2022.", "Our daughter arrived on [dob]."),
+    ("She was delivered on June 6th, 2006.", "She was delivered on [dob]."),
+    ("I came into the world on the 1st of May 1970.", "I came into the world on [dob]."),
+    ("Grandad turns 90 on 3 May.", "Grandad turns 90 on [dob]."),
+    ("Born 6/1/92, that's me.", "Born [dob], that's me."),  # a two-digit year
+    ("He was born 12th Feb '85.", "He was born [dob]."),
+    ("Her birthday is on the twelfth.", "Her birthday is on [dob]."),
+    ("She was born in 1990, on June 5.", "She was born in [dob], on [dob]."),
+    ("He was born on Friday the 13th of October 2000.", "He was born on [dob]."),
+    ("My DOB is oh three slash one five slash nineteen eighty.", "My DOB is [dob]."),
+])
+def test_dates_of_birth_in_other_words(text: str, expected: str) -> None:
+    assert REDACT(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "My grandfather was born in 1931 in a small village.",  # a bare year identifies no one
+    "He was born in nineteen sixty.", "I was born in 1990 and moved here in 2005.",
+    "Remind me to buy a birthday present on 5 May.",  # the present's date, not a birth's
+    "Play Born on the Fourth of July.", "The parcel arrived on 3 March 2024.",
+])
+def test_dates_that_are_not_a_birth(text: str) -> None:
+    assert REDACT.spans(text) == ()
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Email the recipe to grandma.rose at hotmail dot com.", "Email the recipe to [email]."),
+    ("Reach me at tom.baker at gmail.com", "Reach me at [email]"),
+    ("my email's mary dot ann at gmail dot com", "my email's [email]"),
+    ("Email j dot smith ninety nine at gmail dot com.", "Email [email]."),
+    ("write to hr at acme dash corp dot de", "write to [email]"),
+    ("Look at bbc dot co dot uk for the news.", "Look at bbc dot co dot uk for the news."),
+])
+def test_spoken_emails(text: str, expected: str) -> None:
+    assert REDACT(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Unlock the car, passcode 660231.", "Unlock the car, passcode [secret]."),
+    ("Door code 4471 for the walker.", "Door code [secret] for the walker."),
+    ("the wifi password's sunflower22", "the wifi password's [secret]"),
+    ("my pin, it's 4 4 1 9", "my pin, it's [secret]"),
+    ("The code for the front door is 2468.", "The code for the front door is [secret]."),
+    ("4421 is my PIN.", "[secret] is my PIN."),
+    ("Enter the passcode 4421 to disarm.", "Enter the passcode [secret] to disarm."),
+    ("My banking password is correct horse battery staple.",
+     "My banking password is [secret]."),
+    ("Our garage opener code is 5543.", "Our garage opener code is [secret]."),
+    ("The code to get in is 4471.", "The code to get in is [secret]."),  # 4+ digits only
+])
+def test_secrets_without_is(text: str, expected: str) -> None:
+    assert REDACT(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "The password field is empty.", "The PIN is four digits long.", "My password is wrong.",
+    "What's a good password manager?", "I reset my password 100 times today.",
+    "What's the area code for Boston?", "Enter the promo code SAVE20 at checkout.",
+    "The error code is 404.", "The code is in the drawer.",
+])
+def test_what_secret_words_say_without_a_secret(text: str) -> None:
+    assert REDACT.spans(text) == ()
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("My wife takes metformin.", "My wife takes [health]."),
+    ("I take lisinopril every morning.", "I take [health] every morning."),  # "-pril"
+    ("My dad takes 5 mg of Eliquis.", "My dad takes 5 mg of [health]."),  # a dose
+    ("He's allergic to peanuts.", "He's [health]."),
+    ("My husband has a peanut allergy.", "My husband has a [health]."),
+    ("She has Parkinson's disease.", "She has [health]."),
+    ("I'm a type 1 diabetic.", "I'm a [health]."),
+    ("He's HIV-positive.", "He's [health]."),
+    ("Grandma's got dementia.", "Grandma's got [health]."),
+    ("My dad had a stroke.", "My dad had a [health]."),
+    ("He's blind.", "He's [health]."),
+    ("I have type one diabetes.", "I have [health]."),
+    ("My daughter is allergic to eggs and milk.", "My daughter is [health]."),
+    ("I'm recovering from knee surgery.", "I'm recovering from [health]."),
+])
+def test_health_by_vocabulary_and_by_pattern(text: str, expected: str) -> None:
+    assert REDACT(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "My dog has arthritis.",  # a pet's
+    "Can I get diabetes from eating sugar?", "What should I do if someone has a stroke?",
+    "I'm reading a book about Alzheimer's.", "I want a non-alcoholic beer.",
+    "My phone has a lithium battery.", "I'm going on a blind date.", "Close my blinds.",
+    "I'm suffering from a cold.", "I had 200 mg of caffeine today.",
+    "Is it safe to fly when you're pregnant?",
+])
+def test_health_words_that_say_nothing_about_anyone(text: str) -> None:
+    assert REDACT.spans(text) == ()
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Send it to 45 rue de la Paix, Paris.", "Send it to [address], Paris."),
+    ("Deliver to Hauptstraße 5.", "Deliver to [address]."),
+    ("Ship to Flat 3, 22 Acacia Avenue.", "Ship to [address]."),
+    ("My address is 500 West 42nd Street.", "My address is [address]."),
+    ("Send it to 3 The Green, Richmond.", "Send it to [address], Richmond."),
+    ("Our cabin is at two hundred Pine Ridge Road.", "Our cabin is at [address]."),
+    ("Cambridge, MA 02139", "Cambridge, MA [address]"),
+    ("my postcode is sw1a 2aa", "my postcode is [address]"),  # any case after the word
+    ("Is there a pharmacy near 5th Avenue?", "Is there a pharmacy near 5th Avenue?"),
+])
+def test_addresses_international_and_with_flats(text: str, expected: str) -> None:
+    assert REDACT(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("What did Barack Obama say?", "What did [name] say?"),  # public figures are names
+    ("How old is Michael Jordan?", "How old is [name]?"),  # a place-like surname
+    ("Jordan said he'd be late.", "[name] said he'd be late."),
+    ("When did the Berlin Wall fall?", "When did the Berlin Wall fall?"),
+    ("Play the voicemail from Rachel Green.", "Play the voicemail from [name]."),
+    ("Take me to Victoria Station.", "Take me to Victoria Station."),
+    ("We're visiting Paris in June.", "We're visiting Paris in June."),
+    ("Buy a bottle of Jack Daniel's.", "Buy a bottle of Jack Daniel's."),
+    ("Send it to San Francisco.", "Send it to San Francisco."),
+])
+def test_names_against_places_and_brands(text: str, expected: str) -> None:
+    assert REDACT(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("My policy number is ABC-1234567.", "My policy number is [phone]."),
+    ("My IBAN is GB29 NWBK 6016 1331 9268 19.", "My IBAN is [phone]."),
+    ("The tracking number is 1Z999AA10123456784.", "The tracking number is [phone]."),
+    ("Convert 3000000 won to dollars.", "Convert 3000000 won to dollars."),
+    ("What's 1234567 times 3?", "What's 1234567 times 3?"),
+    ("The winning numbers were 5, 12, 23, 34, 45 and 49.",
+     "The winning numbers were 5, 12, 23, 34, 45 and 49."),
+    ("Count: one, two, three, four, five, six, seven, eight.",
+     "Count: one, two, three, four, five, six, seven, eight."),
+    ("The router is at 192.168.1.254.", "The router is at 192.168.1.254."),
+    ("It ran from 1990-2010.", "It ran from 1990-2010."),
+])
+def test_ids_against_amounts_lists_and_addresses(text: str, expected: str) -> None:
+    assert REDACT(text) == expected
+
+
 def test_the_issues_examples_no_longer_pass() -> None:
     text = ("John Smith, born 4 July 1980, my password is hunter2, card 4111 1111 1111 1111, "
             "I have epilepsy; tell Tomas")

@@ -9,11 +9,18 @@ would add.
 A token is a name when it is
 - one of the contacts (any case, accents ignored: "Tomas" is "Tomás"), kinship words
   ("Mom") excepted;
-- a given name (data/first_names.txt, any case), or one that is also a word or a place
-  (data/name_words.txt: Will, May, Sydney) written capitalised and either inside a
-  sentence and not a month or place, or followed by a surname ("Will Smith");
+- a given name (data/first_names.txt, any case) or a public figure's (data/
+  public_figures.txt: "Obama", "Beyoncé"), or one that is also a word or a place
+  (data/name_words.txt, public_figure_words.txt: Will, May, Sydney, Swift) written
+  capitalised and either inside a sentence and not a month or place, or followed by a
+  surname ("Will Smith"), or by a verb only people do ("Jordan said"); a place or a month
+  needs a cue that only people take ("text Jordan", not "visiting Paris");
 - any capitalised word after a title ("Dr. Patel") or a cue ("call", "text", "my name is");
-and the capitalised words after it, or lowercase known surnames, are its surname.
+and the capitalised words after it ("Mary-Jane van der Berg"), or lowercase known surnames,
+are its surname; a place-like surname after a given name too ("Michael Jordan").
+Not a name: one that a landmark word follows or ends ("Victoria Station", "the Berlin
+Wall", "Chase bank"; but "Rachel Green", a given name and a surname), a brand ("Jack
+Daniel's", "Wendy's"), a place after "San" or "New", a two- or three-letter acronym ("MA").
 """
 
 from __future__ import annotations
@@ -34,7 +41,16 @@ TITLES = {"mr", "mrs", "ms", "miss", "dr", "doctor", "prof", "professor", "sir",
 CUES = {"call", "ring", "phone", "text", "message", "tell", "ask", "remind", "email", "invite",
         "named", "called", "meet", "meeting", "dear", "hi", "hello", "thank", "thanks",
         "visit", "visiting", "i'm", "partner", "friend", "colleague", "neighbour", "neighbor",
-        "cousin", "nephew", "niece", "name's", "congratulate", "with"}
+        "cousin", "nephew", "niece", "name's", "congratulate", "with", "told", "asked",
+        "texted", "messaged", "emailed", "pinged"}
+# A place-like name before these is a person: "Jordan said he'd be late".
+PERSON_VERBS = {"said", "says", "told", "tells", "asked", "asks", "texted", "called", "emailed",
+                "messaged", "replied", "wrote", "thinks", "promised", "mentioned", "forgot",
+                "agreed", "wants", "wanted", "needs", "likes", "loves", "hates", "sent"}
+# The capitalised word after these is part of a place: "San Francisco", "New Orleans".
+PLACE_PREFIXES = {"san", "santa", "los", "las", "new", "fort", "saint", "st", "port", "mount",
+                  "lake", "el", "la", "le", "palo", "sao", "rio", "buenos", "costa", "puerto",
+                  "des", "de", "baton", "corpus", "salt", "east", "west", "north", "south"}
 # Never a name, whatever its case or cue.
 NOT_NAMES = {"mom", "mum", "dad", "mommy", "mummy", "daddy", "mother", "father", "grandma",
              "grandpa", "granny", "grandmother", "grandfather", "nan", "nana", "papa", "mama",
@@ -49,7 +65,9 @@ NOT_NAMES = {"mom", "mum", "dad", "mommy", "mummy", "daddy", "mother", "father",
              "wednesday", "thursday", "friday", "saturday", "sunday", "christmas", "easter",
              "god", "lord", "english", "french", "spanish", "german", "chinese", "internet",
              "wifi", "bluetooth", "netflix", "spotify", "youtube", "amazon", "apple",
-             "office", "home", "work", "kitchen", "bedroom", "garage", "living", "room"}
+             "office", "home", "work", "kitchen", "bedroom", "garage", "living", "room",
+             "st", "saint", "santa", "new", "san", "fort", "mount", "lake", "port", "los",
+             "las"}
 MONTHS_AND_PLACES = {
     "january", "february", "march", "april", "may", "june", "july", "august", "september",
     "october", "november", "december", "sydney", "paris", "georgia", "austin", "jordan",
@@ -65,6 +83,56 @@ MONTHS_AND_PLACES = {
     "korea", "russia", "poland", "greece", "turkey", "egypt", "africa", "asia", "europe",
     "australia", "holland", "iran", "iraq", "cuba", "jamaica", "normandy",
     "tuscany", "sicily", "bali", "venice", "milan", "geneva", "lourdes"}
+# After these only a place or a month can be a name ("call Sydney", "text Jordan"): "visit",
+# "with" or "to" before one means the place.
+COMMS_CUES = {"call", "ring", "phone", "text", "message", "tell", "ask", "remind", "email",
+              "invite", "named", "called", "dear", "hi", "hello", "thank", "thanks", "told",
+              "asked", "texted", "messaged", "emailed", "congratulate", "i'm", "name's",
+              "partner", "friend", "colleague", "neighbour", "neighbor", "cousin", "nephew",
+              "niece", "ping", "pinged", "let"}
+# A name followed by one of these names a place, a thing or a brand: "the Berlin Wall",
+# "Victoria Station", "Cherry Tree Lane", "Wendy's", "Jack Daniel's".
+LANDMARKS = {"wall", "bridge", "tower", "towers", "station", "airport", "university",
+             "college", "hospital", "museum", "church", "cathedral", "palace", "house", "hotel",
+             "mall", "centre", "center", "stadium", "arena", "river", "lake", "mountain",
+             "mountains", "mount", "beach", "bay", "island", "islands", "city", "county",
+             "state", "zoo", "library", "school", "academy", "market", "store", "shop",
+             "restaurant", "cafe", "bar", "pub", "club", "theatre", "theater", "team", "fc",
+             "united", "airlines", "airways", "bank", "memorial", "monument", "garden",
+             "gardens", "hall", "castle", "abbey", "chapel", "cemetery", "falls", "valley",
+             "canyon", "forest", "springs", "bowl", "cup", "open", "marathon", "festival",
+             "times", "post", "herald", "news", "tribune", "journal", "inc", "ltd", "motors",
+             "records", "studios", "pictures", "show", "inn", "lodge", "resort", "casino",
+             "hills", "canal", "harbour", "harbor", "port", "pier", "dam", "street", "road",
+             "avenue", "lane", "drive", "boulevard", "way", "court", "place", "close",
+             "crescent", "terrace", "grove", "square", "row", "parkway", "highway", "circle",
+             "trail", "park", "plaza", "hill", "green", "gate", "heights", "ridge", "st",
+             "rd", "ave", "blvd", "ln", "dr", "day", "eve", "award", "awards", "prize",
+             "foundation", "institute", "clinic", "pharmacy", "building", "estate", "farm",
+             "industries", "group", "company", "hotels", "steakhouse", "grill", "diner",
+             "pizza", "burgers", "chicken", "sound", "strait", "sea", "ocean",
+             "peninsula", "province", "district", "township", "village", "town", "county's",
+             "series", "league", "cathedral's", "station's", "mall's", "airport's"}
+# Brands and products written like people's names.
+BRANDS = {("wendy's",), ("denny's",), ("macy's",), ("claire's",), ("kohl's",),
+          ("dr", "pepper"), ("dr", ".", "pepper"), ("jack", "daniel's"), ("jack", "daniels"),
+          ("johnnie", "walker"), ("jim", "beam"), ("ben", "&", "jerry's"),
+          ("ben", "and", "jerry's"), ("tim", "hortons"), ("trader", "joe's"),
+          ("papa", "john's"), ("marks", "&", "spencer"), ("marks", "and", "spencer"),
+          ("victoria's", "secret"), ("captain", "morgan"), ("uncle", "ben's"),
+          ("betty", "crocker"), ("tommy", "hilfiger"), ("calvin", "klein"),
+          ("ralph", "lauren"), ("hugo", "boss"), ("mercedes",), ("porsche",), ("kia",),
+          ("harley", "davidson"), ("harley",), ("tiffany", "&", "co"), ("chanel",),
+          ("levi's",), ("sainsbury's",), ("morrisons",), ("mcdonald's",), ("carl's", "jr"),
+          ("arby's",), ("chili's",), ("hardee's",), ("domino's",), ("lowe's",),
+          ("dillard's",), ("sally", "beauty"), ("wendy", "'", "s"), ("chick", "-", "fil"),
+          ("jimmy", "john's"), ("baskin", "robbins"), ("dunkin",), ("ronald", "mcdonald"),
+          ("aunt", "jemima"), ("mrs", "fields"), ("little", "caesars"), ("alexa",),
+          ("sonos",), ("ford",), ("tesla",), ("big", "mac"), ("mac",), ("macbook",),
+          ("dr", "martens"), ("dr", ".", "martens"), ("doc", "martens")}
+# Lowercase words inside a surname: "Pieter van der Berg", "Ana de la Cruz".
+SURNAME_PARTICLES = {"van", "von", "der", "den", "de", "la", "le", "du", "da", "di", "del",
+                     "della", "dos", "das", "bin", "binti", "ibn", "al", "el", "ter", "ten"}
 MAX_SURNAMES = 2
 
 
@@ -75,8 +143,10 @@ def _words(name: str) -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def gazetteer() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
-    """(given names, given names that are also words or places, surnames), lowercase."""
-    return _words("first_names.txt"), _words("name_words.txt"), _words("surnames.txt")
+    """(given names, given names that are also words or places, surnames), lowercase.
+    Public figures known by one name ("Obama", "Beyoncé") count as given names."""
+    return (_words("first_names.txt") | _words("public_figures.txt"),
+            _words("name_words.txt") | _words("public_figure_words.txt"), _words("surnames.txt"))
 
 
 def contact_phrases(contacts: Iterable[str]) -> tuple[tuple[str, ...], ...]:
@@ -113,8 +183,13 @@ def find_names(text: str, toks: tuple[Token, ...],
             found.append(Span(t.start, _end(toks[hit]), "name"))
             i = hit + 1
             continue
+        brand = _brand(toks, i)
+        if brand is not None:
+            i = brand + 1
+            continue
         cue = i > 0 and (toks[i - 1].low in CUES or (
             toks[i - 1].low == "is" and i > 1 and toks[i - 2].low in {"this", "name"}))
+        comms = cue and (toks[i - 1].low in COMMS_CUES or toks[i - 1].low == "is")
         if low in TITLES and (t.cap or len(low) <= 3):
             j = i + 2 if i + 2 < n and toks[i + 1].text == "." else i + 1
             if j < n and toks[j].word and toks[j].cap and _bare(toks[j].low) not in NOT_NAMES:
@@ -122,27 +197,93 @@ def find_names(text: str, toks: tuple[Token, ...],
                 found.append(Span(t.start, _end(toks[last]), "name"))
                 i = last + 1
                 continue
-        if low in NOT_NAMES:
+        if low in NOT_NAMES or _after_place_prefix(toks, i) \
+                or (len(t.text) <= 3 and t.text.isupper()) \
+                or (i > 0 and toks[i - 1].low in {"a", "an"}):
+            # "MA 02139", "AL": a state or an acronym; "San Francisco", "St. Mary's": a
+            # place; "I'm a Leo": a sign, a breed, a kind of thing
             i += 1
             continue
         is_name = False
         if low in first and low not in MONTHS_AND_PLACES:
             is_name = True
-        elif (low in ambiguous or low in MONTHS_AND_PLACES) and t.cap:
+        elif (low in ambiguous or low in MONTHS_AND_PLACES) and _titled(t):
             followed = i + 1 < n and toks[i + 1].word and toks[i + 1].cap and \
                 _bare(toks[i + 1].low) not in NOT_NAMES and \
-                _bare(toks[i + 1].low) not in MONTHS_AND_PLACES
-            is_name = followed or cue or (low not in MONTHS_AND_PLACES
-                                          and not sentence_start(toks, i))
-        elif t.cap and cue and toks[i - 1].low != "with" and low not in MONTHS_AND_PLACES:
+                _bare(toks[i + 1].low) not in MONTHS_AND_PLACES and \
+                (_bare(toks[i + 1].low) in surnames or _bare(toks[i + 1].low) in first
+                 or low not in MONTHS_AND_PLACES)
+            place = low in MONTHS_AND_PLACES
+            acts = i + 1 < n and toks[i + 1].low in PERSON_VERBS
+            is_name = followed or acts or (comms if place else cue) or (
+                not place and not sentence_start(toks, i))
+        elif _titled(t) and cue and toks[i - 1].low != "with" and low not in MONTHS_AND_PLACES:
             is_name = True  # "call Zbigniew"
         if is_name:
             last = _surnames(toks, i, surnames, lowercase=not t.cap)
+            if _a_place(toks, i, last, low in first and low not in MONTHS_AND_PLACES,
+                        surnames):
+                i = last + 2  # "Victoria Station", "the Berlin Wall", "Cherry Tree Lane"
+                continue
             found.append(Span(t.start, _end(toks[last]), "name"))
             i = last + 1
             continue
         i += 1
     return found
+
+
+def _titled(t: Token) -> bool:
+    """Capitalised, not shouted: "Will", not "WILL" or "MANY" in a text all in capitals."""
+    return t.cap and not (t.text.isupper() and len(t.text) > 1)
+
+
+def _after_place_prefix(toks: tuple[Token, ...], i: int) -> bool:
+    """Token i is capitalised after "San", "New", "St." ...: part of a place's name."""
+    j = i - 2 if i > 1 and toks[i - 1].text == "." else i - 1
+    return toks[i].cap and j >= 0 and toks[j].cap and toks[j].low in PLACE_PREFIXES
+
+
+def _a_place(toks: tuple[Token, ...], i: int, last: int, given: bool,
+             surnames: frozenset[str]) -> bool:
+    """The name at tokens i..last is part of a place's name: a landmark word follows it
+    ("Victoria Station") or ends it ("the Berlin Wall"). A landmark word that is a surname
+    too ("Green", "Hill", "Park") makes a place only of what does not start with a given
+    name: "Rachel Green" is a person, "Victoria Park" a place."""
+    words = [_bare(toks[last].low)] if last > i else []
+    possessive = toks[last].low.endswith(("'s", "’s"))  # "Sarah's school" is hers
+    nxt = _bare(toks[last + 1].low) if last + 1 < len(toks) else ""
+    if nxt and (toks[last + 1].cap or not given) and (not possessive or nxt in {"day", "eve"}):
+        words.append(nxt)  # "Victoria Station", "Chase bank", "St. Patrick's Day"
+    for low in words:
+        if low in LANDMARKS and (low in _STRONG_LANDMARKS or low not in surnames or not given):
+            return True
+    return False
+
+
+# Landmark words that are never surnames, whatever the gazetteer says.
+_STRONG_LANDMARKS = {"street", "day", "station", "airport", "university", "road", "avenue"}
+
+
+def _no_date_after(toks: tuple[Token, ...], i: int) -> bool:
+    """Token i is not a month before a day ("May 5th", "June the third")."""
+    nxt = toks[i + 1] if i + 1 < len(toks) else None
+    return nxt is None or not (nxt.text.isdecimal() or nxt.low in {"the", "first", "second",
+                                                                   "third"})
+
+
+_BRANDS_LONGEST = tuple(sorted(BRANDS, key=len, reverse=True))
+
+
+def _brand(toks: tuple[Token, ...], i: int) -> int | None:
+    """The last token of the brand that starts at token i (capitalised), or None."""
+    if not toks[i].cap:
+        return None
+    for phrase in _BRANDS_LONGEST:
+        k = len(phrase)
+        if phrase[0] == toks[i].low and i + k <= len(toks) and all(
+                toks[i + m].low == phrase[m] for m in range(1, k)):
+            return i + k - 1
+    return None
 
 
 def _contact(toks: tuple[Token, ...], i: int,
@@ -158,15 +299,27 @@ def _contact(toks: tuple[Token, ...], i: int,
 def _surnames(toks: tuple[Token, ...], i: int, surnames: frozenset[str], lowercase: bool
               ) -> int:
     """The last token of the name that starts at token i (its surnames included)."""
-    last = i
-    while last + 1 < len(toks) and last - i < MAX_SURNAMES \
-            and not toks[last].low.endswith(("'s", "’s")):
+    last, words, n = i, 0, len(toks)
+    while last + 1 < n and words < MAX_SURNAMES and not toks[last].low.endswith(("'s", "’s")):
         nxt = toks[last + 1]
         low = _bare(nxt.low)
-        if not nxt.word or low in NOT_NAMES or low in MONTHS_AND_PLACES:
+        if nxt.text == "-" and last + 2 < n and toks[last + 2].cap \
+                and nxt.start == toks[last].end and toks[last + 2].start == nxt.end:
+            last += 2  # "Mary-Jane", "Jean-Luc"
+            continue
+        k = last + 1
+        while k < n and k - last <= 2 and toks[k].low in SURNAME_PARTICLES:
+            k += 1
+        if k > last + 1 and k < n and toks[k].cap and toks[k].word:
+            last, words = k, words + 1  # "van der Berg", "de la Cruz"
+            continue
+        if not nxt.word or low in NOT_NAMES or (low in LANDMARKS and low not in surnames):
             break
+        if low in MONTHS_AND_PLACES and not (nxt.cap and low in surnames and _no_date_after(
+                toks, last + 1)):
+            break  # "Tom in Paris", "call Anna May 5th"; but "Michael Jordan"
         if nxt.cap or (lowercase and low in surnames):
-            last += 1
+            last, words = last + 1, words + 1
             continue
         break
     return last

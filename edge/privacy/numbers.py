@@ -2,8 +2,10 @@
 
 A run of 13 to 19 digits that passes the Luhn check, or follows a word such as "card" or
 "visa", is a card; any other run of 7 or more digits is a phone number (account and ID
-numbers of that length go with them). Dates ("03/07/1990"), grouped amounts ("1,250,000")
-and decimals are not runs of digits.
+numbers of that length go with them, letters stuck to them included: "X1234567").
+Dates ("03/07/1990"), grouped amounts ("1,250,000"), decimals, year ranges ("1990-2010"),
+IP addresses and versions are not runs of digits; nor is a number that is an amount or a
+quantity ("$2500000", "2500000 dollars", "1234567 times 3").
 """
 
 from __future__ import annotations
@@ -19,11 +21,34 @@ CARD_CUES = {"card", "visa", "mastercard", "amex", "discover", "jcb", "debit", "
              "maestro"}
 _NOT_A_NUMBER = re.compile(
     r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}[/.-]\d{1,2}[/.-]\d{1,2}"  # dates
-    r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+")  # amounts, decimals
+    r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+"  # amounts, decimals
+    r"|(?:1[89]|20)\d\d ?[-–/] ?(?:1[89]|20)\d\d"  # a range of years
+    r"|\d{1,3}(?:\.\d{1,3}){3}")  # an IP address
+# A number right before one of these is an amount or a quantity, not a phone number.
+QUANTITY_WORDS = {
+    "dollars", "dollar", "bucks", "euros", "euro", "pounds", "pound", "quid", "yen", "yuan",
+    "rupees", "pesos", "francs", "cents", "pence", "usd", "eur", "gbp", "people", "persons",
+    "residents", "inhabitants", "miles", "mile", "km", "kilometres", "kilometers", "metres",
+    "meters", "feet", "ft", "steps", "calories", "kcal", "views", "followers", "likes",
+    "subscribers", "downloads", "copies", "units", "points", "votes", "years", "days",
+    "hours", "minutes", "seconds", "times", "kg", "grams", "g", "tonnes", "tons", "litres",
+    "liters", "gallons", "bytes", "kb", "mb", "gb", "tb", "pixels", "rpm", "watts", "volts",
+    "mph", "kph", "percent", "%", "degrees", "words", "pages", "songs", "records", "won",
+    "rand", "baht", "ringgit", "krona", "kronor", "krone", "dirhams", "dinars", "shekels",
+    "lira", "zloty", "forint", "naira", "rubles", "roubles", "bitcoin", "btc", "sats"}
+# Arithmetic, versions and models: a number beside these is no one's.
+_NOT_NUMBER_CUES = {"plus", "minus", "times", "divided", "multiplied", "over", "squared",
+                    "cubed", "root", "x", "×", "÷", "=", "version", "v", "build",
+                    "firmware", "ios", "android", "model", "population", "$", "£", "€", "¥"}
+
+
+# An IBAN: country, check digits, then groups of letters and digits ("GB29 NWBK 6016 ...").
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
 
 
 def find_numbers(text: str, toks: tuple[Token, ...]) -> list[Span]:
-    found: list[Span] = []
+    found: list[Span] = [Span(m.start(), m.end(), "phone") for m in _IBAN.finditer(text)
+                         if sum(c.isdigit() for c in m.group()) >= MIN_PHONE_DIGITS]
     for run in number_runs(toks):
         n = len(run.digits)
         if n < MIN_PHONE_DIGITS:
@@ -31,11 +56,65 @@ def find_numbers(text: str, toks: tuple[Token, ...]) -> list[Span]:
         start, end = toks[run.first].start, toks[run.last].end
         if not run.words and _NOT_A_NUMBER.fullmatch(text[start:end]):
             continue
+        if _quantity(toks, run.first, run.last) or (run.words and _counting(run.digits)) \
+                or (not run.words and _a_list(text[start:end])):
+            continue
         if start > 0 and text[start - 1] in "+(":
             start -= 1
         if end < len(text) and text[end] == ")" and "(" in text[start:end]:
             end += 1
+        start, end = _with_letters(text, toks, run.first, run.last, start, end)
         cue = any(t.low in CARD_CUES for t in toks[max(0, run.first - 6):run.first])
         kind: Kind = "card" if n in CARD_DIGITS and (luhn(run.digits) or cue) else "phone"
         found.append(Span(start, end, kind))
     return found
+
+
+_COUNT_UP = "".join(str(k) for k in range(0, 31))
+_COUNT_DOWN = "".join(str(k) for k in range(30, -1, -1))
+
+
+def _counting(digits: str) -> bool:
+    """"one, two, three, four, five, six, seven": counting, not a number."""
+    return digits in _COUNT_UP or digits in _COUNT_DOWN
+
+
+def _a_list(written: str) -> bool:
+    """"5, 12, 23, 34, 45" or "1990, 2000, 2010": numbers listed, not one number."""
+    parts = [p for p in re.split(r",\s*", written) if p]
+    return len(parts) > 1 and all(
+        len(p) <= 2 or re.fullmatch(r"(?:1[89]|20)\d\d", p) for p in parts)
+
+
+def _quantity(toks: tuple[Token, ...], first: int, last: int) -> bool:
+    """The run is an amount, a count or a sum: "$2500000", "2500000 people", "x 3"."""
+    after = toks[last + 1].low if last + 1 < len(toks) else ""
+    before = toks[first - 1].low if first > 0 else ""
+    before2 = toks[first - 2].low if first > 1 else ""
+    if first > 1 and toks[first - 1].text in {"+", "*"} \
+            and toks[first].start > toks[first - 1].end:
+        return True  # "5 + 1234567", not "+44 20 7946 0958"
+    return (after in QUANTITY_WORDS or after in _NOT_NUMBER_CUES or before in _NOT_NUMBER_CUES
+            or (before in {"to", "by"} and before2 in {"divided", "multiplied"})
+            or before in {"the", "of"} and before2 == "population")
+
+
+def _with_letters(text: str, toks: tuple[Token, ...], first: int, last: int, start: int,
+                  end: int) -> tuple[int, int]:
+    """The span grown over the letters of an ID: "X1234567", "1Z999AA10123456784",
+    "ABC-1234567", "A 4 5 9 2 8 1 7 3"."""
+    if start == toks[first].start:
+        at = start
+        while at > 0 and (text[at - 1].isalnum() or (
+                text[at - 1] == "-" and at > 1 and text[at - 2].isalnum())):
+            at -= 1
+        if any(c.isdigit() for c in text[at:start]) or start - at <= 4:
+            start = at  # a short prefix ("ABC-", "D"), or one with digits ("1Z999AA")
+    if first > 0 and start == toks[first].start:
+        prev = toks[first - 1]
+        if prev.word and prev.text.isupper() and len(prev.text) <= 3 and prev.text != "I" \
+                and toks[first].start - prev.end == 1:
+            start = prev.start
+    while end < len(text) and text[end].isalnum():
+        end += 1
+    return start, end

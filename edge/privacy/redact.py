@@ -69,8 +69,9 @@ def _outside_placeholders(text: str, found: list[Span]) -> list[Span]:
             start += 1
         while end > start and not text[end - 1].isalnum() and text[end - 1] not in ")!&":
             end -= 1
-        if end > start and not any(start <= a and b <= end for a, b in marks):
-            kept.append(Span(start, end, span.kind))
+        if end > start and not any(start <= a and b <= end or a <= start < b
+                                   for a, b in marks):
+            kept.append(Span(start, end, span.kind))  # none left on or around a placeholder
     return kept
 
 
