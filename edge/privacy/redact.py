@@ -14,10 +14,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
+from edge.privacy.addresses import find_addresses
+from edge.privacy.credentials import find_secrets
+from edge.privacy.dates_of_birth import find_birth_dates
+from edge.privacy.emails import find_emails
+from edge.privacy.health import find_health
 from edge.privacy.names import contact_phrases, find_names
 from edge.privacy.numbers import find_numbers
-from edge.privacy.pii import find_addresses, find_birth_dates, find_emails
-from edge.privacy.sensitive import find_health, find_secrets
 from edge.privacy.spans import PLACEHOLDER, Redaction, Span, apply, merge
 from edge.privacy.text import Token, tokens
 

@@ -1,0 +1,262 @@
+"""Street addresses, postcodes, ZIP codes and PO boxes.
+
+A house number (digits, "221B", or words: "fourteen") then a street name and type ("Baker
+Street", "harbour drive", "West 42nd Street") or a type first ("Rue de Rivoli", "avenue des
+Champs-Élysées"); a street then its number, as in Germany and much of Europe
+("Hauptstraße 5", "Via Roma 8"); a flat or unit with it ("Flat 3, 22 Acacia Avenue");
+UK and Canadian postcodes; ZIP codes after "zip" or a state ("MA 02139"); PO boxes.
+A number is a house number only when a street follows it: "a 10 minute drive" is none.
+"""
+
+from __future__ import annotations
+
+import re
+
+from edge.privacy.spans import Span
+from edge.privacy.text import NUMBER_WORDS, Token, number_runs
+
+STREET_TYPES = {"street", "st", "road", "rd", "avenue", "ave", "lane", "ln", "drive", "dr",
+                "boulevard", "blvd", "way", "court", "ct", "place", "pl", "close", "crescent",
+                "terrace", "grove", "gardens", "square", "sq", "row", "parkway", "pkwy",
+                "highway", "hwy", "circle", "cir", "trail", "loop", "walk", "mews", "alley",
+                "plaza", "hill", "rise", "wharf", "quay", "parade", "esplanade", "embankment",
+                "pike", "turnpike", "expressway", "freeway", "cres", "tce", "pde", "ter",
+                "hts", "trl", "marg", "nagar", "salai", "strasse", "straße", "weg", "allee",
+                "avenida", "vale", "meadows", "drive's"}
+# Street types that are everyday words too: a street only when capitalised ("12 Elm Park").
+CAPITAL_STREET_TYPES = {"park", "green", "view", "gate", "point", "heights", "ridge",
+                        "crossing", "landing", "cove", "path", "chase", "yard", "approach",
+                        "circus", "estate", "end", "fields", "field", "broadway", "road's",
+                        "common", "hollow", "glen", "manor", "croft", "gardens"}
+STREET_FIRST = {"rue", "calle", "via", "avenida", "avenue", "boulevard", "chemin", "strada",
+                "rua", "plaza", "piazza", "viale", "corso", "carrer", "paseo", "rambla",
+                "allee", "quai", "impasse", "place", "platz"}
+# Written lowercase too ("45 rue de la Paix"); "via" is "by" in English.
+_LOWER_FIRST = STREET_FIRST - {"via", "place", "plaza", "platz"}
+_PARTICLES = {"de", "la", "le", "les", "du", "des", "del", "della", "delle", "di", "da", "do",
+              "dos", "das", "von", "van", "der", "den", "l", "d", "y", "e", "st", "saint",
+              "sainte", "san", "santa", "'", "’"}
+# "Hauptstraße 5", "Kalverstraat 12": a street then its number.
+_NUMBER_AFTER = ("strasse", "straße", "str", "weg", "platz", "allee", "gasse", "damm", "ufer",
+                 "chaussee", "straat", "laan", "gracht", "plein", "steig", "pfad", "markt",
+                 "vej", "gatan", "vagen", "katu", "utca", "ulica")
+DIRECTIONS = {"N", "S", "E", "W", "NE", "NW", "SE", "SW", "North", "South", "East", "West"}
+# A house number is not followed by these ("a 10 minute drive", "3 hour walk").
+_NOT_STREET = {"minute", "minutes", "min", "hour", "hours", "mile", "miles", "km", "second",
+               "seconds", "day", "days", "week", "weeks", "month", "months", "year", "years",
+               "meter", "meters", "metre", "metres", "foot", "feet", "step", "steps", "the",
+               "a", "an", "to", "at", "on", "in", "of", "and", "or", "for", "by", "from",
+               "percent", "degrees", "times", "more", "less", "blocks", "block", "people",
+               "kids", "dogs", "cats", "yards", "kilometres", "kilometers", "laps", "lap",
+               "stops", "stop", "exits", "exit", "floors", "floor", "my", "your", "his",
+               "her", "our", "their", "is", "was", "are", "with", "it", "that", "this",
+               "pm", "am", "o'clock", "i", "you", "we", "they", "he", "she", "bus", "train"}
+_UNITS = {"flat", "apartment", "apt", "unit", "suite", "ste", "room", "#", "no", "number",
+          "floor", "building", "bldg", "house", "lot", "po"}
+_POSTCODE = re.compile(r"\b(?:[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}|[A-Z]\d[A-Z]\s?\d[A-Z]\d)\b")
+_PO_BOX = re.compile(r"\b(?:P\.? ?O\.?|Post Office) ?Box \d+", re.IGNORECASE)
+_ZIP_CUES = {"zip", "zipcode", "postcode", "postal"}
+US_STATES = {"AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL",
+             "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT",
+             "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI",
+             "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "DC"}
+
+
+def find_addresses(text: str, toks: tuple[Token, ...]) -> list[Span]:
+    found = [Span(m.start(), m.end(), "address") for m in _POSTCODE.finditer(text)]
+    cue = next((t for t in toks if t.low in _ZIP_CUES or t.low == "post"), None)
+    if cue is not None:  # "my postcode is sw1a 2aa": after the word, any case
+        found.extend(Span(cue.end + m.start(), cue.end + m.end(), "address")
+                     for m in _POSTCODE.finditer(_upper(text[cue.end:])))
+    if "box" in text.lower():
+        found.extend(Span(m.start(), m.end(), "address") for m in _PO_BOX.finditer(text))
+    for run in number_runs(toks):
+        if len(run.digits) > 5:
+            if len(run.digits) == 9 and not run.words and _zip_cue(toks, run.first):
+                found.append(Span(toks[run.first].start, toks[run.last].end, "address"))
+            continue
+        last = run.last
+        if last + 1 < len(toks) and len(toks[last + 1].text) == 1 and toks[last + 1].word \
+                and toks[last + 1].start == toks[last].end:  # 221B
+            last += 1
+        if last + 1 < len(toks) and toks[last + 1].low in {"bis", "ter"}:
+            last += 1  # "2 bis rue Victor Hugo"
+        nxt = last + 1
+        if nxt < len(toks) and toks[nxt].text == "," and nxt + 1 < len(toks) \
+                and toks[nxt + 1].cap:
+            nxt += 1  # "12, rue de la Paix", "number 12, Acacia Avenue"
+        if nxt < len(toks) and toks[nxt].low in {"st", "nd", "rd", "th"} \
+                and toks[nxt].start == toks[last].end:
+            if run.first == run.last:
+                continue  # "near 5th Avenue": a street without a house number
+            nxt = last  # "350 5th Avenue": the run's last number is the street's
+        end = _street(toks, nxt)
+        if end is not None:
+            first = _unit_before(toks, run.first)
+            end = _postcode_after(toks, _unit_after(toks, end))
+            found.append(Span(toks[first].start, toks[end].end, "address"))
+        if len(run.digits) == 5 and _zip_cue(toks, run.first, spoken=run.words):
+            found.append(Span(toks[run.first].start, toks[run.last].end, "address"))
+    found.extend(_number_after_street(toks))
+    return found
+
+
+def _upper(text: str) -> str:
+    """Upper case, one character for one ("ß" stays), so offsets hold."""
+    return "".join(u if len(u := c.upper()) == 1 else c for c in text)
+
+
+def _zip_cue(toks: tuple[Token, ...], first: int, spoken: bool = False) -> bool:
+    """"zip code 94110", "my zip is nine oh two one oh", "Cambridge, MA 02139"."""
+    if first > 0 and toks[first - 1].text in US_STATES and not spoken:
+        return True
+    return any(t.low in _ZIP_CUES for t in toks[max(0, first - 4):first])
+
+
+def _street_type(t: Token) -> bool:
+    return t.low in STREET_TYPES or (t.low in CAPITAL_STREET_TYPES and t.cap)
+
+
+def _street(toks: tuple[Token, ...], i: int) -> int | None:
+    """Index of the last token of "Baker Street" / "Rue de Rivoli" starting at i."""
+    n = len(toks)
+    if i >= n or not toks[i].word:
+        return None
+    if toks[i].low in STREET_FIRST and (toks[i].cap or toks[i].low in _LOWER_FIRST):
+        end = _street_name(toks, i + 1)
+        if end is not None:
+            return end
+    if toks[i].low == "broadway" and toks[i].cap:
+        return i
+    if toks[i].cap and len(toks[i].low) > 5 and toks[i].low.endswith(_NUMBER_AFTER):
+        return i  # "10 Hauptstraße"
+    if toks[i].low == "the" and i + 1 < n and toks[i + 1].cap and _street_type(toks[i + 1]):
+        return i + 1  # "3 The Green", "12 The Crescent"
+    j, names = i, 0
+    while j < n and names < 4:
+        t = toks[j]
+        if t.text.isdecimal() and j + 1 < n and toks[j + 1].low in {"st", "nd", "rd", "th"} \
+                and toks[j + 1].start == t.end:
+            j += 2  # "West 42nd Street"
+            names += 1
+            continue
+        if t.text == "'" or (t.text in {"-", "."} and j > i and toks[j - 1].end == t.start):
+            j += 1  # "Queen's", "Saint-Denis", "St. John's"
+            continue
+        if not t.word or t.low in _NOT_STREET or t.low in NUMBER_WORDS:
+            return None
+        if _street_type(t) and j > i:
+            end = j
+            while end + 1 < n and _street_type(toks[end + 1]):
+                end += 1  # "Pine Ridge Road"
+            if end + 1 < n and toks[end + 1].text == "." and toks[end].low in {
+                    "st", "rd", "ave", "dr", "blvd", "ln", "ct", "pl", "cres", "tce"}:
+                end += 1
+            if end + 1 < n and toks[end + 1].text in DIRECTIONS:
+                end += 1
+            return end
+        j += 1
+        names += 1
+    return None
+
+
+def _street_name(toks: tuple[Token, ...], i: int) -> int | None:
+    """The end of "de la Paix" / "du Faubourg Saint-Honoré" / "Roma" after a type word."""
+    n, j, last = len(toks), i, None
+    while j < n and j - i < 8:
+        t = toks[j]
+        if t.text == "-" and j > i and toks[j - 1].word and j + 1 < n \
+                and toks[j + 1].start == t.end and toks[j - 1].end == t.start:
+            j += 1
+            continue
+        if t.low in _PARTICLES:
+            j += 1
+            continue
+        if t.word and (t.cap or (j > i and toks[j - 1].text == "-")
+                       or (last is None and t.low not in _NOT_STREET)):
+            last = j
+            j += 1
+            continue
+        break
+    return last
+
+
+def _unit_before(toks: tuple[Token, ...], first: int) -> int:
+    """"Flat 3, 22 Acacia Avenue": the flat or unit goes with the address."""
+    j = first - 1
+    if j >= 0 and toks[j].low in _UNITS - {"no", "number", "po", "#"}:
+        return j  # "Unit 3/15 Smith Street"
+    if j >= 0 and toks[j].text in {",", "/"}:
+        j -= 1
+    if j >= 1 and (toks[j].text.isdecimal() or (len(toks[j].text) == 1 and toks[j].word)):
+        k = j - 1
+        if k >= 1 and toks[j].word and toks[k].text.isdecimal() and toks[k].end == toks[j].start:
+            k -= 1  # "Flat 4B"
+        if toks[k].low in _UNITS:
+            return k
+    return first
+
+
+def _unit_after(toks: tuple[Token, ...], end: int) -> int:
+    """"1234 Elm St. Apt 5": the flat or suite after the street goes with it."""
+    j = end + 1
+    if j < len(toks) and toks[j].text == ",":
+        j += 1
+    if j + 1 < len(toks) and toks[j].low in _UNITS - {"no", "number", "house", "po"}:
+        k = j + 1
+        if toks[k].text == "#" and k + 1 < len(toks):
+            k += 1
+        if toks[k].text.isdecimal():
+            if k + 1 < len(toks) and toks[k + 1].word and len(toks[k + 1].text) == 1 \
+                    and toks[k + 1].start == toks[k].end:
+                k += 1
+            return k
+    return end
+
+
+def _postcode_after(toks: tuple[Token, ...], end: int) -> int:
+    """"12 Gandhi Road, Chennai 600017", "Friedrichstraße 43, 10117 Berlin": the postal
+    code after the street (and the town beside it) goes with it."""
+    n, j = len(toks), end + 1
+    if j < n and toks[j].text == ",":
+        j += 1
+    k = j
+    while k < n and k - j < 3 and toks[k].word and toks[k].cap:
+        k += 1  # the town
+    if k < n and toks[k].text == ",":
+        k += 1
+    if k < n and toks[k].text.isdecimal() and 4 <= len(toks[k].text) <= 6:
+        after = toks[k + 1].low if k + 1 < n else ""
+        if after not in _NOT_STREET - {"in", "and", "the", "a"}:
+            return k + 1 if k == j and after and toks[k + 1].cap else k
+    return end
+
+
+def _number_after_street(toks: tuple[Token, ...]) -> list[Span]:
+    """"Hauptstraße 5", "Berliner Straße 12", "Via Roma 8", "Kalverstraat 12a"."""
+    found = []
+    n = len(toks)
+    for i, t in enumerate(toks):
+        if not (t.word and t.cap):
+            continue
+        first, last = i, None
+        if t.low.endswith(_NUMBER_AFTER) and (len(t.low) > 5 or t.low in STREET_TYPES):
+            last = i + 1 if i + 1 < n and toks[i + 1].text == "." and t.low.endswith("str") \
+                else i
+            if t.low in {"strasse", "straße", "weg", "allee", "platz"} and i > 0 \
+                    and toks[i - 1].cap:
+                first = i - 1  # "Berliner Straße"
+        elif t.low in STREET_FIRST and i + 1 < n:
+            last = _street_name(toks, i + 1)
+        if last is None or last + 1 >= n:
+            continue
+        number = toks[last + 1]
+        if number.text.isdecimal() and len(number.text) <= 4 and number.start - toks[last].end <= 1:
+            end = last + 1
+            if end + 1 < n and toks[end + 1].word and len(toks[end + 1].text) == 1 \
+                    and toks[end + 1].start == number.end:
+                end += 1  # "12a"
+            if end + 1 < n and toks[end + 1].low in _NOT_STREET - {"in", "and", "the", "a"}:
+                continue
+            found.append(Span(toks[first].start, toks[end].end, "address"))
+    return found

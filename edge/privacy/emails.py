@@ -1,0 +1,113 @@
+"""E-mail addresses, written ("anna@example.com") or spoken ("bob at gmail dot com",
+"grandma.rose at hotmail dot com", "sam underscore lee at proton dot me").
+
+A spoken one is a local part read back from "at" (a word or two, or more joined by "dot",
+"underscore", "dash"), then a domain of labels joined by "dot" whose last is a known
+top-level domain (TLDS): that last check is what keeps "meet me at the park" from being
+an address.
+"""
+
+from __future__ import annotations
+
+import re
+
+from edge.privacy.spans import Span
+from edge.privacy.text import NUMBER_WORDS, Token
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+TLDS = {"com", "org", "net", "edu", "gov", "io", "co", "uk", "me", "fm", "de", "fr", "ai",
+        "app", "dev", "info", "biz", "us", "ca", "au", "nz", "ie", "in", "eu", "nl", "es",
+        "it", "mail", "email", "ch", "at", "be", "se", "no", "dk", "fi", "pl", "pt", "br",
+        "mx", "jp", "cn", "kr", "za", "sg", "hk", "tv", "xyz", "online", "tech", "store",
+        "site", "club", "ly", "gg", "cc", "ac", "name", "pro", "cloud", "live", "net's",
+        "com's", "org's", "ru", "gr", "cz", "ro", "hu", "il", "ar", "cl", "tr", "ua", "vn",
+        "ph", "my", "id", "pk", "ng", "ke", "is"}
+_LOCAL_JOINERS = {"dot", "underscore", "dash", "hyphen", "period", "point"}
+_WRITTEN_JOINERS = {".", "_", "-"}  # "grandma.rose at hotmail dot com"
+# Words that end a spoken e-mail's local part when read backwards from "at".
+_NOT_LOCAL = {"is", "to", "email", "e", "mail", "address", "me", "my", "the", "send", "it",
+              "it's", "its", "at", "on", "and", "or", "contact", "reply", "write", "cc",
+              "use", "for", "a", "line", "drop", "from", "was", "his", "her", "their",
+              "our", "your", "forward", "message", "invite", "add", "share", "with",
+              "as", "via", "by", "id", "account", "login", "username", "new", "old", "work",
+              "us", "them", "him", "you", "website", "site", "page", "web", "online", "look",
+              "go", "visit", "find", "found", "here", "there", "stay", "staying", "arrive",
+              "arriving", "located", "based", "works", "working", "shop", "order", "ordered",
+              "buy", "bought", "sold", "available", "listed", "be", "reach", "reached",
+              "emails", "mails", "address's", "email's", "that's", "here's", "called",
+              "named", "sign", "signed", "up", "in", "of", "an", "now", "this", "that",
+              "personal", "school", "business", "backup", "primary", "main", "gmail",
+              "contacted", "writing", "am", "i'm", "i", "we", "they", "he", "she"}
+# "bob at sign gmail dot com": what may stand between "at" and the domain.
+_AT_FILLERS = {"sign", "symbol"}
+
+
+def find_emails(text: str, toks: tuple[Token, ...]) -> list[Span]:
+    found = [Span(m.start(), m.end(), "email") for m in _EMAIL.finditer(text)]
+    for i, t in enumerate(toks):
+        if (t.low != "at" and t.text != "@") or i == 0:
+            continue
+        j = i + 1
+        if j < len(toks) and toks[j].low in _AT_FILLERS:
+            j += 1
+        end = _spoken_domain(toks, j)
+        start = _spoken_local(toks, i - 1)
+        if end is not None and start is not None:
+            found.append(Span(toks[start].start, toks[end].end, "email"))
+    return found
+
+
+def _label(t: Token) -> bool:
+    return t.word or t.text.isdecimal()
+
+
+def _dot(toks: tuple[Token, ...], i: int) -> bool:
+    """Token i separates a domain's labels: "dot", or a written "." between them."""
+    t = toks[i]
+    return t.low == "dot" or (t.text == "." and toks[i - 1].end == t.start
+                              and i + 1 < len(toks) and toks[i + 1].start == t.end)
+
+
+def _spoken_domain(toks: tuple[Token, ...], i: int) -> int | None:
+    """Index of the last token of "gmail dot com" / "gmail.com" starting at i, or None."""
+    last, dots = None, 0
+    n = len(toks)
+    while i < n and _label(toks[i]):
+        # "acme dash logistics dot com": a label may be joined by "dash" / "-"
+        while i + 2 < n and (toks[i + 1].low in {"dash", "hyphen"} or (
+                toks[i + 1].text == "-" and toks[i + 1].start == toks[i].end)) \
+                and _label(toks[i + 2]):
+            i += 2
+        if i + 2 < n and _dot(toks, i + 1) and _label(toks[i + 2]):
+            dots += 1
+            last = i + 2
+            i += 2
+            continue
+        break
+    if last is None or not dots or toks[last].low.removesuffix("'s") not in TLDS:
+        return None
+    return last
+
+
+def _spoken_local(toks: tuple[Token, ...], i: int) -> int | None:
+    """Index of the first token of the local part that ends at token i, or None."""
+    t = toks[i]
+    if not _label(t) or t.low in _NOT_LOCAL or t.low.endswith(("'s", "’s")):
+        return None
+    first, words = i, 1
+    while first > 0:
+        prev = toks[first - 1]
+        written = prev.text in _WRITTEN_JOINERS and prev.end == toks[first].start \
+            and first >= 2 and toks[first - 2].end == prev.start
+        if (written or prev.low in _LOCAL_JOINERS) and first >= 2 and _label(toks[first - 2]) \
+                and toks[first - 2].low not in _NOT_LOCAL:
+            first -= 2
+        elif prev.low in NUMBER_WORDS and toks[first].low in NUMBER_WORDS:
+            first -= 1  # "smith ninety nine": spoken digits are one word of the name
+        elif words < 2 and _label(prev) and prev.low not in _NOT_LOCAL \
+                and not prev.low.endswith(("'s", "’s")):
+            first -= 1
+            words += 1
+        else:
+            break
+    return first
