@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from edge.privacy.spans import Span
-from edge.privacy.text import NUMBER_WORDS, Token, number_runs
+from edge.privacy.text import DIGIT_WORDS, NUMBER_WORDS, NumberRun, Token, number_runs
 
 STREET_TYPES = {"street", "st", "road", "rd", "avenue", "ave", "lane", "ln", "drive", "dr",
                 "boulevard", "blvd", "way", "court", "ct", "place", "pl", "close", "crescent",
@@ -40,7 +40,18 @@ _PARTICLES = {"de", "la", "le", "les", "du", "des", "del", "della", "delle", "di
 _NUMBER_AFTER = ("strasse", "straße", "str", "weg", "platz", "allee", "gasse", "damm", "ufer",
                  "chaussee", "straat", "laan", "gracht", "plein", "steig", "pfad", "markt",
                  "vej", "gatan", "vagen", "katu", "utca", "ulica")
-DIRECTIONS = {"N", "S", "E", "W", "NE", "NW", "SE", "SW", "North", "South", "East", "West"}
+DIRECTIONS = {"N", "S", "E", "W", "NE", "NW", "SE", "SW", "North", "South", "East", "West",
+              "north", "south", "east", "west", "Ouest", "Est", "Nord", "Sud", "Norte", "Sur",
+              "Oeste"}
+# Regions written after a town: US states (US_STATES), Canadian provinces, Australian states.
+REGIONS = {"QC", "ON", "BC", "AB", "MB", "SK", "NS", "NB", "NL", "PE", "YT", "NT", "NU", "NSW",
+           "VIC", "QLD", "WA", "SA", "TAS", "ACT"}
+# Capitalised words after a street's comma that start a new clause, not a town.
+_NOT_TOWN = {"please", "thanks", "thank", "and", "but", "so", "then", "i", "i'm", "it's", "we",
+             "you", "they", "he", "she", "it", "the", "is", "are", "can", "could", "would",
+             "will", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+             "sunday", "today", "tomorrow", "tonight", "apartment", "apt", "flat", "unit",
+             "suite", "ok", "okay", "yes", "no", "hi", "hey", "what", "when", "where", "how"}
 # A house number is not followed by these ("a 10 minute drive", "3 hour walk").
 _NOT_STREET = {"minute", "minutes", "min", "hour", "hours", "mile", "miles", "km", "second",
                "seconds", "day", "days", "week", "weeks", "month", "months", "year", "years",
@@ -56,10 +67,15 @@ _UNITS = {"flat", "apartment", "apt", "unit", "suite", "ste", "room", "#", "no",
 _POSTCODE = re.compile(r"\b(?:[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}|[A-Z]\d[A-Z]\s?\d[A-Z]\d)\b")
 _PO_BOX = re.compile(r"\b(?:P\.? ?O\.?|Post Office) ?Box \d+", re.IGNORECASE)
 _ZIP_CUES = {"zip", "zipcode", "postcode", "postal"}
+# Right before a five-digit number these make it a ZIP code: "a pharmacy near 90210".
+_NEAR = {"near", "around", "nearby"}
 US_STATES = {"AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL",
              "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT",
              "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI",
              "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "DC"}
+
+
+_REGIONS_ALL = US_STATES | REGIONS
 
 
 def find_addresses(text: str, toks: tuple[Token, ...]) -> list[Span]:
@@ -70,7 +86,8 @@ def find_addresses(text: str, toks: tuple[Token, ...]) -> list[Span]:
                      for m in _POSTCODE.finditer(_upper(text[cue.end:])))
     if "box" in text.lower():
         found.extend(Span(m.start(), m.end(), "address") for m in _PO_BOX.finditer(text))
-    for run in number_runs(toks):
+    found.extend(_spoken_postcode(toks))
+    for run in _joined(number_runs(toks), toks):
         if len(run.digits) > 5:
             if len(run.digits) == 9 and not run.words and _zip_cue(toks, run.first):
                 found.append(Span(toks[run.first].start, toks[run.last].end, "address"))
@@ -91,13 +108,99 @@ def find_addresses(text: str, toks: tuple[Token, ...]) -> list[Span]:
                 continue  # "near 5th Avenue": a street without a house number
             nxt = last  # "350 5th Avenue": the run's last number is the street's
         end = _street(toks, nxt)
+        if end is None and _block_number(text, toks, run) and nxt < len(toks) \
+                and toks[nxt].cap and toks[nxt].word:
+            end = nxt  # "5-2-1 Ginza": a Japanese block address, the district after it
         if end is not None:
             first = _unit_before(toks, run.first)
             end = _postcode_after(toks, _unit_after(toks, end))
-            found.append(Span(toks[first].start, toks[end].end, "address"))
-        if len(run.digits) == 5 and _zip_cue(toks, run.first, spoken=run.words):
+            stop = _locality_after(text, toks, end)
+            found.append(Span(toks[first].start, max(stop, toks[end].end), "address"))
+        if len(run.digits) == 5 and (_zip_cue(toks, run.first, spoken=run.words) or (
+                not run.words and run.first > 0 and toks[run.first - 1].low in _NEAR)):
             found.append(Span(toks[run.first].start, toks[run.last].end, "address"))
     found.extend(_number_after_street(toks))
+    return found
+
+
+def _joined(runs: list[NumberRun], toks: tuple[Token, ...]) -> list[NumberRun]:
+    """"two hundred and twelve": spoken runs joined over the "and" after a hundred."""
+    out: list[NumberRun] = []
+    for run in runs:
+        if out and run.first == out[-1].last + 2 and toks[run.first - 1].low == "and" \
+                and toks[out[-1].last].low in {"hundred", "thousand"}:
+            prev = out.pop()
+            run = NumberRun(prev.first, run.last, prev.digits + run.digits, True)
+        out.append(run)
+    return out
+
+
+def _block_number(text: str, toks: tuple[Token, ...], run: NumberRun) -> bool:
+    """"5-2-1": three or more numbers joined by hyphens (chome, block, house)."""
+    return not run.words and _BLOCK.fullmatch(
+        text[toks[run.first].start:toks[run.last].end]) is not None
+
+
+_BLOCK = re.compile(r"\d{1,4}(?:-\d{1,4}){2,3}")
+
+
+def _locality_after(text: str, toks: tuple[Token, ...], end: int) -> int:
+    """End offset of the town, region and postcode after a street's comma ("1 Infinite
+    Loop, Cupertino", "45 Queen's Road, Bristol BS8 1QU", "Chuo-ku, Tokyo", "Toronto, ON
+    M5V 2T6"), or -1 when none follows."""
+    n, j, stop, towns = len(toks), end + 1, -1, 0
+    while j < n and toks[j].text == "," and towns < 3:
+        k = j + 1
+        if k < n and toks[k].text in _REGIONS_ALL:
+            stop, j = toks[k].end, k + 1
+        else:
+            m = k
+            while m < n and m - k < 4 and (toks[m].word and toks[m].cap and toks[m].low
+                                           not in _NOT_TOWN or (
+                    toks[m].text == "-" and m > k and toks[m - 1].end == toks[m].start)
+                    or (m > k and toks[m - 1].text == "-" and toks[m].word)):
+                m += 1  # "Los Angeles", "Chuo-ku", "Little Whinging"
+            if m == k:
+                break
+            stop, j = toks[m - 1].end, m
+            if j < n and toks[j].text in _REGIONS_ALL:
+                stop, j = toks[j].end, j + 1  # "Sydney NSW 2000"
+        towns += 1
+        code = _POSTCODE.match(text, toks[j].start) if j < n else None
+        if code is not None:
+            stop = code.end()
+            while j < n and toks[j].start < stop:
+                j += 1
+        elif j < n and toks[j].text.isdecimal() and len(toks[j].text) in {4, 5, 6}:
+            stop, j = toks[j].end, j + 1  # "CA 90028", "VIC 3000"
+    return stop
+
+
+def _spoken_postcode(toks: tuple[Token, ...]) -> list[Span]:
+    """"the postcode is e c one a one b b": letters and digit words after the cue that
+    spell a UK or Canadian postcode."""
+    found = []
+    for i, t in enumerate(toks):
+        if t.low not in _ZIP_CUES and not (t.low in {"code", "code's"} and i > 0
+                                           and toks[i - 1].low in {"post", "postal"}):
+            continue
+        j = i + 1
+        while j < len(toks) and j - i <= 3 and toks[j].low in {"is", "'s", "it's", ":"}:
+            j += 1
+        chars, k = "", j
+        while k < len(toks) and len(chars) < 7:
+            low = toks[k].low
+            if len(low) == 1 and toks[k].word:
+                chars += low.upper()
+            elif low in DIGIT_WORDS:
+                chars += DIGIT_WORDS[low]
+            elif toks[k].text.isdecimal() and len(low) <= 2:
+                chars += low
+            else:
+                break
+            k += 1
+        if k > j and _POSTCODE.fullmatch(chars[:-3] + " " + chars[-3:]):
+            found.append(Span(toks[j].start, toks[k - 1].end, "address"))
     return found
 
 
@@ -258,5 +361,6 @@ def _number_after_street(toks: tuple[Token, ...]) -> list[Span]:
                 end += 1  # "12a"
             if end + 1 < n and toks[end + 1].low in _NOT_STREET - {"in", "and", "the", "a"}:
                 continue
+            end = _postcode_after(toks, end)  # "Hauptstraße 5, 10115 Berlin"
             found.append(Span(toks[first].start, toks[end].end, "address"))
     return found

@@ -15,7 +15,10 @@ from edge.privacy.text import NumberRun, Token, number_runs
 
 SECRET_WORDS = {"password", "passwords", "passcode", "passphrase", "pin", "cvv", "cvc", "cvv2",
                 "csc", "combination", "combo", "passkey", "puk", "password's", "passcode's",
-                "pin's", "combination's", "passwd", "pw"}
+                "pin's", "combination's", "passwd", "pw",
+                # German, Spanish, French, Portuguese, Dutch, Swedish, Finnish, Polish
+                "passwort", "kennwort", "contrasena", "clave", "senha", "wachtwoord",
+                "losenord", "salasana", "haslo"}
 # "code" or "key" alone is a secret only after one of these ("door code", "network key"),
 # or before "for / to / of" one ("the code for the front door").
 SECRET_QUALIFIERS = {
@@ -42,7 +45,8 @@ _NOT_SECRET_NOUNS = {"field", "manager", "managers", "hint", "reset", "box", "sc
                      "attempts", "attempt", "digits", "characters", "letters", "recovery",
                      "sharing", "vault", "holder", "system", "login"}
 _COPULAS = {"is", "was", ":", "=", "equals", "reads", "it's", "it’s", "its", "that's",
-            "be", "'s", "becomes", "now", "-"}
+            "be", "'s", "becomes", "now", "-",
+            "ist", "lautet", "es", "est", "e", "er", "ar", "jest"}  # "das Passwort ist"
 _SET_COPULAS = {"to", "as", "into"}  # only after one of _SET_VERBS ("set the code to 5580")
 _SET_VERBS = {"set", "change", "changed", "changing", "reset", "update", "updated", "make",
               "made", "switch", "switched", "put", "program", "programmed", "save", "saved",
@@ -133,7 +137,22 @@ def find_secrets(text: str, toks: tuple[Token, ...]) -> list[Span]:
             before = _value_before(text, toks, i, ends)
             if before is not None:
                 found.append(before)
+            else:
+                found.extend(_number_later(toks, i, runs))
     return found
+
+
+def _number_later(toks: tuple[Token, ...], i: int, runs: dict[int, NumberRun]) -> list[Span]:
+    """"my pin's the same as always, zero zero seven nine": no value after the copula, but
+    a number of 4 to 8 digits after a comma later in the sentence is the secret."""
+    for j in range(i + 1, min(len(toks), i + 12)):
+        if toks[j].text in {".", "?", "!", "["}:
+            break
+        run = runs.get(j + 1)
+        if toks[j].text == "," and run is not None and 4 <= len(run.digits) <= 8 and (
+                run.last + 1 >= len(toks) or toks[run.last + 1].low not in _LENGTH_WORDS):
+            return [Span(toks[j + 1].start, toks[run.last].end, "secret")]
+    return []
 
 
 def _bare_code(toks: tuple[Token, ...], i: int, runs: dict[int, NumberRun]) -> list[Span]:
@@ -214,6 +233,9 @@ def _value(text: str, toks: tuple[Token, ...], j: int, runs: dict[int, NumberRun
         chunk = text[at:stop]
         bare = chunk.rstrip(".,;:?!")
         if not bare or (words and bare.lower() in _CLAUSE_END):
+            last = _last_word(text, stop + 1) if words == 1 and bare.lower() == "and" else ""
+            if last:
+                end = stop + 1 + len(last)  # "pancakes and syrup": a passphrase to the end
             break
         end = at + len(bare)
         words += 1
@@ -221,6 +243,12 @@ def _value(text: str, toks: tuple[Token, ...], j: int, runs: dict[int, NumberRun
             break
         at = stop + 1
     return end if end > start else None
+
+
+def _last_word(text: str, at: int) -> str:
+    """The one word from `at` to the end of the text (a final mark aside), or ""."""
+    rest = text[at:].rstrip(".!?").strip()
+    return rest if rest.isalpha() and rest.lower() not in _NOT_VALUE else ""
 
 
 def _value_before(text: str, toks: tuple[Token, ...], i: int, ends: dict[int, NumberRun]

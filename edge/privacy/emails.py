@@ -50,11 +50,17 @@ def find_emails(text: str, toks: tuple[Token, ...]) -> list[Span]:
         j = i + 1
         if j < len(toks) and toks[j].low in _AT_FILLERS:
             j += 1
+        elif j + 1 < len(toks) and toks[j].low == "the" and toks[j + 1].low == "rate":
+            j += 2  # "aditi at the rate gmail dot com": Indian English for "@"
         end = _spoken_domain(toks, j)
         start = _spoken_local(toks, i - 1)
         if end is not None and start is not None:
             found.append(Span(toks[start].start, toks[end].end, "email"))
     return found
+
+
+def _letter(t: Token) -> bool:
+    return len(t.text) == 1 and t.word
 
 
 def _label(t: Token) -> bool:
@@ -100,10 +106,13 @@ def _spoken_local(toks: tuple[Token, ...], i: int) -> int | None:
         written = prev.text in _WRITTEN_JOINERS and prev.end == toks[first].start \
             and first >= 2 and toks[first - 2].end == prev.start
         if (written or prev.low in _LOCAL_JOINERS) and first >= 2 and _label(toks[first - 2]) \
-                and toks[first - 2].low not in _NOT_LOCAL:
-            first -= 2
+                and (toks[first - 2].low not in _NOT_LOCAL or len(toks[first - 2].low) == 1):
+            first -= 2  # "a dot nguyen": an initial before a joiner is one
         elif prev.low in NUMBER_WORDS and toks[first].low in NUMBER_WORDS:
             first -= 1  # "smith ninety nine": spoken digits are one word of the name
+        elif _letter(prev) and _letter(toks[first]) and (
+                prev.low not in {"a", "i", "e"} or (first >= 2 and _letter(toks[first - 2]))):
+            first -= 1  # "k r i s": a name spelled letter by letter
         elif words < 2 and _label(prev) and prev.low not in _NOT_LOCAL \
                 and not prev.low.endswith(("'s", "’s")):
             first -= 1

@@ -75,10 +75,16 @@ _NOT_A_PERSON = {"dog", "dogs", "cat", "cats", "puppy", "kitten", "pet", "pets",
 _GENERIC = {"someone", "somebody", "anyone", "anybody", "people", "person", "everyone",
             "everybody", "patients", "adults", "children", "seniors", "women", "men",
             "athletes"}
-# Short terms that are ordinary words too ("add", "ms", "als"): only as a capitalised
-# acronym.
-_ACRONYMS = {"add", "ms", "als", "aids", "ibs", "ocd", "copd", "ptsd", "hiv", "ivf", "pcos",
-             "std", "sti", "uti", "hpv", "mrsa", "dvt", "gerd", "hrt", "afib", "cpap"}
+# Short terms that are ordinary words or abbreviations too ("add", "ms", "als", "std"):
+# only as a capitalised acronym. The others ("ptsd", "cpap") are health in any case, as a
+# lowercase transcript writes them.
+_ACRONYMS = {"add", "ms", "als", "aids", "std", "sti", "hrt", "ivf"}
+# Weak terms that a possessive says are someone's: "my anxiety's been bad", "her surgery"
+# (not "my blind", a window's).
+_OWNED = {"anxiety", "surgery", "therapy", "rehab", "seizure", "seizures", "allergies",
+          "allergy", "infection", "infections", "radiation", "shingles", "paralysis",
+          "operation"}
+_POSSESSIVES = {"my", "his", "her", "their", "our", "your"}
 # "prostate cancer", "knee surgery": the organ goes with the condition.
 ORGANS = {"prostate", "breast", "lung", "skin", "bowel", "colon", "pancreatic", "ovarian",
           "cervical", "liver", "brain", "bone", "blood", "throat", "kidney", "bladder",
@@ -223,7 +229,9 @@ def _term_at(toks: tuple[Token, ...], i: int, terms: dict[str, tuple[tuple[str, 
             return None  # the verb: "transplant the tomatoes", "stroke the cat"
         if low == "cancer" and t.cap and i > 0 and toks[i - 1].low == "a":
             return None  # a star sign: "I'm a Cancer"
-        if words[0] in WEAK_TERMS and k == 1 and not _asserted(toks, i):
+        if words[0] in WEAK_TERMS and k == 1 and not _asserted(toks, i) and not (
+                words[0] in _OWNED and i > 0 and (toks[i - 1].low in _POSSESSIVES
+                                                  or toks[i - 1].low.endswith("'s"))):
             return None
         return i, last
     return None

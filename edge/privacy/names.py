@@ -29,6 +29,20 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
+from edge.privacy.name_cues import (
+    ATTRIBUTES,
+    AUXILIARIES,
+    BASE_VERBS,
+    BIRTH,
+    DETERMINERS,
+    GIVING_VERBS,
+    INTRO_CUES,
+    LOWER_CUES,
+    NOT_AFTER_INTRO,
+    NOT_BEFORE_NAME,
+    ROLES,
+    SUBJECT_VERBS,
+)
 from edge.privacy.spans import Span
 from edge.privacy.text import Token, fold, sentence_start, tokens
 
@@ -42,7 +56,8 @@ CUES = {"call", "ring", "phone", "text", "message", "tell", "ask", "remind", "em
         "named", "called", "meet", "meeting", "dear", "hi", "hello", "thank", "thanks",
         "visit", "visiting", "i'm", "partner", "friend", "colleague", "neighbour", "neighbor",
         "cousin", "nephew", "niece", "name's", "congratulate", "with", "told", "asked",
-        "texted", "messaged", "emailed", "pinged"}
+        "texted", "messaged", "emailed", "pinged", "facetime", "dm", "whatsapp", "skype",
+        "contact"}
 # A place-like name before these is a person: "Jordan said he'd be late".
 PERSON_VERBS = {"said", "says", "told", "tells", "asked", "asks", "texted", "called", "emailed",
                 "messaged", "replied", "wrote", "thinks", "promised", "mentioned", "forgot",
@@ -89,7 +104,8 @@ COMMS_CUES = {"call", "ring", "phone", "text", "message", "tell", "ask", "remind
               "invite", "named", "called", "dear", "hi", "hello", "thank", "thanks", "told",
               "asked", "texted", "messaged", "emailed", "congratulate", "i'm", "name's",
               "partner", "friend", "colleague", "neighbour", "neighbor", "cousin", "nephew",
-              "niece", "ping", "pinged", "let"}
+              "niece", "ping", "pinged", "let", "facetime", "dm", "whatsapp", "skype",
+              "contact"}
 # A name followed by one of these names a place, a thing or a brand: "the Berlin Wall",
 # "Victoria Station", "Cherry Tree Lane", "Wendy's", "Jack Daniel's".
 LANDMARKS = {"wall", "bridge", "tower", "towers", "station", "airport", "university",
@@ -128,12 +144,20 @@ BRANDS = {("wendy's",), ("denny's",), ("macy's",), ("claire's",), ("kohl's",),
           ("dillard's",), ("sally", "beauty"), ("wendy", "'", "s"), ("chick", "-", "fil"),
           ("jimmy", "john's"), ("baskin", "robbins"), ("dunkin",), ("ronald", "mcdonald"),
           ("aunt", "jemima"), ("mrs", "fields"), ("little", "caesars"), ("alexa",),
-          ("sonos",), ("ford",), ("tesla",), ("big", "mac"), ("mac",), ("macbook",),
+          ("sonos",), ("ford",), ("fleetwood", "mac"), ("tesla",), ("big", "mac"), ("mac",),
+          ("macbook",),
           ("dr", "martens"), ("dr", ".", "martens"), ("doc", "martens")}
 # Lowercase words inside a surname: "Pieter van der Berg", "Ana de la Cruz".
 SURNAME_PARTICLES = {"van", "von", "der", "den", "de", "la", "le", "du", "da", "di", "del",
                      "della", "dos", "das", "bin", "binti", "ibn", "al", "el", "ter", "ten"}
 MAX_SURNAMES = 2
+# Surnames in the census lists that are words a sentence goes on with: "remind mark to".
+_FUNCTION_WORDS = {"to", "do", "so", "in", "on", "by", "be", "am", "as", "at", "if", "or",
+                   "of", "and", "but", "for", "the", "then", "than", "when", "all", "any",
+                   "more", "most", "about", "after", "again", "back", "down", "up", "out",
+                   "off", "over", "here", "there", "now", "how", "who", "why", "what", "with",
+                   "from", "into", "will", "can", "may", "might", "must", "not", "no", "yes",
+                   "his", "her", "that", "this", "too", "very", "just", "also", "still"}
 
 
 def _words(name: str) -> frozenset[str]:
@@ -144,9 +168,32 @@ def _words(name: str) -> frozenset[str]:
 @lru_cache(maxsize=1)
 def gazetteer() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """(given names, given names that are also words or places, surnames), lowercase.
-    Public figures known by one name ("Obama", "Beyoncé") count as given names."""
-    return (_words("first_names.txt") | _words("public_figures.txt"),
-            _words("name_words.txt") | _words("public_figure_words.txt"), _words("surnames.txt"))
+    Public figures known by one name ("Obama", "Beyoncé") count as given names; the
+    world_*.txt lists add the names of many cultures that the US Census lists lack."""
+    return (_words("first_names.txt") | _words("public_figures.txt")
+            | _words("world_given_names.txt"),
+            _words("name_words.txt") | _words("public_figure_words.txt")
+            | _words("world_short_names.txt"),
+            _words("surnames.txt") | _words("world_surnames.txt"))
+
+
+@lru_cache(maxsize=1)
+def surname_words() -> frozenset[str]:
+    """Surnames that are English words ("Baker", "Bell"): a surname only after a given
+    name; public figures' names that are words ("Musk", "Swift") after one too."""
+    return _words("surname_words.txt")
+
+
+@lru_cache(maxsize=1)
+def figure_words() -> frozenset[str]:
+    return _words("public_figure_words.txt")
+
+
+@lru_cache(maxsize=1)
+def place_words() -> frozenset[str]:
+    """Months and places that are names too ("May", "Chad", "Boston"): a name only with a
+    cue that only people take."""
+    return frozenset(MONTHS_AND_PLACES) | _words("places.txt")
 
 
 def contact_phrases(contacts: Iterable[str]) -> tuple[tuple[str, ...], ...]:
@@ -169,6 +216,7 @@ def _end(t: Token) -> int:
 def find_names(text: str, toks: tuple[Token, ...],
                contacts: tuple[tuple[str, ...], ...] = ()) -> list[Span]:
     first, ambiguous, surnames = gazetteer()
+    places = place_words()
     found: list[Span] = []
     n = len(toks)
     i = 0
@@ -180,6 +228,8 @@ def find_names(text: str, toks: tuple[Token, ...],
         low = _bare(t.low)
         hit = _contact(toks, i, contacts)
         if hit is not None:
+            if hit == i:  # "call Priya Raman", "priya chopra": a contact's surname too
+                hit = _surnames(toks, i, surnames, lowercase=not t.cap)
             found.append(Span(t.start, _end(toks[hit]), "name"))
             i = hit + 1
             continue
@@ -187,9 +237,14 @@ def find_names(text: str, toks: tuple[Token, ...],
         if brand is not None:
             i = brand + 1
             continue
-        cue = i > 0 and (toks[i - 1].low in CUES or (
-            toks[i - 1].low == "is" and i > 1 and toks[i - 2].low in {"this", "name"}))
-        comms = cue and (toks[i - 1].low in COMMS_CUES or toks[i - 1].low == "is")
+        p = _prev(toks, i)
+        prev = toks[p].low if p >= 0 else ""
+        intro = prev in INTRO_CUES or (prev == "is" and p > 0 and toks[p - 1].low in {
+            "this", "name"})  # "my name is", "this is ravi speaking"
+        cue = prev in CUES or intro
+        comms = cue and (prev in COMMS_CUES or prev == "is")
+        role = prev in ROLES and (toks[p].cap or not t.cap or p == 0 or toks[p - 1].low in {
+            "the", "my", "our", "to", "with", "from", "ask", "tell", "call", "text"})
         if low in TITLES and (t.cap or len(low) <= 3):
             j = i + 2 if i + 2 < n and toks[i + 1].text == "." else i + 1
             if j < n and toks[j].word and toks[j].cap and _bare(toks[j].low) not in NOT_NAMES:
@@ -199,37 +254,90 @@ def find_names(text: str, toks: tuple[Token, ...],
                 continue
         if low in NOT_NAMES or _after_place_prefix(toks, i) \
                 or (len(t.text) <= 3 and t.text.isupper()) \
+                or (t.text.isupper() and len(t.text) > 1 and not text.isupper()) \
                 or (i > 0 and toks[i - 1].low in {"a", "an"}):
             # "MA 02139", "AL": a state or an acronym; "San Francisco", "St. Mary's": a
             # place; "I'm a Leo": a sign, a breed, a kind of thing
             i += 1
             continue
         is_name = False
-        if low in first and low not in MONTHS_AND_PLACES:
+        word_like = low in ambiguous or low in places
+        if low in first and low not in places:
             is_name = True
-        elif (low in ambiguous or low in MONTHS_AND_PLACES) and _titled(t):
+        elif not t.cap and word_like and not sentence_start(toks, i) and (
+                (prev in LOWER_CUES and (low in ambiguous or low not in places))
+                or (prev in GIVING_VERBS and _next_low(toks, i) in DETERMINERS)
+                or (prev in AUXILIARIES and _next_low(toks, i) in BASE_VERBS)):
+            is_name = True  # "remind tom", "send mark a reminder", "did tom reply"
+        elif (intro and low not in NOT_AFTER_INTRO and (t.cap or prev != "called")) or (
+                role and low not in LANDMARKS and (t.cap or low in first or (
+                    low in surnames and low not in surname_words()))) or (
+                (prev in LOWER_CUES or prev in {"from", "with"}) and low in surnames
+                and low not in surname_words() and low not in places):
+            is_name = True  # "my name's ravi", "coach brennan", "messages from kowalski"
+        elif _titled(t) and low in surnames and low not in surname_words() \
+                and low not in places and i + 1 < n and _titled(toks[i + 1]) \
+                and _bare(toks[i + 1].low) in first \
+                and _bare(toks[i + 1].low) not in places:
+            is_name = True  # "Li Wei", "Nguyen Van An": surname first
+        elif t.low.endswith(("'s", "’s")) and _attribute_after(toks, i) and (
+                low in first or word_like or low in surnames
+                or _next_low(toks, i) in BIRTH) and prev not in DETERMINERS - {"that"} \
+                and len(low) > 1:
+            is_name = True  # "olu's date of birth", "jake's number"
+        elif (low in ambiguous or low in places) and _titled(t):
             followed = i + 1 < n and toks[i + 1].word and toks[i + 1].cap and \
                 _bare(toks[i + 1].low) not in NOT_NAMES and \
-                _bare(toks[i + 1].low) not in MONTHS_AND_PLACES and \
+                _bare(toks[i + 1].low) not in places and \
                 (_bare(toks[i + 1].low) in surnames or _bare(toks[i + 1].low) in first
-                 or low not in MONTHS_AND_PLACES)
-            place = low in MONTHS_AND_PLACES
-            acts = i + 1 < n and toks[i + 1].low in PERSON_VERBS
+                 or low not in places)
+            place = low in places
+            acts = i + 1 < n and (toks[i + 1].low in PERSON_VERBS or (
+                not place and toks[i + 1].low in SUBJECT_VERBS))
             is_name = followed or acts or (comms if place else cue) or (
                 not place and not sentence_start(toks, i))
-        elif _titled(t) and cue and toks[i - 1].low != "with" and low not in MONTHS_AND_PLACES:
+        elif _titled(t) and cue and prev != "with" and low not in places:
             is_name = True  # "call Zbigniew"
         if is_name:
             last = _surnames(toks, i, surnames, lowercase=not t.cap)
-            if _a_place(toks, i, last, low in first and low not in MONTHS_AND_PLACES,
+            if _a_place(toks, i, last, low in first and low not in places,
                         surnames):
                 i = last + 2  # "Victoria Station", "the Berlin Wall", "Cherry Tree Lane"
                 continue
-            found.append(Span(t.start, _end(toks[last]), "name"))
+            start = t.start
+            if p == i - 1 and low in first and toks[p].word and toks[p].cap == t.cap \
+                    and toks[p].low in ambiguous and toks[p].low not in NOT_BEFORE_NAME \
+                    and toks[p].low not in NOT_NAMES \
+                    and not (found and found[-1].end >= toks[p].start):
+                start = toks[p].start  # "martin luther king": two given names
+            found.append(Span(start, _end(toks[last]), "name"))
             i = last + 1
             continue
         i += 1
     return found
+
+
+_FILLERS = {"uh", "um", "er", "erm", "uhm", "hmm"}
+
+
+def _prev(toks: tuple[Token, ...], i: int) -> int:
+    """The index of the word before token i, fillers skipped ("from uh kowalski"), or -1."""
+    j = i - 1
+    while j >= 0 and toks[j].low in _FILLERS:
+        j -= 1
+    return j
+
+
+def _next_low(toks: tuple[Token, ...], i: int) -> str:
+    return toks[i + 1].low if i + 1 < len(toks) else ""
+
+
+def _attribute_after(toks: tuple[Token, ...], i: int) -> bool:
+    """A personal attribute follows token i: "birthday", "date of birth", "phone number"."""
+    nxt = _next_low(toks, i)
+    if nxt == "date":
+        return i + 3 < len(toks) and toks[i + 2].low == "of" and toks[i + 3].low == "birth"
+    return nxt in ATTRIBUTES
 
 
 def _titled(t: Token) -> bool:
@@ -271,16 +379,19 @@ def _no_date_after(toks: tuple[Token, ...], i: int) -> bool:
                                                                    "third"})
 
 
-_BRANDS_LONGEST = tuple(sorted(BRANDS, key=len, reverse=True))
+# First word -> the brands it starts, longest first.
+_BRANDS_BY_FIRST: dict[str, tuple[tuple[str, ...], ...]] = {
+    w: tuple(sorted((b for b in BRANDS if b[0] == w), key=len, reverse=True))
+    for w in {b[0] for b in BRANDS}}
 
 
 def _brand(toks: tuple[Token, ...], i: int) -> int | None:
     """The last token of the brand that starts at token i (capitalised), or None."""
-    if not toks[i].cap:
-        return None
-    for phrase in _BRANDS_LONGEST:
+    for phrase in _BRANDS_BY_FIRST.get(toks[i].low, ()):
+        if not toks[i].cap and len(phrase) < 2:
+            continue  # capitalised, or lowercase of two words or more ("trader joe's")
         k = len(phrase)
-        if phrase[0] == toks[i].low and i + k <= len(toks) and all(
+        if i + k <= len(toks) and all(
                 toks[i + m].low == phrase[m] for m in range(1, k)):
             return i + k - 1
     return None
@@ -315,10 +426,11 @@ def _surnames(toks: tuple[Token, ...], i: int, surnames: frozenset[str], lowerca
             continue
         if not nxt.word or low in NOT_NAMES or (low in LANDMARKS and low not in surnames):
             break
-        if low in MONTHS_AND_PLACES and not (nxt.cap and low in surnames and _no_date_after(
+        if low in place_words() and not (nxt.cap and low in surnames and _no_date_after(
                 toks, last + 1)):
             break  # "Tom in Paris", "call Anna May 5th"; but "Michael Jordan"
-        if nxt.cap or (lowercase and low in surnames):
+        if nxt.cap or (lowercase and (low in surnames or low in figure_words())
+                       and low not in _FUNCTION_WORDS):
             last, words = last + 1, words + 1
             continue
         break

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from edge.privacy.spans import Kind, Span
-from edge.privacy.text import Token, luhn, number_runs
+from edge.privacy.text import NUMBER_WORDS, Token, luhn, number_runs
 
 MIN_PHONE_DIGITS = 7
 CARD_DIGITS = range(13, 20)
@@ -61,6 +61,8 @@ def find_numbers(text: str, toks: tuple[Token, ...]) -> list[Span]:
             continue
         if start > 0 and text[start - 1] in "+(":
             start -= 1
+        elif run.words and run.first > 0 and toks[run.first - 1].low == "plus":
+            start = toks[run.first - 1].start  # "plus four four ...": a country code
         if end < len(text) and text[end] == ")" and "(" in text[start:end]:
             end += 1
         start, end = _with_letters(text, toks, run.first, run.last, start, end)
@@ -94,6 +96,9 @@ def _quantity(toks: tuple[Token, ...], first: int, last: int) -> bool:
     if first > 1 and toks[first - 1].text in {"+", "*"} \
             and toks[first].start > toks[first - 1].end:
         return True  # "5 + 1234567", not "+44 20 7946 0958"
+    if before == "plus" and not (first > 1 and (toks[first - 2].text.isdecimal()
+                                                or toks[first - 2].low in NUMBER_WORDS)):
+        before = ""  # "dial plus four nine ...": a country code, not a sum
     return (after in QUANTITY_WORDS or after in _NOT_NUMBER_CUES or before in _NOT_NUMBER_CUES
             or (before in {"to", "by"} and before2 in {"divided", "multiplied"})
             or before in {"the", "of"} and before2 == "population")

@@ -1,0 +1,55 @@
+"""The words around a name that say it is one, when the name alone could be a word.
+
+Lowercase transcripts lose the capital that marks "Mark" or "May" as a name, so names.py
+reads the words beside it: a verb that takes a person ("remind tom", "send mark a note"),
+a question's subject ("did tom reply"), an introduction ("my name's ravi", "this is ravi
+speaking"), a role ("coach brennan"), or a personal attribute after a possessive ("olu's
+date of birth").
+"""
+
+from __future__ import annotations
+
+# A non-place name that is a word before these is a person: "Maria has a cold".
+SUBJECT_VERBS = {"has", "had", "can't", "won't", "didn't", "doesn't", "isn't", "wasn't",
+                 "lives", "works", "went", "got", "gets", "takes", "took", "uses", "called"}
+# After these a lowercase given name that is also a word is a name: "remind tom", "tell
+# may" (not "thanks will do", "hi may I ask").
+LOWER_CUES = {"call", "ring", "phone", "text", "message", "tell", "ask", "remind", "email",
+              "invite", "ping", "facetime", "dm", "whatsapp", "skype", "contact", "texted",
+              "messaged", "emailed", "told", "asked", "called", "named", "meet"}
+# "send mark a reminder", "give will the keys": a name between these and a determiner.
+GIVING_VERBS = {"send", "give", "show", "pass", "forward", "bring", "buy", "lend", "pay",
+                "get", "wish", "tell", "remind", "ask"}
+DETERMINERS = {"a", "an", "the", "my", "some", "this", "that", "your", "his", "her", "our",
+               "their", "back"}
+# "did tom reply", "has mark called": a question's subject between these two.
+AUXILIARIES = {"did", "does", "has", "have", "had", "will", "would", "can", "could",
+               "should", "is", "was", "when's", "where's"}
+BASE_VERBS = {"reply", "replied", "respond", "responded", "answer", "answered", "call",
+              "called", "text", "texted", "say", "said", "send", "sent", "get", "got", "come",
+              "coming", "arrive", "arrived", "pick", "leave", "left", "finish", "finished",
+              "see", "seen", "read", "pay", "paid", "email", "emailed", "message", "ring",
+              "write", "sign", "signed", "book", "booked", "confirm", "confirmed", "cancel",
+              "cancelled", "ever", "already", "still", "remember", "know", "want", "need",
+              "like", "take", "took", "make", "made", "land", "landed", "home"}
+# After these the next word is a person's name whatever it is: "my name's ravi".
+INTRO_CUES = {"name's", "named", "called"}
+NOT_AFTER_INTRO = {"not", "spelled", "spelt", "written", "wrong", "on", "in", "missing",
+                   "listed", "correct", "right", "too", "also", "still", "just", "pronounced",
+                   "short", "long", "the", "a", "an", "my", "your", "so", "because", "for",
+                   "off", "out", "up", "back", "me", "you", "him", "her", "it", "them", "us"}
+# A role before a name: "coach brennan", "Captain Okafor", "nurse joy" (the name only).
+ROLES = {"coach", "captain", "officer", "nurse", "pastor", "rabbi", "imam", "reverend",
+         "judge", "senator", "president", "detective", "sergeant", "sgt", "agent", "chef",
+         "teacher", "principal", "professor", "general", "colonel", "major", "governor",
+         "mayor", "minister", "sheikh", "father", "brother", "sister", "saint"}
+# A possessive before these is a person's: "olu's date of birth", "jake's number".
+ATTRIBUTES = {"birthday", "dob", "date", "phone", "number", "address", "email", "password",
+              "pin", "medication", "medications", "meds", "allergy", "allergies",
+              "prescription", "appointment", "diagnosis", "surgery", "insulin", "inhaler",
+              "passport", "mobile", "cell", "landline", "flat", "apartment", "house", "place"}
+BIRTH = {"birthday", "dob", "date"}  # "date" only in "date of birth"
+# A given name may stand before another ("martin luther king", "mary anne"), not these.
+NOT_BEFORE_NAME = {"will", "may", "can", "must", "mark", "bill", "pat", "sue", "grant",
+                   "hope", "faith", "joy", "page", "art", "rob", "bob", "jack", "chase",
+                   "drew", "guy", "major", "general", "dean", "rich", "sunny", "summer"}
