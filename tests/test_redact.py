@@ -228,6 +228,68 @@ def test_names_against_places_and_brands(text: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize(("text", "expected"), [
+    ("buy two more Heinz beans", "buy two more Heinz beans"),
+    ("get a small Margherita and a Hawaiian", "get a small Margherita and a Hawaiian"),
+    ("is the Dow Jones up today", "is the Dow Jones up today"),
+    ("how far is it to King's Cross", "how far is it to King's Cross"),
+    ("my home network is called Seahorse", "my home network is called Seahorse"),
+    ("play a song called Roxanne", "play a song called Roxanne"),
+    ("I met a guy called Dave", "I met a guy called [name]"),
+    ("ring Domino's Pizza", "ring Domino's Pizza"),
+    ("call Burger Palace", "call Burger Palace"),
+    ("book the vet for Bella's booster", "book the vet for Bella's booster"),
+    ("has anyone fed the dog, Rufus, today", "has anyone fed the dog, Rufus, today"),
+    ("remind Oscar to walk the dog", "remind [name] to walk the dog"),
+    ("put on Valerie", "put on Valerie"),
+    ("play something by Taylor Swift", "play something by [name]"),
+    ("her birthday is in March", "her birthday is in March"),
+])
+def test_people_like_names_of_things_pets_and_titles(text: str, expected: str) -> None:
+    assert REDACT(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("text tolulope the gate code", "text [name] the gate code"),
+    ("ring auntie yewande after lunch", "ring auntie [name] after lunch"),
+    ("did oleksandra answer", "did [name] answer"),
+    ("invite Zanele Mokoena to the braai", "invite [name] to the braai"),
+    ("email Wanjiru Kamau the minutes", "email [name] the minutes"),
+    ("remind me to call Zhou Wei", "remind me to call [name]"),
+    ("say hi to tran thi mai", "say hi to [name]"),
+    ("facetime Seo-yeon Kim", "facetime [name]"),
+    ("Hye-jin's flight lands at six", "[name]'s flight lands at six"),
+    ("send a card to Nguyễn Thảo", "send a card to [name]"),
+])
+def test_names_of_many_cultures(text: str, expected: str) -> None:
+    assert REDACT(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("so it's like b o l a at yahoo dot com", "so it's like [email]"),
+    ("write to m dot nowak at wp2 dot pl", "write to [email]"),
+    ("mail ciara at ciara walsh dot ie", "mail [email]"),
+    ("meet me at the park dot com", "meet me at the park dot com"),
+])
+def test_spoken_emails_spelled_and_odd_domains(text: str, expected: str) -> None:
+    assert REDACT(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("is it raining in 02139?", "is it raining in [address]?"),
+    ("my parcel number ends in 12345.", "my parcel number ends in 12345."),
+    ("send it to Rua das Flores, 120, Porto", "send it to [address]"),
+    ("drop me at ul. Długa 5, 80-827 Gdańsk", "drop me at [address]"),
+    ("it's 14 Shore Road, Cork T12 X5R8", "it's [address]"),
+    ("she lives at 8 Grafton Street, Dublin 2.", "she lives at [address]."),
+    ("ship to 4 Park Street, Chennai six zero zero zero one seven",
+     "ship to [address]"),
+    ("we're at nine oak lane flat two", "we're at [address]"),
+])
+def test_addresses_of_more_countries(text: str, expected: str) -> None:
+    assert REDACT(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
     ("My policy number is ABC-1234567.", "My policy number is [phone]."),
     ("My IBAN is GB29 NWBK 6016 1331 9268 19.", "My IBAN is [phone]."),
     ("The tracking number is 1Z999AA10123456784.", "The tracking number is [phone]."),

@@ -59,6 +59,17 @@ def test_the_independent_sets_hold(name: str) -> None:
     assert result.false_redactions <= 0.02 * result.clean, result.misses
 
 
+def test_the_second_heldout_set_does_not_regress() -> None:
+    """pii_heldout2.jsonl (held out once, tuned on since): false redactions at target,
+    every kind at 90 % at least (email and health are still under 95 %)."""
+    examples = load_set(PII_SET.parent / "pii_heldout2.jsonl", "all")
+    result = run(examples, Redactor(CONTACTS), repeat=1)
+    for kind in KINDS:
+        assert result.recall(kind) >= 0.9, (kind, result.misses)
+    assert result.recall("name") >= 0.95 and result.recall("address") >= 0.95, result.misses
+    assert result.false_redactions <= 0.02 * result.clean, result.misses
+
+
 def test_a_bad_set_is_one_clear_error(tmp_path: Path) -> None:
     bad = tmp_path / "set.jsonl"
     bad.write_text('{"text": "x"}\n')

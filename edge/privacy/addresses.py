@@ -29,8 +29,8 @@ CAPITAL_STREET_TYPES = {"park", "green", "view", "gate", "point", "heights", "ri
                         "circus", "estate", "end", "fields", "field", "broadway", "road's",
                         "common", "hollow", "glen", "manor", "croft", "gardens"}
 STREET_FIRST = {"rue", "calle", "via", "avenida", "avenue", "boulevard", "chemin", "strada",
-                "rua", "plaza", "piazza", "viale", "corso", "carrer", "paseo", "rambla",
-                "allee", "quai", "impasse", "place", "platz"}
+                "rua", "ul", "ulica", "aleja", "plaza", "piazza", "viale", "corso", "carrer",
+                "paseo", "rambla", "allee", "quai", "impasse", "place", "platz"}
 # Written lowercase too ("45 rue de la Paix"); "via" is "by" in English.
 _LOWER_FIRST = STREET_FIRST - {"via", "place", "plaza", "platz"}
 _PARTICLES = {"de", "la", "le", "les", "du", "des", "del", "della", "delle", "di", "da", "do",
@@ -64,11 +64,20 @@ _NOT_STREET = {"minute", "minutes", "min", "hour", "hours", "mile", "miles", "km
                "pm", "am", "o'clock", "i", "you", "we", "they", "he", "she", "bus", "train"}
 _UNITS = {"flat", "apartment", "apt", "unit", "suite", "ste", "room", "#", "no", "number",
           "floor", "building", "bldg", "house", "lot", "po"}
-_POSTCODE = re.compile(r"\b(?:[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}|[A-Z]\d[A-Z]\s?\d[A-Z]\d)\b")
+# UK, Canadian and Irish (Eircode: "H91 E2K3", its second half letters and digits mixed).
+_POSTCODE = re.compile(r"\b(?:[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}|[A-Z]\d[A-Z]\s?\d[A-Z]\d"
+                       r"|[AC-FHKNPRTV-Y]\d[\dW]\s?(?=[A-Z\d]{0,3}[A-Z])(?=[A-Z\d]{0,3}\d)"
+                       r"[AC-FHKNPRTV-Y\d]{4})\b")
+# "00-514 Warszawa", "1000-001 Lisboa": Polish and Portuguese postal codes.
+_HYPHEN_CODE = re.compile(r"\d{2}-\d{3}|\d{4}-\d{3}")
 _PO_BOX = re.compile(r"\b(?:P\.? ?O\.?|Post Office) ?Box \d+", re.IGNORECASE)
 _ZIP_CUES = {"zip", "zipcode", "postcode", "postal"}
 # Right before a five-digit number these make it a ZIP code: "a pharmacy near 90210".
 _NEAR = {"near", "around", "nearby"}
+# "the weather in 94110": a five-digit number ending a sentence after "in" is a ZIP code,
+# unless these said what it numbers ("my order ends in 12345").
+_NOT_ZIP = {"order", "number", "ends", "ending", "flight", "ref", "reference", "ticket",
+            "booking", "account", "code", "pin", "tracking", "parcel", "room", "seat"}
 US_STATES = {"AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL",
              "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT",
              "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI",
@@ -117,9 +126,10 @@ def find_addresses(text: str, toks: tuple[Token, ...]) -> list[Span]:
             stop = _locality_after(text, toks, end)
             found.append(Span(toks[first].start, max(stop, toks[end].end), "address"))
         if len(run.digits) == 5 and (_zip_cue(toks, run.first, spoken=run.words) or (
-                not run.words and run.first > 0 and toks[run.first - 1].low in _NEAR)):
+                not run.words and run.first > 0 and toks[run.first - 1].low in _NEAR)
+                or _zip_in(toks, run)):
             found.append(Span(toks[run.first].start, toks[run.last].end, "address"))
-    found.extend(_number_after_street(toks))
+    found.extend(_number_after_street(text, toks))
     return found
 
 
@@ -133,6 +143,14 @@ def _joined(runs: list[NumberRun], toks: tuple[Token, ...]) -> list[NumberRun]:
             run = NumberRun(prev.first, run.last, prev.digits + run.digits, True)
         out.append(run)
     return out
+
+
+def _zip_in(toks: tuple[Token, ...], run: NumberRun) -> bool:
+    """"what's the weather like in 94110": five digits after "in", ending the sentence."""
+    after = toks[run.last + 1].text if run.last + 1 < len(toks) else "."
+    return not run.words and run.first > 0 and toks[run.first - 1].low == "in" \
+        and after in {".", "?", "!", ","} \
+        and not any(t.low in _NOT_ZIP for t in toks[:run.first])
 
 
 def _block_number(text: str, toks: tuple[Token, ...], run: NumberRun) -> bool:
@@ -155,8 +173,9 @@ def _locality_after(text: str, toks: tuple[Token, ...], end: int) -> int:
             stop, j = toks[k].end, k + 1
         else:
             m = k
-            while m < n and m - k < 4 and (toks[m].word and toks[m].cap and toks[m].low
-                                           not in _NOT_TOWN or (
+            while m < n and m - k < 4 and not (m > k and _POSTCODE.match(
+                    text, toks[m].start)) and (toks[m].word and toks[m].cap and toks[m].low
+                                               not in _NOT_TOWN or (
                     toks[m].text == "-" and m > k and toks[m - 1].end == toks[m].start)
                     or (m > k and toks[m - 1].text == "-" and toks[m].word)):
                 m += 1  # "Los Angeles", "Chuo-ku", "Little Whinging"
@@ -173,6 +192,15 @@ def _locality_after(text: str, toks: tuple[Token, ...], end: int) -> int:
                 j += 1
         elif j < n and toks[j].text.isdecimal() and len(toks[j].text) in {4, 5, 6}:
             stop, j = toks[j].end, j + 1  # "CA 90028", "VIC 3000"
+        elif j < n and toks[j].text.isdecimal() and len(toks[j].text) <= 2 and (
+                j + 1 >= n or toks[j + 1].text in {",", ".", "!", "?"}):
+            stop, j = toks[j].end, j + 1  # "Dublin 1": a city's postal district
+        else:
+            k = j
+            while k < n and toks[k].low in DIGIT_WORDS and k - j < 6:
+                k += 1
+            if k - j >= 4:
+                stop, j = toks[k - 1].end, k  # "Bengaluru five six zero zero zero one"
     return stop
 
 
@@ -309,6 +337,8 @@ def _unit_after(toks: tuple[Token, ...], end: int) -> int:
         k = j + 1
         if toks[k].text == "#" and k + 1 < len(toks):
             k += 1
+        if toks[k].low in NUMBER_WORDS and toks[k].low not in {"hundred", "thousand"}:
+            return k  # "fifty two elm street apartment three"
         if toks[k].text.isdecimal():
             if k + 1 < len(toks) and toks[k + 1].word and len(toks[k + 1].text) == 1 \
                     and toks[k + 1].start == toks[k].end:
@@ -328,6 +358,10 @@ def _postcode_after(toks: tuple[Token, ...], end: int) -> int:
         k += 1  # the town
     if k < n and toks[k].text == ",":
         k += 1
+    if k + 2 < n and toks[k].text.isdecimal() and toks[k + 1].text == "-" \
+            and _HYPHEN_CODE.fullmatch(toks[k].text + "-" + toks[k + 2].text):
+        k += 2  # "00-514 Warszawa"
+        return k + 1 if k + 1 < n and toks[k + 1].cap and toks[k + 1].word else k
     if k < n and toks[k].text.isdecimal() and 4 <= len(toks[k].text) <= 6:
         after = toks[k + 1].low if k + 1 < n else ""
         if after not in _NOT_STREET - {"in", "and", "the", "a"}:
@@ -335,12 +369,12 @@ def _postcode_after(toks: tuple[Token, ...], end: int) -> int:
     return end
 
 
-def _number_after_street(toks: tuple[Token, ...]) -> list[Span]:
+def _number_after_street(text: str, toks: tuple[Token, ...]) -> list[Span]:
     """"Hauptstraße 5", "Berliner Straße 12", "Via Roma 8", "Kalverstraat 12a"."""
     found = []
     n = len(toks)
     for i, t in enumerate(toks):
-        if not (t.word and t.cap):
+        if not (t.word and (t.cap or t.low == "ul")):
             continue
         first, last = i, None
         if t.low.endswith(_NUMBER_AFTER) and (len(t.low) > 5 or t.low in STREET_TYPES):
@@ -350,17 +384,21 @@ def _number_after_street(toks: tuple[Token, ...]) -> list[Span]:
                     and toks[i - 1].cap:
                 first = i - 1  # "Berliner Straße"
         elif t.low in STREET_FIRST and i + 1 < n:
-            last = _street_name(toks, i + 1)
+            at = i + 2 if toks[i + 1].text == "." else i + 1  # "ul. Marszałkowska"
+            last = _street_name(toks, at)
         if last is None or last + 1 >= n:
             continue
-        number = toks[last + 1]
-        if number.text.isdecimal() and len(number.text) <= 4 and number.start - toks[last].end <= 1:
-            end = last + 1
+        comma = toks[last + 1].text == "," and last + 2 < n  # "Rua Augusta, 1500"
+        number = toks[last + 2] if comma else toks[last + 1]
+        if number.text.isdecimal() and len(number.text) <= 4 \
+                and number.start - toks[last].end <= 1 + 2 * comma:
+            end = last + 1 + comma
             if end + 1 < n and toks[end + 1].word and len(toks[end + 1].text) == 1 \
                     and toks[end + 1].start == number.end:
                 end += 1  # "12a"
             if end + 1 < n and toks[end + 1].low in _NOT_STREET - {"in", "and", "the", "a"}:
                 continue
             end = _postcode_after(toks, end)  # "Hauptstraße 5, 10115 Berlin"
-            found.append(Span(toks[first].start, toks[end].end, "address"))
+            stop = _locality_after(text, toks, end)  # "Rua Augusta, 1500, São Paulo"
+            found.append(Span(toks[first].start, max(stop, toks[end].end), "address"))
     return found

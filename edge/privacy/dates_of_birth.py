@@ -40,7 +40,7 @@ _CHILDREN = {"son", "daughter", "baby", "twins", "twin", "kid", "child", "grands
 _BIRTHDAY_THINGS = {"party", "parties", "present", "presents", "gift", "gifts", "card",
                     "cards", "cake", "dinner", "lunch", "shopping", "wishes", "message",
                     "song", "balloons", "invitations", "invites", "celebration", "plans",
-                    "surprise", "bash", "drinks", "trip", "list", "reminder"}
+                    "surprise", "bash", "drinks", "trip", "list"}
 _TURNS = {"turn", "turns", "turned", "turning"}
 _NOBODY = {"who", "whoever", "anyone", "anybody", "someone", "somebody", "people", "everyone",
            "celebrities", "famous", "presidents", "kings", "queens", "babies", "children"}
@@ -183,8 +183,8 @@ def find_birth_dates(text: str, toks: tuple[Token, ...]) -> list[Span]:
 
 def _is_date(toks: tuple[Token, ...], first: int, i: int, j: int, classes: list[str]) -> bool:
     """Tokens i..j-1 (their classes) say a date, not a bare year or a lone number."""
-    if "M" in classes:
-        return True
+    if "M" in classes:  # but a month alone is no date: "my birthday is in July"
+        return any(c in {"D", "Y", "y", "O", "W", "S"} for c in classes)
     if "H" in classes:
         return "Y" in classes or (i > 0 and toks[i - 1].low == "on")
     numbers = [c for c in classes if c in {"D", "Y", "y", "O"}]

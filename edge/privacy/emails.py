@@ -35,7 +35,7 @@ _NOT_LOCAL = {"is", "to", "email", "e", "mail", "address", "me", "my", "the", "s
               "arriving", "located", "based", "works", "working", "shop", "order", "ordered",
               "buy", "bought", "sold", "available", "listed", "be", "reach", "reached",
               "emails", "mails", "address's", "email's", "that's", "here's", "called",
-              "named", "sign", "signed", "up", "in", "of", "an", "now", "this", "that",
+              "named", "sign", "signed", "like", "up", "in", "of", "an", "now", "this", "that",
               "personal", "school", "business", "backup", "primary", "main", "gmail",
               "contacted", "writing", "am", "i'm", "i", "we", "they", "he", "she"}
 # "bob at sign gmail dot com": what may stand between "at" and the domain.
@@ -78,7 +78,12 @@ def _spoken_domain(toks: tuple[Token, ...], i: int) -> int | None:
     """Index of the last token of "gmail dot com" / "gmail.com" starting at i, or None."""
     last, dots = None, 0
     n = len(toks)
+    if i + 2 < n and toks[i].word and toks[i + 1].word and _dot(toks, i + 2) \
+            and toks[i].low not in _NOT_LOCAL and toks[i + 1].low not in _NOT_LOCAL:
+        i += 1  # "oisin lynch dot ie": a domain said as two words
     while i < n and _label(toks[i]):
+        if i + 1 < n and _label(toks[i + 1]) and toks[i + 1].start == toks[i].end:
+            i += 1  # "o2 dot pl": letters and digits in one label
         # "acme dash logistics dot com": a label may be joined by "dash" / "-"
         while i + 2 < n and (toks[i + 1].low in {"dash", "hyphen"} or (
                 toks[i + 1].text == "-" and toks[i + 1].start == toks[i].end)) \
@@ -98,7 +103,8 @@ def _spoken_domain(toks: tuple[Token, ...], i: int) -> int | None:
 def _spoken_local(toks: tuple[Token, ...], i: int) -> int | None:
     """Index of the first token of the local part that ends at token i, or None."""
     t = toks[i]
-    if not _label(t) or t.low in _NOT_LOCAL or t.low.endswith(("'s", "’s")):
+    spelled = _letter(t) and i > 0 and _letter(toks[i - 1])  # "d o l a at gmail dot com"
+    if not _label(t) or (t.low in _NOT_LOCAL and not spelled) or t.low.endswith(("'s", "’s")):
         return None
     first, words = i, 1
     while first > 0:

@@ -12,6 +12,12 @@ from __future__ import annotations
 # A non-place name that is a word before these is a person: "Maria has a cold".
 SUBJECT_VERBS = {"has", "had", "can't", "won't", "didn't", "doesn't", "isn't", "wasn't",
                  "lives", "works", "went", "got", "gets", "takes", "took", "uses", "called"}
+# "Ama was diagnosed", "Sam is allergic": a state only a person is in.
+STATE_VERBS = {"diagnosed", "allergic", "prescribed", "admitted", "discharged", "pregnant",
+               "born", "married", "engaged", "hospitalised", "hospitalized"}
+# A kinship word before a name, as a title: "uncle femi", "auntie Bisi", "cousin Tunde".
+KIN_TITLES = {"uncle", "auntie", "aunty", "aunt", "cousin", "grandma", "grandpa", "granny",
+              "nana", "nanna", "grandad", "granddad", "nan"}
 # After these a lowercase given name that is also a word is a name: "remind tom", "tell
 # may" (not "thanks will do", "hi may I ask").
 LOWER_CUES = {"call", "ring", "phone", "text", "message", "tell", "ask", "remind", "email",

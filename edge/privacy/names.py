@@ -37,11 +37,22 @@ from edge.privacy.name_cues import (
     DETERMINERS,
     GIVING_VERBS,
     INTRO_CUES,
+    KIN_TITLES,
     LOWER_CUES,
     NOT_AFTER_INTRO,
     NOT_BEFORE_NAME,
     ROLES,
+    STATE_VERBS,
     SUBJECT_VERBS,
+)
+from edge.privacy.name_things import (
+    a_pet,
+    a_thing,
+    a_title,
+    english_words,
+    pet_sentence,
+    so_called_thing,
+    unknown_word,
 )
 from edge.privacy.spans import Span
 from edge.privacy.text import Token, fold, sentence_start, tokens
@@ -49,7 +60,7 @@ from edge.privacy.text import Token, fold, sentence_start, tokens
 _DATA = Path(__file__).resolve().parent / "data"
 
 TITLES = {"mr", "mrs", "ms", "miss", "dr", "doctor", "prof", "professor", "sir", "dame",
-          "mx", "mister", "lady", "lord", "aunt", "uncle", "auntie"}
+          "mx", "mister", "lady", "lord", "aunt", "uncle", "auntie", "aunty"}
 # After these a capitalised word is a name whatever it is ("call Zbigniew"), and a name
 # that is also a word or a place is a name ("call Sydney").
 CUES = {"call", "ring", "phone", "text", "message", "tell", "ask", "remind", "email", "invite",
@@ -128,7 +139,8 @@ LANDMARKS = {"wall", "bridge", "tower", "towers", "station", "airport", "univers
              "industries", "group", "company", "hotels", "steakhouse", "grill", "diner",
              "pizza", "burgers", "chicken", "sound", "strait", "sea", "ocean",
              "peninsula", "province", "district", "township", "village", "town", "county's",
-             "series", "league", "cathedral's", "station's", "mall's", "airport's"}
+             "series", "league", "cathedral's", "station's", "mall's", "airport's", "cross",
+             "line", "index", "stakes", "derby", "trophy"}
 # Brands and products written like people's names.
 BRANDS = {("wendy's",), ("denny's",), ("macy's",), ("claire's",), ("kohl's",),
           ("dr", "pepper"), ("dr", ".", "pepper"), ("jack", "daniel's"), ("jack", "daniels"),
@@ -145,7 +157,15 @@ BRANDS = {("wendy's",), ("denny's",), ("macy's",), ("claire's",), ("kohl's",),
           ("jimmy", "john's"), ("baskin", "robbins"), ("dunkin",), ("ronald", "mcdonald"),
           ("aunt", "jemima"), ("mrs", "fields"), ("little", "caesars"), ("alexa",),
           ("sonos",), ("ford",), ("fleetwood", "mac"), ("tesla",), ("big", "mac"), ("mac",),
-          ("macbook",),
+          ("macbook",), ("nando's",), ("papa", "john's"), ("pizza", "hut"), ("heinz",),
+          ("kellogg's",), ("ben", "&", "jerry's"), ("ben", "and", "jerry's"),
+          ("tim", "hortons"), ("dell",), ("ferrari",), ("lamborghini",), ("dyson",),
+          ("john", "lewis"), ("ted", "baker"), ("paul", "smith"), ("laura", "ashley"),
+          ("mr", "kipling"), ("johnnie", "walker"), ("jameson",), ("hendrick's",),
+          ("gordon's",), ("baileys",), ("louis", "vuitton"), ("yves", "saint", "laurent"),
+          ("tom", "ford"), ("dow", "jones"), ("hang", "seng"), ("dom", "perignon"),
+          ("marie", "callender's"), ("chef", "boyardee"), ("papa", "murphy's"),
+          ("jenny", "craig"), ("bertolli",), ("dolmio",), ("lloyds",), ("barclays",),
           ("dr", "martens"), ("dr", ".", "martens"), ("doc", "martens")}
 # Lowercase words inside a surname: "Pieter van der Berg", "Ana de la Cruz".
 SURNAME_PARTICLES = {"van", "von", "der", "den", "de", "la", "le", "du", "da", "di", "del",
@@ -182,6 +202,12 @@ def surname_words() -> frozenset[str]:
     """Surnames that are English words ("Baker", "Bell"): a surname only after a given
     name; public figures' names that are words ("Musk", "Swift") after one too."""
     return _words("surname_words.txt")
+
+
+@lru_cache(maxsize=1)
+def figures() -> frozenset[str]:
+    """Public figures known by one name: "play Adele" is a person, "play Jolene" a song."""
+    return _words("public_figures.txt") | _words("public_figure_words.txt")
 
 
 @lru_cache(maxsize=1)
@@ -255,9 +281,9 @@ def find_names(text: str, toks: tuple[Token, ...],
         if low in NOT_NAMES or _after_place_prefix(toks, i) \
                 or (len(t.text) <= 3 and t.text.isupper()) \
                 or (t.text.isupper() and len(t.text) > 1 and not text.isupper()) \
-                or (i > 0 and toks[i - 1].low in {"a", "an"}):
+                or a_thing(toks, i):
             # "MA 02139", "AL": a state or an acronym; "San Francisco", "St. Mary's": a
-            # place; "I'm a Leo": a sign, a breed, a kind of thing
+            # place; "I'm a Leo", "the Dow Jones", "more Heinz ketchup": a kind of thing
             i += 1
             continue
         is_name = False
@@ -269,6 +295,14 @@ def find_names(text: str, toks: tuple[Token, ...],
                 or (prev in GIVING_VERBS and _next_low(toks, i) in DETERMINERS)
                 or (prev in AUXILIARIES and _next_low(toks, i) in BASE_VERBS)):
             is_name = True  # "remind tom", "send mark a reminder", "did tom reply"
+        elif not sentence_start(toks, i) and unknown_word(low) and low not in places and (
+                (not t.cap and (prev in LOWER_CUES or (
+                    prev in AUXILIARIES and _next_low(toks, i) in BASE_VERBS)))
+                or prev in KIN_TITLES):
+            is_name = True  # "text nkechi", "did kateryna say", "uncle femi": no word
+        elif _titled(t) and unknown_word(low) and low not in places and i + 1 < n \
+                and _titled(toks[i + 1]) and _known_surname(_bare(toks[i + 1].low)):
+            is_name = True  # "Bongani Dlamini": an unlisted given name before a surname
         elif (intro and low not in NOT_AFTER_INTRO and (t.cap or prev != "called")) or (
                 role and low not in LANDMARKS and (t.cap or low in first or (
                     low in surnames and low not in surname_words()))) or (
@@ -293,15 +327,25 @@ def find_names(text: str, toks: tuple[Token, ...],
                  or low not in places)
             place = low in places
             acts = i + 1 < n and (toks[i + 1].low in PERSON_VERBS or (
-                not place and toks[i + 1].low in SUBJECT_VERBS))
+                not place and (toks[i + 1].low in SUBJECT_VERBS or (
+                    toks[i + 1].low in {"is", "was"} and _next_low(toks, i + 1)
+                    in STATE_VERBS))))
             is_name = followed or acts or (comms if place else cue) or (
                 not place and not sentence_start(toks, i))
-        elif _titled(t) and cue and prev != "with" and low not in places:
-            is_name = True  # "call Zbigniew"
+        elif _titled(t) and cue and prev != "with" and low not in places and (
+                low not in english_words() or low in surnames):
+            is_name = True  # "call Zbigniew" (not "call Pizza Hut")
+        if is_name and (
+                (prev in {"called", "named"} and so_called_thing(toks, p))
+                or (prev not in COMMS_CUES and prev not in LOWER_CUES and pet_sentence(toks)
+                    and _single(toks, i) and a_pet(toks, i, p))
+                or (a_title(toks, p) and _single(toks, i) and low not in figures())):
+            i += 1  # "a song called Jolene", "walk Luna", "the vet about Luna's jabs",
+            continue  # "play Jolene" (but "play Adele", "play Taylor Swift")
         if is_name:
             last = _surnames(toks, i, surnames, lowercase=not t.cap)
-            if _a_place(toks, i, last, low in first and low not in places,
-                        surnames):
+            if _a_place(toks, i, last, (low in first and low not in places) or (
+                    last > i and toks[i + 1].text == "-"), surnames):
                 i = last + 2  # "Victoria Station", "the Berlin Wall", "Cherry Tree Lane"
                 continue
             start = t.start
@@ -310,6 +354,7 @@ def find_names(text: str, toks: tuple[Token, ...],
                     and toks[p].low not in NOT_NAMES \
                     and not (found and found[-1].end >= toks[p].start):
                 start = toks[p].start  # "martin luther king": two given names
+            start = _given_before(toks, p if start < t.start else i)
             found.append(Span(start, _end(toks[last]), "name"))
             i = last + 1
             continue
@@ -318,6 +363,41 @@ def find_names(text: str, toks: tuple[Token, ...],
 
 
 _FILLERS = {"uh", "um", "er", "erm", "uhm", "hmm"}
+
+
+def _known_surname(low: str) -> bool:
+    """A surname that is no word: "Dlamini", "Nguyen" (not "Baker", "Park")."""
+    return low in gazetteer()[2] and low not in surname_words() \
+        and low not in english_words() and low not in _FUNCTION_WORDS \
+        and low not in place_words()
+
+
+def _single(toks: tuple[Token, ...], i: int) -> bool:
+    """Token i is a name alone, no surname after it (a pet's is one word)."""
+    return i + 1 >= len(toks) or not (toks[i + 1].cap and toks[i + 1].word) \
+        or toks[i].low.endswith(("'s", "’s"))
+
+
+def _given_before(toks: tuple[Token, ...], i: int) -> int:
+    """The start of the name that starts at token i, moved back over what is part of it:
+    the first half of "Sung-min", an unlisted given name ("Chimamanda Ngozi", "Olusegun
+    Bakare") or a surname said first ("Xu Ming", "nguyen van minh")."""
+    k = i
+    while k > 0 and k > i - 3:
+        if toks[k - 1].text == "-" and k > 1 and toks[k - 2].word \
+                and toks[k - 2].end == toks[k - 1].start and toks[k - 1].end == toks[k].start:
+            k -= 2  # "Sung-min"
+        else:
+            b = toks[k - 1]
+            low = b.low
+            if not b.word or b.cap != toks[k].cap or low in NOT_NAMES or low in TITLES \
+                    or low in CUES or low in place_words() or toks[k].start - b.end != 1:
+                break
+            if not ((b.cap and low.isalpha() and low not in english_words()
+                     and not _after_place_prefix(toks, k - 1)) or _known_surname(low)):
+                break
+            k -= 1
+    return toks[k].start
 
 
 def _prev(toks: tuple[Token, ...], i: int) -> int:
@@ -360,8 +440,10 @@ def _a_place(toks: tuple[Token, ...], i: int, last: int, given: bool,
     words = [_bare(toks[last].low)] if last > i else []
     possessive = toks[last].low.endswith(("'s", "’s"))  # "Sarah's school" is hers
     nxt = _bare(toks[last + 1].low) if last + 1 < len(toks) else ""
-    if nxt and (toks[last + 1].cap or not given) and (not possessive or nxt in {"day", "eve"}):
-        words.append(nxt)  # "Victoria Station", "Chase bank", "St. Patrick's Day"
+    if nxt and (toks[last + 1].cap or not given) and (
+            not possessive or nxt in {"day", "eve"} or toks[last + 1].cap):
+        words.append(nxt)  # "Victoria Station", "Chase bank", "St. Patrick's Day", "King's
+        # Cross" (but "Sarah's school" is hers)
     for low in words:
         if low in LANDMARKS and (low in _STRONG_LANDMARKS or low not in surnames or not given):
             return True
@@ -414,9 +496,11 @@ def _surnames(toks: tuple[Token, ...], i: int, surnames: frozenset[str], lowerca
     while last + 1 < n and words < MAX_SURNAMES and not toks[last].low.endswith(("'s", "’s")):
         nxt = toks[last + 1]
         low = _bare(nxt.low)
-        if nxt.text == "-" and last + 2 < n and toks[last + 2].cap \
+        if nxt.text == "-" and last + 2 < n and toks[last + 2].word \
+                and (toks[last + 2].cap or len(toks[last + 2].text) <= 4
+                     or unknown_word(toks[last + 2].low)) \
                 and nxt.start == toks[last].end and toks[last + 2].start == nxt.end:
-            last += 2  # "Mary-Jane", "Jean-Luc"
+            last += 2  # "Mary-Jane", "Jean-Luc", "Ji-woo"
             continue
         k = last + 1
         while k < n and k - last <= 2 and toks[k].low in SURNAME_PARTICLES:

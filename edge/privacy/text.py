@@ -20,7 +20,9 @@ def _fold_char(ch: str) -> str:
 
 
 # One character for one character (é -> e, Ö -> O), so offsets survive folding.
-_FOLD = {cp: _fold_char(chr(cp)) for cp in range(0xC0, 0x250) if _fold_char(chr(cp)) != chr(cp)}
+# Latin Extended Additional (0x1E00-0x1EFF) too: Vietnamese "Thảo", "Nguyễn".
+_FOLD = {cp: _fold_char(chr(cp)) for cp in (*range(0xC0, 0x250), *range(0x1E00, 0x1F00))
+         if _fold_char(chr(cp)) != chr(cp)}
 
 
 def fold(text: str) -> str:

@@ -1,0 +1,124 @@
+"""When a word that could be a person's name names something else: a thing, a pet, a title.
+
+Given names are everywhere in a home's speech without a person behind them: a product
+("order more Heinz ketchup", "a large Margherita"), an index ("the Dow Jones"), a pet
+("call the vet about Luna's jabs", "my dog Max"), a network or a song ("the Wi-Fi is called
+Lighthouse", "a song called Jolene"). names.py asks these before it calls a word a name.
+The English word list also tells an unknown name from a word: "text nkechi" is a name,
+"text home" is not.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from edge.privacy.text import Token
+
+_DATA = Path(__file__).resolve().parent / "data"
+
+# "order more Heinz ketchup", "some Oreos": a quantity is of a product, never of a person.
+QUANTITIES = {"more", "some", "another", "extra", "less", "fewer", "few", "spare"}
+# "a friend Anna", "a colleague Sam": after these a name is a person's (not "a large X").
+PERSON_NOUNS = {"friend", "colleague", "neighbour", "neighbor", "cousin", "guy", "man",
+                "woman", "girl", "boy", "lady", "bloke", "chap", "kid", "nurse", "doctor",
+                "teacher", "carer", "caregiver", "driver", "client", "customer", "student",
+                "patient", "tenant", "landlord", "lodger", "nanny", "babysitter", "cleaner",
+                "plumber", "builder", "person", "relative", "sister", "brother", "son",
+                "daughter", "mate", "pal", "buddy", "boyfriend", "girlfriend", "partner",
+                "fiance", "fiancee", "wife", "husband", "uncle", "aunt", "auntie", "nephew",
+                "niece", "grandson", "granddaughter", "stepson", "stepdaughter", "baby"}
+# "a song called Jolene", "the network is called Lighthouse": the word a few words before
+# "called"/"named" says what is so called.
+THINGS = {"song", "songs", "track", "album", "film", "movie", "show", "series", "book",
+          "novel", "poem", "play", "musical", "game", "app", "network", "wifi", "wi",
+          "fi", "router", "hotspot", "device", "speaker", "playlist", "podcast", "channel",
+          "band", "group", "restaurant", "cafe", "pub", "bar", "shop", "store", "hotel",
+          "place", "street", "road", "town", "village", "city", "boat", "ship", "car",
+          "horse", "dog", "cat", "puppy", "kitten", "pet", "hamster", "rabbit", "parrot",
+          "fish", "robot", "hoover", "vacuum", "doll", "teddy", "toy", "company", "brand",
+          "product", "file", "folder", "document", "list", "recipe", "dish", "cocktail",
+          "drink", "beer", "wine", "hurricane", "storm", "camera", "printer", "tv", "laptop",
+          "phone", "tablet", "account", "chat", "team", "club", "festival"}
+PETS = {"dog", "dogs", "cat", "cats", "puppy", "pup", "kitten", "kitty", "pet", "pets",
+        "hamster", "rabbit", "bunny", "parrot", "budgie", "goldfish", "tortoise", "pony",
+        "horse", "guinea", "gerbil", "ferret", "lizard", "snake", "canary", "vet", "vets",
+        "vet's", "dog's", "cat's", "puppy's", "kennel", "kennels", "cattery", "groomer",
+        "groomers", "walkies", "litter"}
+# A pet's things: "Luna's vaccinations", "Max's lead" (in a sentence that speaks of pets).
+PET_THINGS = {"vaccinations", "vaccination", "jabs", "booster", "flea", "fleas", "worming",
+              "wormer", "food", "bowl", "lead", "leash", "collar", "kennel", "litter",
+              "cage", "hutch", "tank", "vet", "walk", "walks", "grooming", "microchip",
+              "chip", "treats", "toys", "bed", "crate", "insurance", "tablets", "biscuits",
+              "kibble", "cone", "check", "checkup", "appointment"}
+# "walk Max", "feed Luna", "take Max to the vet": what one does with a pet.
+PET_VERBS = {"walk", "walked", "walking", "feed", "fed", "feeding", "groom", "brush",
+             "bathe", "worm", "take", "took", "about", "for"}
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Lowercase English words (data/english_words.txt): what an unknown word is not."""
+    lines = (_DATA / "english_words.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(w for w in lines if w and not w.startswith("#"))
+
+
+def unknown_word(low: str) -> bool:
+    """Neither an English word nor a short token: an unlisted name ("nkechi", "femi")."""
+    return len(low) > 2 and low.isalpha() and low not in english_words()
+
+
+def a_thing(toks: tuple[Token, ...], i: int) -> bool:
+    """Token i (capitalised) names a thing by the words before it: "the Dow Jones", "a
+    Leo", "a large Margherita", "more Heinz ketchup"."""
+    prev = toks[i - 1].low if i > 0 else ""
+    if prev in {"a", "an", "the"} or prev in QUANTITIES:
+        return True
+    return i > 1 and toks[i - 2].low in {"a", "an"} and toks[i - 1].word \
+        and not toks[i - 1].cap and prev not in PERSON_NOUNS
+
+
+def so_called_thing(toks: tuple[Token, ...], p: int) -> bool:
+    """Token p is "called"/"named" and a thing, not a person, is so called: "a song called
+    Jolene", "the Wi-Fi network is called Lighthouse" (but "a guy called Dave")."""
+    for k in range(p - 1, max(-1, p - 5), -1):
+        low = toks[k].low
+        if low in PERSON_NOUNS:
+            return False
+        if low in THINGS:
+            return True
+    return False
+
+
+# "play Jolene", "watch Matilda", "read Rebecca": what follows is a title.
+MEDIA_VERBS = {"play", "playing", "watch", "watching", "read", "reading", "stream", "queue",
+               "shuffle", "resume"}
+
+
+def a_title(toks: tuple[Token, ...], p: int) -> bool:
+    """Token p is a verb that takes a song, a film or a book: "play", "listen to", "put
+    on", "watch"."""
+    if p < 0:
+        return False
+    low = toks[p].low
+    before = toks[p - 1].low if p > 0 else ""
+    return low in MEDIA_VERBS or (low == "to" and before in {"listen", "listening"}) or (
+        low == "on" and before in {"put", "stick"})
+
+
+def pet_sentence(toks: tuple[Token, ...]) -> bool:
+    return any(t.low in PETS for t in toks)
+
+
+def a_pet(toks: tuple[Token, ...], i: int, p: int) -> bool:
+    """Token i, a one-word name in a sentence about pets, is a pet's: after a pet word or
+    what one does with a pet ("my dog Max", "walk Luna", "the vet about Luna's jabs"), or
+    before a pet's thing ("Luna's vaccinations") or "the cat" ("Max the cat")."""
+    nxt = toks[i + 1].low if i + 1 < len(toks) else ""
+    if toks[i].low.endswith(("'s", "’s")):
+        return nxt in PET_THINGS
+    if nxt == "the" and i + 2 < len(toks) and toks[i + 2].low in PETS:
+        return True
+    if p > 0 and toks[p].text == ",":
+        p -= 1  # "feed the cat, Biscuit"
+    return p >= 0 and (toks[p].low in PETS or toks[p].low in PET_VERBS)
