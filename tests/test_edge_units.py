@@ -180,6 +180,20 @@ def test_nlu_handles_huge_and_control_character_input() -> None:
     assert nlu.parse("turn on the kitchen lights " * 400).intent == "HassTurnOn"
 
 
+def test_whisper_hint_is_the_wake_phrase_then_example_commands_then_the_names() -> None:
+    from edge.stages.stt import COMMAND_EXAMPLES, MAX_HOTWORDS, FasterWhisperStt
+
+    stt = FasterWhisperStt.__new__(FasterWhisperStt)  # the hint only: no model loaded
+    stt.bias_towards(["Kitchen Lights", " Tomás ", "Kitchen Lights", ""], "Hey Jarvis")
+    assert stt.hotwords == f"Hey Jarvis. {COMMAND_EXAMPLES} Kitchen Lights, Tomás."
+    stt.bias_towards([f"Name {i}" for i in range(MAX_HOTWORDS + 5)])
+    assert stt.hotwords is not None and stt.hotwords.startswith(COMMAND_EXAMPLES)
+    assert f"Name {MAX_HOTWORDS - 1}." in stt.hotwords
+    assert f"Name {MAX_HOTWORDS}" not in stt.hotwords
+    stt.bias_towards([])
+    assert stt.hotwords is None  # nothing to hint: Whisper runs without a prompt
+
+
 @pytest.mark.parametrize(
     ("raw", "clean"),
     [("Hey Jarvis, turn on the lights.", "turn on the lights."),
