@@ -94,21 +94,31 @@ def test_generator_writes_labelled_recordings(tmp_path: Path) -> None:
         assert row.wake_end_s < row.command_start_s < row.command_end_s < row.duration_s
     head = json.loads((tmp_path / "manifest.jsonl").read_text().splitlines()[0])
     assert head["set_version"] == SET_VERSION
+    # One group made again (its own random draws): the other groups' rows stay as they were.
+    generate(tmp_path, limit=1, groups=("independent-dev",))
+    again = load_manifest(tmp_path)
+    assert again[: len(rows)] == rows
+    added = again[len(rows):]
+    assert len(added) == 6 and {r.group for r in added} == {"independent-dev"}
+    assert all((tmp_path / r.file).exists() for r in added)
 
 
-def test_the_independent_phrasings_go_to_the_held_out_voices_only() -> None:
-    from edge.speech_eval.generate import INDEPENDENT_GROUP, assignments
-    from edge.speech_eval.phrases import ALL_COMMANDS, INDEPENDENT
-    from edge.speech_eval.voices import HELD_OUT
+@pytest.mark.parametrize(("group", "voices"), [("independent", HELD_OUT),
+                                                ("independent-dev", DEV)])
+def test_each_independent_set_goes_to_one_group_of_voices_only(group: str, voices: str
+                                                                ) -> None:
+    from edge.speech_eval.generate import assignments
+    from edge.speech_eval.phrases import ALL_COMMANDS, INDEPENDENT, INDEPENDENT_DEV
 
-    independent = [(v, c) for v, c, group in assignments() if group == INDEPENDENT_GROUP]
-    assert len(independent) == len(INDEPENDENT) >= 80
-    assert {VOICES[v].group for v, _ in independent} == {HELD_OUT}
-    assert [ALL_COMMANDS[c] for _, c in independent] == list(INDEPENDENT)
-    assert sum(c.route == "cloud" for c in INDEPENDENT) >= 10
+    written = {"independent": INDEPENDENT, "independent-dev": INDEPENDENT_DEV}[group]
+    spoken = [(v, c) for v, c, g in assignments() if g == group]
+    assert len(spoken) == len(written) >= 80
+    assert {VOICES[v].group for v, _ in spoken} == {voices}
+    assert [ALL_COMMANDS[c] for _, c in spoken] == list(written)
+    assert sum(c.route == "cloud" for c in written) >= 10
     inventory = load_inventory(INVENTORY)
     names = set(inventory.names())
-    for command in INDEPENDENT:  # labels in the inventory's spelling
+    for command in written:  # labels in the inventory's spelling
         for key in ("name", "area", "contact", "destination"):
             if key in command.slots:
                 assert command.slots[key] in names, command

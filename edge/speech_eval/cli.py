@@ -1,6 +1,6 @@
 """`tandem bench speech`: generate the recordings, run them through the models, report.
 
-    tandem bench speech generate [--dir out/speech_eval]
+    tandem bench speech generate [--dir out/speech_eval] [--groups independent-dev]
     tandem bench speech run [--groups dev,heldout] [--no-whisper] [--results FILE]
     tandem bench speech rescore [--results FILE]   (add Whisper's rescoring of grammar
                                                     candidates to a results file)
@@ -18,7 +18,7 @@ import argparse
 import json
 from pathlib import Path
 
-from edge.speech_eval.generate import DEFAULT_DIR, MANIFEST
+from edge.speech_eval.generate import DEFAULT_DIR, GROUPS, MANIFEST
 
 ACTIONS = ("generate", "run", "rescore", "report", "all", "falsewake", "wake")
 WAKE_THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
@@ -31,9 +31,10 @@ def add_bench_speech(bench: argparse._SubParsersAction) -> None:
     p.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="where the recordings live")
     p.add_argument("--results", type=Path, help="per-recording outcomes (JSON lines); "
                                                 "default DIR/results.jsonl")
-    p.add_argument("--groups", default="dev,heldout,independent",
-                   help="recording groups to run (the voices' dev and heldout, and the "
-                        "independent phrasings)")
+    p.add_argument("--groups", default=",".join(GROUPS),
+                   help="recording groups to generate or run (the voices' dev and heldout, "
+                        "the independent phrasings, and the second set spoken by the dev "
+                        "voices: independent-dev)")
     p.add_argument("--conditions", default="", help="only these conditions (comma list)")
     p.add_argument("--no-whisper", action="store_true",
                    help="skip Whisper (its cached outcomes are still used)")
@@ -77,7 +78,9 @@ def _cmd(args: argparse.Namespace) -> int:
         print("false wakes (hey_jarvis) per threshold, speech without the wake word:")
         print("\n".join(sweep(args.dir, WAKE_THRESHOLDS)))
         return 0
-    if args.action == "generate" or (args.action == "all" and not (args.dir / MANIFEST).exists()):
+    if args.action == "generate":
+        generate(args.dir, groups=tuple(args.groups.split(",")))
+    elif args.action == "all" and not (args.dir / MANIFEST).exists():
         generate(args.dir)
     if args.action in ("run", "all"):
         evaluate(args.dir, results, tuple(args.groups.split(",")), not args.no_whisper,

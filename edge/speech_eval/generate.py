@@ -2,8 +2,9 @@
 
 Every command is spoken once by one voice of each group (dev, held-out), so each group
 covers every command; the independently written phrasings (`phrases.INDEPENDENT`) are
-spoken by the held-out voices only, as group "independent"; every such recording is then
-made under every condition. The wake
+spoken by the held-out voices only, as group "independent", and a second such set
+(`phrases.INDEPENDENT_DEV`) by the dev voices only, as group "independent-dev" (for
+calibration); every such recording is then made under every condition. The wake
 phrase and the command are synthesised apart and joined with a short pause, so the true
 end of the wake word, start and end of the command are known to the sample. Audio goes to
 a cache folder (default out/speech_eval/), never into git; `manifest.jsonl` there lists each
@@ -23,7 +24,14 @@ from contract.errors import TandemError
 from edge.audio.wavfile import write_wav
 from edge.messages import SAMPLE_RATE
 from edge.speech_eval.conditions import CONDITIONS, NoiseBank, apply
-from edge.speech_eval.phrases import ALL_COMMANDS, COMMANDS, INDEPENDENT, WAKE_PHRASE, spoken
+from edge.speech_eval.phrases import (
+    ALL_COMMANDS,
+    COMMANDS,
+    INDEPENDENT,
+    INDEPENDENT_DEV,
+    WAKE_PHRASE,
+    spoken,
+)
 from edge.speech_eval.voices import DEV, HELD_OUT, VOICES, Synthesizer, missing_tools
 
 DEFAULT_DIR = Path("out/speech_eval")
@@ -32,6 +40,8 @@ LEAD_S, TAIL_S = 1.0, 1.5  # silence before the wake word and after the command
 TARGET_RMS = 3000.0  # speech level of a clean recording (about -21 dBFS)
 SET_VERSION = 2  # bump when voices, phrases, conditions or timing change
 INDEPENDENT_GROUP = "independent"
+INDEPENDENT_DEV_GROUP = "independent-dev"
+GROUPS = (DEV, HELD_OUT, INDEPENDENT_GROUP, INDEPENDENT_DEV_GROUP)
 
 
 @dataclass(frozen=True)
@@ -54,7 +64,8 @@ class Recording:
 
 def assignments() -> list[tuple[int, int, str]]:
     """(voice index, command index, group): each group's voices share out every command;
-    the held-out voices share out the independent phrasings too."""
+    the held-out voices share out the independent phrasings too, the dev voices the second
+    independent set."""
     pairs = []
     for group, shift in ((DEV, 0), (HELD_OUT, 2)):
         members = [i for i, v in enumerate(VOICES) if v.group == group]
@@ -63,6 +74,10 @@ def assignments() -> list[tuple[int, int, str]]:
     held_out = [i for i, v in enumerate(VOICES) if v.group == HELD_OUT]
     for k in range(len(INDEPENDENT)):
         pairs.append((held_out[k % len(held_out)], len(COMMANDS) + k, INDEPENDENT_GROUP))
+    dev = [i for i, v in enumerate(VOICES) if v.group == DEV]
+    first = len(COMMANDS) + len(INDEPENDENT)
+    for k in range(len(INDEPENDENT_DEV)):
+        pairs.append((dev[k % len(dev)], first + k, INDEPENDENT_DEV_GROUP))
     return pairs
 
 
@@ -92,17 +107,34 @@ def load_manifest(folder: Path) -> list[Recording]:
     return [Recording(**json.loads(line)) for line in lines[1:] if line.strip()]
 
 
-def generate(folder: Path = DEFAULT_DIR, seed: int = 12, limit: int | None = None) -> int:
+def _existing(folder: Path) -> list[Recording]:
+    """The manifest's recordings, or none when there is no manifest of this set version."""
+    try:
+        return load_manifest(folder)
+    except TandemError:
+        return []
+
+
+def generate(folder: Path = DEFAULT_DIR, seed: int = 12, limit: int | None = None,
+             groups: tuple[str, ...] = GROUPS) -> int:
+    """Synthesise the recordings of `groups`; those of other groups already in the folder's
+    manifest are kept as they are."""
     missing = missing_tools()
     if missing:
         raise TandemError(f"missing {', '.join(missing)}: apt-get install espeak-ng flite sox")
     folder.mkdir(parents=True, exist_ok=True)
     synth, bank = Synthesizer(), NoiseBank()
-    rng = np.random.default_rng(seed)
+    # The second independent set draws from its own generator, so adding it left the
+    # pauses and noise of the first three groups as they were.
+    rngs = {INDEPENDENT_DEV_GROUP: np.random.default_rng([seed, 1])}
+    rng_main = np.random.default_rng(seed)
     t0 = time.perf_counter()
+    kept = [r for r in _existing(folder) if r.group not in groups]
     rows: list[Recording] = []
-    pairs = assignments()[:limit] if limit else assignments()
+    pairs = [p for p in assignments() if p[2] in groups]
+    pairs = pairs[:limit] if limit else pairs
     for vi, ci, group in pairs:
+        rng = rngs.get(group, rng_main)
         voice, command = VOICES[vi], ALL_COMMANDS[ci]
         wake = synth.say(voice, WAKE_PHRASE + ".")
         said = synth.say(voice, spoken(command))
@@ -124,7 +156,7 @@ def generate(folder: Path = DEFAULT_DIR, seed: int = 12, limit: int | None = Non
         f.write(json.dumps({"set_version": SET_VERSION, "seed": seed,
                             "voices": [asdict(v) for v in VOICES],
                             "conditions": [asdict(c) for c in CONDITIONS]}) + "\n")
-        for row in rows:
+        for row in kept + rows:
             f.write(json.dumps(asdict(row)) + "\n")
     print(f"{len(rows)} recordings ({len(pairs)} voice x command pairs x {len(CONDITIONS)} "
           f"conditions) in {folder} in {time.perf_counter() - t0:.0f} s")
