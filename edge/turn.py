@@ -226,12 +226,14 @@ async def _rescore(p: EdgePipeline, utterance: Utterance, record: TurnRecord, ra
     Whisper + NLU decide)."""
     rescorer, fast = p.engines.rescorer, p.engines.fast
     if rescorer is None or fast is None or encoded is None or \
-            more_than_one_command(record.transcript) or \
-            not may_overrule(p.nlu.parse(record.transcript), rescorer.settings):
+            more_than_one_command(record.transcript):
+        return None
+    reading = p.nlu.parse(record.transcript)
+    if not may_overrule(reading, rescorer.settings):
         return None
     t0 = time.perf_counter()
     result = await asyncio.to_thread(rescorer.rescore, utterance.samples, raw, fast.grammar,
-                                     recognized, encoded)
+                                     recognized, encoded, reading.intent)
     record.timings_ms["rescore"] = _ms_since(t0)
     record.rescore_gap = None if math.isinf(result.gap) else round(result.gap, 2)
     if result.understanding is None:

@@ -78,6 +78,17 @@ def test_the_fast_layers_hypothesis_is_a_candidate(grammar: CompiledGrammar) -> 
     assert found[0].understanding.slots == {"contact": "Dad"}
 
 
+def test_a_best_candidate_the_nlu_agrees_with_answers_up_to_the_agree_gap() -> None:
+    s = RescoreSettings(max_gap=2.0, token_bonus=0.0, agree_gap=12.0)
+    assert decide((-10.0, 5), [(-20.0, 5)], s, [True]) == (0, 10.0)
+    assert decide((-10.0, 5), [(-20.0, 5)], s, [False]) == (None, 10.0)
+    assert decide((-10.0, 5), [(-30.0, 5)], s, [True])[0] is None  # beyond the agree gap
+    assert decide((-10.0, 5), [(-20.0, 5)], RescoreSettings(max_gap=2.0, token_bonus=0.0,
+                                                            agree_gap=None), [True])[0] is None
+    # Only the best candidate's agreement counts.
+    assert decide((-10.0, 5), [(-20.0, 5), (-25.0, 5)], s, [False, True])[0] is None
+
+
 def test_the_decision_is_the_gap_against_the_best_candidate() -> None:
     s = RescoreSettings(max_gap=2.0, token_bonus=0.0)
     assert decide((-10.0, 5), [(-20.0, 5), (-11.5, 5)], s) == (1, 1.5)

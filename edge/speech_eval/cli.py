@@ -18,6 +18,7 @@ import argparse
 import json
 from pathlib import Path
 
+from edge.settings import RescoreSettings
 from edge.speech_eval.generate import DEFAULT_DIR, GROUPS, MANIFEST
 
 ACTIONS = ("generate", "run", "rescore", "report", "all", "falsewake", "wake")
@@ -55,8 +56,22 @@ def add_bench_speech(bench: argparse._SubParsersAction) -> None:
     p.add_argument("--max-rescore-error", type=float, default=0.10,
                    help="calibration: the most of the rescoring's dev answers that may be "
                         "wrong (default 0.10)")
+    p.add_argument("--agree-gap", type=_gap_or_off, default=RescoreSettings.agree_gap,
+                   metavar="G|off",
+                   help="rescoring: the gap up to which a candidate answers when the NLU "
+                        "reads the same intent in Whisper's text (default "
+                        f"{RescoreSettings.agree_gap}; off: the largest gap alone)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd)
+
+
+def _gap_or_off(text: str) -> float | None:
+    if text == "off":
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a gap or 'off', not {text!r}") from None
 
 
 def _cmd(args: argparse.Namespace) -> int:
@@ -92,6 +107,7 @@ def _cmd(args: argparse.Namespace) -> int:
         text, data = report(load_outcomes(results), load_inventory(INVENTORY), args.threshold,
                             note=f"({cpu_note()} at report time)",
                             max_fast_error=args.max_fast_error, max_gap=args.max_gap,
-                            max_rescore_error=args.max_rescore_error)
+                            max_rescore_error=args.max_rescore_error,
+                            agree_gap=args.agree_gap)
         print(json.dumps(data, indent=2) if args.json else text)
     return 0

@@ -72,6 +72,7 @@ class Scorer:
         self.local_confidence = local_confidence
         self.nlu = nlu
         self._read: dict[str, Understanding] = {}
+        self.agree_gap = RescoreSettings.agree_gap
 
     def whisper(self, o: Outcome) -> Decision:
         w = o.whisper
@@ -109,13 +110,16 @@ class Scorer:
         if not r:
             return None
         cands = [c for c in r["candidates"] if set(c["source"].split("+")) & set(sources)]
-        settings = RescoreSettings(max_gap=max_gap, token_bonus=token_bonus)
-        if self.nlu is not None and o.whisper.get("text") and (
-                more_than_one_command(o.whisper["text"])
-                or not may_overrule(self._reading(o.whisper["text"]), settings)):
-            return None  # as the daemon (edge.turn._rescore)
+        settings = RescoreSettings(max_gap=max_gap, token_bonus=token_bonus,
+                                   agree_gap=self.agree_gap)
+        reading = None
+        if self.nlu is not None and o.whisper.get("text"):
+            reading = self._reading(o.whisper["text"])
+            if more_than_one_command(o.whisper["text"]) or not may_overrule(reading, settings):
+                return None  # as the daemon (edge.turn._rescore)
+        agrees = [reading is not None and c["intent"] == reading.intent for c in cands]
         chosen, _ = decide((r["hypothesis_logprob"], r["hypothesis_tokens"]),
-                           [(c["logprob"], c["tokens"]) for c in cands], settings)
+                           [(c["logprob"], c["tokens"]) for c in cands], settings, agrees)
         if chosen is None or not self.skills.handles(cands[chosen]["intent"]):
             return None
         c = cands[chosen]
@@ -326,10 +330,12 @@ def report(outcomes: list[Outcome], inventory: Inventory, threshold: float | Non
            calibrate_on: tuple[str, ...] = CALIBRATION_GROUPS, as_json: bool = False,
            note: str = "",
            max_fast_error: float = MAX_FAST_ERROR, max_gap: float | None = None,
-           max_rescore_error: float = MAX_RESCORE_ERROR) -> tuple[str, dict[str, Any]]:
+           max_rescore_error: float = MAX_RESCORE_ERROR,
+           agree_gap: float | None = RescoreSettings.agree_gap) -> tuple[str, dict[str, Any]]:
     from edge.stages.nlu import load_nlu
 
     scorer = Scorer(inventory, nlu=load_nlu(inventory))  # Whisper's text, read as today
+    scorer.agree_gap = agree_gap
     dev = [o for o in outcomes if o.group in calibrate_on]
     on = " + ".join(g for g in calibrate_on if any(o.group == g for o in dev))
     cal_lines: list[str] = []

@@ -6,8 +6,9 @@ its acoustic score is a weak judge of whether it heard right. This module asks W
 decoder, on the encoder output of the same request, how likely a few grammar sentences are
 ("Switch off the Coffee Maker.") next to its own hypothesis; when the best grammar sentence
 is nearly as likely as the hypothesis (the log-probability gap is at most `max_gap`,
-calibrated on the dev voices of `tandem bench speech`), its intent and slots come from the
-grammar's matcher, exact; otherwise Whisper + NLU decide as before.
+calibrated on the dev voices of `tandem bench speech`; `agree_gap` when the NLU reads the
+same intent in Whisper's text, so the candidate only corrects the slots), its intent and
+slots come from the grammar's matcher, exact; otherwise Whisper + NLU decide as before.
 
 Candidates, nine on average, scored in one batch (`Whisper.align` gives each text token's
 probability under teacher forcing, the softmax over text tokens only: the end of text is
@@ -420,22 +421,27 @@ def adjusted(logprob: float, tokens: int, token_bonus: float) -> float:
 
 
 def decide(hypothesis: tuple[float, int], scored: Sequence[tuple[float, int]],
-           settings: RescoreSettings) -> tuple[int | None, float]:
+           settings: RescoreSettings, agrees: Sequence[bool] = ()) -> tuple[int | None, float]:
     """The index of the best candidate and its gap; the index only when the gap is at most
-    `max_gap`. Pure: the bench's calibration replays it on stored scores."""
+    `max_gap`, or `agree_gap` when the NLU reads the candidate's intent in Whisper's text
+    (`agrees`, per candidate). Pure: the bench's calibration replays it on stored scores."""
     if not scored:
         return None, math.inf
     values = [adjusted(lp, n, settings.token_bonus) for lp, n in scored]
     best = max(range(len(values)), key=values.__getitem__)
     gap = adjusted(*hypothesis, settings.token_bonus) - values[best]
-    return (best if gap <= settings.max_gap else None), gap
+    limit = settings.max_gap
+    if settings.agree_gap is not None and best < len(agrees) and agrees[best]:
+        limit = max(limit, settings.agree_gap)
+    return (best if gap <= limit else None), gap
 
 
 def rescore(judge: WhisperJudge, samples: np.ndarray, whisper_raw: str,
             grammar: CompiledGrammar, fast: GrammarResult | None,
-            settings: RescoreSettings | None = None, encoder_output: Any = None
-            ) -> RescoreResult:
-    """Whisper's hypothesis against the grammar's candidates, on one encoder output."""
+            settings: RescoreSettings | None = None, encoder_output: Any = None,
+            reading_intent: str | None = None) -> RescoreResult:
+    """Whisper's hypothesis against the grammar's candidates, on one encoder output;
+    `reading_intent`: what the NLU reads in Whisper's text (`RescoreSettings.agree_gap`)."""
     s = settings or RescoreSettings()
     t0 = time.perf_counter()
     hypothesis = whisper_raw.strip()
@@ -458,7 +464,8 @@ def rescore(judge: WhisperJudge, samples: np.ndarray, whisper_raw: str,
     hyp_lp, hyp_tokens = scores[0]
     scored = tuple(ScoredCandidate(c, lp, n) for c, (lp, n) in zip(cands, scores[1:],
                                                                       strict=True))
-    chosen, gap = decide(scores[0], scores[1:], s)
+    agrees = [c.understanding.intent == reading_intent for c in cands]
+    chosen, gap = decide(scores[0], scores[1:], s, agrees)
     top = max(scored, key=lambda x: adjusted(x.logprob, x.tokens, s.token_bonus))
     return RescoreResult(None if chosen is None else scored[chosen].candidate.understanding,
                          top.candidate.text, gap, hyp_lp, hyp_tokens, scored, ms)
@@ -486,6 +493,7 @@ class Rescorer:
         return raw, self.tap.take()
 
     def rescore(self, samples: np.ndarray, whisper_raw: str, grammar: CompiledGrammar,
-                fast: GrammarResult | None, encoder_output: Any = None) -> RescoreResult:
+                fast: GrammarResult | None, encoder_output: Any = None,
+                reading_intent: str | None = None) -> RescoreResult:
         return rescore(self.judge, samples, whisper_raw, grammar, fast, self.settings,
-                       encoder_output)
+                       encoder_output, reading_intent)
