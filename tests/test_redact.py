@@ -545,3 +545,40 @@ def test_addresses_with_town_and_spoken_forms(text: str, expected: str) -> None:
 def test_spoken_emails_passphrases_country_codes_and_owned_conditions(
         text: str, expected: str) -> None:
     assert REDACT(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # A lowercase transcript's town, region and postcode join the street after its comma.
+    ("the parcel goes to 31 mill lane, harrogate HG1 4QT", "the parcel goes to [address]"),
+    ("deliver to 7 rata street, wellington 6011", "deliver to [address]"),
+    ("my sister lives at 12 quay road, st davids", "my sister lives at [address]"),
+    ("book a ride to 44 ocean drive, miami beach, fl 33139", "book a ride to [address]"),
+    ("i live at 12 elm street, call me later", "i live at [address], call me later"),
+    # A street type first, lowercase, before its number; an everyday street type after
+    # "number" (but "at 5" may be a time).
+    ("take me to carrera de san jeronimo 15, madrid", "take me to [address]"),
+    ("she lives at number 9 meadow view", "she lives at number [address]"),
+    ("we met at 5 central park", "we met at 5 central park"),
+])
+def test_lowercase_localities_and_street_types(text: str, expected: str) -> None:
+    assert REDACT(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("call dr okonkwo about the results", "call [name] about the results"),  # lowercase title
+    ("remind mrs szymanska about the rent", "remind [name] about the rent"),
+    ("who painted with frida kahlo", "who painted with [name]"),  # an unlisted surname
+    ("play mr blue sky", "play mr blue sky"),  # titles after a media verb
+    ("play the film matilda on netflix", "play the film matilda on netflix"),
+    ("play songs by adele", "play songs by [name]"),
+    ("what's the weather near victoria", "what's the weather near victoria"),  # place cues
+    ("flights to santiago next week", "flights to santiago next week"),
+    ("text santiago that i'm running late", "text [name] that i'm running late"),
+    ("navigate to lake tahoe", "navigate to lake tahoe"),
+    ("what time is it in st petersburg", "what time is it in st petersburg"),
+    ("is anyone free on friday", "is anyone free on friday"),  # pronouns, kinship words
+    ("call nonna after lunch", "call nonna after lunch"),
+    ("we ordered from domino's tonight", "we ordered from domino's tonight"),  # a brand
+])
+def test_names_against_titles_places_and_brands(text: str, expected: str) -> None:
+    assert REDACT(text) == expected

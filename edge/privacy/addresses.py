@@ -12,8 +12,19 @@ from __future__ import annotations
 
 import re
 
+from edge.privacy.localities import (
+    NOT_STREET,
+    POSTCODE,
+    US_STATES,
+    ZIP_CUES,
+    locality_after,
+    postcode_after,
+    spoken_postcode,
+    upper,
+)
+from edge.privacy.name_things import english_words
 from edge.privacy.spans import Span
-from edge.privacy.text import DIGIT_WORDS, NUMBER_WORDS, NumberRun, Token, number_runs
+from edge.privacy.text import NUMBER_WORDS, NumberRun, Token, number_runs
 
 STREET_TYPES = {"street", "st", "road", "rd", "avenue", "ave", "lane", "ln", "drive", "dr",
                 "boulevard", "blvd", "way", "court", "ct", "place", "pl", "close", "crescent",
@@ -30,7 +41,8 @@ CAPITAL_STREET_TYPES = {"park", "green", "view", "gate", "point", "heights", "ri
                         "common", "hollow", "glen", "manor", "croft", "gardens"}
 STREET_FIRST = {"rue", "calle", "via", "avenida", "avenue", "boulevard", "chemin", "strada",
                 "rua", "ul", "ulica", "aleja", "plaza", "piazza", "viale", "corso", "carrer",
-                "paseo", "rambla", "allee", "quai", "impasse", "place", "platz"}
+                "paseo", "rambla", "allee", "quai", "impasse", "place", "platz", "jalan", "jln",
+                "carrera", "calzada", "avinguda"}
 # Written lowercase too ("45 rue de la Paix"); "via" is "by" in English.
 _LOWER_FIRST = STREET_FIRST - {"via", "place", "plaza", "platz"}
 _PARTICLES = {"de", "la", "le", "les", "du", "des", "del", "della", "delle", "di", "da", "do",
@@ -43,59 +55,31 @@ _NUMBER_AFTER = ("strasse", "straße", "str", "weg", "platz", "allee", "gasse", 
 DIRECTIONS = {"N", "S", "E", "W", "NE", "NW", "SE", "SW", "North", "South", "East", "West",
               "north", "south", "east", "west", "Ouest", "Est", "Nord", "Sud", "Norte", "Sur",
               "Oeste"}
-# Regions written after a town: US states (US_STATES), Canadian provinces, Australian states.
-REGIONS = {"QC", "ON", "BC", "AB", "MB", "SK", "NS", "NB", "NL", "PE", "YT", "NT", "NU", "NSW",
-           "VIC", "QLD", "WA", "SA", "TAS", "ACT"}
-# Capitalised words after a street's comma that start a new clause, not a town.
-_NOT_TOWN = {"please", "thanks", "thank", "and", "but", "so", "then", "i", "i'm", "it's", "we",
-             "you", "they", "he", "she", "it", "the", "is", "are", "can", "could", "would",
-             "will", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
-             "sunday", "today", "tomorrow", "tonight", "apartment", "apt", "flat", "unit",
-             "suite", "ok", "okay", "yes", "no", "hi", "hey", "what", "when", "where", "how"}
-# A house number is not followed by these ("a 10 minute drive", "3 hour walk").
-_NOT_STREET = {"minute", "minutes", "min", "hour", "hours", "mile", "miles", "km", "second",
-               "seconds", "day", "days", "week", "weeks", "month", "months", "year", "years",
-               "meter", "meters", "metre", "metres", "foot", "feet", "step", "steps", "the",
-               "a", "an", "to", "at", "on", "in", "of", "and", "or", "for", "by", "from",
-               "percent", "degrees", "times", "more", "less", "blocks", "block", "people",
-               "kids", "dogs", "cats", "yards", "kilometres", "kilometers", "laps", "lap",
-               "stops", "stop", "exits", "exit", "floors", "floor", "my", "your", "his",
-               "her", "our", "their", "is", "was", "are", "with", "it", "that", "this",
-               "pm", "am", "o'clock", "i", "you", "we", "they", "he", "she", "bus", "train"}
 _UNITS = {"flat", "apartment", "apt", "unit", "suite", "ste", "room", "#", "no", "number",
           "floor", "building", "bldg", "house", "lot", "po"}
-# UK, Canadian and Irish (Eircode: "H91 E2K3", its second half letters and digits mixed).
-_POSTCODE = re.compile(r"\b(?:[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}|[A-Z]\d[A-Z]\s?\d[A-Z]\d"
-                       r"|[AC-FHKNPRTV-Y]\d[\dW]\s?(?=[A-Z\d]{0,3}[A-Z])(?=[A-Z\d]{0,3}\d)"
-                       r"[AC-FHKNPRTV-Y\d]{4})\b")
-# "00-514 Warszawa", "1000-001 Lisboa": Polish and Portuguese postal codes.
-_HYPHEN_CODE = re.compile(r"\d{2}-\d{3}|\d{4}-\d{3}")
 _PO_BOX = re.compile(r"\b(?:P\.? ?O\.?|Post Office) ?Box \d+", re.IGNORECASE)
-_ZIP_CUES = {"zip", "zipcode", "postcode", "postal"}
 # Right before a five-digit number these make it a ZIP code: "a pharmacy near 90210".
 _NEAR = {"near", "around", "nearby"}
 # "the weather in 94110": a five-digit number ending a sentence after "in" is a ZIP code,
 # unless these said what it numbers ("my order ends in 12345").
 _NOT_ZIP = {"order", "number", "ends", "ending", "flight", "ref", "reference", "ticket",
             "booking", "account", "code", "pin", "tracking", "parcel", "room", "seat"}
-US_STATES = {"AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL",
-             "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT",
-             "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI",
-             "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "DC"}
-
-
-_REGIONS_ALL = US_STATES | REGIONS
+# Before a house number these say an address follows: then a street type that is an
+# everyday word counts lowercase too ("number 5 station approach"); after "at" or "to"
+# (the number might be a time: "meet at 5 central park") only before a town's comma.
+_ADDRESS_CUES = {"number", "no", "address", "is"}
+_WEAK_CUES = {"at", "to"}
 
 
 def find_addresses(text: str, toks: tuple[Token, ...]) -> list[Span]:
-    found = [Span(m.start(), m.end(), "address") for m in _POSTCODE.finditer(text)]
-    cue = next((t for t in toks if t.low in _ZIP_CUES or t.low == "post"), None)
+    found = [Span(m.start(), m.end(), "address") for m in POSTCODE.finditer(text)]
+    cue = next((t for t in toks if t.low in ZIP_CUES or t.low == "post"), None)
     if cue is not None:  # "my postcode is sw1a 2aa": after the word, any case
         found.extend(Span(cue.end + m.start(), cue.end + m.end(), "address")
-                     for m in _POSTCODE.finditer(_upper(text[cue.end:])))
+                     for m in POSTCODE.finditer(upper(text[cue.end:])))
     if "box" in text.lower():
         found.extend(Span(m.start(), m.end(), "address") for m in _PO_BOX.finditer(text))
-    found.extend(_spoken_postcode(toks))
+    found.extend(spoken_postcode(toks))
     for run in _joined(number_runs(toks), toks):
         if len(run.digits) > 5:
             if len(run.digits) == 9 and not run.words and _zip_cue(toks, run.first):
@@ -116,14 +100,16 @@ def find_addresses(text: str, toks: tuple[Token, ...]) -> list[Span]:
             if run.first == run.last:
                 continue  # "near 5th Avenue": a street without a house number
             nxt = last  # "350 5th Avenue": the run's last number is the street's
-        end = _street(toks, nxt)
+        before = toks[run.first - 1].low if run.first > 0 else ""
+        end = _street(toks, nxt, {",", ".", "!", "?", ""} if before in _ADDRESS_CUES
+                      else {","} if before in _WEAK_CUES else set())
         if end is None and _block_number(text, toks, run) and nxt < len(toks) \
                 and toks[nxt].cap and toks[nxt].word:
             end = nxt  # "5-2-1 Ginza": a Japanese block address, the district after it
         if end is not None:
             first = _unit_before(toks, run.first)
-            end = _postcode_after(toks, _unit_after(toks, end))
-            stop = _locality_after(text, toks, end)
+            end = postcode_after(toks, _unit_after(toks, end))
+            stop = locality_after(text, toks, end)
             found.append(Span(toks[first].start, max(stop, toks[end].end), "address"))
         if len(run.digits) == 5 and (_zip_cue(toks, run.first, spoken=run.words) or (
                 not run.words and run.first > 0 and toks[run.first - 1].low in _NEAR)
@@ -162,94 +148,21 @@ def _block_number(text: str, toks: tuple[Token, ...], run: NumberRun) -> bool:
 _BLOCK = re.compile(r"\d{1,4}(?:-\d{1,4}){2,3}")
 
 
-def _locality_after(text: str, toks: tuple[Token, ...], end: int) -> int:
-    """End offset of the town, region and postcode after a street's comma ("1 Infinite
-    Loop, Cupertino", "45 Queen's Road, Bristol BS8 1QU", "Chuo-ku, Tokyo", "Toronto, ON
-    M5V 2T6"), or -1 when none follows."""
-    n, j, stop, towns = len(toks), end + 1, -1, 0
-    while j < n and toks[j].text == "," and towns < 3:
-        k = j + 1
-        if k < n and toks[k].text in _REGIONS_ALL:
-            stop, j = toks[k].end, k + 1
-        else:
-            m = k
-            while m < n and m - k < 4 and not (m > k and _POSTCODE.match(
-                    text, toks[m].start)) and (toks[m].word and toks[m].cap and toks[m].low
-                                               not in _NOT_TOWN or (
-                    toks[m].text == "-" and m > k and toks[m - 1].end == toks[m].start)
-                    or (m > k and toks[m - 1].text == "-" and toks[m].word)):
-                m += 1  # "Los Angeles", "Chuo-ku", "Little Whinging"
-            if m == k:
-                break
-            stop, j = toks[m - 1].end, m
-            if j < n and toks[j].text in _REGIONS_ALL:
-                stop, j = toks[j].end, j + 1  # "Sydney NSW 2000"
-        towns += 1
-        code = _POSTCODE.match(text, toks[j].start) if j < n else None
-        if code is not None:
-            stop = code.end()
-            while j < n and toks[j].start < stop:
-                j += 1
-        elif j < n and toks[j].text.isdecimal() and len(toks[j].text) in {4, 5, 6}:
-            stop, j = toks[j].end, j + 1  # "CA 90028", "VIC 3000"
-        elif j < n and toks[j].text.isdecimal() and len(toks[j].text) <= 2 and (
-                j + 1 >= n or toks[j + 1].text in {",", ".", "!", "?"}):
-            stop, j = toks[j].end, j + 1  # "Dublin 1": a city's postal district
-        else:
-            k = j
-            while k < n and toks[k].low in DIGIT_WORDS and k - j < 6:
-                k += 1
-            if k - j >= 4:
-                stop, j = toks[k - 1].end, k  # "Bengaluru five six zero zero zero one"
-    return stop
-
-
-def _spoken_postcode(toks: tuple[Token, ...]) -> list[Span]:
-    """"the postcode is e c one a one b b": letters and digit words after the cue that
-    spell a UK or Canadian postcode."""
-    found = []
-    for i, t in enumerate(toks):
-        if t.low not in _ZIP_CUES and not (t.low in {"code", "code's"} and i > 0
-                                           and toks[i - 1].low in {"post", "postal"}):
-            continue
-        j = i + 1
-        while j < len(toks) and j - i <= 3 and toks[j].low in {"is", "'s", "it's", ":"}:
-            j += 1
-        chars, k = "", j
-        while k < len(toks) and len(chars) < 7:
-            low = toks[k].low
-            if len(low) == 1 and toks[k].word:
-                chars += low.upper()
-            elif low in DIGIT_WORDS:
-                chars += DIGIT_WORDS[low]
-            elif toks[k].text.isdecimal() and len(low) <= 2:
-                chars += low
-            else:
-                break
-            k += 1
-        if k > j and _POSTCODE.fullmatch(chars[:-3] + " " + chars[-3:]):
-            found.append(Span(toks[j].start, toks[k - 1].end, "address"))
-    return found
-
-
-def _upper(text: str) -> str:
-    """Upper case, one character for one ("ß" stays), so offsets hold."""
-    return "".join(u if len(u := c.upper()) == 1 else c for c in text)
-
-
 def _zip_cue(toks: tuple[Token, ...], first: int, spoken: bool = False) -> bool:
     """"zip code 94110", "my zip is nine oh two one oh", "Cambridge, MA 02139"."""
     if first > 0 and toks[first - 1].text in US_STATES and not spoken:
         return True
-    return any(t.low in _ZIP_CUES for t in toks[max(0, first - 4):first])
+    return any(t.low in ZIP_CUES for t in toks[max(0, first - 4):first])
 
 
-def _street_type(t: Token) -> bool:
-    return t.low in STREET_TYPES or (t.low in CAPITAL_STREET_TYPES and t.cap)
+def _street_type(t: Token, cued: bool = False) -> bool:
+    return t.low in STREET_TYPES or (t.low in CAPITAL_STREET_TYPES and (t.cap or cued))
 
 
-def _street(toks: tuple[Token, ...], i: int) -> int | None:
-    """Index of the last token of "Baker Street" / "Rue de Rivoli" starting at i."""
+def _street(toks: tuple[Token, ...], i: int, closers: set[str] | None = None) -> int | None:
+    """Index of the last token of "Baker Street" / "Rue de Rivoli" starting at i.
+    `closers`: after an address cue, a lowercase "station approach" is a street when one
+    of these ("" for the end of the text) follows it."""
     n = len(toks)
     if i >= n or not toks[i].word:
         return None
@@ -274,9 +187,10 @@ def _street(toks: tuple[Token, ...], i: int) -> int | None:
         if t.text == "'" or (t.text in {"-", "."} and j > i and toks[j - 1].end == t.start):
             j += 1  # "Queen's", "Saint-Denis", "St. John's"
             continue
-        if not t.word or t.low in _NOT_STREET or t.low in NUMBER_WORDS:
+        if not t.word or t.low in NOT_STREET or t.low in NUMBER_WORDS:
             return None
-        if _street_type(t) and j > i:
+        if j > i and (_street_type(t) or (closers and _street_type(t, True) and (
+                toks[j + 1].text if j + 1 < n else "") in closers)):
             end = j
             while end + 1 < n and _street_type(toks[end + 1]):
                 end += 1  # "Pine Ridge Road"
@@ -304,7 +218,7 @@ def _street_name(toks: tuple[Token, ...], i: int) -> int | None:
             j += 1
             continue
         if t.word and (t.cap or (j > i and toks[j - 1].text == "-")
-                       or (last is None and t.low not in _NOT_STREET)):
+                       or (last is None and t.low not in NOT_STREET)):
             last = j
             j += 1
             continue
@@ -347,35 +261,14 @@ def _unit_after(toks: tuple[Token, ...], end: int) -> int:
     return end
 
 
-def _postcode_after(toks: tuple[Token, ...], end: int) -> int:
-    """"12 Gandhi Road, Chennai 600017", "Friedrichstraße 43, 10117 Berlin": the postal
-    code after the street (and the town beside it) goes with it."""
-    n, j = len(toks), end + 1
-    if j < n and toks[j].text == ",":
-        j += 1
-    k = j
-    while k < n and k - j < 3 and toks[k].word and toks[k].cap:
-        k += 1  # the town
-    if k < n and toks[k].text == ",":
-        k += 1
-    if k + 2 < n and toks[k].text.isdecimal() and toks[k + 1].text == "-" \
-            and _HYPHEN_CODE.fullmatch(toks[k].text + "-" + toks[k + 2].text):
-        k += 2  # "00-514 Warszawa"
-        return k + 1 if k + 1 < n and toks[k + 1].cap and toks[k + 1].word else k
-    if k < n and toks[k].text.isdecimal() and 4 <= len(toks[k].text) <= 6:
-        after = toks[k + 1].low if k + 1 < n else ""
-        if after not in _NOT_STREET - {"in", "and", "the", "a"}:
-            return k + 1 if k == j and after and toks[k + 1].cap else k
-    return end
-
-
 def _number_after_street(text: str, toks: tuple[Token, ...]) -> list[Span]:
     """"Hauptstraße 5", "Berliner Straße 12", "Via Roma 8", "Kalverstraat 12a"."""
     found = []
     n = len(toks)
     for i, t in enumerate(toks):
-        if not (t.word and (t.cap or t.low == "ul")):
-            continue
+        if not (t.word and (t.cap or t.low == "ul" or t.low in _LOWER_FIRST or (
+                t.low == "via" and i + 1 < n and toks[i + 1].low not in english_words()))):
+            continue  # "calle de alcala 48", "via roma 22" (not "via the A1")
         first, last = i, None
         if t.low.endswith(_NUMBER_AFTER) and (len(t.low) > 5 or t.low in STREET_TYPES):
             last = i + 1 if i + 1 < n and toks[i + 1].text == "." and t.low.endswith("str") \
@@ -396,9 +289,9 @@ def _number_after_street(text: str, toks: tuple[Token, ...]) -> list[Span]:
             if end + 1 < n and toks[end + 1].word and len(toks[end + 1].text) == 1 \
                     and toks[end + 1].start == number.end:
                 end += 1  # "12a"
-            if end + 1 < n and toks[end + 1].low in _NOT_STREET - {"in", "and", "the", "a"}:
+            if end + 1 < n and toks[end + 1].low in NOT_STREET - {"in", "and", "the", "a"}:
                 continue
-            end = _postcode_after(toks, end)  # "Hauptstraße 5, 10115 Berlin"
-            stop = _locality_after(text, toks, end)  # "Rua Augusta, 1500, São Paulo"
+            end = postcode_after(toks, end)  # "Hauptstraße 5, 10115 Berlin"
+            stop = locality_after(text, toks, end)  # "Rua Augusta, 1500, São Paulo"
             found.append(Span(toks[first].start, max(stop, toks[end].end), "address"))
     return found

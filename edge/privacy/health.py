@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from edge.privacy.medications import medicine_at
-from edge.privacy.names import gazetteer
+from edge.privacy.name_lists import gazetteer
 from edge.privacy.spans import Span
 from edge.privacy.text import NUMBER_WORDS, Token, tokens
 

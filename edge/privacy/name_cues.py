@@ -5,6 +5,8 @@ reads the words beside it: a verb that takes a person ("remind tom", "send mark 
 a question's subject ("did tom reply"), an introduction ("my name's ravi", "this is ravi
 speaking"), a role ("coach brennan"), or a personal attribute after a possessive ("olu's
 date of birth").
+The titles ("Dr.") and the cues after which any capitalised word is a name ("call
+Zbigniew") are here too.
 """
 
 from __future__ import annotations
@@ -59,3 +61,53 @@ BIRTH = {"birthday", "dob", "date"}  # "date" only in "date of birth"
 NOT_BEFORE_NAME = {"will", "may", "can", "must", "mark", "bill", "pat", "sue", "grant",
                    "hope", "faith", "joy", "page", "art", "rob", "bob", "jack", "chase",
                    "drew", "guy", "major", "general", "dean", "rich", "sunny", "summer"}
+TITLES = {"mr", "mrs", "ms", "miss", "dr", "doctor", "prof", "professor", "sir", "dame",
+          "mx", "mister", "lady", "lord", "aunt", "uncle", "auntie", "aunty"}
+# After these a capitalised word is a name whatever it is ("call Zbigniew"), and a name
+# that is also a word or a place is a name ("call Sydney").
+CUES = {"call", "ring", "phone", "text", "message", "tell", "ask", "remind", "email", "invite",
+        "named", "called", "meet", "meeting", "dear", "hi", "hello", "thank", "thanks",
+        "visit", "visiting", "i'm", "partner", "friend", "colleague", "neighbour", "neighbor",
+        "cousin", "nephew", "niece", "name's", "congratulate", "with", "told", "asked",
+        "texted", "messaged", "emailed", "pinged", "facetime", "dm", "whatsapp", "skype",
+        "contact"}
+# A place-like name before these is a person: "Jordan said he'd be late".
+PERSON_VERBS = {"said", "says", "told", "tells", "asked", "asks", "texted", "called", "emailed",
+                "messaged", "replied", "wrote", "thinks", "promised", "mentioned", "forgot",
+                "agreed", "wants", "wanted", "needs", "likes", "loves", "hates", "sent"}
+# The capitalised word after these is part of a place: "San Francisco", "New Orleans".
+PLACE_PREFIXES = {"san", "santa", "los", "las", "new", "fort", "saint", "st", "port", "mount",
+                  "lake", "el", "la", "le", "palo", "sao", "rio", "buenos", "costa", "puerto",
+                  "des", "de", "baton", "corpus", "salt", "east", "west", "north", "south"}
+# After these only a place or a month can be a name ("call Sydney", "text Jordan"): "visit",
+# "with" or "to" before one means the place.
+COMMS_CUES = {"call", "ring", "phone", "text", "message", "tell", "ask", "remind", "email",
+              "invite", "named", "called", "dear", "hi", "hello", "thank", "thanks", "told",
+              "asked", "texted", "messaged", "emailed", "congratulate", "i'm", "name's",
+              "partner", "friend", "colleague", "neighbour", "neighbor", "cousin", "nephew",
+              "niece", "ping", "pinged", "let", "facetime", "dm", "whatsapp", "skype",
+              "contact"}
+# Lowercase words inside a surname: "Pieter van der Berg", "Ana de la Cruz".
+SURNAME_PARTICLES = {"van", "von", "der", "den", "de", "la", "le", "du", "da", "di", "del",
+                     "della", "dos", "das", "bin", "binti", "ibn", "al", "el", "ter", "ten"}
+# Surnames in the census lists that are words a sentence goes on with: "remind mark to".
+FUNCTION_WORDS = {"to", "do", "so", "in", "on", "by", "be", "am", "as", "at", "if", "or",
+                   "of", "and", "but", "for", "the", "then", "than", "when", "all", "any",
+                   "more", "most", "about", "after", "again", "back", "down", "up", "out",
+                   "off", "over", "here", "there", "now", "how", "who", "why", "what", "with",
+                   "from", "into", "will", "can", "may", "might", "must", "not", "no", "yes",
+                   "his", "her", "that", "this", "too", "very", "just", "also", "still"}
+# Chat shorthand and other languages' little words: unknown to the English list, no surname.
+NOT_SURNAMES = {"pls", "plz", "thx", "asap", "lol", "btw", "omg", "tmrw", "tmr", "rn", "que",
+                 "und", "ist", "les", "des", "por", "para", "con", "una", "per", "che", "non",
+                 "est", "pour", "avec", "dans", "sur", "het", "een", "ich", "mit", "auf",
+                 "nicht", "bitte", "esta", "heute", "morgen", "mañana", "manana", "aujourd",
+                 "demain", "hoy", "domani", "oggi", "xx", "xxx", "xo", "congrats", "gonna",
+                 "wanna", "gotta", "hiya", "bday", "hbd", "luv", "xoxo", "tho", "cuz", "coz",
+                 "abt", "msg", "txt", "yep", "nope", "innit", "ta", "ty", "np", "idk"}
+# Lowercase prefixes that still start a place ("new", "east", "la" are words or articles).
+LOWER_PLACE_PREFIXES = {"san", "santa", "los", "las", "fort", "saint", "st", "port", "mount",
+                         "lake", "sao", "rio", "puerto"}
+# Landmark words that are never surnames, whatever the gazetteer says.
+STRONG_LANDMARKS = {"street", "day", "station", "airport", "university", "road", "avenue",
+                     "springs", "falls"}

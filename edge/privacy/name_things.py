@@ -3,7 +3,9 @@
 Given names are everywhere in a home's speech without a person behind them: a product
 ("order more Heinz ketchup", "a large Margherita"), an index ("the Dow Jones"), a pet
 ("call the vet about Luna's jabs", "my dog Max"), a network or a song ("the Wi-Fi is called
-Lighthouse", "a song called Jolene"). names.py asks these before it calls a word a name.
+Lighthouse", "a song called Jolene"), a title after a media verb ("play hey Jude"), a
+place after a place cue ("near Sofia"), a brand ("Nando's"). names.py asks these before it
+calls a word a name.
 The English word list also tells an unknown name from a word: "text nkechi" is a name,
 "text home" is not.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from edge.privacy.name_lists import BRANDS_BY_FIRST
 from edge.privacy.text import Token
 
 _DATA = Path(__file__).resolve().parent / "data"
@@ -122,3 +125,62 @@ def a_pet(toks: tuple[Token, ...], i: int, p: int) -> bool:
     if p > 0 and toks[p].text == ",":
         p -= 1  # "feed the cat, Biscuit"
     return p >= 0 and (toks[p].low in PETS or toks[p].low in PET_VERBS)
+
+
+# A word between these and a media verb ends the title: "play songs by Bob Marley".
+_TITLE_ENDS = {"by", "from", "with", "featuring", "feat", "ft", "and", "for", "to", "me",
+               "us", "her", "him", "says", "said", "called", "named"}
+
+
+def in_title(toks: tuple[Token, ...], i: int) -> bool:
+    """Token i is inside a title after a media verb: "play hey Jude", "play the film
+    Amélie", "watch the next episode of Ted Lasso" (not "play songs by Bob Marley")."""
+    for k in range(i - 1, max(-1, i - 7), -1):
+        if a_title(toks, k):
+            return True
+        if toks[k].low in _TITLE_ENDS or not (toks[k].word or toks[k].text == "'"):
+            return False
+    return False
+
+
+# After these a place that is also a given name is the place: "near sofia".
+_PLACE_BEFORE = {"near", "in", "around", "outside"}
+# "to"/"from" after these: "flights to santiago", "directions to victoria".
+_TRAVEL = {"flight", "flights", "fly", "flying", "drive", "driving", "directions", "route",
+           "train", "trains", "bus", "trip", "travel", "travelling", "traveling", "get",
+           "go", "going", "navigate", "moving", "move", "holiday", "ticket", "tickets",
+           "ferry", "way", "distance", "far", "miles", "km", "back"}
+# "weather for", "time difference with", "time zone of": the place asked about.
+_ASKED_ABOUT = {"weather", "forecast", "difference", "time", "zone", "temperature", "news"}
+
+
+def a_place_cue(toks: tuple[Token, ...], p: int) -> bool:
+    """Token p (the word before a name that is also a place) makes it the place."""
+    if p < 0:
+        return False
+    low, before = toks[p].low, toks[p - 1].low if p > 0 else ""
+    return low in _PLACE_BEFORE or (low in {"to", "from"} and before in _TRAVEL) or (
+        low in {"for", "with", "of", "in"} and before in _ASKED_ABOUT)
+
+
+# Words after a possessive that leave it without a thing owned: "order from wendy's tonight".
+_PHRASE_ENDS = {"for", "and", "or", "at", "in", "on", "near", "to", "tonight", "today",
+                "please", "later", "again", "instead", "then"}
+
+
+def _ends_phrase(toks: tuple[Token, ...], i: int) -> bool:
+    return i + 1 >= len(toks) or not toks[i + 1].word or toks[i + 1].low in _PHRASE_ENDS
+
+
+def brand_end(toks: tuple[Token, ...], i: int) -> int | None:
+    """The last token of the brand that starts at token i (capitalised), or None."""
+    for phrase in BRANDS_BY_FIRST.get(toks[i].low, ()):
+        if not toks[i].cap and len(phrase) < 2 and not (
+                phrase[0].endswith("'s") and _ends_phrase(toks, i)):
+            continue  # capitalised, or lowercase of two words or more ("trader joe's"),
+            # or a possessive one that ends a phrase ("a table at nando's for four")
+        k = len(phrase)
+        if i + k <= len(toks) and all(
+                toks[i + m].low == phrase[m] for m in range(1, k)):
+            return i + k - 1
+    return None

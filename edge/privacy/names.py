@@ -26,30 +26,51 @@ Daniel's", "Wendy's"), a place after "San" or "New", a two- or three-letter acro
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import lru_cache
-from pathlib import Path
 
 from edge.privacy.name_cues import (
     ATTRIBUTES,
     AUXILIARIES,
     BASE_VERBS,
     BIRTH,
+    COMMS_CUES,
+    CUES,
     DETERMINERS,
+    FUNCTION_WORDS,
     GIVING_VERBS,
     INTRO_CUES,
     KIN_TITLES,
     LOWER_CUES,
+    LOWER_PLACE_PREFIXES,
     NOT_AFTER_INTRO,
     NOT_BEFORE_NAME,
+    NOT_SURNAMES,
+    PERSON_VERBS,
+    PLACE_PREFIXES,
     ROLES,
     STATE_VERBS,
+    STRONG_LANDMARKS,
     SUBJECT_VERBS,
+    SURNAME_PARTICLES,
+    TITLES,
+)
+from edge.privacy.name_lists import (
+    LANDMARKS,
+    NOT_NAMES,
+    figure_words,
+    figures,
+    gazetteer,
+    name_places,
+    place_words,
+    surname_words,
 )
 from edge.privacy.name_things import (
     a_pet,
+    a_place_cue,
     a_thing,
     a_title,
+    brand_end,
     english_words,
+    in_title,
     pet_sentence,
     so_called_thing,
     unknown_word,
@@ -57,169 +78,8 @@ from edge.privacy.name_things import (
 from edge.privacy.spans import Span
 from edge.privacy.text import Token, fold, sentence_start, tokens
 
-_DATA = Path(__file__).resolve().parent / "data"
-
-TITLES = {"mr", "mrs", "ms", "miss", "dr", "doctor", "prof", "professor", "sir", "dame",
-          "mx", "mister", "lady", "lord", "aunt", "uncle", "auntie", "aunty"}
-# After these a capitalised word is a name whatever it is ("call Zbigniew"), and a name
-# that is also a word or a place is a name ("call Sydney").
-CUES = {"call", "ring", "phone", "text", "message", "tell", "ask", "remind", "email", "invite",
-        "named", "called", "meet", "meeting", "dear", "hi", "hello", "thank", "thanks",
-        "visit", "visiting", "i'm", "partner", "friend", "colleague", "neighbour", "neighbor",
-        "cousin", "nephew", "niece", "name's", "congratulate", "with", "told", "asked",
-        "texted", "messaged", "emailed", "pinged", "facetime", "dm", "whatsapp", "skype",
-        "contact"}
-# A place-like name before these is a person: "Jordan said he'd be late".
-PERSON_VERBS = {"said", "says", "told", "tells", "asked", "asks", "texted", "called", "emailed",
-                "messaged", "replied", "wrote", "thinks", "promised", "mentioned", "forgot",
-                "agreed", "wants", "wanted", "needs", "likes", "loves", "hates", "sent"}
-# The capitalised word after these is part of a place: "San Francisco", "New Orleans".
-PLACE_PREFIXES = {"san", "santa", "los", "las", "new", "fort", "saint", "st", "port", "mount",
-                  "lake", "el", "la", "le", "palo", "sao", "rio", "buenos", "costa", "puerto",
-                  "des", "de", "baton", "corpus", "salt", "east", "west", "north", "south"}
-# Never a name, whatever its case or cue.
-NOT_NAMES = {"mom", "mum", "dad", "mommy", "mummy", "daddy", "mother", "father", "grandma",
-             "grandpa", "granny", "grandmother", "grandfather", "nan", "nana", "papa", "mama",
-             "auntie", "uncle", "aunt", "sister", "brother", "son", "daughter", "wife",
-             "husband", "honey", "babe", "baby", "boss", "doctor", "alexa", "siri", "google",
-             "cortana", "jarvis", "i", "i'm", "i've", "i'll", "i'd", "the", "a", "an", "my",
-             "me", "you", "he", "she", "it", "we", "they", "him", "her", "us", "them",
-             "that", "this", "there", "here", "hey", "hi", "hello", "ok", "okay", "yes", "no",
-             "please", "thanks", "mr", "mrs", "ms", "dr", "and", "or", "but", "what", "who",
-             "when", "where", "why", "how", "is", "are", "was", "do", "does", "did", "can",
-             "could", "would", "should", "tv", "monday", "tuesday",
-             "wednesday", "thursday", "friday", "saturday", "sunday", "christmas", "easter",
-             "god", "lord", "english", "french", "spanish", "german", "chinese", "internet",
-             "wifi", "bluetooth", "netflix", "spotify", "youtube", "amazon", "apple",
-             "office", "home", "work", "kitchen", "bedroom", "garage", "living", "room",
-             "st", "saint", "santa", "new", "san", "fort", "mount", "lake", "port", "los",
-             "las"}
-MONTHS_AND_PLACES = {
-    "january", "february", "march", "april", "may", "june", "july", "august", "september",
-    "october", "november", "december", "sydney", "paris", "georgia", "austin", "jordan",
-    "florence", "victoria", "chelsea", "madison", "dallas", "houston", "phoenix", "savannah",
-    "virginia", "carolina", "charlotte", "lincoln", "orlando", "denver", "troy", "china",
-    "india", "israel", "kenya", "florida", "dakota", "montana", "nevada", "arizona",
-    "indiana", "cleveland", "jackson", "aurora", "alexandria", "augusta", "columbia",
-    "adelaide", "brooklyn", "camden", "dover", "helena", "marion", "raleigh", "regina",
-    "salem", "tyler", "york", "london", "berlin", "vienna", "jersey", "kent", "devon",
-    "essex", "chester", "christian", "easter", "holly", "summer", "autumn", "winter",
-    "spring", "france", "italy", "spain", "germany", "ireland", "scotland", "wales", "england",
-    "britain", "america", "canada", "mexico", "brazil", "argentina", "chile", "peru", "japan",
-    "korea", "russia", "poland", "greece", "turkey", "egypt", "africa", "asia", "europe",
-    "australia", "holland", "iran", "iraq", "cuba", "jamaica", "normandy",
-    "tuscany", "sicily", "bali", "venice", "milan", "geneva", "lourdes"}
-# After these only a place or a month can be a name ("call Sydney", "text Jordan"): "visit",
-# "with" or "to" before one means the place.
-COMMS_CUES = {"call", "ring", "phone", "text", "message", "tell", "ask", "remind", "email",
-              "invite", "named", "called", "dear", "hi", "hello", "thank", "thanks", "told",
-              "asked", "texted", "messaged", "emailed", "congratulate", "i'm", "name's",
-              "partner", "friend", "colleague", "neighbour", "neighbor", "cousin", "nephew",
-              "niece", "ping", "pinged", "let", "facetime", "dm", "whatsapp", "skype",
-              "contact"}
-# A name followed by one of these names a place, a thing or a brand: "the Berlin Wall",
-# "Victoria Station", "Cherry Tree Lane", "Wendy's", "Jack Daniel's".
-LANDMARKS = {"wall", "bridge", "tower", "towers", "station", "airport", "university",
-             "college", "hospital", "museum", "church", "cathedral", "palace", "house", "hotel",
-             "mall", "centre", "center", "stadium", "arena", "river", "lake", "mountain",
-             "mountains", "mount", "beach", "bay", "island", "islands", "city", "county",
-             "state", "zoo", "library", "school", "academy", "market", "store", "shop",
-             "restaurant", "cafe", "bar", "pub", "club", "theatre", "theater", "team", "fc",
-             "united", "airlines", "airways", "bank", "memorial", "monument", "garden",
-             "gardens", "hall", "castle", "abbey", "chapel", "cemetery", "falls", "valley",
-             "canyon", "forest", "springs", "bowl", "cup", "open", "marathon", "festival",
-             "times", "post", "herald", "news", "tribune", "journal", "inc", "ltd", "motors",
-             "records", "studios", "pictures", "show", "inn", "lodge", "resort", "casino",
-             "hills", "canal", "harbour", "harbor", "port", "pier", "dam", "street", "road",
-             "avenue", "lane", "drive", "boulevard", "way", "court", "place", "close",
-             "crescent", "terrace", "grove", "square", "row", "parkway", "highway", "circle",
-             "trail", "park", "plaza", "hill", "green", "gate", "heights", "ridge", "st",
-             "rd", "ave", "blvd", "ln", "dr", "day", "eve", "award", "awards", "prize",
-             "foundation", "institute", "clinic", "pharmacy", "building", "estate", "farm",
-             "industries", "group", "company", "hotels", "steakhouse", "grill", "diner",
-             "pizza", "burgers", "chicken", "sound", "strait", "sea", "ocean",
-             "peninsula", "province", "district", "township", "village", "town", "county's",
-             "series", "league", "cathedral's", "station's", "mall's", "airport's", "cross",
-             "line", "index", "stakes", "derby", "trophy"}
-# Brands and products written like people's names.
-BRANDS = {("wendy's",), ("denny's",), ("macy's",), ("claire's",), ("kohl's",),
-          ("dr", "pepper"), ("dr", ".", "pepper"), ("jack", "daniel's"), ("jack", "daniels"),
-          ("johnnie", "walker"), ("jim", "beam"), ("ben", "&", "jerry's"),
-          ("ben", "and", "jerry's"), ("tim", "hortons"), ("trader", "joe's"),
-          ("papa", "john's"), ("marks", "&", "spencer"), ("marks", "and", "spencer"),
-          ("victoria's", "secret"), ("captain", "morgan"), ("uncle", "ben's"),
-          ("betty", "crocker"), ("tommy", "hilfiger"), ("calvin", "klein"),
-          ("ralph", "lauren"), ("hugo", "boss"), ("mercedes",), ("porsche",), ("kia",),
-          ("harley", "davidson"), ("harley",), ("tiffany", "&", "co"), ("chanel",),
-          ("levi's",), ("sainsbury's",), ("morrisons",), ("mcdonald's",), ("carl's", "jr"),
-          ("arby's",), ("chili's",), ("hardee's",), ("domino's",), ("lowe's",),
-          ("dillard's",), ("sally", "beauty"), ("wendy", "'", "s"), ("chick", "-", "fil"),
-          ("jimmy", "john's"), ("baskin", "robbins"), ("dunkin",), ("ronald", "mcdonald"),
-          ("aunt", "jemima"), ("mrs", "fields"), ("little", "caesars"), ("alexa",),
-          ("sonos",), ("ford",), ("fleetwood", "mac"), ("tesla",), ("big", "mac"), ("mac",),
-          ("macbook",), ("nando's",), ("papa", "john's"), ("pizza", "hut"), ("heinz",),
-          ("kellogg's",), ("ben", "&", "jerry's"), ("ben", "and", "jerry's"),
-          ("tim", "hortons"), ("dell",), ("ferrari",), ("lamborghini",), ("dyson",),
-          ("john", "lewis"), ("ted", "baker"), ("paul", "smith"), ("laura", "ashley"),
-          ("mr", "kipling"), ("johnnie", "walker"), ("jameson",), ("hendrick's",),
-          ("gordon's",), ("baileys",), ("louis", "vuitton"), ("yves", "saint", "laurent"),
-          ("tom", "ford"), ("dow", "jones"), ("hang", "seng"), ("dom", "perignon"),
-          ("marie", "callender's"), ("chef", "boyardee"), ("papa", "murphy's"),
-          ("jenny", "craig"), ("bertolli",), ("dolmio",), ("lloyds",), ("barclays",),
-          ("dr", "martens"), ("dr", ".", "martens"), ("doc", "martens")}
-# Lowercase words inside a surname: "Pieter van der Berg", "Ana de la Cruz".
-SURNAME_PARTICLES = {"van", "von", "der", "den", "de", "la", "le", "du", "da", "di", "del",
-                     "della", "dos", "das", "bin", "binti", "ibn", "al", "el", "ter", "ten"}
 MAX_SURNAMES = 2
-# Surnames in the census lists that are words a sentence goes on with: "remind mark to".
-_FUNCTION_WORDS = {"to", "do", "so", "in", "on", "by", "be", "am", "as", "at", "if", "or",
-                   "of", "and", "but", "for", "the", "then", "than", "when", "all", "any",
-                   "more", "most", "about", "after", "again", "back", "down", "up", "out",
-                   "off", "over", "here", "there", "now", "how", "who", "why", "what", "with",
-                   "from", "into", "will", "can", "may", "might", "must", "not", "no", "yes",
-                   "his", "her", "that", "this", "too", "very", "just", "also", "still"}
 
-
-def _words(name: str) -> frozenset[str]:
-    lines = (_DATA / name).read_text(encoding="utf-8").splitlines()
-    return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
-
-
-@lru_cache(maxsize=1)
-def gazetteer() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
-    """(given names, given names that are also words or places, surnames), lowercase.
-    Public figures known by one name ("Obama", "Beyoncé") count as given names; the
-    world_*.txt lists add the names of many cultures that the US Census lists lack."""
-    return (_words("first_names.txt") | _words("public_figures.txt")
-            | _words("world_given_names.txt"),
-            _words("name_words.txt") | _words("public_figure_words.txt")
-            | _words("world_short_names.txt"),
-            _words("surnames.txt") | _words("world_surnames.txt"))
-
-
-@lru_cache(maxsize=1)
-def surname_words() -> frozenset[str]:
-    """Surnames that are English words ("Baker", "Bell"): a surname only after a given
-    name; public figures' names that are words ("Musk", "Swift") after one too."""
-    return _words("surname_words.txt")
-
-
-@lru_cache(maxsize=1)
-def figures() -> frozenset[str]:
-    """Public figures known by one name: "play Adele" is a person, "play Jolene" a song."""
-    return _words("public_figures.txt") | _words("public_figure_words.txt")
-
-
-@lru_cache(maxsize=1)
-def figure_words() -> frozenset[str]:
-    return _words("public_figure_words.txt")
-
-
-@lru_cache(maxsize=1)
-def place_words() -> frozenset[str]:
-    """Months and places that are names too ("May", "Chad", "Boston"): a name only with a
-    cue that only people take."""
-    return frozenset(MONTHS_AND_PLACES) | _words("places.txt")
 
 
 def contact_phrases(contacts: Iterable[str]) -> tuple[tuple[str, ...], ...]:
@@ -259,7 +119,7 @@ def find_names(text: str, toks: tuple[Token, ...],
             found.append(Span(t.start, _end(toks[hit]), "name"))
             i = hit + 1
             continue
-        brand = _brand(toks, i)
+        brand = brand_end(toks, i)
         if brand is not None:
             i = brand + 1
             continue
@@ -273,8 +133,11 @@ def find_names(text: str, toks: tuple[Token, ...],
             "the", "my", "our", "to", "with", "from", "ask", "tell", "call", "text"})
         if low in TITLES and (t.cap or len(low) <= 3):
             j = i + 2 if i + 2 < n and toks[i + 1].text == "." else i + 1
-            if j < n and toks[j].word and toks[j].cap and _bare(toks[j].low) not in NOT_NAMES:
-                last = _surnames(toks, j, surnames, lowercase=False)
+            if j < n and toks[j].word and _bare(toks[j].low) not in NOT_NAMES and (
+                    toks[j].cap or (_lower_surname(_bare(toks[j].low), surnames)
+                                    and not in_title(toks, i))):
+                last = _surnames(toks, j, surnames, lowercase=False)  # "Dr. Patel", "mrs
+                # kowalski" (a lowercase title needs a surname or no English word)
                 found.append(Span(t.start, _end(toks[last]), "name"))
                 i = last + 1
                 continue
@@ -339,9 +202,13 @@ def find_names(text: str, toks: tuple[Token, ...],
                 (prev in {"called", "named"} and so_called_thing(toks, p))
                 or (prev not in COMMS_CUES and prev not in LOWER_CUES and pet_sentence(toks)
                     and _single(toks, i) and a_pet(toks, i, p))
-                or (a_title(toks, p) and _single(toks, i) and low not in figures())):
+                or (a_title(toks, p) and _single(toks, i) and low not in figures())
+                or (in_title(toks, i) and not _a_figure(toks, i, surnames))
+                or (low in name_places() and not t.low.endswith(("'s", "’s"))
+                    and a_place_cue(toks, p))):
             i += 1  # "a song called Jolene", "walk Luna", "the vet about Luna's jabs",
-            continue  # "play Jolene" (but "play Adele", "play Taylor Swift")
+            continue  # "play Jolene", "play hey Jude" (but "play Adele", "play Taylor
+            # Swift"), "near Sofia"
         if is_name:
             last = _surnames(toks, i, surnames, lowercase=not t.cap)
             if _a_place(toks, i, last, (low in first and low not in places) or (
@@ -368,8 +235,32 @@ _FILLERS = {"uh", "um", "er", "erm", "uhm", "hmm"}
 def _known_surname(low: str) -> bool:
     """A surname that is no word: "Dlamini", "Nguyen" (not "Baker", "Park")."""
     return low in gazetteer()[2] and low not in surname_words() \
-        and low not in english_words() and low not in _FUNCTION_WORDS \
+        and low not in english_words() and low not in FUNCTION_WORDS \
         and low not in place_words()
+
+
+def _unknown_surname(low: str) -> bool:
+    """A lowercase word after a given name that no list knows: "kofi annan", "frida
+    kahlo" (a public figure's surname, or any unlisted one)."""
+    return unknown_word(low) and low not in NOT_SURNAMES and low not in place_words()
+
+
+def _lower_surname(low: str, surnames: frozenset[str]) -> bool:
+    """A lowercase word after "mr", "dr": a surname, or no English word ("haddad")."""
+    return low not in FUNCTION_WORDS and low not in english_words() and (
+        low in surnames or unknown_word(low))
+
+
+def _a_figure(toks: tuple[Token, ...], i: int, surnames: frozenset[str]) -> bool:
+    """The name at token i is a public figure's, not a word in a title: one known alone
+    ("Adele") or a given name before a figure's surname or an unknown word ("Taylor
+    Swift", "Bob Marley"; not "Billie Jean", "Ted Lasso")."""
+    if _bare(toks[i].low) in figures():
+        return True
+    if i + 1 >= len(toks) or not toks[i + 1].word:
+        return False
+    nxt = _bare(toks[i + 1].low)
+    return nxt in figures() or (unknown_word(nxt) and nxt not in gazetteer()[0])
 
 
 def _single(toks: tuple[Token, ...], i: int) -> bool:
@@ -428,7 +319,10 @@ def _titled(t: Token) -> bool:
 def _after_place_prefix(toks: tuple[Token, ...], i: int) -> bool:
     """Token i is capitalised after "San", "New", "St." ...: part of a place's name."""
     j = i - 2 if i > 1 and toks[i - 1].text == "." else i - 1
-    return toks[i].cap and j >= 0 and toks[j].cap and toks[j].low in PLACE_PREFIXES
+    if j < 0 or toks[j].low not in PLACE_PREFIXES:
+        return False
+    return (toks[i].cap and toks[j].cap) or (  # lowercase: "lake louise", "st james's park"
+        not toks[i].cap and not toks[j].cap and toks[j].low in LOWER_PLACE_PREFIXES)
 
 
 def _a_place(toks: tuple[Token, ...], i: int, last: int, given: bool,
@@ -445,13 +339,9 @@ def _a_place(toks: tuple[Token, ...], i: int, last: int, given: bool,
         words.append(nxt)  # "Victoria Station", "Chase bank", "St. Patrick's Day", "King's
         # Cross" (but "Sarah's school" is hers)
     for low in words:
-        if low in LANDMARKS and (low in _STRONG_LANDMARKS or low not in surnames or not given):
+        if low in LANDMARKS and (low in STRONG_LANDMARKS or low not in surnames or not given):
             return True
     return False
-
-
-# Landmark words that are never surnames, whatever the gazetteer says.
-_STRONG_LANDMARKS = {"street", "day", "station", "airport", "university", "road", "avenue"}
 
 
 def _no_date_after(toks: tuple[Token, ...], i: int) -> bool:
@@ -459,24 +349,6 @@ def _no_date_after(toks: tuple[Token, ...], i: int) -> bool:
     nxt = toks[i + 1] if i + 1 < len(toks) else None
     return nxt is None or not (nxt.text.isdecimal() or nxt.low in {"the", "first", "second",
                                                                    "third"})
-
-
-# First word -> the brands it starts, longest first.
-_BRANDS_BY_FIRST: dict[str, tuple[tuple[str, ...], ...]] = {
-    w: tuple(sorted((b for b in BRANDS if b[0] == w), key=len, reverse=True))
-    for w in {b[0] for b in BRANDS}}
-
-
-def _brand(toks: tuple[Token, ...], i: int) -> int | None:
-    """The last token of the brand that starts at token i (capitalised), or None."""
-    for phrase in _BRANDS_BY_FIRST.get(toks[i].low, ()):
-        if not toks[i].cap and len(phrase) < 2:
-            continue  # capitalised, or lowercase of two words or more ("trader joe's")
-        k = len(phrase)
-        if i + k <= len(toks) and all(
-                toks[i + m].low == phrase[m] for m in range(1, k)):
-            return i + k - 1
-    return None
 
 
 def _contact(toks: tuple[Token, ...], i: int,
@@ -513,8 +385,9 @@ def _surnames(toks: tuple[Token, ...], i: int, surnames: frozenset[str], lowerca
         if low in place_words() and not (nxt.cap and low in surnames and _no_date_after(
                 toks, last + 1)):
             break  # "Tom in Paris", "call Anna May 5th"; but "Michael Jordan"
-        if nxt.cap or (lowercase and (low in surnames or low in figure_words())
-                       and low not in _FUNCTION_WORDS):
+        if nxt.cap or (lowercase and (low in surnames or low in figure_words()
+                                      or _unknown_surname(low))
+                       and low not in FUNCTION_WORDS):
             last, words = last + 1, words + 1
             continue
         break
