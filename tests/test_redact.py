@@ -582,3 +582,42 @@ def test_lowercase_localities_and_street_types(text: str, expected: str) -> None
 ])
 def test_names_against_titles_places_and_brands(text: str, expected: str) -> None:
     assert REDACT(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("remind me to take my ramipril at 8 am", "remind me to take my [health] at 8 am"),
+    ("grandpa has parkinson's, add his madopar to the pill reminder",
+     "grandpa has [health], add his [health] to the pill reminder"),  # the vendored list
+    ("I need to reorder my antiretrovirals", "I need to reorder my [health]"),
+    ("pick up mum's Zorvanex tablets", "pick up mum's [health]"),  # unknown + form
+    ("Mr Osei takes tenofovir", "[name] takes [health]"),  # a title is someone
+    ("write that bridget's dementia is worse", "write that [name]'s [health] is worse"),
+    ("the carer gives Mr Jones his donepezil", "the carer gives [name] his [health]"),
+    ("take two puffs of symbicort", "take two puffs of [health]"),  # an order to the user
+    ("I'm on the pill", "I'm on [health]"),
+    ("my mum uses an EpiPen for her bee sting allergy",
+     "my mum uses an [health] for her [health]"),
+    ("i've got an appointment about my ivf", "i've got an appointment about my [health]"),
+    ("buy more hydrocortisone cream for my son", "buy more [health] for my son"),
+])
+def test_health_medicines_and_whose(text: str, expected: str) -> None:
+    assert Redactor()(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "give the cat her thyroid pill",  # the pet's
+    "our labrador has arthritis",
+    "how long does physio take after a knee replacement",  # no one's
+    "this traffic is giving me a heart attack",
+    "what are the side effects of ramipril",
+    "remind me to buy paracetamol",
+    "the pill box is in the kitchen",
+    "the coordinates are 51.5074, -0.1278",
+    "the lottery numbers were 4 11 23 35 42 49",
+    "our labrador Max needs his flea treatment",
+    "play Mr Brightside",
+    "turn on the Philips Hue lights",
+    "play Bohemian Rhapsody by Queen",
+])
+def test_not_health_nor_personal(text: str) -> None:
+    assert Redactor()(text) == text

@@ -11,13 +11,15 @@ assistant is asked about those all day, and they identify no one.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
-from edge.privacy.medications import medicine_at
+from edge.privacy.medications import medication_lines, medicine_at
 from edge.privacy.name_lists import gazetteer
+from edge.privacy.name_things import PETS
 from edge.privacy.spans import Span
-from edge.privacy.text import NUMBER_WORDS, Token, tokens
+from edge.privacy.text import NUMBER_WORDS, Token, fold, tokens
 
 _DATA = Path(__file__).resolve().parent / "data"
 
@@ -36,7 +38,7 @@ def _terms(lines: list[str]) -> dict[str, tuple[tuple[str, ...], ...]]:
 @lru_cache(maxsize=1)
 def health_terms() -> dict[str, tuple[tuple[str, ...], ...]]:
     lines = (_DATA / "health_terms.txt").read_text(encoding="utf-8").splitlines()
-    return _terms(lines + sorted(WEAK_TERMS))
+    return _terms(lines + medication_lines() + sorted(WEAK_TERMS))
 
 
 # Ordinary words too: health only right after a word that says someone has it ("he's
@@ -66,25 +68,35 @@ PERSON_WORDS = {"i", "i'm", "i've", "i'd", "me", "my", "mine", "im", "ive", "he"
                 "son's", "daughter's", "wife's", "husband's", "mom's", "dad's", "mum's",
                 "he'd", "she'd", "he'll", "she'll", "i'll", "hers", "himself", "herself",
                 "myself", "grandad", "granddad", "infant", "newborn", "teenager"}
+# A title or a role says a person is meant: "Mr Osei has hypertension", "the resident's".
+_TITLES = {"mr", "mrs", "ms", "miss", "dr", "resident", "client", "carer", "caregiver",
+           "pupil", "student", "inlaws", "in-laws"}
+# Health only after "on": "I'm on the pill", "dad's on oxygen".
+_AFTER_ON = {("the", "pill"), ("oxygen",)}
+# An order to the user about a medicine: "take two puffs of Symbicort".
+_IMPERATIVES = {"take", "inject", "refill", "reorder", "renew", "collect", "apply"}
 # The nearest of these before the term says whose it is: a pet's or no one's in particular.
 _NOT_A_PERSON = {"dog", "dogs", "cat", "cats", "puppy", "kitten", "pet", "pets", "horse",
                  "rabbit", "hamster", "parrot", "bird", "fish", "cow", "pig", "someone",
                  "somebody", "anyone", "anybody", "people", "person", "everyone", "everybody",
                  "patients", "adults", "children", "seniors", "women", "men", "athletes",
-                 "dog's", "cat's", "plant", "plants", "tree", "trees", "tomatoes", "roses"}
+                 "dog's", "cat's", "plant", "plants", "tree", "trees", "tomatoes", "roses",
+                 "labrador", "spaniel", "terrier", "retriever", "poodle", "collie",
+                 "dachshund", "beagle", "greyhound", "whippet", "pug", "bulldog", "tabby"} | PETS
 _GENERIC = {"someone", "somebody", "anyone", "anybody", "people", "person", "everyone",
             "everybody", "patients", "adults", "children", "seniors", "women", "men",
             "athletes"}
 # Short terms that are ordinary words or abbreviations too ("add", "ms", "als", "std"):
 # only as a capitalised acronym. The others ("ptsd", "cpap") are health in any case, as a
-# lowercase transcript writes them.
-_ACRONYMS = {"add", "ms", "als", "aids", "std", "sti", "hrt", "ivf"}
+# lowercase transcript writes them, as it does "ivf" and "hrt".
+_ACRONYMS = {"add", "ms", "als", "aids", "std", "sti", "af", "pe", "tia"}
 # Weak terms that a possessive says are someone's: "my anxiety's been bad", "her surgery"
 # (not "my blind", a window's).
 _OWNED = {"anxiety", "surgery", "therapy", "rehab", "seizure", "seizures", "allergies",
           "allergy", "infection", "infections", "radiation", "shingles", "paralysis",
           "operation"}
 _POSSESSIVES = {"my", "his", "her", "their", "our", "your"}
+_PRONOUNS = {"his", "her", "him", "he", "she", "their", "them", "they", "he's", "she's"}
 # "prostate cancer", "knee surgery": the organ goes with the condition.
 ORGANS = {"prostate", "breast", "lung", "skin", "bowel", "colon", "pancreatic", "ovarian",
           "cervical", "liver", "brain", "bone", "blood", "throat", "kidney", "bladder",
@@ -96,7 +108,8 @@ ORGANS = {"prostate", "breast", "lung", "skin", "bowel", "colon", "pancreatic", 
           # what an allergy is to: "a peanut allergy"
           "food", "nut", "nuts", "peanut", "peanuts", "shellfish", "egg", "dairy", "milk",
           "gluten", "wheat", "soy", "penicillin", "latex", "bee", "wasp", "pollen", "dust",
-          "seasonal", "cat", "dog", "sesame", "fish", "drug", "tree"}
+          "seasonal", "cat", "dog", "sesame", "fish", "drug", "tree", "sting", "stings",
+          "insect", "alcohol", "opioid", "gambling", "cocaine", "heroin", "nicotine"}
 # Before a term, and part of it: "type 2 diabetes", "stage 3 lung cancer", "severe asthma".
 _MODIFIERS = {"severe", "chronic", "acute", "mild", "moderate", "terminal", "advanced",
               "early", "early-onset", "late-stage", "juvenile", "postpartum", "postnatal",
@@ -110,7 +123,9 @@ _MODIFIERS = {"severe", "chronic", "acute", "mild", "moderate", "terminal", "adv
 _AFTER = {"disease", "syndrome", "disorder", "attack", "attacks", "failure", "infection",
           "deficiency", "positive", "type", "a", "b", "c", "1", "2", "tablets", "pills",
           "injections", "shots", "medication", "meds", "treatment", "treatments", "patch",
-          "spectrum"}
+          "spectrum", "cream", "gel", "ointment", "capsules", "injection", "inhaler",
+          "patches", "drops", "prescription", "dose", "infusion", "infusions", "implant",
+          "coil"}
 # A term before these is something else: "lithium battery", "cancer research".
 _NOT_AFTER = {"battery", "batteries", "ion", "research", "charity", "charities", "fundraiser",
               "awareness", "society", "foundation", "walk", "run", "month", "day", "sign",
@@ -168,11 +183,13 @@ BODY_PARTS = {"arm", "leg", "wrist", "ankle", "hip", "collarbone", "nose", "fing
               "achilles", "thumb", "kneecap", "shin", "femur", "tibia"}
 
 
-def find_health(text: str, toks: tuple[Token, ...]) -> list[Span]:
-    if not _someone(toks):
+def find_health(text: str, toks: tuple[Token, ...], people: Sequence[Span] = ()) -> list[Span]:
+    """`people`: the names found in the text ("bridget's dementia" is someone's)."""
+    terms = health_terms()
+    people = [p for p in people if fold(text[p.start:p.end]).split()[0] not in terms]
+    if not people and not _someone(toks):
         return []
     question = "?" in text or (bool(toks) and toks[0].low in _QUESTION_OPENERS)
-    terms = health_terms()
     found: list[Span] = []
     n = len(toks)
     i = 0
@@ -183,7 +200,7 @@ def find_health(text: str, toks: tuple[Token, ...]) -> list[Span]:
             i += 1
             continue
         first, last = hit
-        if _personal(toks, first, question):
+        if _personal(toks, first, question, people):
             first, last = _widen(toks, first, last)
             found.append(Span(toks[first].start, toks[last].end, "health"))
         i = max(last, i) + 1 if t.low not in {"diagnosed", "allergic"} else i + 1
@@ -193,7 +210,10 @@ def find_health(text: str, toks: tuple[Token, ...]) -> list[Span]:
 def _someone(toks: tuple[Token, ...]) -> bool:
     """Someone is in the sentence: a person word, or a capitalised given name."""
     first = gazetteer()[0]
-    return any(_bare(t.low) in PERSON_WORDS or (t.cap and _bare(t.low) in first) for t in toks)
+    if toks and toks[0].low in _IMPERATIVES:
+        return True
+    return any(_bare(t.low) in PERSON_WORDS or _bare(t.low) in _TITLES
+               or (t.cap and _bare(t.low) in first) for t in toks)
 
 
 def _bare(low: str) -> str:
@@ -218,8 +238,10 @@ def _term_at(toks: tuple[Token, ...], i: int, terms: dict[str, tuple[tuple[str, 
             else (toks[last + 1].low if last + 1 < len(toks) else "")
         if after in _NOT_AFTER or (low == "stroke" and after == "of"):
             return None  # "lithium battery", "chickenpox-themed", "a stroke of luck"
-        if any(x.low in {"giving", "give", "gives", "gave"} for x in toks[max(0, i - 4):i]):
+        if _figure_of_speech(toks, i):
             return None  # "this traffic is giving me a heart attack"
+        if words in _AFTER_ON and (i == 0 or toks[i - 1].low != "on"):
+            return None  # "on the pill", "dad's on oxygen"; not "the pill box"
         before = toks[i - 2].low if i > 1 and toks[i - 1].text == "-" else (
             toks[i - 1].low if i > 0 else "")
         if before in {"non", "anti"} or before in _NOT_BEFORE:
@@ -230,11 +252,27 @@ def _term_at(toks: tuple[Token, ...], i: int, terms: dict[str, tuple[tuple[str, 
         if low == "cancer" and t.cap and i > 0 and toks[i - 1].low == "a":
             return None  # a star sign: "I'm a Cancer"
         if words[0] in WEAK_TERMS and k == 1 and not _asserted(toks, i) and not (
-                words[0] in _OWNED and i > 0 and (toks[i - 1].low in _POSSESSIVES
-                                                  or toks[i - 1].low.endswith("'s"))):
+                words[0] in _OWNED and _owned(toks, i)):
             return None
         return i, last
     return None
+
+
+def _figure_of_speech(toks: tuple[Token, ...], i: int) -> bool:
+    """"giving me a heart attack", "gave us all diabetes": not "gives him his insulin"."""
+    j = i - 1
+    while j >= 0 and toks[j].low in {"a", "an", "all", "both"}:
+        j -= 1
+    return j > 0 and toks[j].low in {"me", "us", "you", "everyone"} \
+        and toks[j - 1].low in {"giving", "give", "gives", "gave", "given"}
+
+
+def _owned(toks: tuple[Token, ...], i: int) -> bool:
+    """A possessive before the term, past its organ: "her bee sting allergy"."""
+    j = i - 1
+    while j >= 0 and toks[j].low in ORGANS:
+        j -= 1
+    return j >= 0 and (toks[j].low in _POSSESSIVES or toks[j].low.endswith("'s"))
 
 
 def _asserted(toks: tuple[Token, ...], i: int) -> bool:
@@ -280,14 +318,19 @@ def _and_another(toks: tuple[Token, ...], j: int) -> bool:
         and toks[j + 1].low not in {"it", "you", "need", "needs", "can", "so", "then"}
 
 
-def _personal(toks: tuple[Token, ...], i: int, question: bool) -> bool:
+def _personal(toks: tuple[Token, ...], i: int, question: bool,
+              people: Sequence[Span] = ()) -> bool:
     """The term at token i is said of a person, not a pet, nobody in particular, or a
     hypothetical someone in a question."""
     for j in range(i - 1, -1, -1):
         low = toks[j].low
         if _bare(low) in _NOT_A_PERSON:
             return False
-        if _bare(low) in PERSON_WORDS or toks[j].text in {".", ";"}:
+        if low in _PRONOUNS and any(x.low in _NOT_A_PERSON - _GENERIC
+                                    for x in toks[max(0, j - 3):j]):
+            return False  # "give the cat her thyroid pill": the pet's
+        if _bare(low) in PERSON_WORDS or toks[j].text in {".", ";"} \
+                or any(p.start <= toks[j].start < p.end for p in people):
             break
     if question and any(x.low in _HYPOTHETICAL for x in toks[max(0, i - 4):i]):
         return False

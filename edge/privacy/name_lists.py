@@ -18,7 +18,9 @@ def _words(name: str) -> frozenset[str]:
 
 
 # Never a name, whatever its case or cue: "mom", "siri", "monday", "st".
-NOT_NAMES = _words("not_names.txt")
+# Medicines and treatments too ("give Mr Jones his Aricept", "how long does physio take").
+NOT_NAMES = _words("not_names.txt") | _words("medications.txt") | {
+    "physio", "chemo", "dialysis", "insulin", "ozempic", "xarelto", "eliquis", "keppra"}
 # A name followed by one of these names a place, a thing or a brand: "the Berlin Wall".
 LANDMARKS = _words("landmarks.txt")
 # Brands and products written like people's names, as token tuples: ("jack", "daniel's").

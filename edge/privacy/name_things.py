@@ -47,7 +47,9 @@ PETS = {"dog", "dogs", "cat", "cats", "puppy", "pup", "kitten", "kitty", "pet", 
         "hamster", "rabbit", "bunny", "parrot", "budgie", "goldfish", "tortoise", "pony",
         "horse", "guinea", "gerbil", "ferret", "lizard", "snake", "canary", "vet", "vets",
         "vet's", "dog's", "cat's", "puppy's", "kennel", "kennels", "cattery", "groomer",
-        "groomers", "walkies", "litter"}
+        "groomers", "walkies", "litter", "labrador", "lab", "spaniel", "terrier", "retriever",
+        "poodle", "collie", "dachshund", "beagle", "greyhound", "whippet", "pug", "bulldog",
+        "husky", "cockapoo", "labradoodle", "tabby", "moggy"}
 # A pet's things: "Luna's vaccinations", "Max's lead" (in a sentence that speaks of pets).
 PET_THINGS = {"vaccinations", "vaccination", "jabs", "booster", "flea", "fleas", "worming",
               "wormer", "food", "bowl", "lead", "leash", "collar", "kennel", "litter",

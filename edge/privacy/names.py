@@ -133,6 +133,10 @@ def find_names(text: str, toks: tuple[Token, ...],
             "the", "my", "our", "to", "with", "from", "ask", "tell", "call", "text"})
         if low in TITLES and (t.cap or len(low) <= 3):
             j = i + 2 if i + 2 < n and toks[i + 1].text == "." else i + 1
+            if j < n and a_title(toks, p) and toks[j].low not in surnames \
+                    and toks[j].low not in figures():
+                i = j + 1  # "play Mr Brightside", "watch Mrs Doubtfire": a work's title
+                continue
             if j < n and toks[j].word and _bare(toks[j].low) not in NOT_NAMES and (
                     toks[j].cap or (_lower_surname(_bare(toks[j].low), surnames)
                                     and not in_title(toks, i))):

@@ -4,8 +4,8 @@ A run of 13 to 19 digits that passes the Luhn check, or follows a word such as "
 "visa", is a card; any other run of 7 or more digits is a phone number (account and ID
 numbers of that length go with them, letters stuck to them included: "X1234567").
 Dates ("03/07/1990"), grouped amounts ("1,250,000"), decimals, year ranges ("1990-2010"),
-IP addresses and versions are not runs of digits; nor is a number that is an amount or a
-quantity ("$2500000", "2500000 dollars", "1234567 times 3").
+IP addresses, coordinates and versions are not runs of digits; nor is a number that is an
+amount or a quantity ("$2500000", "2500000 dollars", "1234567 times 3").
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ _NOT_A_NUMBER = re.compile(
     r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}[/.-]\d{1,2}[/.-]\d{1,2}"  # dates
     r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+"  # amounts, decimals
     r"|(?:1[89]|20)\d\d ?[-–/] ?(?:1[89]|20)\d\d"  # a range of years
-    r"|\d{1,3}(?:\.\d{1,3}){3}")  # an IP address
+    r"|\d{1,3}(?:\.\d{1,3}){3}"  # an IP address
+    r"|-?\d{1,3}\.\d{2,}, ?-?\d{1,3}\.\d{2,}")  # coordinates: "51.5074, -0.1278"
 # A number right before one of these is an amount or a quantity, not a phone number.
 QUANTITY_WORDS = {
     "dollars", "dollar", "bucks", "euros", "euro", "pounds", "pound", "quid", "yen", "yuan",
@@ -40,6 +41,10 @@ QUANTITY_WORDS = {
 _NOT_NUMBER_CUES = {"plus", "minus", "times", "divided", "multiplied", "over", "squared",
                     "cubed", "root", "x", "×", "÷", "=", "version", "v", "build",
                     "firmware", "ios", "android", "model", "population", "$", "£", "€", "¥"}
+
+
+# Numbers drawn or scored, not anyone's: "the lotto numbers were 4 11 23 35 42 49".
+_DRAW_WORDS = {"lottery", "lotto", "bingo", "euromillions", "powerball", "scores"}
 
 
 # An IBAN: country, check digits, then groups of letters and digits ("GB29 NWBK 6016 ...").
@@ -99,6 +104,8 @@ def _quantity(toks: tuple[Token, ...], first: int, last: int) -> bool:
     if before == "plus" and not (first > 1 and (toks[first - 2].text.isdecimal()
                                                 or toks[first - 2].low in NUMBER_WORDS)):
         before = ""  # "dial plus four nine ...": a country code, not a sum
+    if any(t.low in _DRAW_WORDS for t in toks[max(0, first - 4):first]):
+        return True  # "the lottery numbers were 4 11 23 35 42 49"
     return (after in QUANTITY_WORDS or after in _NOT_NUMBER_CUES or before in _NOT_NUMBER_CUES
             or (before in {"to", "by"} and before2 in {"divided", "multiplied"})
             or before in {"the", "of"} and before2 == "population")

@@ -26,7 +26,7 @@ from edge.privacy.text import Token, tokens
 
 Detector = Callable[[str, tuple[Token, ...]], list[Span]]
 DETECTORS: tuple[Detector, ...] = (find_emails, find_numbers, find_secrets, find_birth_dates,
-                                   find_addresses, find_health)
+                                   find_addresses)
 MAX_CHARS = 20_000  # a longer text is redacted in pieces of this size (a transcript is short)
 
 
@@ -45,7 +45,9 @@ class Redactor:
         found: list[Span] = []
         for detect in DETECTORS:
             found.extend(detect(text, toks))
-        found.extend(find_names(text, toks, self.contacts))
+        names = find_names(text, toks, self.contacts)
+        found.extend(names)
+        found.extend(find_health(text, toks, names))  # "bridget's dementia": a name's
         return merge(_outside_placeholders(text, found))
 
     def redact(self, text: str) -> Redaction:
