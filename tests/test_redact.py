@@ -621,3 +621,58 @@ def test_health_medicines_and_whose(text: str, expected: str) -> None:
 ])
 def test_not_health_nor_personal(text: str) -> None:
     assert Redactor()(text) == text
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # Spelled values: letters, digit words and spoken symbols do not count as words.
+    ("the wifi password is capital k k seven four river",
+     "the wifi password is [secret]"),
+    ("the admin password is admin dash kestrel dash forty two",
+     "the admin password is [secret]"),
+    ("the wifi password is b a n a n a 9 9", "the wifi password is [secret]"),
+    ("the passcode is lowercase r, uppercase t, 5, 5", "the passcode is [secret]"),
+    ("wi-fi password q w e r t y 1 2 3", "wi-fi password [secret]"),
+    ("the password is P as in papa, x, 7, q", "the password is [secret]"),
+    # A keypad's lead is not part of the digits.
+    ("the front door code is star 5 5 2 1", "the front door code is star [secret]"),
+    # Cues: "N digit code", a lock with a number, "opens with", a longer gap in one
+    # sentence, a value before "for the gate", other languages.
+    ("the three digit code is 5 0 3", "the three digit code is [secret]"),
+    ("the padlock on the shed is 0 0 4 7", "the padlock on the shed is [secret]"),
+    ("The key safe at the cottage opens with 0519",
+     "The key safe at the cottage opens with [secret]"),
+    ("the security code on the back of my card is seven oh nine",
+     "the security code on the back of my card is [secret]"),
+    ("use 4 4 7 1 for the front door", "use [secret] for the front door"),
+    ("sunflower22 is the wifi password", "[secret] is the wifi password"),
+    ("el código de la puerta es 1 2 0 8", "el código de la puerta es [secret]"),
+    ("le mot de passe est soleil42", "le mot de passe est [secret]"),
+    ("der Türcode ist 5 5 8 1", "der Türcode ist [secret]"),
+    ("the security code is 3 digits, 8 1 4", "the security code is 3 digits, [secret]"),
+])
+def test_secrets_spelled_and_cued_by_principle(text: str, expected: str) -> None:
+    assert REDACT(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "my pin is locked after 3 tries", "the door code is changing next week",
+    "it's 1500 for the garage door repair", "the gate is open", "the safe is 30 kilos",
+    "the three digit code is on the back", "the padlock on the shed is broken",
+    "the lock screen shows 3 notifications", "the code to the lockbox is in my email",
+    "the alarm code is the same as before", "lock the door at 10 pm",
+    "what's the square root of 1048576",
+])
+def test_what_locks_and_codes_say_without_a_secret(text: str) -> None:
+    assert REDACT.spans(text) == ()
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("my HIV clinic appointment is on the 3rd", "my [health] clinic appointment is on the 3rd"),
+    ("her mum's heart failure clinic moved", "her mum's [health] clinic moved"),
+    ("remind me to take my PrEP", "remind me to take my [health]"),
+    ("take my alendronic acid before breakfast", "take my [health] before breakfast"),
+    ("meal prep for my son on sunday", "meal prep for my son on sunday"),
+    ("the cancer clinic is on the high street", "the cancer clinic is on the high street"),
+])
+def test_owned_care_places_and_mixed_case_acronyms(text: str, expected: str) -> None:
+    assert Redactor()(text) == expected

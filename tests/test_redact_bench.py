@@ -61,12 +61,13 @@ def test_the_independent_sets_hold(name: str) -> None:
 
 def test_the_second_heldout_set_does_not_regress() -> None:
     """pii_heldout2.jsonl (held out once, tuned on since): false redactions at target,
-    every kind at 90 % at least (email and health are still under 95 %)."""
+    every kind at 90 % at least; name, address and secret at 95 %."""
     examples = load_set(PII_SET.parent / "pii_heldout2.jsonl", "all")
     result = run(examples, Redactor(CONTACTS), repeat=1)
     for kind in KINDS:
         assert result.recall(kind) >= 0.9, (kind, result.misses)
     assert result.recall("name") >= 0.95 and result.recall("address") >= 0.95, result.misses
+    assert result.recall("secret") >= 0.95, result.misses
     assert result.false_redactions <= 0.02 * result.clean, result.misses
 
 
@@ -79,15 +80,15 @@ def test_a_bad_set_is_one_clear_error(tmp_path: Path) -> None:
 
 
 def test_the_third_heldout_set_does_not_regress() -> None:
-    """pii_heldout3.jsonl (held out once, tuned on since): addresses and false redactions
-    at target; health at 95 %; the other kinds at 80 % at least (secret and dob are still
-    under 95 %)."""
+    """pii_heldout3.jsonl (held out once, tuned on since): addresses, secrets and false
+    redactions at target; health at 95 %; the other kinds at 80 % at least (dob, email
+    and name are still under 95 %)."""
     examples = load_set(PII_SET.parent / "pii_heldout3.jsonl", "all")
     result = run(examples, Redactor(CONTACTS), repeat=1)
     for kind in KINDS:
         assert result.recall(kind) >= 0.8, (kind, result.misses)
     assert result.recall("address") >= 0.95 and result.recall("name") >= 0.9, result.misses
-    assert result.recall("health") >= 0.95, result.misses
+    assert result.recall("health") >= 0.95 and result.recall("secret") >= 0.95, result.misses
     assert result.false_redactions <= 0.02 * result.clean, result.misses
 
 
@@ -98,4 +99,16 @@ def test_the_fourth_heldout_set_does_not_regress() -> None:
     result = run(examples, Redactor(CONTACTS), repeat=1)
     for kind in KINDS:
         assert result.recall(kind) >= 0.95, (kind, result.misses)
+    assert result.false_redactions <= 0.02 * result.clean, result.misses
+
+
+def test_the_fifth_heldout_set_does_not_regress() -> None:
+    """pii_heldout5.jsonl (held out once, tuned on since): secret and health at target
+    (they were under it when held out); every kind at 95 % at least and false
+    redactions at target."""
+    examples = load_set(PII_SET.parent / "pii_heldout5.jsonl", "all")
+    result = run(examples, Redactor(CONTACTS), repeat=1)
+    for kind in KINDS:
+        assert result.recall(kind) >= 0.95, (kind, result.misses)
+    assert result.recall("secret") == 1.0, result.misses
     assert result.false_redactions <= 0.02 * result.clean, result.misses

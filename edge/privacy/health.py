@@ -15,9 +15,35 @@ from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
+from edge.privacy.health_words import (
+    ACRONYMS,
+    AFTER,
+    AFTER_ON,
+    ASSERTING,
+    BODY_PARTS,
+    CARE_PLACES,
+    EVERYDAY,
+    GENERIC,
+    HYPOTHETICAL,
+    IMPERATIVES,
+    LEAD_STOP,
+    LEADS,
+    MODIFIERS,
+    NOT_A_PERSON,
+    NOT_AFTER,
+    NOT_BEFORE,
+    ORGANS,
+    OWNED,
+    PERSON_WORDS,
+    POSSESSIVES,
+    PRONOUNS,
+    QUESTION_OPENERS,
+    TITLES,
+    TOPICS,
+    WEAK_TERMS,
+)
 from edge.privacy.medications import medication_lines, medicine_at
 from edge.privacy.name_lists import gazetteer
-from edge.privacy.name_things import PETS
 from edge.privacy.spans import Span
 from edge.privacy.text import NUMBER_WORDS, Token, fold, tokens
 
@@ -41,155 +67,13 @@ def health_terms() -> dict[str, tuple[tuple[str, ...], ...]]:
     return _terms(lines + medication_lines() + sorted(WEAK_TERMS))
 
 
-# Ordinary words too: health only right after a word that says someone has it ("he's
-# blind", "I had surgery", "she's in rehab"), never "my blind is stuck".
-WEAK_TERMS = {"blind", "deaf", "mute", "anxiety", "mono", "shingles", "surgery", "radiation",
-              "rehab", "therapy", "wheelchair", "operation", "allergies", "allergy",
-              "paralysis", "insulin-dependent", "seizure", "infection", "infections"}
-_ASSERTING = {"have", "has", "had", "having", "got", "gotten", "getting", "with", "from", "on",
-              "in", "for", "after", "since", "need", "needs", "needed", "undergoing",
-              "undergo", "undergone", "scheduled", "recovering", "is", "'s", "am", "'m", "are",
-              "was", "were", "been", "be", "going", "went", "gone", "legally", "partially",
-              "completely", "totally", "born", "he's", "she's", "i'm", "i've", "uses", "use",
-              "using", "severe", "bad", "major", "minor", "knee", "hip", "back", "heart",
-              "eye", "brain", "shoulder", "spinal", "cataract", "emergency", "bypass",
-              "they're", "we're", "you're", "seasonal", "food", "nut", "peanut"}
-# Someone is in the sentence: the user, or a person they speak of.
-PERSON_WORDS = {"i", "i'm", "i've", "i'd", "me", "my", "mine", "im", "ive", "he", "she", "he's",
-                "she's", "his", "her", "him", "we", "we're", "our", "us", "they", "they're",
-                "their", "them", "son", "daughter", "wife", "husband", "partner", "mother",
-                "father", "mum", "mom", "dad", "grandmother", "grandfather", "grandma",
-                "grandpa", "brother", "sister", "kid", "kids", "child", "baby", "friend",
-                "boyfriend", "girlfriend", "uncle", "aunt", "cousin", "patient", "nephew",
-                "niece", "grandson", "granddaughter", "stepdad", "stepmom", "stepmum",
-                "fiance", "fiancee", "roommate", "flatmate", "coworker", "colleague", "boss",
-                "neighbour", "neighbor", "nan", "nana", "gran", "granny", "papa", "mama",
-                "mommy", "daddy", "toddler", "twins", "stepson", "stepdaughter", "auntie",
-                "son's", "daughter's", "wife's", "husband's", "mom's", "dad's", "mum's",
-                "he'd", "she'd", "he'll", "she'll", "i'll", "hers", "himself", "herself",
-                "myself", "grandad", "granddad", "infant", "newborn", "teenager"}
-# A title or a role says a person is meant: "Mr Osei has hypertension", "the resident's".
-_TITLES = {"mr", "mrs", "ms", "miss", "dr", "resident", "client", "carer", "caregiver",
-           "pupil", "student", "inlaws", "in-laws"}
-# Health only after "on": "I'm on the pill", "dad's on oxygen".
-_AFTER_ON = {("the", "pill"), ("oxygen",)}
-# An order to the user about a medicine: "take two puffs of Symbicort".
-_IMPERATIVES = {"take", "inject", "refill", "reorder", "renew", "collect", "apply"}
-# The nearest of these before the term says whose it is: a pet's or no one's in particular.
-_NOT_A_PERSON = {"dog", "dogs", "cat", "cats", "puppy", "kitten", "pet", "pets", "horse",
-                 "rabbit", "hamster", "parrot", "bird", "fish", "cow", "pig", "someone",
-                 "somebody", "anyone", "anybody", "people", "person", "everyone", "everybody",
-                 "patients", "adults", "children", "seniors", "women", "men", "athletes",
-                 "dog's", "cat's", "plant", "plants", "tree", "trees", "tomatoes", "roses",
-                 "labrador", "spaniel", "terrier", "retriever", "poodle", "collie",
-                 "dachshund", "beagle", "greyhound", "whippet", "pug", "bulldog", "tabby"} | PETS
-_GENERIC = {"someone", "somebody", "anyone", "anybody", "people", "person", "everyone",
-            "everybody", "patients", "adults", "children", "seniors", "women", "men",
-            "athletes"}
-# Short terms that are ordinary words or abbreviations too ("add", "ms", "als", "std"):
-# only as a capitalised acronym. The others ("ptsd", "cpap") are health in any case, as a
-# lowercase transcript writes them, as it does "ivf" and "hrt".
-_ACRONYMS = {"add", "ms", "als", "aids", "std", "sti", "af", "pe", "tia"}
-# Weak terms that a possessive says are someone's: "my anxiety's been bad", "her surgery"
-# (not "my blind", a window's).
-_OWNED = {"anxiety", "surgery", "therapy", "rehab", "seizure", "seizures", "allergies",
-          "allergy", "infection", "infections", "radiation", "shingles", "paralysis",
-          "operation"}
-_POSSESSIVES = {"my", "his", "her", "their", "our", "your"}
-_PRONOUNS = {"his", "her", "him", "he", "she", "their", "them", "they", "he's", "she's"}
-# "prostate cancer", "knee surgery": the organ goes with the condition.
-ORGANS = {"prostate", "breast", "lung", "skin", "bowel", "colon", "pancreatic", "ovarian",
-          "cervical", "liver", "brain", "bone", "blood", "throat", "kidney", "bladder",
-          "stomach", "testicular", "thyroid", "heart", "colorectal", "uterine", "mouth",
-          "knee", "hip", "back", "spinal", "spine", "shoulder", "eye", "ear", "cataract",
-          "neck", "foot", "ankle", "wrist", "hand", "bypass", "dental", "gum", "head",
-          "mental", "womb", "ovary", "adrenal", "pancreas", "esophageal", "oesophageal",
-          "chest", "urinary", "tract", "yeast", "sinus", "wound",
-          # what an allergy is to: "a peanut allergy"
-          "food", "nut", "nuts", "peanut", "peanuts", "shellfish", "egg", "dairy", "milk",
-          "gluten", "wheat", "soy", "penicillin", "latex", "bee", "wasp", "pollen", "dust",
-          "seasonal", "cat", "dog", "sesame", "fish", "drug", "tree", "sting", "stings",
-          "insect", "alcohol", "opioid", "gambling", "cocaine", "heroin", "nicotine"}
-# Before a term, and part of it: "type 2 diabetes", "stage 3 lung cancer", "severe asthma".
-_MODIFIERS = {"severe", "chronic", "acute", "mild", "moderate", "terminal", "advanced",
-              "early", "early-onset", "late-stage", "juvenile", "postpartum", "postnatal",
-              "clinical", "seasonal", "gestational", "rheumatoid", "metastatic", "aggressive",
-              "rare", "secondary", "bad", "major", "minor", "inoperable", "benign",
-              "malignant", "high-functioning", "recurring", "persistent", "serious",
-              "life-threatening", "non-hodgkin's", "hodgkin's", "small", "cell", "stage",
-              "type", "grade", "insulin-dependent", "borderline", "manic", "full-blown", "onset",
-              "bilateral"}
-# After a term, and part of it: "Parkinson's disease", "hepatitis B", "diabetes type 2".
-_AFTER = {"disease", "syndrome", "disorder", "attack", "attacks", "failure", "infection",
-          "deficiency", "positive", "type", "a", "b", "c", "1", "2", "tablets", "pills",
-          "injections", "shots", "medication", "meds", "treatment", "treatments", "patch",
-          "spectrum", "cream", "gel", "ointment", "capsules", "injection", "inhaler",
-          "patches", "drops", "prescription", "dose", "infusion", "infusions", "implant",
-          "coil"}
-# A term before these is something else: "lithium battery", "cancer research".
-_NOT_AFTER = {"battery", "batteries", "ion", "research", "charity", "charities", "fundraiser",
-              "awareness", "society", "foundation", "walk", "run", "month", "day", "sign",
-              "season", "drink", "drinks", "beverage", "beverages", "beer", "beers", "wine",
-              "cocktail", "cocktails", "mine", "mines", "stocks", "shares", "ward", "unit",
-              "clinic", "centre", "center", "hospital", "specialist", "doctor", "nurse",
-              "ribbon", "relief", "stories", "story", "documentary", "song", "movie", "film",
-              "book", "tv", "date", "dates", "spot", "spots", "side", "corner", "test",
-              "tasting", "trust", "themed", "free", "proof", "related", "friendly", "safe",
-              "style", "like"}
-# A term after these is a figure of speech: "my coffee addiction", "so depressed that".
-_NOT_BEFORE = {"coffee", "caffeine", "chocolate", "sugar", "phone", "shopping", "tv", "netflix",
-               "media", "candy", "tea", "screen", "internet", "so", "bit", "little", "kinda",
-               "pretty", "feeling", "feel", "feels", "felt", "super", "sooo", "too", "game",
-               "gaming", "cheese", "pizza", "swimming", "swim", "rowing", "golf", "tennis",
-               "paddle", "brush", "master", "genius", "winning", "key"}
-# "a book on diabetes", "a talk on cancer": the topic, not anyone's condition.
-_TOPICS = {"book", "books", "article", "articles", "talk", "talks", "documentary", "podcast",
-           "podcasts", "info", "information", "research", "lecture", "course", "seminar",
-           "study", "studies", "paper", "papers", "video", "videos", "show", "report",
-           "news", "facts", "webinar", "class", "essay", "episode", "film", "movie"}
-# A question about a condition in general: "can I get diabetes from sugar?"
-_HYPOTHETICAL = {"if", "whether", "unless", "get", "catch", "cause", "causes", "caused",
-                 "causing", "prevent", "prevents", "avoid", "treat", "cure", "develop",
-                 "risk", "risks", "symptoms", "signs", "chance", "chances", "contagious",
-                 "spread", "about"}
-_QUESTION_OPENERS = {"can", "could", "does", "do", "is", "are", "will", "would", "should",
-                     "what", "how", "why", "when", "which", "who", "where", "what's", "how's",
-                     "might", "may", "tell", "explain"}
-# Everyday complaints: not health data even after "suffering from".
-EVERYDAY = {"headache", "headaches", "cold", "colds", "a", "the", "cough", "hangover",
-            "tired", "tiredness", "jet", "lag", "sunburn", "hiccups", "stress", "sore",
-            "runny", "stuffy", "sniffles", "bit", "little", "boredom", "heat", "nerves",
-            "traffic", "flu", "fever", "rash", "bruise", "cut",
-            "toothache", "cramp", "cramps", "stitch", "blister", "nosebleed", "indigestion",
-            "heartburn", "hay", "some", "mild", "slight", "stiff", "aching",
-            "writer's", "block", "fomo", "lack", "work", "it", "this", "that", "them",
-            "mondays", "mornings", "exercise", "cleaning", "people", "homework", "chores",
-            "you", "me", "him", "her", "us", "hard", "too", "much"}
-_LEADS = {("diagnosed", "with"), ("diagnosed", "as"), ("suffers", "from"),
-          ("suffering", "from"), ("suffered", "from"), ("suffer", "from"),
-          ("treated", "for"), ("treatment", "for"), ("positive", "for"), ("allergic", "to"),
-          ("allergy", "to"), ("allergies", "to"), ("intolerant", "to"), ("recovering", "from"),
-          ("living", "with"), ("battling", "with"), ("struggling", "with"),
-          ("medication", "for"), ("meds", "for"), ("tablets", "for"), ("pills", "for")}
-_LEAD_STOP = {"last", "yesterday", "today", "tonight", "this", "in", "at", "when", "and", "but",
-              "so", "after", "before", "since", "by", "two", "three", "recently", "years",
-              "months", "weeks", "ago", "for", "which", "that", "who", "because", "please",
-              "is", "was", "are", "were", "has", "had", "the", "my", "his", "her", "remind", "can",
-              "could", "should", "will", "now", "again", "too", "as",
-              "though", "or", "to", "every", "each", "daily"}
-BODY_PARTS = {"arm", "leg", "wrist", "ankle", "hip", "collarbone", "nose", "finger", "toe",
-              "rib", "ribs", "back", "neck", "jaw", "elbow", "knee", "shoulder", "foot",
-              "hand", "pelvis", "skull", "spine", "acl", "meniscus", "ligament", "tendon",
-              "achilles", "thumb", "kneecap", "shin", "femur", "tibia"}
-
-
 def find_health(text: str, toks: tuple[Token, ...], people: Sequence[Span] = ()) -> list[Span]:
     """`people`: the names found in the text ("bridget's dementia" is someone's)."""
     terms = health_terms()
     people = [p for p in people if fold(text[p.start:p.end]).split()[0] not in terms]
     if not people and not _someone(toks):
         return []
-    question = "?" in text or (bool(toks) and toks[0].low in _QUESTION_OPENERS)
+    question = "?" in text or (bool(toks) and toks[0].low in QUESTION_OPENERS)
     found: list[Span] = []
     n = len(toks)
     i = 0
@@ -210,9 +94,9 @@ def find_health(text: str, toks: tuple[Token, ...], people: Sequence[Span] = ())
 def _someone(toks: tuple[Token, ...]) -> bool:
     """Someone is in the sentence: a person word, or a capitalised given name."""
     first = gazetteer()[0]
-    if toks and toks[0].low in _IMPERATIVES:
+    if toks and toks[0].low in IMPERATIVES:
         return True
-    return any(_bare(t.low) in PERSON_WORDS or _bare(t.low) in _TITLES
+    return any(_bare(t.low) in PERSON_WORDS or _bare(t.low) in TITLES
                or (t.cap and _bare(t.low) in first) for t in toks)
 
 
@@ -231,20 +115,21 @@ def _term_at(toks: tuple[Token, ...], i: int, terms: dict[str, tuple[tuple[str, 
         if got != words and got[:-1] + (_bare(got[-1]),) != words and not (
                 k > 1 and got[:-1] + (got[-1].removesuffix("s"),) == words):
             continue  # "heart attacks" is "heart attack"
-        if k == 1 and low in _ACRONYMS and not t.text.isupper():
+        if k == 1 and low in ACRONYMS and sum(c.isupper() for c in t.text) < 2:
             continue
         last = i + k - 1
         after = toks[last + 2].low if last + 2 < len(toks) and toks[last + 1].text == "-" \
             else (toks[last + 1].low if last + 1 < len(toks) else "")
-        if after in _NOT_AFTER or (low == "stroke" and after == "of"):
+        if (after in NOT_AFTER and not (after in CARE_PLACES and _owned(toks, i))) or (
+                low == "stroke" and after == "of"):  # but "my HIV clinic" is someone's
             return None  # "lithium battery", "chickenpox-themed", "a stroke of luck"
         if _figure_of_speech(toks, i):
             return None  # "this traffic is giving me a heart attack"
-        if words in _AFTER_ON and (i == 0 or toks[i - 1].low != "on"):
+        if words in AFTER_ON and (i == 0 or toks[i - 1].low != "on"):
             return None  # "on the pill", "dad's on oxygen"; not "the pill box"
         before = toks[i - 2].low if i > 1 and toks[i - 1].text == "-" else (
             toks[i - 1].low if i > 0 else "")
-        if before in {"non", "anti"} or before in _NOT_BEFORE:
+        if before in {"non", "anti"} or before in NOT_BEFORE:
             return None  # "non-alcoholic", "my coffee addiction"
         if k == 1 and low in {"transplant", "stroke", "add"} and i > 0 \
                 and toks[i - 1].low in {"to", "will", "can", "please"}:
@@ -252,7 +137,7 @@ def _term_at(toks: tuple[Token, ...], i: int, terms: dict[str, tuple[tuple[str, 
         if low == "cancer" and t.cap and i > 0 and toks[i - 1].low == "a":
             return None  # a star sign: "I'm a Cancer"
         if words[0] in WEAK_TERMS and k == 1 and not _asserted(toks, i) and not (
-                words[0] in _OWNED and _owned(toks, i)):
+                words[0] in OWNED and _owned(toks, i)):
             return None
         return i, last
     return None
@@ -272,14 +157,14 @@ def _owned(toks: tuple[Token, ...], i: int) -> bool:
     j = i - 1
     while j >= 0 and toks[j].low in ORGANS:
         j -= 1
-    return j >= 0 and (toks[j].low in _POSSESSIVES or toks[j].low.endswith("'s"))
+    return j >= 0 and (toks[j].low in POSSESSIVES or toks[j].low.endswith("'s"))
 
 
 def _asserted(toks: tuple[Token, ...], i: int) -> bool:
     """A weak term follows a word that says someone has it ("he's blind", "had surgery")."""
     for j in range(i - 1, max(-1, i - 4), -1):
         low = toks[j].low
-        if low in _ASSERTING:
+        if low in ASSERTING:
             return True
         if low not in {"a", "an", "the", "some", "very", "really", "bad", "serious", "major",
                        "minor", "recent", "big", "his", "her", "my", "their", "your", "our"} \
@@ -295,11 +180,11 @@ def _lead_at(toks: tuple[Token, ...], i: int) -> tuple[int, int] | None:
             and toks[i + 1].low in {"my", "his", "her", "their", "your", "our", "a"} \
             and toks[i + 2].low in BODY_PARTS:
         return i, i + 2
-    if i + 1 >= len(toks) or (toks[i].low, toks[i + 1].low) not in _LEADS:
+    if i + 1 >= len(toks) or (toks[i].low, toks[i + 1].low) not in LEADS:
         return None
     j = i + 2
     while j < len(toks) and j - i < 9 and toks[j].word and (
-            toks[j].low not in _LEAD_STOP or _and_another(toks, j)):
+            toks[j].low not in LEAD_STOP or _and_another(toks, j)):
         j += 1
     if j == i + 2:
         return None
@@ -314,7 +199,7 @@ def _lead_at(toks: tuple[Token, ...], i: int) -> tuple[int, int] | None:
 def _and_another(toks: tuple[Token, ...], j: int) -> bool:
     """"allergic to peanuts and shellfish": "and" / "or" between two things named."""
     return toks[j].low in {"and", "or"} and j + 1 < len(toks) and toks[j + 1].word \
-        and toks[j + 1].low not in _LEAD_STOP and toks[j + 1].low not in PERSON_WORDS \
+        and toks[j + 1].low not in LEAD_STOP and toks[j + 1].low not in PERSON_WORDS \
         and toks[j + 1].low not in {"it", "you", "need", "needs", "can", "so", "then"}
 
 
@@ -324,24 +209,24 @@ def _personal(toks: tuple[Token, ...], i: int, question: bool,
     hypothetical someone in a question."""
     for j in range(i - 1, -1, -1):
         low = toks[j].low
-        if _bare(low) in _NOT_A_PERSON:
+        if _bare(low) in NOT_A_PERSON:
             return False
-        if low in _PRONOUNS and any(x.low in _NOT_A_PERSON - _GENERIC
+        if low in PRONOUNS and any(x.low in NOT_A_PERSON - GENERIC
                                     for x in toks[max(0, j - 3):j]):
             return False  # "give the cat her thyroid pill": the pet's
         if _bare(low) in PERSON_WORDS or toks[j].text in {".", ";"} \
                 or any(p.start <= toks[j].start < p.end for p in people):
             break
-    if question and any(x.low in _HYPOTHETICAL for x in toks[max(0, i - 4):i]):
+    if question and any(x.low in HYPOTHETICAL for x in toks[max(0, i - 4):i]):
         return False
     for j in range(i + 1, min(len(toks), i + 6)):  # "buy insulin for the cat"
-        if toks[j].low == "for" and any(_bare(x.low) in _NOT_A_PERSON - _GENERIC
+        if toks[j].low == "for" and any(_bare(x.low) in NOT_A_PERSON - GENERIC
                                         for x in toks[j + 1:j + 3]):
             return False
     # "a book about Alzheimer's": the topic, not anyone's condition
     if i > 0 and toks[i - 1].low in {"about", "regarding"}:
         return False
-    return not (i > 1 and toks[i - 1].low == "on" and toks[i - 2].low in _TOPICS)
+    return not (i > 1 and toks[i - 1].low == "on" and toks[i - 2].low in TOPICS)
 
 
 def _widen(toks: tuple[Token, ...], first: int, last: int) -> tuple[int, int]:
@@ -351,7 +236,7 @@ def _widen(toks: tuple[Token, ...], first: int, last: int) -> tuple[int, int]:
         if prev.text == "-" and first > 1 and toks[first - 2].word \
                 and toks[first - 2].end == prev.start and prev.end == toks[first].start:
             first -= 2  # "open-heart surgery", "non-Hodgkin's lymphoma"
-        elif prev.low in ORGANS or prev.low in _MODIFIERS or prev.low.endswith("-onset"):
+        elif prev.low in ORGANS or prev.low in MODIFIERS or prev.low.endswith("-onset"):
             first -= 1
         elif (prev.text.isdecimal() or prev.low in NUMBER_WORDS) and first > 1 \
                 and toks[first - 2].low in {"type", "stage", "grade"}:
@@ -367,7 +252,7 @@ def _widen(toks: tuple[Token, ...], first: int, last: int) -> tuple[int, int]:
                 and toks[last + 2].start == nxt.end:
             last += 2  # "HIV-positive"
             continue
-        if nxt.low in _AFTER and nxt.low not in {"type"}:
+        if nxt.low in AFTER and nxt.low not in {"type"}:
             last += 1
         elif nxt.low == "type" and last + 2 < n and toks[last + 2].text.isdecimal():
             last += 2

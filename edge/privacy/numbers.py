@@ -43,6 +43,9 @@ _NOT_NUMBER_CUES = {"plus", "minus", "times", "divided", "multiplied", "over", "
                     "firmware", "ios", "android", "model", "population", "$", "£", "€", "¥"}
 
 
+# "... of N": a sum or a statistic, not anyone's number.
+_OF_QUANTITY = {"population", "root", "factorial", "log", "logarithm", "sqrt", "half",
+                "double", "percent", "cube", "square"}
 # Numbers drawn or scored, not anyone's: "the lotto numbers were 4 11 23 35 42 49".
 _DRAW_WORDS = {"lottery", "lotto", "bingo", "euromillions", "powerball", "scores"}
 
@@ -108,7 +111,7 @@ def _quantity(toks: tuple[Token, ...], first: int, last: int) -> bool:
         return True  # "the lottery numbers were 4 11 23 35 42 49"
     return (after in QUANTITY_WORDS or after in _NOT_NUMBER_CUES or before in _NOT_NUMBER_CUES
             or (before in {"to", "by"} and before2 in {"divided", "multiplied"})
-            or before in {"the", "of"} and before2 == "population")
+            or before in {"the", "of"} and before2 in _OF_QUANTITY)  # "square root of"
 
 
 def _with_letters(text: str, toks: tuple[Token, ...], first: int, last: int, start: int,

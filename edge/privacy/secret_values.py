@@ -1,0 +1,160 @@
+"""What a secret's value looks like once a cue has said where it starts.
+
+A value is a number (digits or spoken, "double four oh seven"), a chunk of letters and
+digits ("Tr0ub4dor&3"), a passphrase of a few words, or a spelling: single letters, digit
+words and spoken symbols ("capital k k seven four river", "admin dash kestrel dash 42").
+Spelled pieces do not count against the passphrase's word limit, since saying one
+character takes a word.
+"""
+
+from __future__ import annotations
+
+from edge.privacy.secret_words import (
+    AFTER_STATE,
+    CLAUSE_END,
+    FILLERS,
+    KEY_LEADS,
+    LENGTH_WORDS,
+    NOT_VALUE,
+    STATES,
+)
+from edge.privacy.text import DIGIT_WORDS, NUMBER_WORDS, REPEAT_WORDS, NumberRun, Token
+
+MAX_SECRET_WORDS = 4  # ordinary words in a passphrase
+MAX_SPELLED = 24  # spelled pieces (letters, digits, symbols) in one value
+MIN_SPELLING = 4  # pieces of a spelling that is a value with nothing before it
+# Symbols and case said aloud while spelling a value.
+SPOKEN_SYMBOLS = {"dash", "hyphen", "underscore", "dot", "period", "hash", "star", "slash",
+                  "backslash", "space", "exclamation", "dollar", "ampersand", "plus", "pound",
+                  "asterisk", "tilde", "colon", "percent", "caret", "bang"}
+CASE_WORDS = {"capital", "capitals", "caps", "uppercase", "lowercase", "upper", "lower",
+              "small", "big", "cap", "case"}
+_SPELLED_WORDS = SPOKEN_SYMBOLS | CASE_WORDS | NUMBER_WORDS | set(REPEAT_WORDS) | {"o"}
+
+
+def spelled(chunk: str) -> bool:
+    """One piece of a spelling: a letter, digits, a digit word, a spoken symbol or case."""
+    low = chunk.lower()
+    return (len(low) == 1 and low.isalnum()) or low.isdecimal() or low in _SPELLED_WORDS \
+        or low in DIGIT_WORDS
+
+
+def looks_like_value(text: str, toks: tuple[Token, ...], j: int,
+                     runs: dict[int, NumberRun]) -> bool:
+    """Token j starts what can only be a secret: 3+ digits, or letters and digits mixed."""
+    t = toks[j]
+    if t.low in KEY_LEADS and j + 1 < len(toks) and (t.word or toks[j + 1].start == t.end):
+        return looks_like_value(text, toks, j + 1, runs)
+    run = runs.get(j)
+    if run is not None:
+        after = toks[run.last + 1].low if run.last + 1 < len(toks) else ""
+        return len(run.digits) >= 3 and after not in LENGTH_WORDS
+    stop = text.find(" ", t.start)
+    chunk = text[t.start:len(text) if stop < 0 else stop].rstrip(".,;:?!")
+    if any(c.isdigit() for c in chunk) and any(c.isalpha() for c in chunk):
+        return True
+    pieces = text[t.start:].split()[:MIN_SPELLING + 4]  # "q w e r t y 1 2 3"
+    spelling = _leading_pieces(pieces)
+    return len(spelling) >= MIN_SPELLING and len(chunk) == 1 and any(
+        c.isdecimal() or c.lower() in DIGIT_WORDS for c in spelling)
+
+
+def _leading_pieces(chunks: list[str]) -> list[str]:
+    out = []
+    for chunk in chunks:
+        if not spelled(chunk.rstrip(",")):
+            break
+        out.append(chunk.rstrip(","))
+    return out
+
+
+def value_start(toks: tuple[Token, ...], j: int) -> int:
+    """Past fillers and a keypad's lead: "is now 1234", "is star 5 5 2 1"."""
+    while j < len(toks) and (toks[j].low in FILLERS or (  # "all caps TIGER 7"
+            toks[j].low == "all" and j + 1 < len(toks) and toks[j + 1].low in CASE_WORDS)):
+        j += 1
+    if j + 1 < len(toks) and toks[j].low in KEY_LEADS and toks[j].word and (
+            toks[j + 1].text.isdecimal() or toks[j + 1].low in DIGIT_WORDS):
+        j += 1
+    return j
+
+
+def value_end(text: str, toks: tuple[Token, ...], j: int, runs: dict[int, NumberRun]
+              ) -> int | None:
+    """End offset of the secret starting at token j, or None when none is said."""
+    if j >= len(toks) or toks[j].text in {".", ",", "?", "!"}:
+        return None
+    nxt = toks[j + 1] if j + 1 < len(toks) else None
+    if toks[j].low in NOT_VALUE and not (  # "a b c 1 2 3" is spelled, "a secret" is not
+            len(toks[j].low) == 1 and nxt is not None and spelled(nxt.text)
+            and nxt.start == toks[j].end + 1):
+        return None
+    if toks[j].low in STATES and (nxt is None or not nxt.word or nxt.start > toks[j].end + 1
+                                  or nxt.low in CLAUSE_END or nxt.low in AFTER_STATE):
+        return None
+    run = runs.get(j)
+    if run is not None and not _spelling_goes_on(text, toks[run.last].end):
+        after = toks[run.last + 1].low if run.last + 1 < len(toks) else ""
+        if after in LENGTH_WORDS:  # "the PIN is four digits long"
+            return None
+        end = toks[run.last].end
+        while end < len(text) and text[end].isalnum():
+            end += 1  # "8812ab"
+        return end
+    return _words_end(text, toks[j].start)
+
+
+def _spelling_goes_on(text: str, at: int) -> bool:
+    """After a number, the value goes on as a spelling: "4 4 7 1 b", "42 dash x"."""
+    chunks = text[at:].split(None, 2)
+    return len(chunks) >= 2 and all(spelled(c.rstrip(",")) and not c.rstrip(",").isdecimal()
+                                    and c.lower() not in DIGIT_WORDS for c in chunks[:2])
+
+
+def _words_end(text: str, start: int) -> int | None:
+    """Whitespace-separated chunks, so "Tr0ub4dor&3" and "purple-elephant-77" stay whole;
+    up to MAX_SECRET_WORDS words and any number of spelled pieces, to the clause's end."""
+    at = end = start
+    words = pieces = 0
+    while at < len(text) and words < MAX_SECRET_WORDS and pieces < MAX_SPELLED:
+        stop = text.find(" ", at)
+        stop = len(text) if stop < 0 else stop
+        chunk = text[at:stop]
+        bare = chunk.rstrip(".,;:?!")
+        is_piece = bool(bare) and spelled(bare)
+        then = bare.lower() == "then" and _next_is_piece(text, stop + 1)  # "tiger then 7 7"
+        if not bare or ((words or pieces) and not is_piece and not then
+                        and bare.lower() in CLAUSE_END):
+            last = _last_word(text, stop + 1) if words == 1 and not pieces \
+                and bare.lower() == "and" else ""
+            if last:
+                end = stop + 1 + len(last)  # "pancakes and syrup": a passphrase to the end
+            break
+        end = at + len(bare)
+        spoken = text[stop + 1:].split(None, 3)  # "P as in papa": one letter, said so
+        if is_piece and len(bare) == 1 and len(spoken) >= 3 \
+                and [c.lower() for c in spoken[:2]] == ["as", "in"]:
+            stop += len(" ".join(spoken[:3])) + 1
+            chunk = text[at:stop]
+            bare = chunk.rstrip(".,;:?!")
+            end = at + len(bare)
+        if is_piece:
+            pieces += 1
+        else:
+            words += 1
+        if bare != chunk and not (is_piece and chunk[len(bare):] == ","
+                                  and _next_is_piece(text, stop + 1)):
+            break  # the clause ends with this chunk, unless a spelling goes on: "r, t, 5"
+        at = stop + 1
+    return end if end > start else None
+
+
+def _next_is_piece(text: str, at: int) -> bool:
+    chunk = text[at:].split(None, 1)
+    return bool(chunk) and spelled(chunk[0].rstrip(".,;:?!"))
+
+
+def _last_word(text: str, at: int) -> str:
+    """The one word from `at` to the end of the text (a final mark aside), or ""."""
+    rest = text[at:].rstrip(".!?").strip()
+    return rest if rest.isalpha() and rest.lower() not in NOT_VALUE else ""
