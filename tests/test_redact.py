@@ -676,3 +676,19 @@ def test_what_locks_and_codes_say_without_a_secret(text: str) -> None:
 ])
 def test_owned_care_places_and_mixed_case_acronyms(text: str, expected: str) -> None:
     assert Redactor()(text) == expected
+
+
+def test_a_failing_detector_withholds_the_whole_text_instead_of_leaking_or_raising(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    import edge.privacy.redact as redact_module
+
+    def broken(text: str, toks: object) -> list[object]:
+        raise NameError("a bug in a detector")
+
+    monkeypatch.setattr(redact_module, "DETECTORS", (*redact_module.DETECTORS, broken))
+    redactor = redact_module.Redactor()
+    with caplog.at_level("ERROR"):
+        assert redactor("call John Smith on 555 123 4567") == redact_module.WITHHELD
+    assert "redaction failed" in caplog.text
+    with pytest.raises(NameError):  # the bench and `tandem redact` still see the bug
+        redactor.redact("call John Smith")

@@ -11,6 +11,7 @@ changes nothing: placeholders are never found again.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
@@ -27,6 +28,8 @@ from edge.privacy.text import Token, tokens
 Detector = Callable[[str, tuple[Token, ...]], list[Span]]
 DETECTORS: tuple[Detector, ...] = (find_emails, find_numbers, find_secrets, find_birth_dates,
                                    find_addresses)
+WITHHELD = "[withheld]"  # the whole text, when a detector failed on it
+log = logging.getLogger(__name__)
 MAX_CHARS = 20_000  # a longer text is redacted in pieces of this size (a transcript is short)
 
 
@@ -55,7 +58,16 @@ class Redactor:
         return Redaction(text, apply(text, spans), spans)
 
     def __call__(self, text: str) -> str:
-        return self.redact(text).redacted if text else text
+        """`text` with its personal data replaced. A detector that fails on it (a bug) must
+        neither let the text leave unredacted nor stop the voice loop that prints, traces or
+        sends it: the whole text is withheld and the failure logged."""
+        if not text:
+            return text
+        try:
+            return self.redact(text).redacted
+        except Exception:  # noqa: BLE001  (fail closed, whatever the bug)
+            log.exception("redaction failed; the text is withheld")
+            return WITHHELD
 
 
 def _outside_placeholders(text: str, found: list[Span]) -> list[Span]:
