@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from contract.errors import TandemError
+from edge.arg_types import number_or_off
 from edge.settings import (
     DEFAULT_INVENTORY,
     ActionSettings,
@@ -194,14 +195,7 @@ def add_edge_options(parser: argparse.ArgumentParser) -> None:
              "and the stop phrases do)")
 
 
-def _probability_or_off(text: str) -> float | None:
-    if text == "off":
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a probability or 'off', not {text!r}") from None
+_probability_or_off = number_or_off("a probability")
 
 
 def edge_settings(args: argparse.Namespace) -> EdgeSettings:

@@ -18,6 +18,7 @@ import argparse
 import json
 from pathlib import Path
 
+from edge.arg_types import number_or_off
 from edge.settings import RescoreSettings
 from edge.speech_eval.generate import DEFAULT_DIR, GROUPS, MANIFEST
 
@@ -56,22 +57,13 @@ def add_bench_speech(bench: argparse._SubParsersAction) -> None:
     p.add_argument("--max-rescore-error", type=float, default=0.10,
                    help="calibration: the most of the rescoring's dev answers that may be "
                         "wrong (default 0.10)")
-    p.add_argument("--agree-gap", type=_gap_or_off, default=RescoreSettings.agree_gap,
+    p.add_argument("--agree-gap", type=number_or_off("a gap"), default=RescoreSettings.agree_gap,
                    metavar="G|off",
                    help="rescoring: the gap up to which a candidate answers when the NLU "
                         "reads the same intent in Whisper's text (default "
                         f"{RescoreSettings.agree_gap}; off: the largest gap alone)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd)
-
-
-def _gap_or_off(text: str) -> float | None:
-    if text == "off":
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a gap or 'off', not {text!r}") from None
 
 
 def _cmd(args: argparse.Namespace) -> int:
