@@ -692,3 +692,31 @@ def test_a_failing_detector_withholds_the_whole_text_instead_of_leaking_or_raisi
     assert "redaction failed" in caplog.text
     with pytest.raises(NameError):  # the bench and `tandem redact` still see the bug
         redactor.redact("call John Smith")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("navigate to twelve hundred pine street, philadelphia", "navigate to [address]"),
+    ("the venue is 33 Nevsky Prospekt, St Petersburg", "the venue is [address]"),
+    ("my postcode's cf10 1aa", "my postcode's [address]"),
+    ("the care home is at 140 station road, harrow", "the care home is at [address]"),
+    ("set work to 100 bishopsgate, london EC2N 4AG", "set work to [address]"),
+    ("the shop is at 2 Ntemi Road, Dar es Salaam", "the shop is at [address]"),
+    ("meet at 4 High Street, Newcastle upon Tyne tomorrow", "meet at [address] tomorrow"),
+    ("it's 12 Elm Street, Leeds and the door is blue",
+     "it's [address] and the door is blue"),
+    ("it takes 12 minutes, leeds is close", "it takes 12 minutes, leeds is close"),
+])
+def test_spoken_hundreds_towns_with_particles_and_code_confirmed_streets(
+        text: str, expected: str) -> None:
+    assert Redactor()(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("who performed with freddie mercury at live aid", "who performed with [name] at live aid"),
+    ("send a thank you to pania and hemi", "send a thank you to [name] and [name]"),
+    ("write a card for yusra", "write a card for [name]"),
+    ("the planet mercury is hot", "the planet mercury is hot"),
+])
+def test_world_given_names_and_a_public_figure_surname_that_is_a_word(
+        text: str, expected: str) -> None:
+    assert Redactor()(text) == expected

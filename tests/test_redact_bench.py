@@ -112,3 +112,14 @@ def test_the_fifth_heldout_set_does_not_regress() -> None:
         assert result.recall(kind) >= 0.95, (kind, result.misses)
     assert result.recall("secret") == 1.0, result.misses
     assert result.false_redactions <= 0.02 * result.clean, result.misses
+
+
+def test_the_sixth_heldout_set_does_not_regress() -> None:
+    """pii_heldout6.jsonl (held out once, tuned on since): address at target; name at
+    94 %; every kind at 95 % at least besides, and false redactions at target."""
+    examples = load_set(PII_SET.parent / "pii_heldout6.jsonl", "all")
+    result = run(examples, Redactor(CONTACTS), repeat=1)
+    for kind in set(KINDS) - {"name"}:
+        assert result.recall(kind) >= 0.95, (kind, result.misses)
+    assert result.recall("name") >= 0.94 and result.recall("address") >= 0.98, result.misses
+    assert result.false_redactions <= 0.02 * result.clean, result.misses

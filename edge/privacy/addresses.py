@@ -33,12 +33,13 @@ STREET_TYPES = {"street", "st", "road", "rd", "avenue", "ave", "lane", "ln", "dr
                 "plaza", "hill", "rise", "wharf", "quay", "parade", "esplanade", "embankment",
                 "pike", "turnpike", "expressway", "freeway", "cres", "tce", "pde", "ter",
                 "hts", "trl", "marg", "nagar", "salai", "strasse", "straße", "weg", "allee",
-                "avenida", "vale", "meadows", "drive's"}
+                "avenida", "vale", "meadows", "drive's", "prospekt", "ulitsa", "pereulok",
+                "shosse"}
 # Street types that are everyday words too: a street only when capitalised ("12 Elm Park").
 CAPITAL_STREET_TYPES = {"park", "green", "view", "gate", "point", "heights", "ridge",
                         "crossing", "landing", "cove", "path", "chase", "yard", "approach",
                         "circus", "estate", "end", "fields", "field", "broadway", "road's",
-                        "common", "hollow", "glen", "manor", "croft", "gardens"}
+                        "common", "hollow", "glen", "manor", "croft", "gardens", "prospect"}
 STREET_FIRST = {"rue", "calle", "via", "avenida", "avenue", "boulevard", "chemin", "strada",
                 "rua", "ul", "ulica", "aleja", "plaza", "piazza", "viale", "corso", "carrer",
                 "paseo", "rambla", "allee", "quai", "impasse", "place", "platz", "jalan", "jln",
@@ -73,7 +74,8 @@ _WEAK_CUES = {"at", "to"}
 
 def find_addresses(text: str, toks: tuple[Token, ...]) -> list[Span]:
     found = [Span(m.start(), m.end(), "address") for m in POSTCODE.finditer(text)]
-    cue = next((t for t in toks if t.low in ZIP_CUES or t.low == "post"), None)
+    cue = next((t for t in toks if t.low.removesuffix("'s") in ZIP_CUES or t.low == "post"),
+               None)
     if cue is not None:  # "my postcode is sw1a 2aa": after the word, any case
         found.extend(Span(cue.end + m.start(), cue.end + m.end(), "address")
                      for m in POSTCODE.finditer(upper(text[cue.end:])))
@@ -106,6 +108,8 @@ def find_addresses(text: str, toks: tuple[Token, ...]) -> list[Span]:
         if end is None and _block_number(text, toks, run) and nxt < len(toks) \
                 and toks[nxt].cap and toks[nxt].word:
             end = nxt  # "5-2-1 Ginza": a Japanese block address, the district after it
+        if end is None:
+            end = _street_by_code(text, toks, nxt)
         if end is not None:
             first = _unit_before(toks, run.first)
             end = postcode_after(toks, _unit_after(toks, end))
@@ -117,6 +121,23 @@ def find_addresses(text: str, toks: tuple[Token, ...]) -> list[Span]:
             found.append(Span(toks[run.first].start, toks[run.last].end, "address"))
     found.extend(_number_after_street(text, toks))
     return found
+
+
+def _street_by_code(text: str, toks: tuple[Token, ...], i: int) -> int | None:
+    """"100 bishopsgate, london EC2N 4AG": a street with no type word ends at a comma when
+    a town and a postal code follow; the code says it is an address."""
+    for k in (i, i + 1):
+        if k + 1 >= len(toks) or not all(t.word and t.low not in NOT_STREET
+                                         and t.low not in NUMBER_WORDS for t in toks[i:k + 1]):
+            return None
+        if toks[k + 1].text == ",":
+            stop = locality_after(text, toks, k)
+            tail = upper(text[toks[k + 1].end:stop]) if stop > 0 else ""
+            return k if POSTCODE.search(tail) or _FIVE.search(tail) else None
+    return None
+
+
+_FIVE = re.compile(r"\b\d{5}\b")
 
 
 def _joined(runs: list[NumberRun], toks: tuple[Token, ...]) -> list[NumberRun]:

@@ -95,6 +95,9 @@ _TOWN_PREFIXES = {"st", "saint", "san", "santa", "sao", "port", "fort", "mount",
                   "el", "la", "le", "new", "north", "south", "east", "west", "upper", "lower",
                   "great", "little", "ho", "kuala"}
 _PUNCT = {",", ".", "!", "?", ";"}
+# Lowercase inside a capitalised town's name: "Rio de Janeiro", "Newcastle upon Tyne".
+_TOWN_PARTICLES = {"es", "de", "del", "da", "do", "dos", "das", "di", "la", "le", "les", "du",
+                   "upon", "on", "am", "an", "sur", "en", "al", "el", "y"}
 
 
 def _town(text: str, toks: tuple[Token, ...], k: int) -> int:
@@ -107,8 +110,10 @@ def _town(text: str, toks: tuple[Token, ...], k: int) -> int:
             (toks[m].word and (toks[m].cap or lower) and toks[m].low not in (
                 _NOT_TOWN_LOWER if lower else NOT_TOWN))
             or (toks[m].text == "-" and m > k and toks[m - 1].end == toks[m].start)
-            or (m > k and toks[m - 1].text == "-" and toks[m].word)):
-        m += 1  # "Los Angeles", "Chuo-ku", "Little Whinging"
+            or (m > k and toks[m - 1].text == "-" and toks[m].word)
+            or (not lower and m > k and toks[m].low in _TOWN_PARTICLES and m + 1 < n
+                and toks[m + 1].cap and toks[m + 1].word)):
+        m += 1  # "Los Angeles", "Chuo-ku", "Little Whinging", "Dar es Salaam"
     if not lower or m == k:
         return m
     if not any(_town_word(t.low) for t in toks[k:m]):

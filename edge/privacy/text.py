@@ -102,6 +102,8 @@ def _unit(toks: tuple[Token, ...], i: int) -> tuple[str, int] | None:
             return digits + "00", i + 2
         return digits, i + 1
     if low in TEEN_WORDS:
+        if i + 1 < len(toks) and toks[i + 1].low == "hundred":  # "twelve hundred"
+            return TEEN_WORDS[low] + "00", i + 2
         return TEEN_WORDS[low], i + 1
     if low in TENS_WORDS:
         if i + 1 < len(toks) and toks[i + 1].low in DIGIT_WORDS and toks[i + 1].low != "oh":
