@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
-from pathlib import Path
 
 from edge.privacy.health_words import (
     ACRONYMS,
@@ -42,12 +41,11 @@ from edge.privacy.health_words import (
     TOPICS,
     WEAK_TERMS,
 )
-from edge.privacy.medications import medication_lines, medicine_at
+from edge.privacy.medications import medicine_at
 from edge.privacy.name_lists import gazetteer
 from edge.privacy.spans import Span
 from edge.privacy.text import NUMBER_WORDS, Token, fold, tokens
-
-_DATA = Path(__file__).resolve().parent / "data"
+from edge.privacy.word_lists import entries
 
 
 def _terms(lines: list[str]) -> dict[str, tuple[tuple[str, ...], ...]]:
@@ -63,8 +61,8 @@ def _terms(lines: list[str]) -> dict[str, tuple[tuple[str, ...], ...]]:
 
 @lru_cache(maxsize=1)
 def health_terms() -> dict[str, tuple[tuple[str, ...], ...]]:
-    lines = (_DATA / "health_terms.txt").read_text(encoding="utf-8").splitlines()
-    return _terms(lines + medication_lines() + sorted(WEAK_TERMS))
+    return _terms([*entries("health_terms.txt"), *entries("medications.txt"),
+                   *sorted(WEAK_TERMS)])
 
 
 def find_health(text: str, toks: tuple[Token, ...], people: Sequence[Span] = ()) -> list[Span]:

@@ -9,14 +9,10 @@ of caffeine") are left out: they say no more about anyone than a headache does.
 
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
-
 from edge.privacy.name_lists import gazetteer
 from edge.privacy.name_things import english_words
 from edge.privacy.text import Token
 
-_DATA = Path(__file__).resolve().parent / "data"
 _DOSE_UNITS = {"mg", "milligrams", "milligram", "mcg", "micrograms", "microgram", "ml",
                "units", "iu", "g"}
 _NOT_DRUGS = {"caffeine", "sugar", "salt", "sodium", "protein", "fat", "carbs", "fibre",
@@ -50,13 +46,6 @@ _FORMS = {"tablet", "tablets", "pill", "pills", "capsule", "capsules", "injectio
 _MED_CONTEXT = _FORMS | {"pharmacy", "chemist", "chemist's", "pharmacist", "gp", "doctor",
                          "dosette", "blister", "mg", "reorder", "refill", "prescribed"}
 _OWNERS = {"my", "his", "her", "their", "our", "your"}
-
-
-@lru_cache(maxsize=1)
-def medication_lines() -> list[str]:
-    """The vendored medicine names (data/medications.txt), comments and blanks left out."""
-    text = (_DATA / "medications.txt").read_text(encoding="utf-8")
-    return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
 
 
 def medicine_at(toks: tuple[Token, ...], i: int) -> tuple[int, int] | None:

@@ -7,14 +7,12 @@ Short lists of cue words stay in name_cues.py, beside the rules that read them.
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
-_DATA = Path(__file__).resolve().parent / "data"
+from edge.privacy.word_lists import entries
 
 
 def _words(name: str) -> frozenset[str]:
-    lines = (_DATA / name).read_text(encoding="utf-8").splitlines()
-    return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+    return frozenset(entries(name))
 
 
 # Never a name, whatever its case or cue: "mom", "siri", "monday", "st".

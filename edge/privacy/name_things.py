@@ -13,12 +13,10 @@ The English word list also tells an unknown name from a word: "text nkechi" is a
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
 from edge.privacy.name_lists import BRANDS_BY_FIRST
 from edge.privacy.text import Token
-
-_DATA = Path(__file__).resolve().parent / "data"
+from edge.privacy.word_lists import entries
 
 # "order more Heinz ketchup", "some Oreos": a quantity is of a product, never of a person.
 QUANTITIES = {"more", "some", "another", "extra", "less", "fewer", "few", "spare"}
@@ -64,8 +62,7 @@ PET_VERBS = {"walk", "walked", "walking", "feed", "fed", "feeding", "groom", "br
 @lru_cache(maxsize=1)
 def english_words() -> frozenset[str]:
     """Lowercase English words (data/english_words.txt): what an unknown word is not."""
-    lines = (_DATA / "english_words.txt").read_text(encoding="utf-8").splitlines()
-    return frozenset(w for w in lines if w and not w.startswith("#"))
+    return frozenset(entries("english_words.txt"))
 
 
 def unknown_word(low: str) -> bool:
