@@ -123,3 +123,13 @@ def test_the_sixth_heldout_set_does_not_regress() -> None:
         assert result.recall(kind) >= 0.95, (kind, result.misses)
     assert result.recall("name") >= 0.94 and result.recall("address") >= 0.98, result.misses
     assert result.false_redactions <= 0.02 * result.clean, result.misses
+
+
+def test_the_seventh_heldout_set_does_not_regress() -> None:
+    """pii_heldout7.jsonl (held out once, tuned on since): every kind at 97 % at least
+    (one miss of a kind's 47 to 92 spans), false redactions at 1 % at most."""
+    examples = load_set(PII_SET.parent / "pii_heldout7.jsonl", "all")
+    result = run(examples, Redactor(CONTACTS), repeat=1)
+    for kind in KINDS:
+        assert result.recall(kind) >= 0.97, (kind, result.misses)
+    assert result.false_redactions <= 0.01 * result.clean, result.misses

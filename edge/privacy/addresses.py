@@ -108,6 +108,9 @@ def find_addresses(text: str, toks: tuple[Token, ...]) -> list[Span]:
         if end is None and _block_number(text, toks, run) and nxt < len(toks) \
                 and toks[nxt].cap and toks[nxt].word:
             end = nxt  # "5-2-1 Ginza": a Japanese block address, the district after it
+        if end is not None and before in _WEAK_CUES and toks[nxt].low == "the" \
+                and not toks[end].cap and locality_after(text, toks, end) < 0:
+            end = None  # "meet at 5 the park, bring a ball": a time, then a place
         if end is None:
             end = _street_by_code(text, toks, nxt)
         if end is not None:
@@ -173,7 +176,11 @@ def _zip_cue(toks: tuple[Token, ...], first: int, spoken: bool = False) -> bool:
     """"zip code 94110", "my zip is nine oh two one oh", "Cambridge, MA 02139"."""
     if first > 0 and toks[first - 1].text in US_STATES and not spoken:
         return True
-    return any(t.low in ZIP_CUES for t in toks[max(0, first - 4):first])
+    before = toks[max(0, first - 8):first]  # "the zip code for my sister's place is 30309"
+    cue = max((k for k, t in enumerate(before) if t.low in ZIP_CUES), default=-1)
+    return cue >= 0 and (len(before) - cue <= 4 or (
+        before[-1].low in {"is", "was", "'s", ":"} and not any(
+            t.text.isdecimal() or t.low in NUMBER_WORDS for t in before[cue:])))
 
 
 def _street_type(t: Token, cued: bool = False) -> bool:
@@ -193,10 +200,12 @@ def _street(toks: tuple[Token, ...], i: int, closers: set[str] | None = None) ->
             return end
     if toks[i].low == "broadway" and toks[i].cap:
         return i
-    if toks[i].cap and len(toks[i].low) > 5 and toks[i].low.endswith(_NUMBER_AFTER):
-        return i  # "10 Hauptstraße"
-    if toks[i].low == "the" and i + 1 < n and toks[i + 1].cap and _street_type(toks[i + 1]):
-        return i + 1  # "3 The Green", "12 The Crescent"
+    if _street_then_number(toks[i]):
+        return i  # "10 Hauptstraße", "5 kerkstraat"
+    if toks[i].low == "the" and i + 1 < n and _street_type(toks[i + 1], closers is not None
+                                                           and (toks[i + 2].text if i + 2 < n
+                                                                else "") in closers):
+        return i + 1  # "3 The Green", "12 The Crescent", "at 3 the green, ambleside"
     j, names = i, 0
     while j < n and names < 4:
         t = toks[j]
@@ -226,6 +235,16 @@ def _street(toks: tuple[Token, ...], i: int, closers: set[str] | None = None) ->
     return None
 
 
+def _foreign(low: str) -> bool:
+    """A lowercase word that is no English word: "bintang", "ouest" (a street's name)."""
+    return low.isalpha() and len(low) > 2 and low not in english_words()
+
+
+def _street_then_number(t: Token) -> bool:
+    """"Hauptstraße", "kerkstraat": one word that is a street whose number comes after."""
+    return len(t.low) > 5 and t.low.endswith(_NUMBER_AFTER) and (t.cap or _foreign(t.low))
+
+
 def _street_name(toks: tuple[Token, ...], i: int) -> int | None:
     """The end of "de la Paix" / "du Faubourg Saint-Honoré" / "Roma" after a type word."""
     n, j, last = len(toks), i, None
@@ -239,7 +258,8 @@ def _street_name(toks: tuple[Token, ...], i: int) -> int | None:
             j += 1
             continue
         if t.word and (t.cap or (j > i and toks[j - 1].text == "-")
-                       or (last is None and t.low not in NOT_STREET)):
+                       or (last is None and t.low not in NOT_STREET)
+                       or (last == j - 1 and not toks[last].cap and _foreign(t.low))):
             last = j
             j += 1
             continue
@@ -287,7 +307,8 @@ def _number_after_street(text: str, toks: tuple[Token, ...]) -> list[Span]:
     found = []
     n = len(toks)
     for i, t in enumerate(toks):
-        if not (t.word and (t.cap or t.low == "ul" or t.low in _LOWER_FIRST or (
+        if not (t.word and (t.cap or t.low == "ul" or t.low in _LOWER_FIRST
+                            or _street_then_number(t) or (
                 t.low == "via" and i + 1 < n and toks[i + 1].low not in english_words()))):
             continue  # "calle de alcala 48", "via roma 22" (not "via the A1")
         first, last = i, None

@@ -54,7 +54,7 @@ def find_secrets(text: str, toks: tuple[Token, ...]) -> list[Span]:
         if not _secret_word(toks, i, word):
             if (word in CODE_WORDS and i > 0 and toks[i - 1].low in DETERMINERS) \
                     or word in LOCK_NOUNS or word in OPENED_NOUNS:
-                spans = _lock_number(toks, i, runs, own_copula)
+                spans = _lock_number(text, toks, i, runs, own_copula)
                 before = None if spans else _value_before(text, toks, i, ends, lock=True)
                 found.extend(spans if before is None else [before])
             continue
@@ -133,7 +133,7 @@ def _number_later(toks: tuple[Token, ...], i: int, runs: dict[int, NumberRun]) -
     return []
 
 
-def _lock_number(toks: tuple[Token, ...], i: int, runs: dict[int, NumberRun],
+def _lock_number(text: str, toks: tuple[Token, ...], i: int, runs: dict[int, NumberRun],
                  own_copula: bool) -> list[Span]:
     """"the code is 4471", "the padlock on the shed is 0 0 4 7", "the side gate opens with
     4471": a code with no word that says which, or a lock, is a secret only when a number
@@ -145,12 +145,25 @@ def _lock_number(toks: tuple[Token, ...], i: int, runs: dict[int, NumberRun],
     for j in starts[:1]:
         j = value_start(toks, j)
         span, run = _digits_at(toks, j, runs), runs.get(j)
+        if span is None and word in CODE_WORDS and j < len(toks):
+            return _mixed_code(text, toks[j].start)
         if span is None or run is None or len(run.digits) < low_digits:
             return []
         if word in OPENED_NOUNS and not _opens_with(toks, j - 1) and (
                 run.last - run.first < 2 or len(run.digits) < 4):
             return []  # "the gate is 4 4 7 1": a door "is" digits said one by one only
         return [span]
+    return []
+
+
+def _mixed_code(text: str, start: int) -> list[Span]:
+    """"the code for the bin store is c1234x": one chunk of letters and 4 to 8 digits
+    (not an error code such as "E04", nor "SAVE20")."""
+    stop = text.find(" ", start)
+    chunk = text[start:len(text) if stop < 0 else stop].rstrip(".,;:?!")
+    digits = sum(c.isdigit() for c in chunk)
+    if 4 <= digits <= 8 and chunk.isalnum() and any(c.isalpha() for c in chunk):
+        return [Span(start, start + len(chunk), "secret")]
     return []
 
 

@@ -56,7 +56,9 @@ def _birth_cue(toks: tuple[Token, ...]) -> bool:
                 continue
             if t.cap and not sentence_start(toks, i) and low == "born":
                 continue  # a title: "play Born on the Fourth of July"
-            if any(x.low in _NOBODY for x in toks[max(0, i - 4):i]):
+            owner = i > 0 and (toks[i - 1].low.endswith(("'s", "’s")) or toks[i - 1].low in {
+                "my", "his", "her", "their", "our", "your"})  # "tell everyone kai's birthday"
+            if not owner and any(x.low in _NOBODY for x in toks[max(0, i - 4):i]):
                 continue  # "who was born on July 4th?", "famous people born in May"
             return True
         if low == "birth" and ((i > 0 and toks[i - 1].low in {"of", "my", "his", "her", "their",
@@ -127,8 +129,10 @@ def _date_class(toks: tuple[Token, ...], i: int) -> str | None:
 
 
 def _numeric_neighbour(toks: tuple[Token, ...], i: int) -> bool:
+    """A day or a year beside the month at token i ("9 may", "the 9th of march")."""
+    near = (i - 1, i + 1, i - 2, i + 2, *((i - 3,) if i > 0 and toks[i - 1].low == "of" else ()))
     return any(0 <= j < len(toks) and (toks[j].text.isdecimal() or toks[j].low in ORDINAL_WORDS)
-               for j in (i - 1, i + 1, i - 2, i + 2))
+               for j in near)
 
 
 def _spoken_year(words: list[str]) -> bool:

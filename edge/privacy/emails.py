@@ -38,6 +38,9 @@ _NOT_LOCAL = {"is", "to", "email", "e", "mail", "address", "me", "my", "the", "s
               "named", "sign", "signed", "like", "up", "in", "of", "an", "now", "this", "that",
               "personal", "school", "business", "backup", "primary", "main", "gmail",
               "contacted", "writing", "am", "i'm", "i", "we", "they", "he", "she"}
+# Words that may name an organisation in a domain said as words: "st marys primary dot org".
+_NOT_DOMAIN = _NOT_LOCAL - {"school", "primary", "personal", "business", "main", "work",
+                            "new", "old", "shop", "online", "web", "site"}
 # "bob at sign gmail dot com": what may stand between "at" and the domain.
 _AT_FILLERS = {"sign", "symbol"}
 
@@ -78,9 +81,11 @@ def _spoken_domain(toks: tuple[Token, ...], i: int) -> int | None:
     """Index of the last token of "gmail dot com" / "gmail.com" starting at i, or None."""
     last, dots = None, 0
     n = len(toks)
-    if i + 2 < n and toks[i].word and toks[i + 1].word and _dot(toks, i + 2) \
-            and toks[i].low not in _NOT_LOCAL and toks[i + 1].low not in _NOT_LOCAL:
-        i += 1  # "oisin lynch dot ie": a domain said as two words
+    for k in (2, 3):  # "oisin lynch dot ie", "st marys primary dot org": said as words
+        if i + k < n and _dot(toks, i + k) and all(
+                t.word and t.low not in _NOT_DOMAIN for t in toks[i:i + k]):
+            i += k - 1
+            break
     while i < n and _label(toks[i]):
         if i + 1 < n and _label(toks[i + 1]) and toks[i + 1].start == toks[i].end:
             i += 1  # "o2 dot pl": letters and digits in one label
@@ -104,7 +109,11 @@ def _spoken_local(toks: tuple[Token, ...], i: int) -> int | None:
     """Index of the first token of the local part that ends at token i, or None."""
     t = toks[i]
     spelled = _letter(t) and i > 0 and _letter(toks[i - 1])  # "d o l a at gmail dot com"
-    if not _label(t) or (t.low in _NOT_LOCAL and not spelled) or t.low.endswith(("'s", "’s")):
+    joined = i > 1 and (toks[i - 1].low in _LOCAL_JOINERS or (
+        toks[i - 1].text in _WRITTEN_JOINERS and toks[i - 1].end == t.start)) \
+        and _label(toks[i - 2]) and toks[i - 2].low not in _NOT_LOCAL  # "jlee dot personal"
+    if not _label(t) or (t.low in _NOT_LOCAL and not spelled and not joined) \
+            or t.low.endswith(("'s", "’s")):
         return None
     first, words = i, 1
     while first > 0:
@@ -114,8 +123,12 @@ def _spoken_local(toks: tuple[Token, ...], i: int) -> int | None:
         if (written or prev.low in _LOCAL_JOINERS) and first >= 2 and _label(toks[first - 2]) \
                 and (toks[first - 2].low not in _NOT_LOCAL or len(toks[first - 2].low) == 1):
             first -= 2  # "a dot nguyen": an initial before a joiner is one
-        elif prev.low in NUMBER_WORDS and toks[first].low in NUMBER_WORDS:
+        elif prev.low in NUMBER_WORDS and (toks[first].low in NUMBER_WORDS or (
+                toks[first].low == "and" and prev.low in {"hundred", "thousand"})):
             first -= 1  # "smith ninety nine": spoken digits are one word of the name
+        elif prev.low == "and" and first >= 2 and toks[first].low in NUMBER_WORDS \
+                and toks[first - 2].low in {"hundred", "thousand"}:
+            first -= 1  # "emma two thousand and nine"
         elif _letter(prev) and _letter(toks[first]) and (
                 prev.low not in {"a", "i", "e"} or (first >= 2 and _letter(toks[first - 2]))):
             first -= 1  # "k r i s": a name spelled letter by letter

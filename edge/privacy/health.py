@@ -19,6 +19,7 @@ from edge.privacy.health_words import (
     AFTER,
     AFTER_ON,
     ASSERTING,
+    ATTENDING,
     BODY_PARTS,
     CARE_PLACES,
     EVERYDAY,
@@ -118,8 +119,10 @@ def _term_at(toks: tuple[Token, ...], i: int, terms: dict[str, tuple[tuple[str, 
         last = i + k - 1
         after = toks[last + 2].low if last + 2 < len(toks) and toks[last + 1].text == "-" \
             else (toks[last + 1].low if last + 1 < len(toks) else "")
-        if (after in NOT_AFTER and not (after in CARE_PLACES and _owned(toks, i))) or (
-                low == "stroke" and after == "of"):  # but "my HIV clinic" is someone's
+        if (after in NOT_AFTER and not (after in CARE_PLACES and (
+                _owned(toks, i) or any(x.low in ATTENDING for x in toks)))) or (
+                low == "stroke" and after == "of"):  # but "my HIV clinic" is someone's, and
+            # so is the clinic of a reminder ("remind me the lupus clinic is at two")
             return None  # "lithium battery", "chickenpox-themed", "a stroke of luck"
         if _figure_of_speech(toks, i):
             return None  # "this traffic is giving me a heart attack"
@@ -222,8 +225,9 @@ def _personal(toks: tuple[Token, ...], i: int, question: bool,
                                         for x in toks[j + 1:j + 3]):
             return False
     # "a book about Alzheimer's": the topic, not anyone's condition
-    if i > 0 and toks[i - 1].low in {"about", "regarding"}:
-        return False
+    if i > 0 and toks[i - 1].low in {"about", "regarding"} and not (
+            i > 2 and toks[i - 2].low == "me" and toks[i - 3].low in {"remind", "tell"}):
+        return False  # (but "remind me about cardiac rehab" is the speaker's)
     return not (i > 1 and toks[i - 1].low == "on" and toks[i - 2].low in TOPICS)
 
 

@@ -65,6 +65,7 @@ POSSESSIVES = {"my", "his", "her", "their", "our", "your"}
 PRONOUNS = {"his", "her", "him", "he", "she", "their", "them", "they", "he's", "she's"}
 # "prostate cancer", "knee surgery": the organ goes with the condition.
 ORGANS = {"prostate", "breast", "lung", "skin", "bowel", "colon", "pancreatic", "ovarian",
+          "gastric", "cardiac", "pulmonary",
           "cervical", "liver", "brain", "bone", "blood", "throat", "kidney", "bladder",
           "stomach", "testicular", "thyroid", "heart", "colorectal", "uterine", "mouth",
           "knee", "hip", "back", "spinal", "spine", "shoulder", "eye", "ear", "cataract",
@@ -91,10 +92,13 @@ AFTER = {"disease", "syndrome", "disorder", "attack", "attacks", "failure", "inf
           "injections", "shots", "medication", "meds", "treatment", "treatments", "patch",
           "spectrum", "cream", "gel", "ointment", "capsules", "injection", "inhaler",
           "patches", "drops", "prescription", "dose", "infusion", "infusions", "implant",
-          "coil", "acid"}
+          "coil", "acid", "machine", "machines", "pump", "mask"}
 # Where a term is treated: "cancer clinic" is a place, "my HIV clinic" someone's.
 CARE_PLACES = {"clinic", "ward", "unit", "centre", "center", "hospital", "specialist",
                "doctor", "nurse", "appointment", "appointments", "team", "consultant"}
+# A care place ("the lupus clinic") is the speaker's own with these in the sentence.
+ATTENDING = {"remind", "reminder", "appointment", "appointments", "appt", "booked", "book",
+             "rebook", "reschedule", "cancel", "calendar", "schedule", "attend", "due"}
 # A term before these is something else: "lithium battery", "cancer research".
 NOT_AFTER = {"battery", "batteries", "ion", "research", "charity", "charities", "fundraiser",
               "awareness", "society", "foundation", "walk", "run", "month", "day", "sign",

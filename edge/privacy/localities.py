@@ -55,6 +55,13 @@ def locality_after(text: str, toks: tuple[Token, ...], end: int) -> int:
     n, j, stop, towns = len(toks), end + 1, -1, 0
     while j < n and toks[j].text == "," and towns < 3:
         k = j + 1
+        code = _code_end(text, toks[k].start) if k < n else -1
+        if code > 0:  # "14 Lime Grove, London, W12 8AD": the postcode after its own comma
+            stop = code
+            while k < n and toks[k].start < stop:
+                k += 1
+            j = k
+            break
         if k < n and _region(toks, k):
             stop, j = toks[k].end, k + 1
         else:

@@ -28,7 +28,8 @@ PERSON_NOUNS = {"friend", "colleague", "neighbour", "neighbor", "cousin", "guy",
                 "plumber", "builder", "person", "relative", "sister", "brother", "son",
                 "daughter", "mate", "pal", "buddy", "boyfriend", "girlfriend", "partner",
                 "fiance", "fiancee", "wife", "husband", "uncle", "aunt", "auntie", "nephew",
-                "niece", "grandson", "granddaughter", "stepson", "stepdaughter", "baby"}
+                "niece", "grandson", "granddaughter", "stepson", "stepdaughter", "baby",
+                "contact", "contacts"}
 # "a song called Jolene", "the network is called Lighthouse": the word a few words before
 # "called"/"named" says what is so called.
 THINGS = {"song", "songs", "track", "album", "film", "movie", "show", "series", "book",
@@ -54,6 +55,10 @@ PET_THINGS = {"vaccinations", "vaccination", "jabs", "booster", "flea", "fleas",
               "cage", "hutch", "tank", "vet", "walk", "walks", "grooming", "microchip",
               "chip", "treats", "toys", "bed", "crate", "insurance", "tablets", "biscuits",
               "kibble", "cone", "check", "checkup", "appointment"}
+# A pet's care that no person gets: "give Rex his worming tablet", "Bella's flea drops".
+PET_CARE = {"worming", "wormer", "dewormer", "deworming", "flea", "fleas", "heartworm",
+            "kibble", "catnip", "walkies", "microchip", "microchipped", "neutered", "spayed",
+            "neutering", "spaying"}
 # "walk Max", "feed Luna", "take Max to the vet": what one does with a pet.
 PET_VERBS = {"walk", "walked", "walking", "feed", "fed", "feeding", "groom", "brush",
              "bathe", "worm", "take", "took", "about", "for"}
@@ -84,7 +89,7 @@ def so_called_thing(toks: tuple[Token, ...], p: int) -> bool:
     """Token p is "called"/"named" and a thing, not a person, is so called: "a song called
     Jolene", "the Wi-Fi network is called Lighthouse" (but "a guy called Dave")."""
     for k in range(p - 1, max(-1, p - 5), -1):
-        low = toks[k].low
+        low = toks[k].low.removesuffix("'s")  # "the cat's called Biscuit"
         if low in PERSON_NOUNS:
             return False
         if low in THINGS:
@@ -109,7 +114,7 @@ def a_title(toks: tuple[Token, ...], p: int) -> bool:
 
 
 def pet_sentence(toks: tuple[Token, ...]) -> bool:
-    return any(t.low in PETS for t in toks)
+    return any(t.low in PETS or t.low in PET_CARE for t in toks)
 
 
 def a_pet(toks: tuple[Token, ...], i: int, p: int) -> bool:
@@ -121,6 +126,8 @@ def a_pet(toks: tuple[Token, ...], i: int, p: int) -> bool:
         return nxt in PET_THINGS
     if nxt == "the" and i + 2 < len(toks) and toks[i + 2].low in PETS:
         return True
+    if any(t.low in PET_CARE for t in toks[i + 1:i + 4]):
+        return True  # "give Rex his worming tablet"
     if p > 0 and toks[p].text == ",":
         p -= 1  # "feed the cat, Biscuit"
     return p >= 0 and (toks[p].low in PETS or toks[p].low in PET_VERBS)

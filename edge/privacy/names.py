@@ -21,6 +21,8 @@ are its surname; a place-like surname after a given name too ("Michael Jordan").
 Not a name: one that a landmark word follows or ends ("Victoria Station", "the Berlin
 Wall", "Chase bank"; but "Rachel Green", a given name and a surname), a brand ("Jack
 Daniel's", "Wendy's"), a place after "San" or "New", a two- or three-letter acronym ("MA").
+A name's extent is name_extent.py's; the sentence frames that hold one ("who is ...", "save
+... as ...", "send li na the photos") are name_frames.py's.
 """
 
 from __future__ import annotations
@@ -35,28 +37,46 @@ from edge.privacy.name_cues import (
     COMMS_CUES,
     CUES,
     DETERMINERS,
-    FUNCTION_WORDS,
     GIVING_VERBS,
     INTRO_CUES,
     KIN_TITLES,
     LOWER_CUES,
-    LOWER_PLACE_PREFIXES,
     NOT_AFTER_INTRO,
     NOT_BEFORE_NAME,
-    NOT_SURNAMES,
     PERSON_VERBS,
-    PLACE_PREFIXES,
     ROLES,
     STATE_VERBS,
-    STRONG_LANDMARKS,
     SUBJECT_VERBS,
-    SURNAME_PARTICLES,
     TITLES,
+)
+from edge.privacy.name_extent import (
+    NICKNAME_WORDS,
+    a_figure,
+    a_place,
+    after_place_prefix,
+    bare,
+    given_before,
+    known_surname,
+    lower_surname,
+    name_end,
+    single_word,
+    surname_end,
+    title_surnames,
+    titled,
+)
+from edge.privacy.name_frames import (
+    KIN,
+    kin_name,
+    name_like,
+    nickname,
+    object_pair,
+    played_figure,
+    saved_as,
+    who_is,
 )
 from edge.privacy.name_lists import (
     LANDMARKS,
     NOT_NAMES,
-    figure_words,
     figures,
     gazetteer,
     name_places,
@@ -78,25 +98,12 @@ from edge.privacy.name_things import (
 from edge.privacy.spans import Span
 from edge.privacy.text import Token, fold, sentence_start, tokens
 
-MAX_SURNAMES = 2
-
-
 
 def contact_phrases(contacts: Iterable[str]) -> tuple[tuple[str, ...], ...]:
     """The contacts as lowercase, accent-free word tuples, longest first."""
     phrases = {tuple(t.low for t in tokens(fold(c))) for c in contacts}
     return tuple(sorted((p for p in phrases if p and not (len(p) == 1 and p[0] in NOT_NAMES)),
                         key=len, reverse=True))
-
-
-def _bare(low: str) -> str:
-    """"daniel's" -> "daniel"."""
-    return low[:-2] if low.endswith(("'s", "’s")) else low
-
-
-def _end(t: Token) -> int:
-    """A name's end offset without its possessive "'s"."""
-    return t.end - 2 if t.low.endswith(("'s", "’s")) else t.end
 
 
 def find_names(text: str, toks: tuple[Token, ...],
@@ -111,12 +118,12 @@ def find_names(text: str, toks: tuple[Token, ...],
         if not t.word:
             i += 1
             continue
-        low = _bare(t.low)
+        low = bare(t.low)
         hit = _contact(toks, i, contacts)
         if hit is not None:
             if hit == i:  # "call Priya Raman", "priya chopra": a contact's surname too
-                hit = _surnames(toks, i, surnames, lowercase=not t.cap)
-            found.append(Span(t.start, _end(toks[hit]), "name"))
+                hit = surname_end(toks, i, surnames, lowercase=not t.cap)
+            found.append(Span(t.start, name_end(toks[hit]), "name"))
             i = hit + 1
             continue
         brand = brand_end(toks, i)
@@ -131,44 +138,61 @@ def find_names(text: str, toks: tuple[Token, ...],
         comms = cue and (prev in COMMS_CUES or prev == "is")
         role = prev in ROLES and (toks[p].cap or not t.cap or p == 0 or toks[p - 1].low in {
             "the", "my", "our", "to", "with", "from", "ask", "tell", "call", "text"})
+        pair = object_pair(toks, i, p)
+        if pair is not None:  # "send li na the photos"
+            found.append(Span(t.start, name_end(toks[pair]), "name"))
+            i = pair + 1
+            continue
         if low in TITLES and (t.cap or len(low) <= 3):
             j = i + 2 if i + 2 < n and toks[i + 1].text == "." else i + 1
             if j < n and a_title(toks, p) and toks[j].low not in surnames \
                     and toks[j].low not in figures():
                 i = j + 1  # "play Mr Brightside", "watch Mrs Doubtfire": a work's title
                 continue
-            if j < n and toks[j].word and _bare(toks[j].low) not in NOT_NAMES and (
-                    toks[j].cap or (_lower_surname(_bare(toks[j].low), surnames)
+            if j < n and toks[j].word and bare(toks[j].low) not in NOT_NAMES and (
+                    toks[j].cap or (lower_surname(bare(toks[j].low), surnames, low)
                                     and not in_title(toks, i))):
-                last = _surnames(toks, j, surnames, lowercase=False)  # "Dr. Patel", "mrs
+                last = surname_end(toks, j, surnames, lowercase=False)  # "Dr. Patel", "mrs
                 # kowalski" (a lowercase title needs a surname or no English word)
-                found.append(Span(t.start, _end(toks[last]), "name"))
+                if not toks[j].cap and last == j:
+                    last = title_surnames(toks, j)  # "ms lindiwe dube"
+                found.append(Span(t.start, name_end(toks[last]), "name"))
                 i = last + 1
                 continue
-        if low in NOT_NAMES or _after_place_prefix(toks, i) \
+        played = played_figure(toks, i, surnames)  # "play some Bob Marley"
+        if low in NOT_NAMES or after_place_prefix(toks, i) \
                 or (len(t.text) <= 3 and t.text.isupper()) \
                 or (t.text.isupper() and len(t.text) > 1 and not text.isupper()) \
-                or a_thing(toks, i):
+                or (a_thing(toks, i) and not (t.low.endswith(("'s", "’s"))
+                                              and _attribute_after(toks, i))
+                    and not played):
             # "MA 02139", "AL": a state or an acronym; "San Francisco", "St. Mary's": a
             # place; "I'm a Leo", "the Dow Jones", "more Heinz ketchup": a kind of thing
+            # (but "an event zara's birthday")
             i += 1
             continue
         is_name = False
         word_like = low in ambiguous or low in places
         if low in first and low not in places:
             is_name = True
+        elif not t.cap and ((who_is(toks, p) or saved_as(toks, p)) and name_like(low)
+                            and low not in places or nickname(toks, i, p)):
+            is_name = True  # "who is taika waititi", "save ... as thandi", "call bubbles,
+            # she's ..."
         elif not t.cap and word_like and not sentence_start(toks, i) and (
                 (prev in LOWER_CUES and (low in ambiguous or low not in places))
                 or (prev in GIVING_VERBS and _next_low(toks, i) in DETERMINERS)
                 or (prev in AUXILIARIES and _next_low(toks, i) in BASE_VERBS)):
             is_name = True  # "remind tom", "send mark a reminder", "did tom reply"
+        elif prev in KIN_TITLES and not t.cap and kin_name(toks, i):
+            is_name = True  # "grandma june", "auntie wen": a listed name after kin
         elif not sentence_start(toks, i) and unknown_word(low) and low not in places and (
                 (not t.cap and (prev in LOWER_CUES or (
                     prev in AUXILIARIES and _next_low(toks, i) in BASE_VERBS)))
                 or prev in KIN_TITLES):
             is_name = True  # "text nkechi", "did kateryna say", "uncle femi": no word
-        elif _titled(t) and unknown_word(low) and low not in places and i + 1 < n \
-                and _titled(toks[i + 1]) and _known_surname(_bare(toks[i + 1].low)):
+        elif titled(t) and unknown_word(low) and low not in places and i + 1 < n \
+                and titled(toks[i + 1]) and known_surname(bare(toks[i + 1].low)):
             is_name = True  # "Bongani Dlamini": an unlisted given name before a surname
         elif (intro and low not in NOT_AFTER_INTRO and (t.cap or prev != "called")) or (
                 role and low not in LANDMARKS and (t.cap or low in first or (
@@ -176,21 +200,23 @@ def find_names(text: str, toks: tuple[Token, ...],
                 (prev in LOWER_CUES or prev in {"from", "with"}) and low in surnames
                 and low not in surname_words() and low not in places):
             is_name = True  # "my name's ravi", "coach brennan", "messages from kowalski"
-        elif _titled(t) and low in surnames and low not in surname_words() \
-                and low not in places and i + 1 < n and _titled(toks[i + 1]) \
-                and _bare(toks[i + 1].low) in first \
-                and _bare(toks[i + 1].low) not in places:
+        elif titled(t) and low in surnames and low not in surname_words() \
+                and low not in places and i + 1 < n and titled(toks[i + 1]) \
+                and bare(toks[i + 1].low) in first \
+                and bare(toks[i + 1].low) not in places:
             is_name = True  # "Li Wei", "Nguyen Van An": surname first
-        elif t.low.endswith(("'s", "’s")) and _attribute_after(toks, i) and (
+        elif t.low.endswith(("'s", "’s")) and (
+                _attribute_after(toks, i) or _next_low(toks, i) in KIN) and (
                 low in first or word_like or low in surnames
+                or (unknown_word(low) and _next_low(toks, i) in KIN)
                 or _next_low(toks, i) in BIRTH) and prev not in DETERMINERS - {"that"} \
                 and len(low) > 1:
-            is_name = True  # "olu's date of birth", "jake's number"
-        elif (low in ambiguous or low in places) and _titled(t):
+            is_name = True  # "olu's date of birth", "jake's number", "olu's parents"
+        elif (low in ambiguous or low in places) and titled(t):
             followed = i + 1 < n and toks[i + 1].word and toks[i + 1].cap and \
-                _bare(toks[i + 1].low) not in NOT_NAMES and \
-                _bare(toks[i + 1].low) not in places and \
-                (_bare(toks[i + 1].low) in surnames or _bare(toks[i + 1].low) in first
+                bare(toks[i + 1].low) not in NOT_NAMES and \
+                bare(toks[i + 1].low) not in places and \
+                (bare(toks[i + 1].low) in surnames or bare(toks[i + 1].low) in first
                  or low not in places)
             place = low in places
             acts = i + 1 < n and (toks[i + 1].low in PERSON_VERBS or (
@@ -199,23 +225,23 @@ def find_names(text: str, toks: tuple[Token, ...],
                     in STATE_VERBS))))
             is_name = followed or acts or (comms if place else cue) or (
                 not place and not sentence_start(toks, i))
-        elif _titled(t) and cue and prev != "with" and low not in places and (
+        elif titled(t) and cue and prev != "with" and low not in places and (
                 low not in english_words() or low in surnames):
             is_name = True  # "call Zbigniew" (not "call Pizza Hut")
         if is_name and (
                 (prev in {"called", "named"} and so_called_thing(toks, p))
                 or (prev not in COMMS_CUES and prev not in LOWER_CUES and pet_sentence(toks)
-                    and _single(toks, i) and a_pet(toks, i, p))
-                or (a_title(toks, p) and _single(toks, i) and low not in figures())
-                or (in_title(toks, i) and not _a_figure(toks, i, surnames))
+                    and single_word(toks, i) and a_pet(toks, i, p))
+                or (a_title(toks, p) and single_word(toks, i) and low not in figures())
+                or (in_title(toks, i) and not a_figure(toks, i, surnames) and not played)
                 or (low in name_places() and not t.low.endswith(("'s", "’s"))
                     and a_place_cue(toks, p))):
             i += 1  # "a song called Jolene", "walk Luna", "the vet about Luna's jabs",
             continue  # "play Jolene", "play hey Jude" (but "play Adele", "play Taylor
             # Swift"), "near Sofia"
         if is_name:
-            last = _surnames(toks, i, surnames, lowercase=not t.cap)
-            if _a_place(toks, i, last, (low in first and low not in places) or (
+            last = surname_end(toks, i, surnames, lowercase=not t.cap)
+            if a_place(toks, i, last, (low in first and low not in places) or (
                     last > i and toks[i + 1].text == "-"), surnames):
                 i = last + 2  # "Victoria Station", "the Berlin Wall", "Cherry Tree Lane"
                 continue
@@ -225,8 +251,8 @@ def find_names(text: str, toks: tuple[Token, ...],
                     and toks[p].low not in NOT_NAMES \
                     and not (found and found[-1].end >= toks[p].start):
                 start = toks[p].start  # "martin luther king": two given names
-            start = _given_before(toks, p if start < t.start else i)
-            found.append(Span(start, _end(toks[last]), "name"))
+            start = given_before(toks, p if start < t.start else i)
+            found.append(Span(start, name_end(toks[last]), "name"))
             i = last + 1
             continue
         i += 1
@@ -236,70 +262,13 @@ def find_names(text: str, toks: tuple[Token, ...],
 _FILLERS = {"uh", "um", "er", "erm", "uhm", "hmm"}
 
 
-def _known_surname(low: str) -> bool:
-    """A surname that is no word: "Dlamini", "Nguyen" (not "Baker", "Park")."""
-    return low in gazetteer()[2] and low not in surname_words() \
-        and low not in english_words() and low not in FUNCTION_WORDS \
-        and low not in place_words()
-
-
-def _unknown_surname(low: str) -> bool:
-    """A lowercase word after a given name that no list knows: "kofi annan", "frida
-    kahlo" (a public figure's surname, or any unlisted one)."""
-    return unknown_word(low) and low not in NOT_SURNAMES and low not in place_words()
-
-
-def _lower_surname(low: str, surnames: frozenset[str]) -> bool:
-    """A lowercase word after "mr", "dr": a surname, or no English word ("haddad")."""
-    return low not in FUNCTION_WORDS and low not in english_words() and (
-        low in surnames or unknown_word(low))
-
-
-def _a_figure(toks: tuple[Token, ...], i: int, surnames: frozenset[str]) -> bool:
-    """The name at token i is a public figure's, not a word in a title: one known alone
-    ("Adele") or a given name before a figure's surname or an unknown word ("Taylor
-    Swift", "Bob Marley"; not "Billie Jean", "Ted Lasso")."""
-    if _bare(toks[i].low) in figures():
-        return True
-    if i + 1 >= len(toks) or not toks[i + 1].word:
-        return False
-    nxt = _bare(toks[i + 1].low)
-    return nxt in figures() or (unknown_word(nxt) and nxt not in gazetteer()[0])
-
-
-def _single(toks: tuple[Token, ...], i: int) -> bool:
-    """Token i is a name alone, no surname after it (a pet's is one word)."""
-    return i + 1 >= len(toks) or not (toks[i + 1].cap and toks[i + 1].word) \
-        or toks[i].low.endswith(("'s", "’s"))
-
-
-def _given_before(toks: tuple[Token, ...], i: int) -> int:
-    """The start of the name that starts at token i, moved back over what is part of it:
-    the first half of "Sung-min", an unlisted given name ("Chimamanda Ngozi", "Olusegun
-    Bakare") or a surname said first ("Xu Ming", "nguyen van minh")."""
-    k = i
-    while k > 0 and k > i - 3:
-        if toks[k - 1].text == "-" and k > 1 and toks[k - 2].word \
-                and toks[k - 2].end == toks[k - 1].start and toks[k - 1].end == toks[k].start:
-            k -= 2  # "Sung-min"
-        else:
-            b = toks[k - 1]
-            low = b.low
-            if not b.word or b.cap != toks[k].cap or low in NOT_NAMES or low in TITLES \
-                    or low in CUES or low in place_words() or toks[k].start - b.end != 1:
-                break
-            if not ((b.cap and low.isalpha() and low not in english_words()
-                     and not _after_place_prefix(toks, k - 1)) or _known_surname(low)):
-                break
-            k -= 1
-    return toks[k].start
-
-
 def _prev(toks: tuple[Token, ...], i: int) -> int:
     """The index of the word before token i, fillers skipped ("from uh kowalski"), or -1."""
     j = i - 1
     while j >= 0 and toks[j].low in _FILLERS:
         j -= 1
+    if j > 0 and toks[j].low in NICKNAME_WORDS and toks[j - 1].low in CUES:
+        j -= 1  # "call big mike": the cue before the nickname's adjective
     return j
 
 
@@ -315,84 +284,13 @@ def _attribute_after(toks: tuple[Token, ...], i: int) -> bool:
     return nxt in ATTRIBUTES
 
 
-def _titled(t: Token) -> bool:
-    """Capitalised, not shouted: "Will", not "WILL" or "MANY" in a text all in capitals."""
-    return t.cap and not (t.text.isupper() and len(t.text) > 1)
-
-
-def _after_place_prefix(toks: tuple[Token, ...], i: int) -> bool:
-    """Token i is capitalised after "San", "New", "St." ...: part of a place's name."""
-    j = i - 2 if i > 1 and toks[i - 1].text == "." else i - 1
-    if j < 0 or toks[j].low not in PLACE_PREFIXES:
-        return False
-    return (toks[i].cap and toks[j].cap) or (  # lowercase: "lake louise", "st james's park"
-        not toks[i].cap and not toks[j].cap and toks[j].low in LOWER_PLACE_PREFIXES)
-
-
-def _a_place(toks: tuple[Token, ...], i: int, last: int, given: bool,
-             surnames: frozenset[str]) -> bool:
-    """The name at tokens i..last is part of a place's name: a landmark word follows it
-    ("Victoria Station") or ends it ("the Berlin Wall"). A landmark word that is a surname
-    too ("Green", "Hill", "Park") makes a place only of what does not start with a given
-    name: "Rachel Green" is a person, "Victoria Park" a place."""
-    words = [_bare(toks[last].low)] if last > i else []
-    possessive = toks[last].low.endswith(("'s", "’s"))  # "Sarah's school" is hers
-    nxt = _bare(toks[last + 1].low) if last + 1 < len(toks) else ""
-    if nxt and (toks[last + 1].cap or not given) and (
-            not possessive or nxt in {"day", "eve"} or toks[last + 1].cap):
-        words.append(nxt)  # "Victoria Station", "Chase bank", "St. Patrick's Day", "King's
-        # Cross" (but "Sarah's school" is hers)
-    for low in words:
-        if low in LANDMARKS and (low in STRONG_LANDMARKS or low not in surnames or not given):
-            return True
-    return False
-
-
-def _no_date_after(toks: tuple[Token, ...], i: int) -> bool:
-    """Token i is not a month before a day ("May 5th", "June the third")."""
-    nxt = toks[i + 1] if i + 1 < len(toks) else None
-    return nxt is None or not (nxt.text.isdecimal() or nxt.low in {"the", "first", "second",
-                                                                   "third"})
-
-
 def _contact(toks: tuple[Token, ...], i: int,
              contacts: tuple[tuple[str, ...], ...]) -> int | None:
     for phrase in contacts:
         k = len(phrase)
-        if i + k <= len(toks) and all(_bare(toks[i + m].low) == phrase[m] if m == k - 1
+        if i + k <= len(toks) and all(bare(toks[i + m].low) == phrase[m] if m == k - 1
                                       else toks[i + m].low == phrase[m] for m in range(k)):
             return i + k - 1
     return None
 
 
-def _surnames(toks: tuple[Token, ...], i: int, surnames: frozenset[str], lowercase: bool
-              ) -> int:
-    """The last token of the name that starts at token i (its surnames included)."""
-    last, words, n = i, 0, len(toks)
-    while last + 1 < n and words < MAX_SURNAMES and not toks[last].low.endswith(("'s", "’s")):
-        nxt = toks[last + 1]
-        low = _bare(nxt.low)
-        if nxt.text == "-" and last + 2 < n and toks[last + 2].word \
-                and (toks[last + 2].cap or len(toks[last + 2].text) <= 4
-                     or unknown_word(toks[last + 2].low)) \
-                and nxt.start == toks[last].end and toks[last + 2].start == nxt.end:
-            last += 2  # "Mary-Jane", "Jean-Luc", "Ji-woo"
-            continue
-        k = last + 1
-        while k < n and k - last <= 2 and toks[k].low in SURNAME_PARTICLES:
-            k += 1
-        if k > last + 1 and k < n and toks[k].cap and toks[k].word:
-            last, words = k, words + 1  # "van der Berg", "de la Cruz"
-            continue
-        if not nxt.word or low in NOT_NAMES or (low in LANDMARKS and low not in surnames):
-            break
-        if low in place_words() and not (nxt.cap and low in surnames and _no_date_after(
-                toks, last + 1)):
-            break  # "Tom in Paris", "call Anna May 5th"; but "Michael Jordan"
-        if nxt.cap or (lowercase and (low in surnames or low in figure_words()
-                                      or _unknown_surname(low))
-                       and low not in FUNCTION_WORDS):
-            last, words = last + 1, words + 1
-            continue
-        break
-    return last

@@ -23,6 +23,7 @@ _NOT_A_NUMBER = re.compile(
     r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}[/.-]\d{1,2}[/.-]\d{1,2}"  # dates
     r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+"  # amounts, decimals
     r"|(?:1[89]|20)\d\d ?[-–/] ?(?:1[89]|20)\d\d"  # a range of years
+    r"|(?:19|20)\d\d-\d{1,3}"  # a year's numbering: "invoice 2024-118"
     r"|\d{1,3}(?:\.\d{1,3}){3}"  # an IP address
     r"|-?\d{1,3}\.\d{2,}, ?-?\d{1,3}\.\d{2,}")  # coordinates: "51.5074, -0.1278"
 # A number right before one of these is an amount or a quantity, not a phone number.
@@ -46,6 +47,13 @@ _NOT_NUMBER_CUES = {"plus", "minus", "times", "divided", "multiplied", "over", "
 # "... of N": a sum or a statistic, not anyone's number.
 _OF_QUANTITY = {"population", "root", "factorial", "log", "logarithm", "sqrt", "half",
                 "double", "percent", "cube", "square"}
+# A statistic a few words before: "the population of tokyo is about 13960000".
+_STATISTICS = {"population", "inhabitants", "gdp", "revenue", "turnover", "profit",
+               "budget", "altitude", "elevation", "circumference", "diameter", "attendance",
+               "capacity", "worth"}
+# ... unless one of these says the number is someone's after all.
+_PHONE_WORDS = {"number", "phone", "call", "dial", "ring", "text", "mobile", "cell", "line",
+                "contact", "extension", "ext"}
 # Numbers drawn or scored, not anyone's: "the lotto numbers were 4 11 23 35 42 49".
 _DRAW_WORDS = {"lottery", "lotto", "bingo", "euromillions", "powerball", "scores"}
 
@@ -64,7 +72,8 @@ def find_numbers(text: str, toks: tuple[Token, ...]) -> list[Span]:
         start, end = toks[run.first].start, toks[run.last].end
         if not run.words and _NOT_A_NUMBER.fullmatch(text[start:end]):
             continue
-        if _quantity(toks, run.first, run.last) or (run.words and _counting(run.digits)) \
+        if _quantity(toks, run.first, run.last) or (
+                run.words and _counting(run.digits) and not _numbered(toks, run.first)) \
                 or (not run.words and _a_list(text[start:end])):
             continue
         if start > 0 and text[start - 1] in "+(":
@@ -78,6 +87,12 @@ def find_numbers(text: str, toks: tuple[Token, ...]) -> list[Span]:
         kind: Kind = "card" if n in CARD_DIGITS and (luhn(run.digits) or cue) else "phone"
         found.append(Span(start, end, kind))
     return found
+
+
+def _numbered(toks: tuple[Token, ...], first: int) -> bool:
+    """"anjali's number nine eight seven six ...": a number said to be one, not counting."""
+    return any(t.low in {"number", "mobile", "phone", "cell", "landline", "dial"}
+               for t in toks[max(0, first - 3):first])
 
 
 _COUNT_UP = "".join(str(k) for k in range(0, 31))
@@ -109,6 +124,10 @@ def _quantity(toks: tuple[Token, ...], first: int, last: int) -> bool:
         before = ""  # "dial plus four nine ...": a country code, not a sum
     if any(t.low in _DRAW_WORDS for t in toks[max(0, first - 4):first]):
         return True  # "the lottery numbers were 4 11 23 35 42 49"
+    stat = next((k for k in range(first - 1, max(-1, first - 7), -1)
+                 if toks[k].low in _STATISTICS), None)
+    if stat is not None and not any(t.low in _PHONE_WORDS for t in toks[stat:first]):
+        return True  # "the population of tokyo is about 13960000"
     return (after in QUANTITY_WORDS or after in _NOT_NUMBER_CUES or before in _NOT_NUMBER_CUES
             or (before in {"to", "by"} and before2 in {"divided", "multiplied"})
             or before in {"the", "of"} and before2 in _OF_QUANTITY)  # "square root of"

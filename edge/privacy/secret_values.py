@@ -47,8 +47,7 @@ def looks_like_value(text: str, toks: tuple[Token, ...], j: int,
         return looks_like_value(text, toks, j + 1, runs)
     run = runs.get(j)
     if run is not None:
-        after = toks[run.last + 1].low if run.last + 1 < len(toks) else ""
-        return len(run.digits) >= 3 and after not in LENGTH_WORDS
+        return len(run.digits) >= 3 and _word_after(toks, run.last) not in LENGTH_WORDS
     stop = text.find(" ", t.start)
     chunk = text[t.start:len(text) if stop < 0 else stop].rstrip(".,;:?!")
     if any(c.isdigit() for c in chunk) and any(c.isalpha() for c in chunk):
@@ -57,6 +56,16 @@ def looks_like_value(text: str, toks: tuple[Token, ...], j: int,
     spelling = _leading_pieces(pieces)
     return len(spelling) >= MIN_SPELLING and len(chunk) == 1 and any(
         c.isdecimal() or c.lower() in DIGIT_WORDS for c in spelling)
+
+
+def _word_after(toks: tuple[Token, ...], last: int) -> str:
+    """The word after a number, apart from it: "4 digits" (but "7G4K" is one chunk)."""
+    if last + 1 >= len(toks):
+        return ""
+    nxt = toks[last + 1]
+    stuck = nxt.start == toks[last].end and last + 2 < len(toks) \
+        and toks[last + 2].start == nxt.end
+    return "" if stuck else nxt.low
 
 
 def _leading_pieces(chunks: list[str]) -> list[str]:
@@ -94,12 +103,13 @@ def value_end(text: str, toks: tuple[Token, ...], j: int, runs: dict[int, Number
         return None
     run = runs.get(j)
     if run is not None and not _spelling_goes_on(text, toks[run.last].end):
-        after = toks[run.last + 1].low if run.last + 1 < len(toks) else ""
+        after = _word_after(toks, run.last)
         if after in LENGTH_WORDS:  # "the PIN is four digits long"
             return None
         end = toks[run.last].end
-        while end < len(text) and text[end].isalnum():
-            end += 1  # "8812ab"
+        while end < len(text) and (text[end].isalnum() or (
+                text[end] in "-_" and end + 1 < len(text) and text[end + 1].isalnum())):
+            end += 1  # "8812ab", "7G4K-99QX-PL2M"
         return end
     return _words_end(text, toks[j].start)
 
@@ -125,10 +135,11 @@ def _words_end(text: str, start: int) -> int | None:
         then = bare.lower() == "then" and _next_is_piece(text, stop + 1)  # "tiger then 7 7"
         if not bare or ((words or pieces) and not is_piece and not then
                         and bare.lower() in CLAUSE_END):
-            last = _last_word(text, stop + 1) if words == 1 and not pieces \
-                and bare.lower() == "and" else ""
+            last = _last_words(text, stop + 1) if words == 1 and not pieces \
+                and bare.lower() in _PHRASE_JOINERS and chunk == bare else ""
             if last:
-                end = stop + 1 + len(last)  # "pancakes and syrup": a passphrase to the end
+                end = stop + 1 + len(last)  # "pancakes and syrup", "welcome to the
+                # cottage": a passphrase to the end of the text
             break
         end = at + len(bare)
         spoken = text[stop + 1:].split(None, 3)  # "P as in papa": one letter, said so
@@ -154,7 +165,17 @@ def _next_is_piece(text: str, at: int) -> bool:
     return bool(chunk) and spelled(chunk[0].rstrip(".,;:?!"))
 
 
-def _last_word(text: str, at: int) -> str:
-    """The one word from `at` to the end of the text (a final mark aside), or ""."""
+# Inside a passphrase of ordinary words that runs to the end of the text.
+_PHRASE_JOINERS = {"and", "to", "of", "in", "on", "at"}
+
+
+def _last_words(text: str, at: int) -> str:
+    """The one to three words from `at` to the end of the text (a final mark aside), the
+    last no word that ends a sentence ("... and that's it"), or ""."""
     rest = text[at:].rstrip(".!?").strip()
-    return rest if rest.isalpha() and rest.lower() not in NOT_VALUE else ""
+    words = rest.split()
+    if not 1 <= len(words) <= 3 or not all(w.isalpha() for w in words) \
+            or words[-1].lower() in NOT_VALUE or (len(words) > 1 and words[0].lower() not in {
+                "the", "a", "my", "our", "your"}):
+        return ""
+    return rest

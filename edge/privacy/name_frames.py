@@ -1,0 +1,125 @@
+"""Sentence frames that hold a name where the word alone would not say it is one.
+
+A lowercase transcript loses the capital that marks a name, and a nickname or an unlisted
+name is often an English word or no word at all. The sentence around it still says a
+person is meant:
+- a question about who someone is: "who is taika waititi";
+- a contact saved under a name: "save +27 21 555 0199 as thandi";
+- two objects after a giving verb, the person first: "send li na the photos", "send an
+  nguyen the address" (a given name and a surname that no list knows);
+- a nickname before a pronoun that takes a person: "call bubbles, she's my sister's friend".
+names.py asks these before its word lists, since the word may be one they refuse ("an").
+"""
+
+from __future__ import annotations
+
+from edge.privacy.name_cues import (
+    BASE_VERBS,
+    DETERMINERS,
+    FUNCTION_WORDS,
+    GIVING_VERBS,
+    LOWER_CUES,
+)
+from edge.privacy.name_lists import NOT_NAMES, gazetteer, place_words
+from edge.privacy.name_things import a_title, english_words, unknown_word
+from edge.privacy.text import Token
+
+# Only a person has these: "olu's parents", "kemi's husband".
+KIN = {"parents", "mum", "mom", "dad", "mother", "father", "wife", "husband", "partner",
+       "kids", "children", "son", "daughter", "brother", "sister", "boyfriend",
+       "girlfriend", "fiance", "fiancee", "family", "grandma", "grandpa", "twins",
+       "stepson", "stepdaughter", "nan", "gran", "granny", "in-laws", "baby"}
+# After a name, a word that goes on with the sentence: "hi grandma hope you're well".
+_PRONOUNS = {"you", "you're", "i", "i'm", "we", "he", "she", "they", "it", "it's", "that",
+             "me", "us", "them", "your", "my"}
+# "save this number as thandi": verbs that file a contact under a name.
+_SAVE_VERBS = {"save", "saved", "add", "store", "rename", "put", "list", "label"}
+# ...and what they file: a number, or a contact.
+_CONTACT_WORDS = {"number", "contact", "mobile", "cell", "phone", "landline"}
+# "call bubbles, she's ...": a pronoun after the comma that takes a person.
+_PERSON_PRONOUNS = {"she's", "he's", "she", "he", "they're"}
+# Lowercase words after a cue that are no one's nickname: "call home, he's waiting".
+_NOT_NICKNAMES = {"ahead", "first", "later", "soon", "again", "back", "everyone", "someone",
+                  "anyone", "everybody", "somebody", "anybody", "reception", "quickly",
+                  "today", "tonight", "tomorrow"}
+
+
+def who_is(toks: tuple[Token, ...], p: int) -> bool:
+    """Token p ends "who is" / "who was" / "who's": a person's name follows."""
+    if p < 0:
+        return False
+    low = toks[p].low
+    return low == "who's" or (low in {"is", "was"} and p > 0 and toks[p - 1].low == "who")
+
+
+def saved_as(toks: tuple[Token, ...], p: int) -> bool:
+    """Token p is the "as" of "save <a number> as ...": a contact's name follows."""
+    if p < 1 or toks[p].low != "as":
+        return False
+    before = toks[:p]
+    if not any(t.low in _SAVE_VERBS for t in before):
+        return False
+    digits = sum(len(t.text) for t in before if t.text.isdecimal())
+    return digits >= 7 or any(t.low in _CONTACT_WORDS for t in before)
+
+
+def name_like(low: str) -> bool:
+    """A word that may be a person's name: a given name, or no English word ("thandi",
+    "nguyen"); not "born" or "calling", though the census lists them as surnames."""
+    first, ambiguous, surnames = gazetteer()
+    return low not in NOT_NAMES and low not in FUNCTION_WORDS and (
+        low in first or unknown_word(low) or (
+            (low in ambiguous or low in surnames) and low not in english_words()))
+
+
+def object_pair(toks: tuple[Token, ...], i: int, p: int) -> int | None:
+    """"send li na the photos", "send an nguyen the address": after a giving verb, two
+    words then a determiner are a person's given name and surname when the second is no
+    English word. The index of the surname, or None."""
+    n = len(toks)
+    if p != i - 1 or i + 2 >= n or toks[p].low not in GIVING_VERBS \
+            or toks[i + 2].low not in DETERMINERS or toks[i].cap or toks[i + 1].cap:
+        return None
+    given, family = toks[i].low, toks[i + 1].low
+    first, ambiguous, surnames = gazetteer()
+    if not (toks[i].word and toks[i + 1].word and family.isalpha() and len(family) > 1):
+        return None
+    if family in english_words() or family in NOT_NAMES or family in place_words() \
+            or family in FUNCTION_WORDS:
+        return None
+    if given in first or given in ambiguous or given in surnames or unknown_word(given):
+        return i + 1
+    return None
+
+
+def nickname(toks: tuple[Token, ...], i: int, p: int) -> bool:
+    """"call bubbles, she's my sister's best friend": a lowercase word after a calling
+    verb, then a comma and a pronoun that takes a person, is that person's nickname."""
+    n = len(toks)
+    if p != i - 1 or toks[p].low not in LOWER_CUES or i + 2 >= n or toks[i + 1].text != ",":
+        return False
+    low = toks[i].low
+    return not toks[i].cap and toks[i].word and toks[i + 2].low in _PERSON_PRONOUNS \
+        and low not in NOT_NAMES and low not in FUNCTION_WORDS and low not in DETERMINERS \
+        and low not in _NOT_NICKNAMES and not low.endswith("ly") and len(low) > 2
+
+
+def kin_name(toks: tuple[Token, ...], i: int) -> bool:
+    """"grandma june", "auntie wen", "nana rose": a listed given name after a kinship
+    word, even one that is a word or a month, unless the sentence goes on as if it were a
+    verb ("grandma will call", "hi grandma hope you're well")."""
+    low = toks[i].low.removesuffix("'s")
+    first, ambiguous, _ = gazetteer()
+    nxt = toks[i + 1].low if i + 1 < len(toks) else ""
+    return (low in first or low in ambiguous) and low not in FUNCTION_WORDS \
+        and low not in NOT_NAMES and nxt not in _PRONOUNS and nxt not in BASE_VERBS \
+        and nxt not in DETERMINERS
+
+
+def played_figure(toks: tuple[Token, ...], i: int, surnames: frozenset[str]) -> bool:
+    """"play some Bob Marley": a quantity before a name said to a media verb is of the
+    artist's songs when the name and a surname are both capitalised."""
+    return 1 < i < len(toks) - 1 and toks[i - 1].low in {"some", "more"} \
+        and a_title(toks, i - 2) and toks[i].cap and toks[i + 1].cap and toks[i + 1].word \
+        and (toks[i].low in gazetteer()[0] or toks[i].low in gazetteer()[1]) \
+        and (toks[i + 1].low.removesuffix("'s") in surnames or unknown_word(toks[i + 1].low))
