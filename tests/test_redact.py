@@ -790,3 +790,100 @@ def test_name_frames_kin_titles_and_nicknames(text: str, expected: str) -> None:
 ])
 def test_spoken_emails_mixed_codes_passphrases_and_statistics(text: str, expected: str) -> None:
     assert Redactor()(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # an anchor's parts before it: a flat, a plot, a house's name; before a postal code its
+    # town, county and localities too
+    ("send it to The Stables, Home Farm, Wadhurst, East Sussex TN5 6QJ", "send it to [address]"),
+    ("the house is Glenview, Ballinasloe, Co. Galway H53 X2Y4", "the house is [address]"),
+    ("the shop is Block B, 12 Allen Avenue, Ikeja, Lagos", "the shop is [address]"),
+    ("the place is apartment 3b, rose court, 21 high street, oxford", "the place is [address]"),
+    # a numbered unit that the parts after it make an address
+    ("the office is at No. 14, 3rd Main, Jayanagar, Bangalore 560011",
+     "the office is at [address]"),
+    ("the address is House No. 56, Street 7, Sector F-8/3, Islamabad 44000",
+     "the address is [address]"),
+    ("we live at C-23, Greater Kailash, New Delhi 110048", "we live at [address]"),
+    ("mail it to RR 3, Site 12, Box 7, Red Deer, Alberta", "mail it to [address]"),
+    ("my address is Apt 5B, 220 Riverside Drive, New York, NY 10025", "my address is [address]"),
+    # after the anchor: a PO box's town, a floor and door, a building's name going on
+    ("send it to PO Box 2231, Kampala", "send it to [address]"),
+    ("the flat is Calle de Atocha 27, 3º derecha, Madrid", "the flat is [address]"),
+    ("my sister's at Flat 12, Sea View Towers, Marine Drive, Mumbai 400020",
+     "my sister's at [address]"),
+    # streets whose number comes after, with a floor or a postal code in two parts
+    ("go to Prinsengracht 263-1, 1016 GV Amsterdam", "go to [address]"),
+    ("we're at Drottninggatan 45, 111 21 Stockholm", "we're at [address]"),
+    ("the kids are at Rosenweg 4b after school", "the kids are at [address] after school"),
+    ("i moved to Laugavegur 55, Reykjavik", "i moved to [address]"),
+    ("send a card to Ada Obi, 12 Kingsway, Ikeja, Lagos", "send a card to [name], [address]"),
+    ("our place is 15 Jalan Ampang, 50450 Kuala Lumpur", "our place is [address]"),
+    # near misses: a unit with no address after it, a gate, a score, a perfume, a street
+    ("the gate is B-12, terminal 2", "the gate is B-12, terminal 2"),
+    ("flat 3, the one upstairs, is empty", "flat 3, the one upstairs, is empty"),
+    ("room 4, level 2 has the printer", "room 4, level 2 has the printer"),
+    ("block C, next to the gym, has the lockers", "block C, next to the gym, has the lockers"),
+    ("the score was 3 Chelsea, Everton 1", "the score was 3 Chelsea, Everton 1"),
+    ("add Chanel No. 5 to my wishlist", "add Chanel No. 5 to my wishlist"),
+    ("the 4th floor, left, is where the party is", "the 4th floor, left, is where the party is"),
+    ("set the timer for 52-2 minutes", "set the timer for 52-2 minutes"),
+    ("the subway, the railway and the bus are late",
+     "the subway, the railway and the bus are late"),
+    ("the train leaves from platform 9, King's Cross",
+     "the train leaves from platform 9, King's Cross"),
+    ("is Via Roma a pedestrian street", "is Via Roma a pedestrian street"),
+])
+def test_an_address_is_its_anchor_and_the_parts_around_it(text: str, expected: str) -> None:
+    assert Redactor()(text) == expected
+
+
+def test_a_house_number_and_postal_code_are_no_phone_number() -> None:
+    assert kinds("the order's for Storgatan 12, 114 51 Stockholm") == ["address"]
+    assert kinds("deliver to Apt 1203, 800 Brickell Avenue, Miami, FL 33131") == ["address"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("the hotel safe is set to 9 1 3 5", "the hotel safe is set to [secret]"),
+    ("the alarm code changed to five oh five oh", "the alarm code changed to [secret]"),
+    ("my pin has been changed to 4490", "my pin has been changed to [secret]"),
+    ("the answer to my security question is Bramble",
+     "the answer to my security question is [secret]"),
+    # set to something that is no value; a question that is not a security one; which
+    # locker, not its code
+    ("the door code is set to expire", "the door code is set to expire"),
+    ("the safe is set to lock at night", "the safe is set to lock at night"),
+    ("the answer to my question is no", "the answer to my question is no"),
+    ("remember the locker number is 118", "remember the locker number is 118"),
+])
+def test_secrets_set_or_changed_to_a_value_and_security_answers(
+        text: str, expected: str) -> None:
+    assert Redactor()(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("add Harry Potter to my watchlist", "add Harry Potter to my watchlist"),
+    ("add Mr Muscle kitchen spray to the shopping list",
+     "add Mr Muscle kitchen spray to the shopping list"),
+    ("order more Dr. Oetker pizzas", "order more Dr. Oetker pizzas"),
+    # a person added to a chat or a group is still a person
+    ("add Hannah Jones to the grocery chat", "add [name] to the grocery chat"),
+    ("add Sarah Jones to my contacts", "add [name] to my contacts"),
+])
+def test_products_and_titles_put_on_a_list_are_no_names(text: str, expected: str) -> None:
+    assert Redactor()(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Amelia arrived on the 28th of October 2023 weighing seven pounds",
+     "[name] arrived on [dob] weighing seven pounds"),
+    ("my brother was born on St David's Day 1979", "my brother was born on [dob]"),
+    ("she was born on New Year's Day 1971", "she was born on [dob]"),
+    # a parcel's weight and arrival; a holiday's date that is no one's birth
+    ("our parcel arrived on the 3rd of May, 2 kilos",
+     "our parcel arrived on the 3rd of May, 2 kilos"),
+    ("we're having Easter lunch on the 20th of April",
+     "we're having Easter lunch on the 20th of April"),
+])
+def test_a_newborns_weight_and_saints_days_as_birth_dates(text: str, expected: str) -> None:
+    assert Redactor()(text) == expected

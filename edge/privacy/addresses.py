@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from edge.privacy.address_parts import unit_addresses, widen
 from edge.privacy.localities import (
     NOT_STREET,
     POSTCODE,
@@ -24,40 +25,20 @@ from edge.privacy.localities import (
 )
 from edge.privacy.name_things import english_words
 from edge.privacy.spans import Span
+from edge.privacy.street_words import (
+    CAPITAL_STREET_TYPES,
+    COMPOUND_ENDINGS,
+    DIRECTIONS,
+    LOWER_FIRST,
+    MEASURES,
+    NUMBER_AFTER,
+    PARTICLES,
+    STREET_FIRST,
+    STREET_TYPES,
+    UNITS,
+)
 from edge.privacy.text import NUMBER_WORDS, NumberRun, Token, number_runs
 
-STREET_TYPES = {"street", "st", "road", "rd", "avenue", "ave", "lane", "ln", "drive", "dr",
-                "boulevard", "blvd", "way", "court", "ct", "place", "pl", "close", "crescent",
-                "terrace", "grove", "gardens", "square", "sq", "row", "parkway", "pkwy",
-                "highway", "hwy", "circle", "cir", "trail", "loop", "walk", "mews", "alley",
-                "plaza", "hill", "rise", "wharf", "quay", "parade", "esplanade", "embankment",
-                "pike", "turnpike", "expressway", "freeway", "cres", "tce", "pde", "ter",
-                "hts", "trl", "marg", "nagar", "salai", "strasse", "straße", "weg", "allee",
-                "avenida", "vale", "meadows", "drive's", "prospekt", "ulitsa", "pereulok",
-                "shosse"}
-# Street types that are everyday words too: a street only when capitalised ("12 Elm Park").
-CAPITAL_STREET_TYPES = {"park", "green", "view", "gate", "point", "heights", "ridge",
-                        "crossing", "landing", "cove", "path", "chase", "yard", "approach",
-                        "circus", "estate", "end", "fields", "field", "broadway", "road's",
-                        "common", "hollow", "glen", "manor", "croft", "gardens", "prospect"}
-STREET_FIRST = {"rue", "calle", "via", "avenida", "avenue", "boulevard", "chemin", "strada",
-                "rua", "ul", "ulica", "aleja", "plaza", "piazza", "viale", "corso", "carrer",
-                "paseo", "rambla", "allee", "quai", "impasse", "place", "platz", "jalan", "jln",
-                "carrera", "calzada", "avinguda"}
-# Written lowercase too ("45 rue de la Paix"); "via" is "by" in English.
-_LOWER_FIRST = STREET_FIRST - {"via", "place", "plaza", "platz"}
-_PARTICLES = {"de", "la", "le", "les", "du", "des", "del", "della", "delle", "di", "da", "do",
-              "dos", "das", "von", "van", "der", "den", "l", "d", "y", "e", "st", "saint",
-              "sainte", "san", "santa", "'", "’"}
-# "Hauptstraße 5", "Kalverstraat 12": a street then its number.
-_NUMBER_AFTER = ("strasse", "straße", "str", "weg", "platz", "allee", "gasse", "damm", "ufer",
-                 "chaussee", "straat", "laan", "gracht", "plein", "steig", "pfad", "markt",
-                 "vej", "gatan", "vagen", "katu", "utca", "ulica")
-DIRECTIONS = {"N", "S", "E", "W", "NE", "NW", "SE", "SW", "North", "South", "East", "West",
-              "north", "south", "east", "west", "Ouest", "Est", "Nord", "Sud", "Norte", "Sur",
-              "Oeste"}
-_UNITS = {"flat", "apartment", "apt", "unit", "suite", "ste", "room", "#", "no", "number",
-          "floor", "building", "bldg", "house", "lot", "po"}
 _PO_BOX = re.compile(r"\b(?:P\.? ?O\.?|Post Office) ?Box \d+", re.IGNORECASE)
 # Right before a five-digit number these make it a ZIP code: "a pharmacy near 90210".
 _NEAR = {"near", "around", "nearby"}
@@ -123,7 +104,8 @@ def find_addresses(text: str, toks: tuple[Token, ...]) -> list[Span]:
                 or _zip_in(toks, run)):
             found.append(Span(toks[run.first].start, toks[run.last].end, "address"))
     found.extend(_number_after_street(text, toks))
-    return found
+    found.extend(unit_addresses(text, toks))
+    return widen(text, toks, found)
 
 
 def _street_by_code(text: str, toks: tuple[Token, ...], i: int) -> int | None:
@@ -194,14 +176,16 @@ def _street(toks: tuple[Token, ...], i: int, closers: set[str] | None = None) ->
     n = len(toks)
     if i >= n or not toks[i].word:
         return None
-    if toks[i].low in STREET_FIRST and (toks[i].cap or toks[i].low in _LOWER_FIRST):
+    if toks[i].low in STREET_FIRST and (toks[i].cap or toks[i].low in LOWER_FIRST):
         end = _street_name(toks, i + 1)
         if end is not None:
             return end
     if toks[i].low == "broadway" and toks[i].cap:
         return i
-    if _street_then_number(toks[i]):
-        return i  # "10 Hauptstraße", "5 kerkstraat"
+    if _street_then_number(toks[i]) or (
+            toks[i].cap and len(toks[i].low) > 6 and toks[i].low.endswith(COMPOUND_ENDINGS)
+            and toks[i].low not in english_words() and i + 1 < n and toks[i + 1].text == ","):
+        return i  # "10 Hauptstraße", "5 kerkstraat", "12 Kingsway, Ikeja"
     if toks[i].low == "the" and i + 1 < n and _street_type(toks[i + 1], closers is not None
                                                            and (toks[i + 2].text if i + 2 < n
                                                                 else "") in closers):
@@ -242,7 +226,8 @@ def _foreign(low: str) -> bool:
 
 def _street_then_number(t: Token) -> bool:
     """"Hauptstraße", "kerkstraat": one word that is a street whose number comes after."""
-    return len(t.low) > 5 and t.low.endswith(_NUMBER_AFTER) and (t.cap or _foreign(t.low))
+    return len(t.low) > 5 and t.low.endswith(NUMBER_AFTER) and (t.cap or _foreign(t.low)) \
+        and t.low not in english_words()
 
 
 def _street_name(toks: tuple[Token, ...], i: int) -> int | None:
@@ -254,7 +239,7 @@ def _street_name(toks: tuple[Token, ...], i: int) -> int | None:
                 and toks[j + 1].start == t.end and toks[j - 1].end == t.start:
             j += 1
             continue
-        if t.low in _PARTICLES:
+        if t.low in PARTICLES:
             j += 1
             continue
         if t.word and (t.cap or (j > i and toks[j - 1].text == "-")
@@ -270,7 +255,7 @@ def _street_name(toks: tuple[Token, ...], i: int) -> int | None:
 def _unit_before(toks: tuple[Token, ...], first: int) -> int:
     """"Flat 3, 22 Acacia Avenue": the flat or unit goes with the address."""
     j = first - 1
-    if j >= 0 and toks[j].low in _UNITS - {"no", "number", "po", "#"}:
+    if j >= 0 and toks[j].low in UNITS - {"no", "number", "po", "#"}:
         return j  # "Unit 3/15 Smith Street"
     if j >= 0 and toks[j].text in {",", "/"}:
         j -= 1
@@ -278,7 +263,7 @@ def _unit_before(toks: tuple[Token, ...], first: int) -> int:
         k = j - 1
         if k >= 1 and toks[j].word and toks[k].text.isdecimal() and toks[k].end == toks[j].start:
             k -= 1  # "Flat 4B"
-        if toks[k].low in _UNITS:
+        if toks[k].low in UNITS:
             return k
     return first
 
@@ -288,7 +273,7 @@ def _unit_after(toks: tuple[Token, ...], end: int) -> int:
     j = end + 1
     if j < len(toks) and toks[j].text == ",":
         j += 1
-    if j + 1 < len(toks) and toks[j].low in _UNITS - {"no", "number", "house", "po"}:
+    if j + 1 < len(toks) and toks[j].low in UNITS - {"no", "number", "house", "po"}:
         k = j + 1
         if toks[k].text == "#" and k + 1 < len(toks):
             k += 1
@@ -307,12 +292,12 @@ def _number_after_street(text: str, toks: tuple[Token, ...]) -> list[Span]:
     found = []
     n = len(toks)
     for i, t in enumerate(toks):
-        if not (t.word and (t.cap or t.low == "ul" or t.low in _LOWER_FIRST
+        if not (t.word and (t.cap or t.low == "ul" or t.low in LOWER_FIRST
                             or _street_then_number(t) or (
                 t.low == "via" and i + 1 < n and toks[i + 1].low not in english_words()))):
             continue  # "calle de alcala 48", "via roma 22" (not "via the A1")
         first, last = i, None
-        if t.low.endswith(_NUMBER_AFTER) and (len(t.low) > 5 or t.low in STREET_TYPES):
+        if t.low.endswith(NUMBER_AFTER) and (len(t.low) > 5 or t.low in STREET_TYPES):
             last = i + 1 if i + 1 < n and toks[i + 1].text == "." and t.low.endswith("str") \
                 else i
             if t.low in {"strasse", "straße", "weg", "allee", "platz"} and i > 0 \
@@ -331,7 +316,11 @@ def _number_after_street(text: str, toks: tuple[Token, ...]) -> list[Span]:
             if end + 1 < n and toks[end + 1].word and len(toks[end + 1].text) == 1 \
                     and toks[end + 1].start == number.end:
                 end += 1  # "12a"
-            if end + 1 < n and toks[end + 1].low in NOT_STREET - {"in", "and", "the", "a"}:
+            elif end + 2 < n and toks[end + 1].text in {"-", "/"} \
+                    and toks[end + 2].text.isdecimal() and len(toks[end + 2].text) <= 3 \
+                    and toks[end + 1].start == number.end == toks[end + 2].start - 1:
+                end += 2  # "Keizersgracht 52-2": the floor after the house number
+            if end + 1 < n and toks[end + 1].low in MEASURES:
                 continue
             end = postcode_after(toks, end)  # "Hauptstraße 5, 10115 Berlin"
             stop = locality_after(text, toks, end)  # "Rua Augusta, 1500, São Paulo"

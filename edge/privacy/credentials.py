@@ -38,6 +38,9 @@ NEAR_GAP, MAX_GAP = 6, 10  # tokens between the secret word and its copula: a fe
 # code on the back of my card is 709"); never past a placeholder
 _SENTENCE_MARKS = {".", "?", "!", ";"}
 _BEFORE_VERBS = {"it's", "it’s", "use", "enter", "type", "punch", "try", "press", "key"}
+# After a lock's noun these say which lock it is: "the locker number is 118".
+_WHICH_LOCK = {"number", "no", "id", "size", "location", "key", "keys", "room", "area"}
+_ANSWERED = {"security", "secret", "memorable"}
 _LOCK_ADJECTIVES = {"side", "main", "garden", "back", "front", "top", "bottom", "little"}
 
 
@@ -74,11 +77,14 @@ def find_secrets(text: str, toks: tuple[Token, ...]) -> list[Span]:
         setting = any(x.low in SET_VERBS for x in toks[max(0, i - 6):i])
         starts = [i + 1] if own_copula else [
             j + 1 for j in _gap(toks, i)
-            if toks[j].low in COPULAS or (setting and toks[j].low in SET_COPULAS)
-            or _opens_with(toks, j)]
+            if toks[j].low in COPULAS or _set_to(toks, j, setting) or _opens_with(toks, j)]
         hit = False
         for j in starts:
-            j = value_start(toks, j)
+            k = _past_setting(toks, j)
+            if (k != j or (not setting and toks[j - 1].low in SET_COPULAS)) \
+                    and not looks_like_value(text, toks, k, runs):
+                continue  # "the door code is set to expire"
+            j = value_start(toks, k)
             end = value_end(text, toks, j, runs)
             if end is not None:
                 found.append(Span(toks[j].start, end, "secret"))
@@ -102,6 +108,21 @@ def _gap(toks: tuple[Token, ...], i: int) -> range:
         if toks[j].text in _SENTENCE_MARKS:
             stop = min(stop, i + NEAR_GAP + 1)
     return range(i + 1, stop)
+
+
+def _set_to(toks: tuple[Token, ...], j: int, setting: bool) -> bool:
+    """Token j is the "to" of "set to" / "changed to" (or any "to", "as" after a setting
+    verb before the secret word: "set the code to 5580")."""
+    return toks[j].low in SET_COPULAS and (setting or (j > 0 and toks[j - 1].low in SET_VERBS))
+
+
+def _past_setting(toks: tuple[Token, ...], j: int) -> int:
+    """"the safe is set to 9 1 3 5", "the code's been changed to ...": the value after the
+    setting verb that follows the copula."""
+    k = j + (j < len(toks) and toks[j].low in {"been", "now", "just"})
+    if k + 1 < len(toks) and toks[k].low in SET_VERBS and toks[k + 1].low in SET_COPULAS:
+        return k + 2
+    return j
 
 
 def _opens_with(toks: tuple[Token, ...], j: int) -> bool:
@@ -139,11 +160,14 @@ def _lock_number(text: str, toks: tuple[Token, ...], i: int, runs: dict[int, Num
     4471": a code with no word that says which, or a lock, is a secret only when a number
     of 3 to 8 digits is said (4 to 8 for a bare "code")."""
     word = toks[i].low.removesuffix("'s")
+    if i + 1 < len(toks) and toks[i + 1].low in _WHICH_LOCK:
+        return []  # "the locker number is 118": which locker, not how it opens
     low_digits = 4 if word in CODE_WORDS else 3
     starts = [i + 1] if own_copula else [
-        j + 1 for j in _gap(toks, i) if _opens_with(toks, j) or toks[j].low in COPULAS]
+        j + 1 for j in _gap(toks, i)
+        if _opens_with(toks, j) or toks[j].low in COPULAS or _set_to(toks, j, False)]
     for j in starts[:1]:
-        j = value_start(toks, j)
+        j = value_start(toks, _past_setting(toks, j))
         span, run = _digits_at(toks, j, runs), runs.get(j)
         if span is None and word in CODE_WORDS and j < len(toks):
             return _mixed_code(text, toks[j].start)
@@ -177,8 +201,10 @@ def _secret_word(toks: tuple[Token, ...], i: int, word: str) -> bool:
     prev = toks[i - 1].low
     if word == "number":
         return prev in NUMBER_QUALIFIERS
-    if word in {"answer", "information", "info"}:
-        return prev in {"security", "secret", "memorable"}
+    if word in {"answer", "information", "info"}:  # "the answer to my security question"
+        return prev in _ANSWERED or any(
+            t.low == "question" and toks[k - 1].low in _ANSWERED
+            for k, t in enumerate(toks[i + 2:i + 6], i + 2))
     qualifiers = SECRET_QUALIFIERS - {"card", "debit", "credit", "bank", "banking"}
     if prev in qualifiers or (i > 1 and toks[i - 2].low in qualifiers - {"code", "pass"}) or (
             prev == "time" and i > 1 and toks[i - 2].low in {"one", "-"}):

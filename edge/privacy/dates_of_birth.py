@@ -28,7 +28,9 @@ _SUFFIXES = {"st", "nd", "rd", "th"}
 _JOINERS = {"the", "of", ",", "/", "-", ".", "and", "'", "’", "slash", "dash"}
 _WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 # "born on Christmas Day 1950": a day of the year that names a date.
-_HOLIDAYS = {"christmas", "halloween", "valentine's", "hanukkah", "thanksgiving"}
+_HOLIDAYS = {"christmas", "halloween", "valentine's", "hanukkah", "thanksgiving",
+             "patrick's", "patricks", "andrew's", "david's", "george's", "year's", "boxing",
+             "hogmanay", "diwali", "easter"}
 _BIRTH = {"born", "birthday", "birthdate", "dob", "bday", "b-day", "birthday's", "birthdays",
           "d.o.b", "birthdate's"}
 # "our son arrived on ...": a child's arrival is a birth; a parcel's is not.
@@ -41,6 +43,19 @@ _BIRTHDAY_THINGS = {"party", "parties", "present", "presents", "gift", "gifts", 
                     "cards", "cake", "dinner", "lunch", "shopping", "wishes", "message",
                     "song", "balloons", "invitations", "invites", "celebration", "plans",
                     "surprise", "bash", "drinks", "trip", "list"}
+# A newborn's weight said with the arrival: "3.2 kilos", "7 pounds 4 ounces" (not a parcel).
+_WEIGHTS = {"kilos", "kg", "kgs", "pounds", "lb", "lbs", "ounces", "oz", "grams"}
+_PARCELS = {"parcel", "package", "delivery", "order", "box", "shipment", "suitcase", "bag",
+            "luggage", "post"}
+
+
+def _weighed(toks: tuple[Token, ...]) -> bool:
+    return not any(t.low in _PARCELS for t in toks) and any(
+        t.low in _WEIGHTS and k > 0 and (toks[k - 1].text.isdecimal()
+                                         or toks[k - 1].low in NUMBER_WORDS)
+        for k, t in enumerate(toks))
+
+
 _TURNS = {"turn", "turns", "turned", "turning"}
 _NOBODY = {"who", "whoever", "anyone", "anybody", "someone", "somebody", "people", "everyone",
            "celebrities", "famous", "presidents", "kings", "queens", "babies", "children"}
@@ -67,6 +82,8 @@ def _birth_cue(toks: tuple[Token, ...]) -> bool:
             return True
         if low == "d" and i + 4 < n and "".join(x.low for x in toks[i:i + 5]) == "d.o.b":
             return True
+        if low in _ARRIVALS and _weighed(toks):
+            return True  # "Amelia arrived on the 28th of October, 3.2 kilos": a newborn
         if low in _ARRIVALS and any(x.low in _CHILDREN for x in toks[max(0, i - 3):i]):
             if low in {"arrived", "arrival", "welcomed"} and not any(
                     x.low in _CHILDREN - {"she", "he", "i", "we", "one"}
@@ -176,6 +193,10 @@ def find_birth_dates(text: str, toks: tuple[Token, ...]) -> list[Span]:
             day = first - 2 if first > 1 and toks[first - 1].text == "," else first - 1
             if day >= 0 and toks[day].low in _WEEKDAYS:
                 first = day  # "Friday the 13th of October 2000", "Tuesday, June 1st"
+            elif first > 0 and toks[first - 1].low in {"st", "saint"}:
+                first -= 1  # "St Patrick's Day 1990"
+            elif first > 0 and toks[first - 1].low == "new" and toks[first].low == "year's":
+                first -= 1  # "New Year's Day 1971"
             found.append(Span(toks[first].start, toks[j - 1].end, "dob"))
         elif classes == ["Y"] or (classes and set(classes) <= {"W", "J"} and _spoken_year(
                 [toks[k].low for k in range(i, j)])):

@@ -201,9 +201,31 @@ def postcode_after(toks: tuple[Token, ...], end: int) -> int:
             and HYPHEN_CODE.fullmatch(toks[k].text + "-" + toks[k + 2].text):
         k += 2  # "00-514 Warszawa"
         return k + 1 if k + 1 < n and toks[k + 1].cap and toks[k + 1].word else k
+    if k + 2 < n and _split_code(toks[k], toks[k + 1]) and toks[k + 2].cap \
+            and toks[k + 2].word:
+        return _town_on(toks, k + 2)  # "1015 CS Amsterdam", "114 51 Stockholm"
     if k < n and toks[k].text.isdecimal() and 4 <= len(toks[k].text) <= 6:
         after = toks[k + 1].low if k + 1 < n else ""
         if after not in NOT_STREET - {"in", "and", "the", "a"}:
-            return k + 1 if k == j and after and (toks[k + 1].cap or (
-                _town_word(after) and (k + 2 >= n or toks[k + 2].text in _PUNCT))) else k
+            if k == j and after and toks[k + 1].cap and toks[k + 1].word:
+                return _town_on(toks, k + 1)  # "50450 Kuala Lumpur"
+            return k + 1 if k == j and after and (
+                _town_word(after) and (k + 2 >= n or toks[k + 2].text in _PUNCT)) else k
     return end
+
+
+def _town_on(toks: tuple[Token, ...], k: int) -> int:
+    """The last word of the capitalised town that starts at token k ("Kuala Lumpur")."""
+    while k + 1 < len(toks) and toks[k + 1].cap and toks[k + 1].word \
+            and toks[k + 1].low not in NOT_TOWN and toks[k + 1].start == toks[k].end + 1:
+        k += 1
+    return k
+
+
+def _split_code(a: Token, b: Token) -> bool:
+    """A postal code in two parts: Dutch ("1015 CS") or Swedish, Czech, Slovak and Greek
+    ("114 51", "110 00")."""
+    if b.start != a.end + 1 or not a.text.isdecimal():
+        return False
+    return (len(a.text) == 4 and len(b.text) == 2 and b.text.isupper()) or (
+        len(a.text) == 3 and len(b.text) == 2 and b.text.isdecimal())

@@ -78,7 +78,10 @@ PERSON_VERBS = {"said", "says", "told", "tells", "asked", "asks", "texted", "cal
 # The capitalised word after these is part of a place: "San Francisco", "New Orleans".
 PLACE_PREFIXES = {"san", "santa", "los", "las", "new", "fort", "saint", "st", "port", "mount",
                   "lake", "el", "la", "le", "palo", "sao", "rio", "buenos", "costa", "puerto",
-                  "des", "de", "baton", "corpus", "salt", "east", "west", "north", "south"}
+                  "des", "de", "baton", "corpus", "salt", "east", "west", "north", "south",
+                  # streets named first by their type: "Via Roma", "Rue Lepic", "Jalan Ampang"
+                  "via", "rue", "calle", "avenida", "rua", "piazza", "viale", "corso", "carrer",
+                  "paseo", "jalan", "strada", "rambla", "avinguda", "calzada"}
 # After these only a place or a month can be a name ("call Sydney", "text Jordan"): "visit",
 # "with" or "to" before one means the place.
 COMMS_CUES = {"call", "ring", "phone", "text", "message", "tell", "ask", "remind", "email",

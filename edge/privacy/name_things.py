@@ -190,3 +190,28 @@ def brand_end(toks: tuple[Token, ...], i: int) -> int | None:
                 toks[i + m].low == phrase[m] for m in range(1, k)):
             return i + k - 1
     return None
+
+
+# "add Harry Potter to my watchlist", "put Mr Muscle on the shopping list": what goes on
+# these lists is a thing (not "add Sarah to the group chat" or "to my contacts").
+ITEM_LISTS = {"watchlist", "playlist", "wishlist", "queue", "basket", "cart", "trolley",
+              "shopping", "grocery", "groceries", "reading", "library", "order", "bag"}
+_ITEM_VERBS = {"add", "put", "stick", "pop"}
+_LIST_OWNERS = {"my", "the", "our", "this", "your"}
+_AFTER_LIST = {"list", "lists", "basket", "cart", "trolley", "queue", "order", "bag", "please",
+               "for", "and", "then", "too", "now", "again", "tonight", "today"}
+
+
+def an_item(toks: tuple[Token, ...], i: int, p: int) -> bool:
+    """The name at token i is added to a list of things: "add X to my watchlist"."""
+    if p < 0 or toks[p].low not in _ITEM_VERBS:
+        return False
+    for k in range(i + 1, min(len(toks), i + 8)):
+        if toks[k].low in {"to", "on", "onto", "in", "into"}:
+            h = k + 2 if k + 2 < len(toks) and toks[k + 1].low in _LIST_OWNERS else k + 1
+            nxt = toks[h + 1] if h + 1 < len(toks) else None
+            return h < len(toks) and toks[h].low in ITEM_LISTS and (
+                nxt is None or not nxt.word or nxt.low in _AFTER_LIST)  # not "grocery chat"
+        if not toks[k].word:
+            return False
+    return False

@@ -84,10 +84,12 @@ from edge.privacy.name_lists import (
     surname_words,
 )
 from edge.privacy.name_things import (
+    QUANTITIES,
     a_pet,
     a_place_cue,
     a_thing,
     a_title,
+    an_item,
     brand_end,
     english_words,
     in_title,
@@ -145,10 +147,11 @@ def find_names(text: str, toks: tuple[Token, ...],
             continue
         if low in TITLES and (t.cap or len(low) <= 3):
             j = i + 2 if i + 2 < n and toks[i + 1].text == "." else i + 1
-            if j < n and a_title(toks, p) and toks[j].low not in surnames \
-                    and toks[j].low not in figures():
-                i = j + 1  # "play Mr Brightside", "watch Mrs Doubtfire": a work's title
-                continue
+            if j < n and ((a_title(toks, p) and toks[j].low not in surnames
+                           and toks[j].low not in figures())
+                          or prev in QUANTITIES or an_item(toks, i, p)):
+                i = j + 1  # "play Mr Brightside", "watch Mrs Doubtfire": a work's title;
+                continue  # "order more Dr. Oetker pizzas", "add Mr Muscle to the basket"
             if j < n and toks[j].word and bare(toks[j].low) not in NOT_NAMES and (
                     toks[j].cap or (lower_surname(bare(toks[j].low), surnames, low)
                                     and not in_title(toks, i))):
@@ -233,6 +236,7 @@ def find_names(text: str, toks: tuple[Token, ...],
                 or (prev not in COMMS_CUES and prev not in LOWER_CUES and pet_sentence(toks)
                     and single_word(toks, i) and a_pet(toks, i, p))
                 or (a_title(toks, p) and single_word(toks, i) and low not in figures())
+                or an_item(toks, i, p)
                 or (in_title(toks, i) and not a_figure(toks, i, surnames) and not played)
                 or (low in name_places() and not t.low.endswith(("'s", "’s"))
                     and a_place_cue(toks, p))):

@@ -51,7 +51,7 @@ class Redactor:
         names = find_names(text, toks, self.contacts)
         found.extend(names)
         found.extend(find_health(text, toks, names))  # "bridget's dementia": a name's
-        return merge(_outside_placeholders(text, found))
+        return merge(_outside_placeholders(text, _numbers_in_addresses(found)))
 
     def redact(self, text: str) -> Redaction:
         spans = self.spans(text)
@@ -90,6 +90,16 @@ def _outside_placeholders(text: str, found: list[Span]) -> list[Span]:
                                    for a, b in marks):
             kept.append(Span(start, end, span.kind))  # none left on or around a placeholder
     return kept
+
+
+def _numbers_in_addresses(found: list[Span]) -> list[Span]:
+    """Findings less the phone numbers inside an address: "Storgatan 12, 114 51 Stockholm"
+    is a house number and a postal code, not the number "12, 114 51"."""
+    homes = [s for s in found if s.kind == "address"]
+    if not homes:
+        return found
+    return [s for s in found if s.kind != "phone" or not any(
+        h.start <= s.start and s.end <= h.end and h != s for h in homes)]
 
 
 def redact_texts(value: object, redact: Callable[[str], str]) -> object:
