@@ -65,6 +65,13 @@ def test_compiler_covers_every_inventory_name(lookup, speller) -> None:
     ("take me home", "NavigateTo", {"destination": "Home"}),
     ("add milk to my shopping list", "HassShoppingListAddItem", {"item": "milk"}),
     ("turn the volume down", "HassSetVolumeRelative", {"volume_step": "down"}),
+    # a hesitation before and a courtesy after are the compiler's, around any command
+    ("um could you switch on the kitchen lights for me", "HassTurnOn",
+     {"name": "Kitchen Lights"}),
+    ("okay so turn the volume down a bit thanks", "HassSetVolumeRelative",
+     {"volume_step": "down"}),
+    ("kill all the lights in the office", "HassTurnOff", {"area": "Office", "domain": "light"}),
+    ("timer for one hour and thirty minutes", "HassStartTimer", {"hours": 1, "minutes": 30}),
 ])
 def test_word_strings_map_back_to_intents_and_canonical_slots(lookup, speller, text, intent,
                                                              slots) -> None:
@@ -76,7 +83,8 @@ def test_word_strings_map_back_to_intents_and_canonical_slots(lookup, speller, t
 
 def test_partial_commands_and_other_words_are_not_commands(lookup, speller) -> None:
     grammar = compile_grammar(load_inventory(HOME), lookup, speller)
-    for text in ("turn on the", "set a timer for", "why is the sky blue", "call"):
+    for text in ("turn on the", "set a timer for", "why is the sky blue", "call", "um",
+                 "okay so thanks", "um for me"):
         assert grammar.understand(text) is None
 
 

@@ -152,10 +152,12 @@ def test_whisper_prefers_the_sentence_said_and_rescues_a_garbled_hypothesis(
 
 @pytest.mark.slow
 @needs_espeak
+@pytest.mark.parametrize("question", ["What is the capital of Australia?",
+                                      "Who wrote Hamlet?"])
 def test_a_cloud_question_is_not_claimed(whisper: tuple[Any, Any, Any],
-                                         grammar: CompiledGrammar) -> None:
+                                         grammar: CompiledGrammar, question: str) -> None:
     _, rescorer, _ = whisper
-    samples = _say("What is the capital of Australia?")
+    samples = _say(question)
     raw, encoded = rescorer.transcribe(samples)
     result = rescorer.rescore(samples, raw, grammar, None, encoded)
     assert result.scored  # there were candidates ("What is the time?" ...)

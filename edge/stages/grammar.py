@@ -211,15 +211,27 @@ class CompiledGrammar:
         return None
 
 
+def _one_of(options: Iterable[str]) -> str:
+    return "|".join(re.escape(o) for o in sorted(options, key=len, reverse=True))
+
+
 _POLITE = re.compile(
-    r"^(?:(?:" + "|".join(sorted(phrases.PREFIXES, key=len, reverse=True)) + r") )?(.*?)"
-    r"(?: (?:" + "|".join(sorted(phrases.SUFFIXES, key=len, reverse=True)) + r"))?$"
+    rf"^((?:(?:{_one_of(phrases.LEADS)}) )?(?:(?:{_one_of(phrases.PREFIXES)}) )?)(.*?)"
+    rf"((?: (?:{_one_of(phrases.SUFFIXES)}))?)$"
 )
 
 
-def _strip_politeness(said: str) -> str:
+def split_politeness(said: str) -> tuple[str, str, str]:
+    """("um could you", "turn on the lamp", "please"): what the compiler puts around a
+    command (`grammar_phrases.LEADS`, `PREFIXES`, `SUFFIXES`), apart from the command."""
     m = _POLITE.match(said)
-    return m.group(1) if m else said
+    if m is None:
+        return "", said, ""
+    return m.group(1).strip(), m.group(2), m.group(3).strip()
+
+
+def _strip_politeness(said: str) -> str:
+    return split_politeness(said)[1]
 
 
 def compile_grammar(
@@ -333,9 +345,10 @@ def _render(lists: dict[str, ValueList], rules: list[str], fillers: list[str],
         if vl.values:
             out.append(f"<{name}> = " + " | ".join(sorted(vl.values)) + ";")
     if polite:
+        out.append("<lead> = " + " | ".join(phrases.LEADS) + ";")
         out.append("<prefix> = " + " | ".join(phrases.PREFIXES) + ";")
         out.append("<suffix> = " + " | ".join(phrases.SUFFIXES) + ";")
-        out.append("<command> = [<prefix>] (" + " | ".join(rules) + ") [<suffix>];")
+        out.append("<command> = [<lead>] [<prefix>] (" + " | ".join(rules) + ") [<suffix>];")
     else:
         out.append("<command> = " + " | ".join(rules) + ";")
     if fillers:

@@ -55,7 +55,14 @@ import numpy as np
 from edge.messages import Understanding
 from edge.settings import RescoreSettings
 from edge.stages import grammar_phrases as phrases
-from edge.stages.grammar import CompiledGrammar, Node, Slot, parse_template, spoken_form
+from edge.stages.grammar import (
+    CompiledGrammar,
+    Node,
+    Slot,
+    parse_template,
+    split_politeness,
+    spoken_form,
+)
 from edge.stages.grammar import number_words as grammar_number_words
 from edge.stages.grammar_stt import GrammarResult
 from edge.stages.numbers import parse_number
@@ -146,20 +153,6 @@ def numbers_in(text: str) -> set[int]:
 
 
 TEEN_TY = {**{t: 10 * (t - 10) for t in range(13, 20)}, **{10 * (t - 10): t for t in range(13, 20)}}
-
-
-def split_politeness(said: str) -> tuple[str, str, str]:
-    """("could you", "turn on the lamp", "please") from the grammar's politeness lists."""
-    prefix = suffix = ""
-    for p in sorted(phrases.PREFIXES, key=len, reverse=True):
-        if said.startswith(p + " "):
-            prefix, said = p, said[len(p) + 1 :]
-            break
-    for s in sorted(phrases.SUFFIXES, key=len, reverse=True):
-        if said.endswith(" " + s):
-            suffix, said = s, said[: -len(s) - 1]
-            break
-    return prefix, said, suffix
 
 
 def _expand(node: Node) -> Iterator[list[str | Slot]]:
