@@ -157,6 +157,23 @@ def test_runner_takes_a_recording_through_wake_endpoint_and_both_layers(tmp_path
     assert any("fast" in c["source"] and c["intent"] == "HassTurnOff"
                for c in out.rescore["candidates"])
     assert scorer.right(out, scorer.rescored(out, Calibration().midpoint, 13.5))
+    # One pause of 0.16 s at least: the request's end (synthetic speech has no others).
+    assert out.pauses["0.16"] == 1 and out.pauses["0.08"] >= 1
+
+
+def test_pauses_count_each_silence_once_and_only_after_speech() -> None:
+    import numpy as np
+
+    from edge.messages import AudioFrame
+    from edge.speech_eval.runner import PauseCounter
+
+    counter = PauseCounter(speech_threshold=0.5, after_s=0.16)
+    # 80 ms frames: silence (before any speech), speech, 3 silent, speech, 1 silent, speech,
+    # 2 silent: two pauses of 0.16 s and more; the short one and the leading one don't count.
+    pattern = [0, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 0]
+    for i, speaking in enumerate(pattern):
+        counter.push(AudioFrame(np.zeros(1280, dtype=np.int16), i * 0.08), float(speaking))
+    assert counter.count == 2
 
 
 def _r(hyp: float, *cands: tuple[str, dict[str, Any], float, str]) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from pathlib import Path
 from edge.arg_types import number_or_off
 from edge.settings import RescoreSettings
 from edge.speech_eval.generate import DEFAULT_DIR, GROUPS, MANIFEST
+from edge.stages.stt import BEAM_SIZE
 
 ACTIONS = ("generate", "run", "rescore", "report", "all", "falsewake", "wake")
 WAKE_THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
@@ -45,6 +46,9 @@ def add_bench_speech(bench: argparse._SubParsersAction) -> None:
                         "default hints them)")
     p.add_argument("--no-rescore", action="store_true",
                    help="run: skip the rescoring of grammar candidates by Whisper")
+    p.add_argument("--beam", type=int, default=BEAM_SIZE,
+                   help=f"run: Whisper's beam size (default {BEAM_SIZE}, as the daemon; 1: "
+                        "greedy)")
     p.add_argument("--limit", type=int, help="only the first N recordings")
     p.add_argument("--threshold", type=float,
                    help="fast-layer score threshold (default: calibrate on the dev voices)")
@@ -92,7 +96,8 @@ def _cmd(args: argparse.Namespace) -> int:
     if args.action in ("run", "all"):
         evaluate(args.dir, results, tuple(args.groups.split(",")), not args.no_whisper,
                  args.limit, tuple(c for c in args.conditions.split(",") if c),
-                 whisper_bias=not args.no_whisper_bias, rescore=not args.no_rescore)
+                 whisper_bias=not args.no_whisper_bias, rescore=not args.no_rescore,
+                 beam_size=args.beam)
     if args.action == "rescore":
         rescore_results(args.dir, results, args.limit)
     if args.action in ("report", "all", "rescore"):

@@ -47,12 +47,32 @@ from edge.messages import SAMPLE_RATE, AudioFrame
 from edge.settings import EndpointSettings, WakeSettings
 from edge.speech_eval.generate import Recording, load_manifest
 from edge.speech_eval.phrases import INVENTORY
-from edge.stages.early_endpoint import EarlyEndpoint
+from edge.stages.early_endpoint import EarlyEndpoint, PauseAfterSpeech
 from edge.stages.grammar_stt import GrammarResult
+from edge.stages.stt import BEAM_SIZE
 from edge.stages.whisper_rescore import RescoreSettings, WhisperJudge, rescore
 
 ORACLE_DELAY_S = 0.3  # a missed wake word: open the request this long after the phrase
 WAKE_WINDOW_S = 0.8  # a detection later than this after the phrase is a miss
+
+
+PAUSES_S = (0.08, 0.16)  # silences after speech counted per request (Outcome.pauses)
+
+
+class PauseCounter:
+    """How many times the user fell silent for `after_s` after speaking."""
+
+    def __init__(self, speech_threshold: float, after_s: float) -> None:
+        self.pause = PauseAfterSpeech(speech_threshold)
+        self.after_s = after_s
+        self.count = 0
+        self._counted = False
+
+    def push(self, frame: AudioFrame, probability: float) -> None:
+        if self.pause.push(frame, probability):
+            self._counted = False
+        elif not self._counted and self.pause.lasted(self.after_s):
+            self.count, self._counted = self.count + 1, True
 
 
 @dataclass
@@ -78,14 +98,18 @@ class Outcome:
     early: dict[str, Any] | None = None  # the early endpoint the fast layer allowed
     whisper: dict[str, Any] = field(default_factory=dict)
     rescore: dict[str, Any] | None = None  # RescoreResult.to_json() (+ timings), or None
+    # Pauses of at least N s (key: N) between the wake word and the endpoint: the early
+    # transcriptions the daemon would start, the last one the request's own, the rest
+    # dropped when the user went on (EndpointSettings.early_transcript_s).
+    pauses: dict[str, int] = field(default_factory=dict)
 
 
 class Evaluator:
     """The models, loaded once."""
 
     def __init__(self, inventory_path: Path = INVENTORY, whisper: bool = True,
-                 grammar: bool = True, whisper_bias: bool = True, rescore: bool = True
-                 ) -> None:
+                 grammar: bool = True, whisper_bias: bool = True, rescore: bool = True,
+                 beam_size: int = BEAM_SIZE) -> None:
         from edge.skills import default_skills
         from edge.stages.endpoint import SileroVad
         from edge.stages.nlu import load_nlu
@@ -102,7 +126,7 @@ class Evaluator:
         if whisper:
             from edge.stages.stt import FasterWhisperStt
 
-            self.stt = FasterWhisperStt(threads=2)
+            self.stt = FasterWhisperStt(threads=2, beam_size=beam_size)
             if whisper_bias:  # as the daemon does (EdgeSettings.stt_bias)
                 self.stt.bias_towards(self.inventory.names(), "Hey Jarvis")
             self.stt.warm_up()
@@ -180,6 +204,7 @@ class Evaluator:
             s, audio=lambda a, b: audio[int(a * SAMPLE_RATE) : int(b * SAMPLE_RATE)])
         listening = False
         early = EarlyEndpoint(self.grammar, s.speech_threshold) if self.grammar else None
+        pauses = {after: PauseCounter(s.speech_threshold, after) for after in PAUSES_S}
         utterance = None
         for frame in frames:
             decisions = speech.observe(frame.samples)
@@ -192,6 +217,8 @@ class Evaluator:
                         early.begin()
                 continue
             p = speech.probability(frame.samples, decisions)
+            for counter in pauses.values():
+                counter.push(frame, p)
             if early is not None and early.push(frame, p) is not None:
                 # A whole command, then silence: the daemon decides here (and cuts the
                 # request when the result is accepted). Scored from this decision.
@@ -206,6 +233,7 @@ class Evaluator:
         else:
             samples = utterance.samples
             out.endpoint_at_s, out.endpoint_reason = utterance.endpoint_at_s, utterance.reason
+        out.pauses = {f"{after:g}": c.count for after, c in pauses.items()}
         result = early.finish() if early is not None else None
         if result is not None:
             u = result.understanding
@@ -241,15 +269,15 @@ class Evaluator:
 
 def evaluate(folder: Path, results: Path, groups: tuple[str, ...], whisper: bool,
              limit: int | None = None, conditions: tuple[str, ...] = (),
-             grammar: bool = True, whisper_bias: bool = True, rescore: bool = True
-             ) -> list[Outcome]:
+             grammar: bool = True, whisper_bias: bool = True, rescore: bool = True,
+             beam_size: int = BEAM_SIZE) -> list[Outcome]:
     """Run every selected recording; write one JSON line per recording to `results`."""
     recordings = [r for r in load_manifest(folder) if r.group in groups
                   and (not conditions or r.condition in conditions)]
     if limit:
         recordings = recordings[:limit]
     ev = Evaluator(whisper=whisper, grammar=grammar, whisper_bias=whisper_bias,
-                   rescore=rescore)
+                   rescore=rescore, beam_size=beam_size)
     # Whisper's outcomes depend on its hints: one cache per hint text.
     hints = getattr(ev.stt, "hotwords", None) if whisper_bias else None
     # (greedy decoding kept the names of the first runs' caches)
