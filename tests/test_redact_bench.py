@@ -137,11 +137,24 @@ def test_the_seventh_heldout_set_does_not_regress() -> None:
 
 def test_the_eighth_heldout_set_does_not_regress() -> None:
     """pii_heldout8.jsonl (held out once, tuned on since): every kind but name at target
-    (address 100 %, dob 98.2 %, secret 98.3 %, health 95.2 %), name where it is (93.6 %),
-    each a point or so under; false redactions at 1 % at most."""
+    (address 100 %, dob 98.2 %, secret 98.3 %, health 95.2 %), name where it is since
+    the ninth set's round (99.3 %), each a point or so under; false redactions at 1 % at
+    most."""
     examples = load_set(PII_SET.parent / "pii_heldout8.jsonl", "all")
     result = run(examples, Redactor(CONTACTS), repeat=1)
-    floors = {"name": 0.92, "dob": 0.97, "health": 0.94, "secret": 0.97, "address": 0.98}
+    floors = {"name": 0.98, "dob": 0.97, "health": 0.94, "secret": 0.97, "address": 0.98}
+    for kind in KINDS:
+        assert result.recall(kind) >= floors.get(kind, 0.99), (kind, result.misses)
+    assert result.false_redactions <= 0.01 * result.clean, result.misses
+
+
+def test_the_ninth_heldout_set_does_not_regress() -> None:
+    """pii_heldout9.jsonl (held out once, tuned on since): name, card, address, e-mail and
+    secret at 100 %, phone and dob at 98.2 %, health at 97.3 %, each a point or so under
+    (one miss of a kind's 55 to 150 spans); false redactions at 1 % at most."""
+    examples = load_set(PII_SET.parent / "pii_heldout9.jsonl", "all")
+    result = run(examples, Redactor(CONTACTS), repeat=1)
+    floors = {"phone": 0.97, "dob": 0.97, "health": 0.96, "email": 0.98, "secret": 0.98}
     for kind in KINDS:
         assert result.recall(kind) >= floors.get(kind, 0.99), (kind, result.misses)
     assert result.false_redactions <= 0.01 * result.clean, result.misses

@@ -61,7 +61,7 @@ def unit_addresses(text: str, toks: tuple[Token, ...]) -> list[Span]:
         end = _unit(toks, i)
         if end is None or end + 2 >= len(toks) or toks[end + 1].text != ",":
             continue
-        last, sure = _forward(text, toks, end)
+        last, sure = parts_after(text, toks, end)
         if last > end and sure:
             found.append(Span(t.start, toks[last].end, "address"))
     return found
@@ -79,13 +79,13 @@ def widen(text: str, toks: tuple[Token, ...], found: list[Span]) -> list[Span]:
         if first is None or last is None:
             out.append(span)
             continue
-        last = _forward(text, toks, last)[0]
+        last = parts_after(text, toks, last)[0]
         first = _backward(text, toks, first)
         out.append(Span(toks[first].start, toks[last].end, "address"))
     return out
 
 
-def _forward(text: str, toks: tuple[Token, ...], last: int) -> tuple[int, bool]:
+def parts_after(text: str, toks: tuple[Token, ...], last: int) -> tuple[int, bool]:
     """The last token of the parts after token `last`, and whether one of them says it is
     an address (a street, a postal code, a region or a known place)."""
     n, sure = len(toks), False
@@ -123,7 +123,15 @@ def _forward(text: str, toks: tuple[Token, ...], last: int) -> tuple[int, bool]:
 def _telling(text: str, t: Token) -> bool:
     """A token that makes the parts an address: a postal code, a region, a known place."""
     return (t.text.isdecimal() and 4 <= len(t.text) <= 6) or t.text in REGIONS_ALL \
-        or t.low in place_words() or POSTCODE.match(text, t.start) is not None
+        or t.low in place_words() or POSTCODE.match(text, t.start) is not None \
+        or (t.cap and t.low in DISTRICTS)
+
+
+# A town's numbered or named divisions: "District 1", "Ward 5", "Col. Roma", "Kadıköy
+# Mahallesi"; a part with one of these is an address's.
+DISTRICTS = {"district", "ward", "arrondissement", "colonia", "col", "barrio", "bairro",
+             "mahallesi", "mah", "kecamatan", "kelurahan", "barangay", "brgy", "oblast",
+             "raion", "prefecture", "quartier", "urbanizacion", "urb"}
 
 
 def _backward(text: str, toks: tuple[Token, ...], first: int) -> int:

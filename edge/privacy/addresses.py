@@ -25,6 +25,7 @@ from edge.privacy.localities import (
 )
 from edge.privacy.name_things import english_words
 from edge.privacy.spans import Span
+from edge.privacy.street_anchors import door_after, typeless_streets
 from edge.privacy.street_words import (
     CAPITAL_STREET_TYPES,
     COMPOUND_ENDINGS,
@@ -64,31 +65,41 @@ def find_addresses(text: str, toks: tuple[Token, ...]) -> list[Span]:
         found.extend(Span(m.start(), m.end(), "address") for m in _PO_BOX.finditer(text))
     found.extend(spoken_postcode(toks))
     for run in _joined(number_runs(toks), toks):
-        if len(run.digits) > 5:
+        if len(run.digits) > 5 and not _hyphen_house(text, toks, run):
             if len(run.digits) == 9 and not run.words and _zip_cue(toks, run.first):
                 found.append(Span(toks[run.first].start, toks[run.last].end, "address"))
-            continue
+            tail = _after_comma(toks, run)
+            if tail is None:
+                continue
+            run = tail  # "(415) 555-0133, 12 Elm Street": a phone number, then a house's
         last = run.last
         if last + 1 < len(toks) and len(toks[last + 1].text) == 1 and toks[last + 1].word \
                 and toks[last + 1].start == toks[last].end:  # 221B
             last += 1
+        elif last + 2 < len(toks) and len(toks[last + 1].text) == 1 and toks[last + 1].word \
+                and toks[last + 1].low not in {"a", "i"} and toks[last + 2].text == ",":
+            last += 1  # "thirty two b, willow gardens"
         if last + 1 < len(toks) and toks[last + 1].low in {"bis", "ter"}:
             last += 1  # "2 bis rue Victor Hugo"
         nxt = last + 1
-        if nxt < len(toks) and toks[nxt].text == "," and nxt + 1 < len(toks) \
-                and toks[nxt + 1].cap:
-            nxt += 1  # "12, rue de la Paix", "number 12, Acacia Avenue"
+        before = toks[run.first - 1].low if run.first > 0 else ""
+        if nxt < len(toks) and toks[nxt].text == "," and nxt + 1 < len(toks) and (
+                toks[nxt + 1].cap or _lower_street(toks, nxt + 1, before)):
+            nxt += 1  # "12, rue de la Paix", "number 12, Acacia Avenue", "number nine, the
+            # crescent"
         if nxt < len(toks) and toks[nxt].low in {"st", "nd", "rd", "th"} \
                 and toks[nxt].start == toks[last].end:
             if run.first == run.last:
                 continue  # "near 5th Avenue": a street without a house number
             nxt = last  # "350 5th Avenue": the run's last number is the street's
-        before = toks[run.first - 1].low if run.first > 0 else ""
         end = _street(toks, nxt, {",", ".", "!", "?", ""} if before in _ADDRESS_CUES
                       else {","} if before in _WEAK_CUES else set())
         if end is None and _block_number(text, toks, run) and nxt < len(toks) \
                 and toks[nxt].cap and toks[nxt].word:
             end = nxt  # "5-2-1 Ginza": a Japanese block address, the district after it
+            while end + 2 < len(toks) and toks[end + 1].text == "-" and toks[end + 2].word \
+                    and toks[end + 1].start == toks[end].end:
+                end += 2  # "3-5-2 Nishi-Shinjuku"
         if end is not None and before in _WEAK_CUES and toks[nxt].low == "the" \
                 and not toks[end].cap and locality_after(text, toks, end) < 0:
             end = None  # "meet at 5 the park, bring a ball": a time, then a place
@@ -96,6 +107,8 @@ def find_addresses(text: str, toks: tuple[Token, ...]) -> list[Span]:
             end = _street_by_code(text, toks, nxt)
         if end is not None:
             first = _unit_before(toks, run.first)
+            if first == run.first and before in {"number", "no"}:
+                first -= 1  # "number nine, the crescent": the number's cue goes with it
             end = postcode_after(toks, _unit_after(toks, end))
             stop = locality_after(text, toks, end)
             found.append(Span(toks[first].start, max(stop, toks[end].end), "address"))
@@ -105,6 +118,7 @@ def find_addresses(text: str, toks: tuple[Token, ...]) -> list[Span]:
             found.append(Span(toks[run.first].start, toks[run.last].end, "address"))
     found.extend(_number_after_street(text, toks))
     found.extend(unit_addresses(text, toks))
+    found.extend(typeless_streets(text, toks))
     return widen(text, toks, found)
 
 
@@ -145,6 +159,27 @@ def _zip_in(toks: tuple[Token, ...], run: NumberRun) -> bool:
         and not any(t.low in _NOT_ZIP for t in toks[:run.first])
 
 
+def _after_comma(toks: tuple[Token, ...], run: NumberRun) -> NumberRun | None:
+    """The written number after the last comma inside a run, when it may number a house."""
+    for k in range(run.last - 1, run.first, -1):
+        if toks[k].text == ",":
+            digits = toks[k + 1].text if k + 1 == run.last else ""
+            if digits.isdecimal() and len(digits) <= 5:
+                return NumberRun(k + 1, run.last, digits, False)
+            return None
+    return None
+
+
+def _hyphen_house(text: str, toks: tuple[Token, ...], run: NumberRun) -> bool:
+    """"94-1040 Waipahu Street", "104-20 Queens Blvd": a house number in two parts
+    (Hawaii's zone and lot, Queens' cross street and house)."""
+    return not run.words and _HYPHEN_HOUSE.fullmatch(
+        text[toks[run.first].start:toks[run.last].end]) is not None
+
+
+_HYPHEN_HOUSE = re.compile(r"\d{1,3}-\d{1,5}")
+
+
 def _block_number(text: str, toks: tuple[Token, ...], run: NumberRun) -> bool:
     """"5-2-1": three or more numbers joined by hyphens (chome, block, house)."""
     return not run.words and _BLOCK.fullmatch(
@@ -163,6 +198,13 @@ def _zip_cue(toks: tuple[Token, ...], first: int, spoken: bool = False) -> bool:
     return cue >= 0 and (len(before) - cue <= 4 or (
         before[-1].low in {"is", "was", "'s", ":"} and not any(
             t.text.isdecimal() or t.low in NUMBER_WORDS for t in before[cue:])))
+
+
+def _lower_street(toks: tuple[Token, ...], i: int, before: str) -> bool:
+    """After a house number's comma, a lowercase street whose type is never an everyday
+    word: "thirty two b, willow gardens", "number nine, the crescent"."""
+    end = _street(toks, i, {",", ".", "!", "?", ""} if before in _ADDRESS_CUES else {","})
+    return end is not None and toks[end].low in STREET_TYPES and not toks[end].cap
 
 
 def _street_type(t: Token, cued: bool = False) -> bool:
@@ -261,8 +303,9 @@ def _unit_before(toks: tuple[Token, ...], first: int) -> int:
         j -= 1
     if j >= 1 and (toks[j].text.isdecimal() or (len(toks[j].text) == 1 and toks[j].word)):
         k = j - 1
-        if k >= 1 and toks[j].word and toks[k].text.isdecimal() and toks[k].end == toks[j].start:
-            k -= 1  # "Flat 4B"
+        if k >= 1 and toks[j].word and toks[k].text.isdecimal() \
+                and toks[j].start - toks[k].end <= 1:
+            k -= 1  # "Flat 4B", "flat 2 b"
         if toks[k].low in UNITS:
             return k
     return first
@@ -322,7 +365,7 @@ def _number_after_street(text: str, toks: tuple[Token, ...]) -> list[Span]:
                 end += 2  # "Keizersgracht 52-2": the floor after the house number
             if end + 1 < n and toks[end + 1].low in MEASURES:
                 continue
-            end = postcode_after(toks, end)  # "Hauptstraße 5, 10115 Berlin"
+            end = postcode_after(toks, door_after(toks, end))  # "Hauptstraße 5, 10115 Berlin"
             stop = locality_after(text, toks, end)  # "Rua Augusta, 1500, São Paulo"
             found.append(Span(toks[first].start, max(stop, toks[end].end), "address"))
     return found

@@ -11,6 +11,8 @@ The words are secret_words.py's, the value's shapes secret_values.py's.
 
 from __future__ import annotations
 
+import re
+
 from edge.privacy.secret_values import looks_like_value, value_end, value_start
 from edge.privacy.secret_words import (
     CLAUSE_END,
@@ -18,6 +20,7 @@ from edge.privacy.secret_words import (
     CODE_WORDS,
     COPULAS,
     DETERMINERS,
+    KEY_LEADS,
     LENGTH_WORDS,
     LOCK_NOUNS,
     NOT_SECRET_NOUNS,
@@ -54,6 +57,10 @@ def find_secrets(text: str, toks: tuple[Token, ...]) -> list[Span]:
         own_copula = word.endswith(("'s", "’s"))  # "the garage code's 2468"
         if own_copula:
             word = word[:-2]
+        if word in NETWORK_WORDS or (word == "fi" and i > 1 and toks[i - 1].text == "-"
+                                     and toks[i - 2].low == "wi"):
+            found.extend(_network_key(text, toks, i, runs, own_copula))
+            continue
         if not _secret_word(toks, i, word):
             if (word in CODE_WORDS and i > 0 and toks[i - 1].low in DETERMINERS) \
                     or word in LOCK_NOUNS or word in OPENED_NOUNS:
@@ -84,7 +91,7 @@ def find_secrets(text: str, toks: tuple[Token, ...]) -> list[Span]:
             if (k != j or (not setting and toks[j - 1].low in SET_COPULAS)) \
                     and not looks_like_value(text, toks, k, runs):
                 continue  # "the door code is set to expire"
-            j = value_start(toks, k)
+            j = value_start(toks, k, lead=True)
             end = value_end(text, toks, j, runs)
             if end is not None:
                 found.append(Span(toks[j].start, end, "secret"))
@@ -150,7 +157,38 @@ def _number_later(toks: tuple[Token, ...], i: int, runs: dict[int, NumberRun]) -
         if toks[j].text == "," and run is not None and len(run.digits) <= 8 and (
                 len(run.digits) >= 4 or (len(run.digits) == 3 and run.last - run.first == 2)
         ) and (run.last + 1 >= len(toks) or toks[run.last + 1].low not in LENGTH_WORDS):
-            return [Span(toks[j + 1].start, toks[run.last].end, "secret")]
+            key = run.last + 1  # "1 9 8 7 hash": the key that ends it
+            last = key if key < len(toks) and toks[key].low in KEY_LEADS and (
+                key + 1 >= len(toks) or not toks[key + 1].word) else run.last
+            return [Span(toks[j + 1].start, toks[last].end, "secret")]
+    return []
+
+
+# "the wifi is highland cow 88", "wifi at grandma's is GrannyAnnie1948": a network said
+# for its key, when what is said has a digit or a capital inside it (not "5G", "down").
+NETWORK_WORDS = {"wifi", "wi-fi", "internet"}
+_NETWORK_NOUNS = {"name", "network", "ssid", "router", "speed", "signal", "box", "hub",
+                  "bill", "provider", "plan", "extender", "booster", "connection"}
+_BAND = re.compile(r"\d+(?:\.\d+)?\s*(?:g|ghz|mbps|mb|gb|bars?)", re.IGNORECASE)
+
+
+def _network_key(text: str, toks: tuple[Token, ...], i: int, runs: dict[int, NumberRun],
+                 own_copula: bool) -> list[Span]:
+    if i + 1 < len(toks) and toks[i + 1].low in _NETWORK_NOUNS | NOT_SECRET_NOUNS:
+        return []  # "the wifi name is ...", "the wifi speed is 80"
+    starts = [i + 1] if own_copula else [j + 1 for j in _gap(toks, i)
+                                         if toks[j].low in COPULAS and j - i <= 4]
+    for j in starts[:1]:
+        j = value_start(toks, j)
+        end = value_end(text, toks, j, runs) if j < len(toks) else None
+        if end is None:
+            return []
+        value = text[toks[j].start:end]
+        inner_cap = any(c.isupper() for c in value[1:] if c.isalpha())
+        if _BAND.fullmatch(value) or not (any(c.isdigit() for c in value) or (
+                inner_cap and " " not in value)):
+            return []
+        return [Span(toks[j].start, end, "secret")]
     return []
 
 

@@ -21,7 +21,13 @@ TLDS = {"com", "org", "net", "edu", "gov", "io", "co", "uk", "me", "fm", "de", "
         "mx", "jp", "cn", "kr", "za", "sg", "hk", "tv", "xyz", "online", "tech", "store",
         "site", "club", "ly", "gg", "cc", "ac", "name", "pro", "cloud", "live", "net's",
         "com's", "org's", "ru", "gr", "cz", "ro", "hu", "il", "ar", "cl", "tr", "ua", "vn",
-        "ph", "my", "id", "pk", "ng", "ke", "is"}
+        "ph", "my", "id", "pk", "ng", "ke", "is",
+        # generic top-level domains people have addresses at
+        "school", "academy", "college", "university", "family", "life", "world", "today",
+        "space", "studio", "design", "art", "blog", "news", "network", "systems",
+        "solutions", "company", "agency", "health", "care", "church", "law", "consulting",
+        "services", "london", "nyc", "berlin", "paris", "scot", "wales", "irish", "photo",
+        "photography", "works", "team", "digital", "media", "group", "global"}
 _LOCAL_JOINERS = {"dot", "underscore", "dash", "hyphen", "period", "point"}
 _WRITTEN_JOINERS = {".", "_", "-"}  # "grandma.rose at hotmail dot com"
 # Words that end a spoken e-mail's local part when read backwards from "at".
@@ -38,6 +44,10 @@ _NOT_LOCAL = {"is", "to", "email", "e", "mail", "address", "me", "my", "the", "s
               "named", "sign", "signed", "like", "up", "in", "of", "an", "now", "this", "that",
               "personal", "school", "business", "backup", "primary", "main", "gmail",
               "contacted", "writing", "am", "i'm", "i", "we", "they", "he", "she"}
+# Words that end a local part even after "dot": "my email is dot ..." never goes on.
+_LOCAL_ENDS = {"is", "to", "at", "my", "me", "the", "email", "e", "mail", "address", "and",
+               "or", "it's", "its", "was", "send", "reply", "write", "contact", "use", "for",
+               "a", "from", "via", "by", "as", "on", "in", "of"}
 # Words that may name an organisation in a domain said as words: "st marys primary dot org".
 _NOT_DOMAIN = _NOT_LOCAL - {"school", "primary", "personal", "business", "main", "work",
                             "new", "old", "shop", "online", "web", "site"}
@@ -50,6 +60,9 @@ def find_emails(text: str, toks: tuple[Token, ...]) -> list[Span]:
     for i, t in enumerate(toks):
         if (t.low != "at" and t.text != "@") or i == 0:
             continue
+        if t.text == "@" and toks[i - 1].end == t.start and any(
+                f.start < t.start < f.end for f in found):
+            continue  # written: "jo@mail.de" is the pattern's, not "save jo@mail.de"
         j = i + 1
         if j < len(toks) and toks[j].low in _AT_FILLERS:
             j += 1
@@ -121,8 +134,9 @@ def _spoken_local(toks: tuple[Token, ...], i: int) -> int | None:
         written = prev.text in _WRITTEN_JOINERS and prev.end == toks[first].start \
             and first >= 2 and toks[first - 2].end == prev.start
         if (written or prev.low in _LOCAL_JOINERS) and first >= 2 and _label(toks[first - 2]) \
-                and (toks[first - 2].low not in _NOT_LOCAL or len(toks[first - 2].low) == 1):
-            first -= 2  # "a dot nguyen": an initial before a joiner is one
+                and (toks[first - 2].low not in _LOCAL_ENDS or len(toks[first - 2].low) == 1):
+            first -= 2  # "a dot nguyen": an initial before a joiner is one; "backup dot
+            # sarah": a joiner says the word before it is the address's
         elif prev.low in NUMBER_WORDS and (toks[first].low in NUMBER_WORDS or (
                 toks[first].low == "and" and prev.low in {"hundred", "thousand"})):
             first -= 1  # "smith ninety nine": spoken digits are one word of the name
@@ -136,6 +150,9 @@ def _spoken_local(toks: tuple[Token, ...], i: int) -> int | None:
                 and not prev.low.endswith(("'s", "’s")):
             first -= 1
             words += 1
+        elif first >= 2 and _label(prev) and prev.low not in _LOCAL_ENDS \
+                and toks[first - 2].low in _LOCAL_JOINERS:
+            first -= 1  # "cooking dot with dina": a word after a joiner is the address's
         else:
             break
     return first

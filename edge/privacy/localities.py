@@ -113,9 +113,10 @@ def _town(text: str, toks: tuple[Token, ...], k: int) -> int:
     minh city") that name a place, or end the sentence or stand before a postal code."""
     n, m = len(toks), k
     lower = k < n and toks[k].word and not toks[k].cap
-    while m < n and m - k < 4 and not (m > k and _code_end(text, toks[m].start) > 0) and (
+    while m < n and m - k < 5 and not (m > k and _code_end(text, toks[m].start) > 0) and (
             (toks[m].word and (toks[m].cap or lower) and toks[m].low not in (
                 _NOT_TOWN_LOWER if lower else NOT_TOWN))
+            or (not lower and m > k and _abbreviation(toks, m))
             or (toks[m].text == "-" and m > k and toks[m - 1].end == toks[m].start)
             or (m > k and toks[m - 1].text == "-" and toks[m].word)
             or (not lower and m > k and toks[m].low in _TOWN_PARTICLES and m + 1 < n
@@ -131,6 +132,15 @@ def _town(text: str, toks: tuple[Token, ...], k: int) -> int:
                      for t in toks[k:m] if t.word):
         return m
     return k
+
+
+def _abbreviation(toks: tuple[Token, ...], m: int) -> bool:
+    """Token m is the point of a locality's abbreviation before its name: "Col. Roma",
+    "Urb. Las Flores", "St. Albans"."""
+    a = toks[m - 1]
+    return toks[m].text == "." and a.cap and a.word and len(a.text) <= 4 \
+        and toks[m].start == a.end and m + 1 < len(toks) and toks[m + 1].cap \
+        and toks[m + 1].word
 
 
 def _town_word(low: str) -> bool:

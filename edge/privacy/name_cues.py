@@ -55,7 +55,8 @@ ROLES = {"coach", "captain", "officer", "nurse", "pastor", "rabbi", "imam", "rev
 ATTRIBUTES = {"birthday", "dob", "date", "phone", "number", "address", "email", "password",
               "pin", "medication", "medications", "meds", "allergy", "allergies",
               "prescription", "appointment", "diagnosis", "surgery", "insulin", "inhaler",
-              "passport", "mobile", "cell", "landline", "flat", "apartment", "house", "place"}
+              "passport", "mobile", "cell", "landline", "flat", "apartment", "house", "place",
+              "contact", "details"}
 BIRTH = {"birthday", "dob", "date"}  # "date" only in "date of birth"
 # A given name may stand before another ("martin luther king", "mary anne"), not these.
 NOT_BEFORE_NAME = {"will", "may", "can", "must", "mark", "bill", "pat", "sue", "grant",

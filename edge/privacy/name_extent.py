@@ -10,6 +10,7 @@ known surname, an unknown one, a capitalised word) are here too.
 from __future__ import annotations
 
 from edge.privacy.name_cues import (
+    BASE_VERBS,
     CUES,
     FUNCTION_WORDS,
     LOWER_PLACE_PREFIXES,
@@ -28,10 +29,13 @@ from edge.privacy.name_lists import (
     place_words,
     surname_words,
 )
-from edge.privacy.name_things import english_words, unknown_word
+from edge.privacy.name_things import english_words, on_screen, unknown_word
 from edge.privacy.text import Token
 
-MAX_SURNAMES = 2
+MAX_SURNAMES = 3  # the third only a known surname: "María José García López"
+# Particles joined to the family name by a hyphen: "al-Farsi", "el-Amin", "ben-David".
+HYPHEN_PARTICLES = {"al", "el", "ul", "ad", "as", "ash", "at", "az", "an", "ar", "bin",
+                    "ben", "ibn", "abu", "bint", "ait", "ou", "ould"}
 # "Big Dave", "call big mike", "Little John": part of a nickname, not a name alone.
 NICKNAME_WORDS = {"big", "little", "lil", "old", "young", "wee"}
 
@@ -87,8 +91,8 @@ def a_figure(toks: tuple[Token, ...], i: int, surnames: frozenset[str]) -> bool:
     Swift", "Bob Marley"; not "Billie Jean", "Ted Lasso")."""
     if bare(toks[i].low) in figures():
         return True
-    if i + 1 >= len(toks) or not toks[i + 1].word:
-        return False
+    if i + 1 >= len(toks) or not toks[i + 1].word or on_screen(toks, i):
+        return False  # "put on Forrest Gump": a film, unless a figure's name
     nxt = bare(toks[i + 1].low)
     return nxt in figures() or (unknown_word(nxt) and nxt not in gazetteer()[0])
 
@@ -157,6 +161,20 @@ def a_place(toks: tuple[Token, ...], i: int, last: int, given: bool,
     return False
 
 
+def _particle_hyphen(toks: tuple[Token, ...], k: int) -> int | None:
+    """The last token of "al-Farsi" / "al-sayed" / "Al-Amin" starting at token k, or None:
+    a particle, a hyphen and the family name, written as one, in any case."""
+    if k + 2 >= len(toks) or toks[k].low not in HYPHEN_PARTICLES or toks[k + 1].text != "-":
+        return None
+    name = toks[k + 2]
+    if not (name.word and toks[k + 1].start == toks[k].end and name.start == toks[k + 1].end
+            and len(name.text) > 2):
+        return None
+    if name.low in english_words() and not name.cap:
+        return None
+    return k + 2
+
+
 def _no_date_after(toks: tuple[Token, ...], i: int) -> bool:
     """Token i is not a month before a day ("May 5th", "June the third")."""
     nxt = toks[i + 1] if i + 1 < len(toks) else None
@@ -178,12 +196,23 @@ def surname_end(toks: tuple[Token, ...], i: int, surnames: frozenset[str], lower
                 and nxt.start == toks[last].end and toks[last + 2].start == nxt.end:
             last += 2  # "Mary-Jane", "Jean-Luc", "Ji-woo"
             continue
+        hyphened = _particle_hyphen(toks, last + 1)
+        if hyphened is not None:
+            last, words = hyphened, words + 1  # "al-Farsi", "fatima al-sayed", "ben-David"
+            continue
+        if len(toks[last].text) == 1 and toks[last].text.isupper() and nxt.text == "." \
+                and last + 2 < n and titled(toks[last + 2]) and toks[last + 2].word:
+            last += 2  # "Ms A. Kowalczyk", "J. R. Smith": an initial, then the name
+            continue
         k = last + 1
         while k < n and k - last <= 2 and toks[k].low in SURNAME_PARTICLES:
             k += 1
         if k > last + 1 and k < n and toks[k].cap and toks[k].word:
             last, words = k, words + 1  # "van der Berg", "de la Cruz"
             continue
+        if words == MAX_SURNAMES - 1 and not (nxt.cap and low in surnames
+                                              and low not in english_words()):
+            break  # a third family name only when known: "María José García López"
         if not nxt.word or low in NOT_NAMES or (low in LANDMARKS and low not in surnames):
             break
         if low in place_words() and not (nxt.cap and low in surnames and _no_date_after(
@@ -191,7 +220,7 @@ def surname_end(toks: tuple[Token, ...], i: int, surnames: frozenset[str], lower
             break  # "Tom in Paris", "call Anna May 5th"; but "Michael Jordan"
         if nxt.cap or (lowercase and (low in surnames or low in figure_words()
                                       or unknown_surname(low))
-                       and low not in FUNCTION_WORDS):
+                       and low not in FUNCTION_WORDS and low not in BASE_VERBS):
             last, words = last + 1, words + 1
             continue
         break

@@ -19,9 +19,12 @@ from edge.privacy.name_cues import (
     FUNCTION_WORDS,
     GIVING_VERBS,
     LOWER_CUES,
+    PERSON_VERBS,
+    STATE_VERBS,
+    SUBJECT_VERBS,
 )
-from edge.privacy.name_lists import NOT_NAMES, gazetteer, place_words
-from edge.privacy.name_things import a_title, english_words, unknown_word
+from edge.privacy.name_lists import NOT_NAMES, gazetteer, health_words, place_words
+from edge.privacy.name_things import PERSON_NOUNS, a_title, english_words, unknown_word
 from edge.privacy.text import Token
 
 # Only a person has these: "olu's parents", "kemi's husband".
@@ -32,10 +35,13 @@ KIN = {"parents", "mum", "mom", "dad", "mother", "father", "wife", "husband", "p
 # After a name, a word that goes on with the sentence: "hi grandma hope you're well".
 _PRONOUNS = {"you", "you're", "i", "i'm", "we", "he", "she", "they", "it", "it's", "that",
              "me", "us", "them", "your", "my"}
+# A pronoun after a word that says it was a verb: "the nurse will you ...".
+_SUBJECTS = _PRONOUNS - {"that", "your", "my"}
 # "save this number as thandi": verbs that file a contact under a name.
 _SAVE_VERBS = {"save", "saved", "add", "store", "rename", "put", "list", "label"}
 # ...and what they file: a number, or a contact.
-_CONTACT_WORDS = {"number", "contact", "mobile", "cell", "phone", "landline"}
+_CONTACT_WORDS = {"number", "contact", "contacts", "mobile", "cell", "phone", "landline",
+                  "@", "email", "address"}
 # "call bubbles, she's ...": a pronoun after the comma that takes a person.
 _PERSON_PRONOUNS = {"she's", "he's", "she", "he", "they're"}
 # Lowercase words after a cue that are no one's nickname: "call home, he's waiting".
@@ -123,3 +129,99 @@ def played_figure(toks: tuple[Token, ...], i: int, surnames: frozenset[str]) -> 
         and a_title(toks, i - 2) and toks[i].cap and toks[i + 1].cap and toks[i + 1].word \
         and (toks[i].low in gazetteer()[0] or toks[i].low in gazetteer()[1]) \
         and (toks[i + 1].low.removesuffix("'s") in surnames or unknown_word(toks[i + 1].low))
+
+
+# Verbs that say their subject is a person: "Mthunzi said", "Siosaia Tupou is diabetic".
+_SAYING = {"said", "says", "told", "tells", "asked", "asks", "texted", "called", "emailed",
+           "messaged", "replied", "wrote", "promised", "mentioned", "forgot", "agreed",
+           "thinks", "thought", "reckons", "rang", "phoned"}
+_HIS_HER = {"his", "her", "him", "she", "he", "himself", "herself"}
+
+
+def person_subject(toks: tuple[Token, ...], i: int, last: int) -> bool:
+    """The capitalised words i..last (no English word, no place) are the subject of what
+    only a person does: a verb of saying ("Mthunzi said"), a verb whose object is his or
+    hers ("Mthunzi needs his ARVs"), or a state only a person is in ("Yerlan was born",
+    "Siosaia Tupou is diabetic")."""
+    n = len(toks)
+    if not all(unknown_word(t.low.removesuffix("'s")) and t.low not in place_words()
+               and t.low not in NOT_NAMES for t in toks[i:last + 1] if t.word):
+        return False
+    v = last + 1
+    if v >= n:
+        return False
+    verb = toks[v].low
+    after = toks[v + 1].low if v + 1 < n else ""
+    if verb in _SAYING:
+        return True
+    if (verb in PERSON_VERBS or verb in SUBJECT_VERBS) and after in _HIS_HER:
+        return True
+    return verb in {"is", "was", "has", "had", "gets", "got"} and (
+        after in STATE_VERBS or after in _CONDITIONS or after in health_words())
+
+
+# "Siosaia is diabetic", "Ana has epilepsy": said of a person only.
+_CONDITIONS = {"diabetic", "epileptic", "asthmatic", "autistic", "pregnant", "deaf",
+               "blind", "dyslexic", "anaemic", "anemic", "bipolar", "coeliac", "celiac",
+               "allergic", "disabled", "immunocompromised", "hospitalised", "hospitalized"}
+
+
+# "a table under Nakamura", "booked in the name of Oyelaran": who a booking is for.
+_BOOKINGS = {"reservation", "reservations", "booking", "bookings", "booked", "book",
+             "reserved", "reserve", "table", "order", "appointment", "ticket", "tickets",
+             "delivery", "parcel", "package", "room"}
+
+
+def booked_under(toks: tuple[Token, ...], p: int) -> bool:
+    """Token p is the "under" of "a reservation under ..." (a booking a few words before)."""
+    return p > 0 and toks[p].low == "under" and any(
+        t.low in _BOOKINGS for t in toks[max(0, p - 5):p])
+
+
+# "let kaveh know", "let grace see the photos": the person let do something.
+_LET_VERBS = {"know", "see", "hear", "have", "borrow", "use"}
+
+
+def let_know(toks: tuple[Token, ...], i: int, p: int) -> bool:
+    """Token i is the person of "let ... know": a name no list need know."""
+    low = toks[i].low
+    return p == i - 1 and p >= 0 and toks[p].low == "let" and i + 1 < len(toks) \
+        and toks[i + 1].low in _LET_VERBS and toks[i].word and low not in NOT_NAMES \
+        and low not in FUNCTION_WORDS and low not in _PRONOUNS and low not in DETERMINERS \
+        and low not in {"everyone", "everybody", "anyone", "anybody", "someone", "somebody",
+                        "people", "folks", "y'all", "them", "us", "him", "her"} and len(low) > 1
+
+
+def initial_surname(toks: tuple[Token, ...], i: int) -> bool:
+    """Token i is an initial before a surname: "R. Oyelaran", "A. Kowalczyk" (a surname
+    no English word spells)."""
+    n = len(toks)
+    if not (len(toks[i].text) == 1 and toks[i].text.isupper() and i + 2 < n
+            and toks[i + 1].text == "." and toks[i + 1].start == toks[i].end):
+        return False
+    k = i + 2
+    while k + 2 < n and len(toks[k].text) == 1 and toks[k].text.isupper() \
+            and toks[k + 1].text == ".":
+        k += 2  # "J. R. Smith"
+    t = toks[k]
+    low = t.low.removesuffix("'s")
+    if not (t.word and t.cap and not t.text.isupper()) or low in place_words() \
+            or low in NOT_NAMES:
+        return False
+    return low not in english_words() and (low in gazetteer()[2] or unknown_word(low)
+                                           or low in gazetteer()[0])
+
+
+def person_after_noun(toks: tuple[Token, ...], i: int, p: int) -> bool:
+    """"the carer grace", "my friend june", "our neighbour will": a listed given name
+    after a noun for a person and its determiner, the sentence going on as after a name."""
+    if p < 1 or toks[p].low not in PERSON_NOUNS or toks[p - 1].low not in {
+            "the", "my", "our", "his", "her", "their", "your"}:
+        return False
+    low = toks[i].low.removesuffix("'s")
+    first, ambiguous, _ = gazetteer()
+    nxt = toks[i + 1].low if i + 1 < len(toks) else ""
+    return (low in first or low in ambiguous) and low not in FUNCTION_WORDS \
+        and low not in NOT_NAMES and low not in place_words() and nxt not in _SUBJECTS \
+        and nxt not in BASE_VERBS and nxt not in {"a", "an", "the", "my", "your", "our",
+                                                  "some"}

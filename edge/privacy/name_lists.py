@@ -33,12 +33,14 @@ BRANDS_BY_FIRST: dict[str, tuple[tuple[str, ...], ...]] = {
 def gazetteer() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """(given names, given names that are also words or places, surnames), lowercase.
     Public figures known by one name ("Obama", "Beyoncé") count as given names; the
-    world_*.txt lists add the names of many cultures that the US Census lists lack."""
+    world_*.txt lists add the names of many cultures that the US Census lists lack, the
+    regional_*.txt lists those of regions Faker covers poorly or in their own script."""
     return (_words("first_names.txt") | _words("public_figures.txt")
-            | _words("world_given_names.txt"),
+            | _words("world_given_names.txt") | _words("regional_given_names.txt"),
             _words("name_words.txt") | _words("public_figure_words.txt")
             | _words("world_short_names.txt"),
-            _words("surnames.txt") | _words("world_surnames.txt"))
+            _words("surnames.txt") | _words("world_surnames.txt")
+            | _words("regional_surnames.txt"))
 
 
 @lru_cache(maxsize=1)
@@ -70,3 +72,11 @@ def place_words() -> frozenset[str]:
 def name_places() -> frozenset[str]:
     """Places that are given names too: a place only after a place cue ("near sofia")."""
     return _words("name_places.txt") | place_words()
+
+
+@lru_cache(maxsize=1)
+def health_words() -> frozenset[str]:
+    """Medicines and one-word conditions ("ritalin", "epilepsy"): a possessive or a
+    subject before one is a person's ("tom's ritalin", "Mthunzi has epilepsy")."""
+    return _words("medications.txt") | frozenset(
+        w for w in entries("health_terms.txt") if " " not in w)

@@ -138,6 +138,22 @@ _TITLE_ENDS = {"by", "from", "with", "featuring", "feat", "ft", "and", "for", "t
                "us", "her", "him", "says", "said", "called", "named"}
 
 
+# Verbs that take a film or a show: after these a person's name is a title ("watch Erin
+# Brockovich", "put on Forrest Gump") unless a public figure's.
+SCREEN_VERBS = {"watch", "watching", "stream"}
+
+
+def on_screen(toks: tuple[Token, ...], i: int) -> bool:
+    """The media verb before token i (within a title) takes a film: "watch", "put on"."""
+    for k in range(i - 1, max(-1, i - 4), -1):
+        if a_title(toks, k):
+            return toks[k].low in SCREEN_VERBS or (toks[k].low == "on" and k > 0
+                                                   and toks[k - 1].low == "put")
+        if not toks[k].word:
+            return False
+    return False
+
+
 def in_title(toks: tuple[Token, ...], i: int) -> bool:
     """Token i is inside a title after a media verb: "play hey Jude", "play the film
     Amélie", "watch the next episode of Ted Lasso" (not "play songs by Bob Marley")."""
@@ -203,7 +219,10 @@ _AFTER_LIST = {"list", "lists", "basket", "cart", "trolley", "queue", "order", "
 
 
 def an_item(toks: tuple[Token, ...], i: int, p: int) -> bool:
-    """The name at token i is added to a list of things: "add X to my watchlist"."""
+    """The name at token i is added to a list of things ("add X to my watchlist") or run
+    out of ("we're out of Mr Muscle"; not "out of Sarah's way")."""
+    if p > 0 and toks[p].low == "of" and toks[p - 1].low == "out":
+        return not toks[i].low.endswith(("'s", "’s"))
     if p < 0 or toks[p].low not in _ITEM_VERBS:
         return False
     for k in range(i + 1, min(len(toks), i + 8)):

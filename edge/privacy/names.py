@@ -66,10 +66,15 @@ from edge.privacy.name_extent import (
 )
 from edge.privacy.name_frames import (
     KIN,
+    booked_under,
+    initial_surname,
     kin_name,
+    let_know,
     name_like,
     nickname,
     object_pair,
+    person_after_noun,
+    person_subject,
     played_figure,
     saved_as,
     who_is,
@@ -79,6 +84,7 @@ from edge.privacy.name_lists import (
     NOT_NAMES,
     figures,
     gazetteer,
+    health_words,
     name_places,
     place_words,
     surname_words,
@@ -145,14 +151,15 @@ def find_names(text: str, toks: tuple[Token, ...],
             found.append(Span(t.start, name_end(toks[pair]), "name"))
             i = pair + 1
             continue
-        if low in TITLES and (t.cap or len(low) <= 3):
+        if low in TITLES and (t.cap or len(low) <= 3 or _titled_after(toks, i)):
             j = i + 2 if i + 2 < n and toks[i + 1].text == "." else i + 1
-            if j < n and ((a_title(toks, p) and toks[j].low not in surnames
-                           and toks[j].low not in figures())
+            if j < n and ((a_title(toks, p) and bare(toks[j].low) not in figures()
+                           and not _owner(toks, j))
                           or prev in QUANTITIES or an_item(toks, i, p)):
                 i = j + 1  # "play Mr Brightside", "watch Mrs Doubtfire": a work's title;
                 continue  # "order more Dr. Oetker pizzas", "add Mr Muscle to the basket"
-            if j < n and toks[j].word and bare(toks[j].low) not in NOT_NAMES and (
+            if j < n and toks[j].word and (bare(toks[j].low) not in NOT_NAMES
+                                           or initial_surname(toks, j)) and (
                     toks[j].cap or (lower_surname(bare(toks[j].low), surnames, low)
                                     and not in_title(toks, i))):
                 last = surname_end(toks, j, surnames, lowercase=False)  # "Dr. Patel", "mrs
@@ -163,6 +170,11 @@ def find_names(text: str, toks: tuple[Token, ...],
                 i = last + 1
                 continue
         played = played_figure(toks, i, surnames)  # "play some Bob Marley"
+        if initial_surname(toks, i) and not in_title(toks, i):
+            last = surname_end(toks, i, surnames, lowercase=False)  # "R. Oyelaran"
+            found.append(Span(t.start, name_end(toks[last]), "name"))
+            i = last + 1
+            continue
         if low in NOT_NAMES or after_place_prefix(toks, i) \
                 or (len(t.text) <= 3 and t.text.isupper()) \
                 or (t.text.isupper() and len(t.text) > 1 and not text.isupper()) \
@@ -176,8 +188,18 @@ def find_names(text: str, toks: tuple[Token, ...],
             continue
         is_name = False
         word_like = low in ambiguous or low in places
-        if low in first and low not in places:
-            is_name = True
+        if (low in first and low not in places) or _hyphen_given(toks, i, first):
+            is_name = True  # "ji-woo park": a given name written with a hyphen
+        elif (saved_as(toks, p) and titled(t) and low not in NOT_NAMES) or (
+                booked_under(toks, p) and titled(t) and (
+                    low not in english_words() or low in surnames)) or let_know(toks, i, p):
+            is_name = True  # "save ... as Dieter Schmidt", "a table under Nakamura", "let
+            # kaveh know"
+        elif titled(t) and low not in places and person_subject(
+                toks, i, surname_end(toks, i, surnames, lowercase=False)):
+            is_name = True  # "Mthunzi said", "Siosaia Tupou is diabetic"
+        elif not t.cap and person_after_noun(toks, i, p):
+            is_name = True  # "the carer grace"
         elif not t.cap and ((who_is(toks, p) or saved_as(toks, p)) and name_like(low)
                             and low not in places or nickname(toks, i, p)):
             is_name = True  # "who is taika waititi", "save ... as thandi", "call bubbles,
@@ -209,7 +231,8 @@ def find_names(text: str, toks: tuple[Token, ...],
                 and bare(toks[i + 1].low) not in places:
             is_name = True  # "Li Wei", "Nguyen Van An": surname first
         elif t.low.endswith(("'s", "’s")) and (
-                _attribute_after(toks, i) or _next_low(toks, i) in KIN) and (
+                _attribute_after(toks, i) or _next_low(toks, i) in KIN
+                or _next_low(toks, i) in health_words()) and (
                 low in first or word_like or low in surnames
                 or (unknown_word(low) and _next_low(toks, i) in KIN)
                 or _next_low(toks, i) in BIRTH) and prev not in DETERMINERS - {"that"} \
@@ -235,9 +258,11 @@ def find_names(text: str, toks: tuple[Token, ...],
                 (prev in {"called", "named"} and so_called_thing(toks, p))
                 or (prev not in COMMS_CUES and prev not in LOWER_CUES and pet_sentence(toks)
                     and single_word(toks, i) and a_pet(toks, i, p))
-                or (a_title(toks, p) and single_word(toks, i) and low not in figures())
+                or (a_title(toks, p) and single_word(toks, i) and low not in figures()
+                    and not _owner(toks, i))
                 or an_item(toks, i, p)
-                or (in_title(toks, i) and not a_figure(toks, i, surnames) and not played)
+                or (in_title(toks, i) and not a_figure(toks, i, surnames) and not played
+                    and not _owner(toks, i))
                 or (low in name_places() and not t.low.endswith(("'s", "’s"))
                     and a_place_cue(toks, p))):
             i += 1  # "a song called Jolene", "walk Luna", "the vet about Luna's jabs",
@@ -274,6 +299,29 @@ def _prev(toks: tuple[Token, ...], i: int) -> int:
     if j > 0 and toks[j].low in NICKNAME_WORDS and toks[j - 1].low in CUES:
         j -= 1  # "call big mike": the cue before the nickname's adjective
     return j
+
+
+def _owner(toks: tuple[Token, ...], i: int) -> bool:
+    """Token i is a possessive before a lowercase word: "read Yuki's last message", "play
+    Dr Patel's voicemail" (a title would be capitalised: "Charlotte's Web")."""
+    return toks[i].low.endswith(("'s", "’s")) and i + 1 < len(toks) and toks[i + 1].word \
+        and not toks[i + 1].cap
+
+
+def _titled_after(toks: tuple[Token, ...], i: int) -> bool:
+    """"call doctor Achebe": a lowercase title before a capitalised surname that is no
+    English word (not "ask the doctor Monday")."""
+    if i + 1 >= len(toks) or not titled(toks[i + 1]) or not toks[i + 1].word:
+        return False
+    low = bare(toks[i + 1].low)
+    return low not in NOT_NAMES and (low not in english_words() or known_surname(low))
+
+
+def _hyphen_given(toks: tuple[Token, ...], i: int, first: frozenset[str]) -> bool:
+    """Tokens i, i+1, i+2 are a given name written with a hyphen: "ji-woo", "Seo-yeon"."""
+    return i + 2 < len(toks) and toks[i + 1].text == "-" \
+        and toks[i + 1].start == toks[i].end and toks[i + 2].start == toks[i + 1].end \
+        and f"{toks[i].low}-{bare(toks[i + 2].low)}" in first
 
 
 def _next_low(toks: tuple[Token, ...], i: int) -> str:

@@ -51,7 +51,7 @@ class Redactor:
         names = find_names(text, toks, self.contacts)
         found.extend(names)
         found.extend(find_health(text, toks, names))  # "bridget's dementia": a name's
-        return merge(_outside_placeholders(text, _numbers_in_addresses(found)))
+        return merge(_outside_placeholders(text, _numbers_in_addresses(found, text)))
 
     def redact(self, text: str) -> Redaction:
         spans = self.spans(text)
@@ -92,14 +92,27 @@ def _outside_placeholders(text: str, found: list[Span]) -> list[Span]:
     return kept
 
 
-def _numbers_in_addresses(found: list[Span]) -> list[Span]:
+def _numbers_in_addresses(found: list[Span], text: str) -> list[Span]:
     """Findings less the phone numbers inside an address: "Storgatan 12, 114 51 Stockholm"
-    is a house number and a postal code, not the number "12, 114 51"."""
+    is a house number and a postal code, not the number "12, 114 51"; a phone number that
+    runs on into an address's house number ends before it ("(713) 555-0164, 4410
+    Westheimer Road")."""
     homes = [s for s in found if s.kind == "address"]
     if not homes:
         return found
-    return [s for s in found if s.kind != "phone" or not any(
-        h.start <= s.start and s.end <= h.end and h != s for h in homes)]
+    kept = []
+    for s in found:
+        if s.kind == "phone":
+            if any(h.start <= s.start and s.end <= h.end and h != s for h in homes):
+                continue
+            cut = min((h.start for h in homes if s.start < h.start < s.end), default=None)
+            if cut is not None:
+                end = cut
+                while end > s.start and not text[end - 1].isalnum() and text[end - 1] != ")":
+                    end -= 1
+                s = Span(s.start, end, "phone")
+        kept.append(s)
+    return kept
 
 
 def redact_texts(value: object, redact: Callable[[str], str]) -> object:

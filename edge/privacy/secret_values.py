@@ -9,6 +9,8 @@ character takes a word.
 
 from __future__ import annotations
 
+import re
+
 from edge.privacy.secret_words import (
     AFTER_STATE,
     CLAUSE_END,
@@ -77,12 +79,13 @@ def _leading_pieces(chunks: list[str]) -> list[str]:
     return out
 
 
-def value_start(toks: tuple[Token, ...], j: int) -> int:
-    """Past fillers and a keypad's lead: "is now 1234", "is star 5 5 2 1"."""
+def value_start(toks: tuple[Token, ...], j: int, lead: bool = False) -> int:
+    """Past fillers and a keypad's lead: "is now 1234", "is star 5 5 2 1" (the lead kept,
+    `lead`, where the value is redacted: it is a key pressed too)."""
     while j < len(toks) and (toks[j].low in FILLERS or (  # "all caps TIGER 7"
             toks[j].low == "all" and j + 1 < len(toks) and toks[j + 1].low in CASE_WORDS)):
         j += 1
-    if j + 1 < len(toks) and toks[j].low in KEY_LEADS and toks[j].word and (
+    if not lead and j + 1 < len(toks) and toks[j].low in KEY_LEADS and toks[j].word and (
             toks[j + 1].text.isdecimal() or toks[j + 1].low in DIGIT_WORDS):
         j += 1
     return j
@@ -110,6 +113,10 @@ def value_end(text: str, toks: tuple[Token, ...], j: int, runs: dict[int, Number
         while end < len(text) and (text[end].isalnum() or (
                 text[end] in "-_" and end + 1 < len(text) and text[end + 1].isalnum())):
             end += 1  # "8812ab", "7G4K-99QX-PL2M"
+        k = run.last + 1
+        if k < len(toks) and toks[k].low in KEY_LEADS and toks[k].start <= end + 1 and (
+                k + 1 >= len(toks) or not toks[k + 1].word or toks[k + 1].low in CLAUSE_END):
+            end = toks[k].end  # "7 7 3 0 star", "1 9 8 7 hash": the key that ends it
         return end
     return _words_end(text, toks[j].start)
 
@@ -165,6 +172,11 @@ def _next_is_piece(text: str, at: int) -> bool:
     return bool(chunk) and spelled(chunk[0].rstrip(".,;:?!"))
 
 
+# How a passphrase is written, said after it: "welcome to the bennetts all lower case".
+_DESCRIBED = re.compile(r"[\s,]+(?:(?:all|in|with|and)\s+)*(?:lower\s?case|upper\s?case|small"
+                        r"\s+letters|caps|capitals|no\s+spaces|one\s+word|as\s+one\s+word)"
+                        r"(?:\s+(?:letters|please|and\s+no\s+spaces|no\s+spaces))*$",
+                        re.IGNORECASE)
 # Inside a passphrase of ordinary words that runs to the end of the text.
 _PHRASE_JOINERS = {"and", "to", "of", "in", "on", "at"}
 
@@ -172,7 +184,7 @@ _PHRASE_JOINERS = {"and", "to", "of", "in", "on", "at"}
 def _last_words(text: str, at: int) -> str:
     """The one to three words from `at` to the end of the text (a final mark aside), the
     last no word that ends a sentence ("... and that's it"), or ""."""
-    rest = text[at:].rstrip(".!?").strip()
+    rest = _DESCRIBED.sub("", text[at:].rstrip(".!?").strip())
     words = rest.split()
     if not 1 <= len(words) <= 3 or not all(w.isalpha() for w in words) \
             or words[-1].lower() in NOT_VALUE or (len(words) > 1 and words[0].lower() not in {
