@@ -158,3 +158,15 @@ def test_the_ninth_heldout_set_does_not_regress() -> None:
     for kind in KINDS:
         assert result.recall(kind) >= floors.get(kind, 0.99), (kind, result.misses)
     assert result.false_redactions <= 0.01 * result.clean, result.misses
+
+
+def test_the_tenth_heldout_set_does_not_regress() -> None:
+    """pii_heldout10.jsonl (held out once, tuned on since): name, card, dob, e-mail,
+    secret and health at 100 %, address at 98.7 %, phone at 98.4 %, each a point or so
+    under (one miss of a kind's 58 to 108 spans); false redactions at 1 % at most."""
+    examples = load_set(PII_SET.parent / "pii_heldout10.jsonl", "all")
+    result = run(examples, Redactor(CONTACTS), repeat=1)
+    floors = {"phone": 0.97, "address": 0.97}
+    for kind in KINDS:
+        assert result.recall(kind) >= floors.get(kind, 0.98), (kind, result.misses)
+    assert result.false_redactions <= 0.01 * result.clean, result.misses

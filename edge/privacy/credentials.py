@@ -237,8 +237,9 @@ def _secret_word(toks: tuple[Token, ...], i: int, word: str) -> bool:
     if word not in QUALIFIED or i == 0:
         return False
     prev = toks[i - 1].low
-    if word == "number":
-        return prev in NUMBER_QUALIFIERS
+    if word == "number":  # "my social security number" is an ID (a phone-like number)
+        return prev in NUMBER_QUALIFIERS and not (
+            prev == "security" and i > 1 and toks[i - 2].low == "social")
     if word in {"answer", "information", "info"}:  # "the answer to my security question"
         return prev in _ANSWERED or any(
             t.low == "question" and toks[k - 1].low in _ANSWERED

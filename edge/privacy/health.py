@@ -23,9 +23,11 @@ from edge.privacy.health_words import (
     BODY_PARTS,
     CARE_PLACES,
     EVERYDAY,
+    FOR_JOIN,
     GENERIC,
     HYPOTHETICAL,
     IMPERATIVES,
+    JOIN_DETERMINERS,
     LEAD_STOP,
     LEADS,
     MODIFIERS,
@@ -38,12 +40,15 @@ from edge.privacy.health_words import (
     POSSESSIVES,
     PRONOUNS,
     QUESTION_OPENERS,
+    REMOVABLE,
+    SUBJECT_VERBS,
     TITLES,
     TOPICS,
     WEAK_TERMS,
 )
 from edge.privacy.medications import medicine_at
 from edge.privacy.name_lists import gazetteer
+from edge.privacy.name_things import english_words
 from edge.privacy.spans import Span
 from edge.privacy.text import NUMBER_WORDS, Token, fold, tokens
 from edge.privacy.word_lists import entries
@@ -70,7 +75,7 @@ def find_health(text: str, toks: tuple[Token, ...], people: Sequence[Span] = ())
     """`people`: the names found in the text ("bridget's dementia" is someone's)."""
     terms = health_terms()
     people = [p for p in people if fold(text[p.start:p.end]).split()[0] not in terms]
-    if not people and not _someone(toks):
+    if not people and not _someone(toks, terms):
         return []
     question = "?" in text or (bool(toks) and toks[0].low in QUESTION_OPENERS)
     found: list[Span] = []
@@ -82,21 +87,45 @@ def find_health(text: str, toks: tuple[Token, ...], people: Sequence[Span] = ())
         if hit is None:
             i += 1
             continue
-        first, last = hit
+        first, last = _widen(toks, *hit)  # whose: asked before its organ ("tree nut")
         if _personal(toks, first, question, people):
-            first, last = _widen(toks, first, last)
             found.append(Span(toks[first].start, toks[last].end, "health"))
-        i = max(last, i) + 1 if t.low not in {"diagnosed", "allergic"} else i + 1
-    return found
+        i = max(hit[1], i) + 1 if t.low not in {"diagnosed", "allergic"} else i + 1
+    return _joined(toks, found)
 
 
-def _someone(toks: tuple[Token, ...]) -> bool:
-    """Someone is in the sentence: a person word, or a capitalised given name."""
+def _joined(toks: tuple[Token, ...], found: list[Span]) -> list[Span]:
+    """A treatment and what it treats, as one: "physiotherapy for the torn ACL"."""
+    out: list[Span] = []
+    for span in found:
+        if out:
+            between = [t.low for t in toks if out[-1].end <= t.start and t.end <= span.start]
+            if 1 <= len(between) <= 2 and between[0] in FOR_JOIN \
+                    and all(w in JOIN_DETERMINERS for w in between[1:]):
+                out[-1] = Span(out[-1].start, span.end, "health")
+                continue
+        out.append(span)
+    return out
+
+
+def _someone(toks: tuple[Token, ...], terms: dict[str, tuple[tuple[str, ...], ...]]
+             ) -> bool:
+    """Someone is in the sentence: a person word, a capitalised given name, or a
+    capitalised subject that has, takes or is on something ("Pita is on blood
+    thinners", "Giorgos had a heart attack")."""
     first = gazetteer()[0]
     if toks and toks[0].low in IMPERATIVES:
         return True
-    return any(_bare(t.low) in PERSON_WORDS or _bare(t.low) in TITLES
-               or (t.cap and _bare(t.low) in first) for t in toks)
+    if any(_bare(t.low) in PERSON_WORDS or _bare(t.low) in TITLES
+           or (t.cap and _bare(t.low) in first) for t in toks):
+        return True
+    for k, t in enumerate(toks[:-1]):
+        low = _bare(t.low)
+        verb = toks[k + 1].low if low == t.low else "'s"
+        if t.cap and t.text.isalpha() and verb in SUBJECT_VERBS and low not in terms \
+                and (k > 0 or low not in english_words() or low in gazetteer()[1]):
+            return True
+    return False
 
 
 def _bare(low: str) -> str:
@@ -176,7 +205,10 @@ def _asserted(toks: tuple[Token, ...], i: int) -> bool:
 
 def _lead_at(toks: tuple[Token, ...], i: int) -> tuple[int, int] | None:
     """"diagnosed with X", "suffers from X", "allergic to X": X, up to 5 words; "broke his
-    arm"."""
+    arm"; "had her tonsils out"; "she's expecting"."""
+    removed = _removed_at(toks, i) or _expecting_at(toks, i)
+    if removed:
+        return removed
     if toks[i].low in {"broke", "fractured", "dislocated", "tore"} and i + 2 < len(toks) \
             and toks[i + 1].low in {"my", "his", "her", "their", "your", "our", "a"} \
             and toks[i + 2].low in BODY_PARTS:
@@ -263,3 +295,36 @@ def _widen(toks: tuple[Token, ...], first: int, last: int) -> tuple[int, int]:
         else:
             break
     return first, last
+
+
+def _removed_at(toks: tuple[Token, ...], i: int) -> tuple[int, int] | None:
+    """An organ taken out of someone: "my gallbladder removed", "his wisdom teeth out"."""
+    if toks[i].low not in REMOVABLE or i == 0 or not (
+            toks[i - 1].low in {"my", "his", "her", "their", "your", "our"}
+            or toks[i - 1].low.endswith("'s")):
+        return None
+    j = i + 1
+    while j < len(toks) and j - i < 3 and toks[j].low in {"teeth", "tooth", "bladder",
+                                                           "glands", "gland", "duct"}:
+        j += 1
+    if j < len(toks) and toks[j].low in {"removed", "out", "taken", "extracted", "removal"}:
+        return i, j if toks[j].low != "taken" or j + 1 >= len(toks) else j + 1
+    return None
+
+
+_MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august",
+           "september", "october", "november", "december", "spring", "summer", "autumn",
+           "fall", "winter", "the"}
+
+
+def _expecting_at(toks: tuple[Token, ...], i: int) -> tuple[int, int] | None:
+    """A pregnancy: "my wife is expecting", "she's expecting again", "we're expecting in
+    May" (not "I'm expecting a parcel")."""
+    if toks[i].low != "expecting" or i == 0 or toks[i - 1].low not in {
+            "is", "'s", "she's", "i'm", "we're", "are", "am", "was", "were", "be", "been"}:
+        return None
+    nxt = toks[i + 1] if i + 1 < len(toks) else None
+    if nxt is None or not nxt.word or nxt.low in {"again", "twins", "triplets"} \
+            or (nxt.low == "in" and i + 2 < len(toks) and toks[i + 2].low in _MONTHS):
+        return i, i
+    return None

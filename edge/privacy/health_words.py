@@ -11,7 +11,9 @@ from edge.privacy.name_things import PETS
 # blind", "I had surgery", "she's in rehab"), never "my blind is stuck".
 WEAK_TERMS = {"blind", "deaf", "mute", "anxiety", "mono", "shingles", "surgery", "radiation",
               "rehab", "therapy", "wheelchair", "operation", "allergies", "allergy",
-              "paralysis", "insulin-dependent", "seizure", "infection", "infections"}
+              "paralysis", "insulin-dependent", "seizure", "infection", "infections",
+              "stammer", "stutter", "detox", "counselling", "counseling", "therapist",
+              "crutches", "ventilator", "scan", "psychiatrist", "psychologist"}
 ASSERTING = {"have", "has", "had", "having", "got", "gotten", "getting", "with", "from", "on",
               "in", "for", "after", "since", "need", "needs", "needed", "undergoing",
               "undergo", "undergone", "scheduled", "recovering", "is", "'s", "am", "'m", "are",
@@ -19,7 +21,10 @@ ASSERTING = {"have", "has", "had", "having", "got", "gotten", "getting", "with",
               "completely", "totally", "born", "he's", "she's", "i'm", "i've", "uses", "use",
               "using", "severe", "bad", "major", "minor", "knee", "hip", "back", "heart",
               "eye", "brain", "shoulder", "spinal", "cataract", "emergency", "bypass",
-              "they're", "we're", "you're", "seasonal", "food", "nut", "peanut"}
+              "they're", "we're", "you're", "seasonal", "food", "nut", "peanut",
+              # a form's label: "allergies: tree nut allergy", "diagnosis: ..."
+              "allergies", "diagnosis", "condition", "conditions", "medications",
+              "history", "requires", "required", "seeing", "sees", "saw"}
 # Someone is in the sentence: the user, or a person they speak of.
 PERSON_WORDS = {"i", "i'm", "i've", "i'd", "me", "my", "mine", "im", "ive", "he", "she", "he's",
                 "she's", "his", "her", "him", "we", "we're", "our", "us", "they", "they're",
@@ -48,7 +53,9 @@ NOT_A_PERSON = {"dog", "dogs", "cat", "cats", "puppy", "kitten", "pet", "pets", 
                  "patients", "adults", "children", "seniors", "women", "men", "athletes",
                  "dog's", "cat's", "plant", "plants", "tree", "trees", "tomatoes", "roses",
                  "labrador", "spaniel", "terrier", "retriever", "poodle", "collie",
-                 "dachshund", "beagle", "greyhound", "whippet", "pug", "bulldog", "tabby"} | PETS
+                 "dachshund", "beagle", "greyhound", "whippet", "pug", "bulldog", "tabby",
+                 # things that "need a detox" or "have a virus"
+                 "laptop", "computer", "phone", "car", "inbox", "wardrobe", "garden"} | PETS
 GENERIC = {"someone", "somebody", "anyone", "anybody", "people", "person", "everyone",
             "everybody", "patients", "adults", "children", "seniors", "women", "men",
             "athletes"}
@@ -60,7 +67,8 @@ ACRONYMS = {"add", "ms", "als", "aids", "std", "sti", "af", "pe", "tia", "prep"}
 # (not "my blind", a window's).
 OWNED = {"anxiety", "surgery", "therapy", "rehab", "seizure", "seizures", "allergies",
           "allergy", "infection", "infections", "radiation", "shingles", "paralysis",
-          "operation"}
+          "operation", "counselling", "counseling", "therapist", "stammer", "stutter",
+          "scan", "crutches", "ventilator", "psychiatrist", "psychologist"}
 POSSESSIVES = {"my", "his", "her", "their", "our", "your"}
 PRONOUNS = {"his", "her", "him", "he", "she", "their", "them", "they", "he's", "she's"}
 # "prostate cancer", "knee surgery": the organ goes with the condition.
@@ -92,7 +100,8 @@ AFTER = {"disease", "syndrome", "disorder", "attack", "attacks", "failure", "inf
           "injections", "shots", "medication", "meds", "treatment", "treatments", "patch",
           "spectrum", "cream", "gel", "ointment", "capsules", "injection", "inhaler",
           "patches", "drops", "prescription", "dose", "infusion", "infusions", "implant",
-          "coil", "acid", "machine", "machines", "pump", "mask"}
+          "coil", "acid", "machine", "machines", "pump", "mask", "allergy", "allergies",
+          "intolerance", "dependence", "dependency", "withdrawal", "scan", "scans", "results"}
 # Where a term is treated: "cancer clinic" is a place, "my HIV clinic" someone's.
 CARE_PLACES = {"clinic", "ward", "unit", "centre", "center", "hospital", "specialist",
                "doctor", "nurse", "appointment", "appointments", "team", "consultant"}
@@ -114,7 +123,10 @@ NOT_BEFORE = {"coffee", "caffeine", "chocolate", "sugar", "phone", "shopping", "
                "media", "candy", "tea", "screen", "internet", "so", "bit", "little", "kinda",
                "pretty", "feeling", "feel", "feels", "felt", "super", "sooo", "too", "game",
                "gaming", "cheese", "pizza", "swimming", "swim", "rowing", "golf", "tennis",
-               "paddle", "brush", "master", "genius", "winning", "key"}
+               "paddle", "brush", "master", "genius", "winning", "key", "debt", "career",
+               "careers", "financial", "massage", "sports", "relationship", "marriage",
+               "couples", "juice", "digital", "body", "security", "barcode",
+               "document", "qr", "price", "dating"}
 # "a book on diabetes", "a talk on cancer": the topic, not anyone's condition.
 TOPICS = {"book", "books", "article", "articles", "talk", "talks", "documentary", "podcast",
            "podcasts", "info", "information", "research", "lecture", "course", "seminar",
@@ -154,3 +166,14 @@ BODY_PARTS = {"arm", "leg", "wrist", "ankle", "hip", "collarbone", "nose", "fing
               "rib", "ribs", "back", "neck", "jaw", "elbow", "knee", "shoulder", "foot",
               "hand", "pelvis", "skull", "spine", "acl", "meniscus", "ligament", "tendon",
               "achilles", "thumb", "kneecap", "shin", "femur", "tibia"}
+# Organs taken out: "I had my gallbladder removed", "her tonsils out".
+REMOVABLE = {"gallbladder", "gall", "tonsils", "appendix", "adenoids", "spleen", "kidney",
+             "ovaries", "ovary", "uterus", "womb", "thyroid", "prostate", "wisdom", "breast",
+             "breasts", "colon", "bowel", "lung", "cervix", "testicle", "eye"}
+# A capitalised subject before these says a person is meant: "Pita is on blood thinners".
+SUBJECT_VERBS = {"has", "had", "is", "was", "takes", "took", "needs", "uses", "gets", "got",
+                 "'s", "’s", "suffers", "started", "starts", "finished", "broke", "tested",
+                 "went", "goes", "can't", "cannot", "must", "should"}
+# Between a treatment and what it treats: "physiotherapy for the torn ACL".
+FOR_JOIN = {"for", "after", "from"}
+JOIN_DETERMINERS = {"the", "a", "an"}  # not "an EpiPen for her bee sting allergy"

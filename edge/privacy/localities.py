@@ -13,6 +13,7 @@ import re
 from edge.privacy.name_lists import place_words
 from edge.privacy.name_things import english_words
 from edge.privacy.spans import Span
+from edge.privacy.street_words import MEASURES
 from edge.privacy.text import DIGIT_WORDS, Token
 
 # A house number is not followed by these ("a 10 minute drive", "3 hour walk").
@@ -80,8 +81,11 @@ def locality_after(text: str, toks: tuple[Token, ...], end: int) -> int:
         elif j < n and toks[j].text.isdecimal() and len(toks[j].text) in {4, 5, 6}:
             stop, j = toks[j].end, j + 1  # "CA 90028", "VIC 3000"
         elif j < n and toks[j].text.isdecimal() and len(toks[j].text) <= 2 and (
-                j + 1 >= n or toks[j + 1].text in {",", ".", "!", "?"}):
-            stop, j = toks[j].end, j + 1  # "Dublin 1": a city's postal district
+                j + 1 >= n or toks[j + 1].text in {",", ".", "!", "?"} or (
+                    toks[j + 1].word and not toks[j + 1].cap
+                    and toks[j + 1].low not in MEASURES)):
+            stop, j = toks[j].end, j + 1  # "Dublin 1", "Dublin 6 as a saved place": a
+            # city's postal district (not "Leeds, 2 hours away")
         else:
             k = j
             while k < n and toks[k].low in DIGIT_WORDS and k - j < 6:

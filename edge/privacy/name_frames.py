@@ -13,6 +13,7 @@ names.py asks these before its word lists, since the word may be one they refuse
 
 from __future__ import annotations
 
+from edge.privacy.health import health_terms
 from edge.privacy.name_cues import (
     BASE_VERBS,
     DETERMINERS,
@@ -144,13 +145,20 @@ def person_subject(toks: tuple[Token, ...], i: int, last: int) -> bool:
     hers ("Mthunzi needs his ARVs"), or a state only a person is in ("Yerlan was born",
     "Siosaia Tupou is diabetic")."""
     n = len(toks)
-    if not all(unknown_word(t.low.removesuffix("'s")) and t.low not in place_words()
-               and t.low not in NOT_NAMES for t in toks[i:last + 1] if t.word):
-        return False
     v = last + 1
     if v >= n:
         return False
+    if not all(unknown_word(t.low.removesuffix("'s")) and t.low not in place_words()
+               and t.low not in NOT_NAMES for t in toks[i:last + 1] if t.word):
+        # a capitalised word inside a sentence, of someone's condition: "remember Pita is
+        # on blood thinners" (a word too, but no thing is on them)
+        return i > 0 and toks[i - 1].word and all(
+            t.cap and t.low not in place_words() and t.low not in NOT_NAMES
+            and t.low not in health_terms() for t in toks[i:last + 1] if t.word) \
+            and toks[v].low in _HEALTH_VERBS and _health_after(toks, v)
     verb = toks[v].low
+    if verb in _HEALTH_VERBS and _health_after(toks, v):
+        return True  # "Giorgos had a heart attack", "Ama takes donepezil"
     after = toks[v + 1].low if v + 1 < n else ""
     if verb in _SAYING:
         return True
@@ -158,6 +166,24 @@ def person_subject(toks: tuple[Token, ...], i: int, last: int) -> bool:
         return True
     return verb in {"is", "was", "has", "had", "gets", "got"} and (
         after in STATE_VERBS or after in _CONDITIONS or after in health_words())
+
+
+_HEALTH_VERBS = {"is", "was", "has", "had", "takes", "took", "needs", "uses", "gets", "got"}
+_BEFORE_TERM = {"a", "an", "the", "on", "some", "been", "having", "taking", "bad", "severe",
+                "mild", "her", "his", "just", "now", "still", "recently", "had", "got"}
+
+
+def _health_after(toks: tuple[Token, ...], v: int) -> bool:
+    """A condition or a medicine follows the verb at v: "is on blood thinners", "had a
+    heart attack"."""
+    terms = health_terms()
+    for k in range(v + 1, min(len(toks), v + 4)):
+        for words in terms.get(toks[k].low, ()):
+            if tuple(t.low for t in toks[k:k + len(words)]) == words:
+                return True
+        if toks[k].low not in _BEFORE_TERM:
+            return False
+    return False
 
 
 # "Siosaia is diabetic", "Ana has epilepsy": said of a person only.

@@ -234,3 +234,30 @@ def an_item(toks: tuple[Token, ...], i: int, p: int) -> bool:
         if not toks[k].word:
             return False
     return False
+
+
+# A work's kind: "the Barefoot Contessa show", "the new zelda game", "the soundtrack from
+# Amelie", "Romeo and Juliet the ballet".
+WORKS = {"show", "shows", "ballet", "musical", "film", "films", "movie", "movies", "series",
+         "soundtrack", "opera", "documentary", "podcast", "sitcom", "cartoon", "novel",
+         "game", "games", "trilogy", "franchise", "saga", "episode", "episodes", "season",
+         "sequel", "prequel", "remake", "musicals", "play", "books", "book"}
+
+
+def in_a_work(toks: tuple[Token, ...], i: int, last: int) -> bool:
+    """The words i..last name a work, not a person: a work's kind follows them ("the
+    Barefoot Contessa show", "Romeo and Juliet the ballet.") or a work's part is of them
+    ("the soundtrack from Amelie"); not a possessive's ("Tom's podcast"), not a person's
+    works ("Will Smith movies"), not a name told something ("tell Anna the film starts")."""
+    if toks[last].low.endswith(("'s", "’s")):
+        return False
+    n = len(toks)
+    k = last + 1
+    if k + 1 < n and toks[k].low == "the" and toks[k + 1].low in WORKS:
+        return k + 2 == n or not toks[k + 2].word  # "Juliet the ballet" ends there
+    if k < n and toks[k].low in WORKS and not toks[k].low.endswith("s") \
+            and any(x.low == "the" for x in toks[max(0, i - 3):i]) \
+            and (k + 1 == n or toks[k + 1].low not in {"about", "with", "by", "host"}):
+        return True  # "the Barefoot Contessa show", "the new zelda game"
+    p = i - 1
+    return p > 0 and toks[p].low in {"from", "of", "to"} and toks[p - 1].low in WORKS

@@ -98,6 +98,7 @@ from edge.privacy.name_things import (
     an_item,
     brand_end,
     english_words,
+    in_a_work,
     in_title,
     pet_sentence,
     so_called_thing,
@@ -264,10 +265,14 @@ def find_names(text: str, toks: tuple[Token, ...],
                 or (in_title(toks, i) and not a_figure(toks, i, surnames) and not played
                     and not _owner(toks, i))
                 or (low in name_places() and not t.low.endswith(("'s", "’s"))
-                    and a_place_cue(toks, p))):
+                    and a_place_cue(toks, p))
+                or (not a_figure(toks, i, surnames) and in_a_work(
+                    toks, i, surname_end(toks, i, surnames, lowercase=not t.cap)))
+                or (low in LANDMARKS and p == i - 1 and toks[p].cap and toks[p].word
+                    and bare(toks[p].low) not in first and bare(toks[p].low) not in TITLES)):
             i += 1  # "a song called Jolene", "walk Luna", "the vet about Luna's jabs",
             continue  # "play Jolene", "play hey Jude" (but "play Adele", "play Taylor
-            # Swift"), "near Sofia"
+            # Swift"), "near Sofia", "the Barefoot Contessa show", "Church Lane"
         if is_name:
             last = surname_end(toks, i, surnames, lowercase=not t.cap)
             if a_place(toks, i, last, (low in first and low not in places) or (

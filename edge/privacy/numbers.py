@@ -13,12 +13,17 @@ from __future__ import annotations
 import re
 
 from edge.privacy.spans import Kind, Span
-from edge.privacy.text import NUMBER_WORDS, Token, luhn, number_runs
+from edge.privacy.text import NUMBER_WORDS, NumberRun, Token, luhn, number_runs
 
 MIN_PHONE_DIGITS = 7
 CARD_DIGITS = range(13, 20)
 CARD_CUES = {"card", "visa", "mastercard", "amex", "discover", "jcb", "debit", "credit",
              "maestro"}
+# Cards that pay for nothing: "my library card number is ..." is an ID.
+NOT_PAYMENT_CARDS = {"library", "loyalty", "membership", "id", "identity", "health",
+                     "insurance", "student", "rewards", "reward", "medicare", "medicaid",
+                     "nhs", "oyster", "ehic", "sim", "boarding", "nectar", "staff",
+                     "employee", "voter", "residence", "benefits"}
 _NOT_A_NUMBER = re.compile(
     r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}[/.-]\d{1,2}[/.-]\d{1,2}"  # dates
     r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+"  # amounts, decimals
@@ -65,7 +70,7 @@ _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b
 def find_numbers(text: str, toks: tuple[Token, ...]) -> list[Span]:
     found: list[Span] = [Span(m.start(), m.end(), "phone") for m in _IBAN.finditer(text)
                          if sum(c.isdigit() for c in m.group()) >= MIN_PHONE_DIGITS]
-    for run in number_runs(toks):
+    for run in _quantity_tails_cut(toks, number_runs(toks)):
         n = len(run.digits)
         if n < MIN_PHONE_DIGITS:
             continue
@@ -83,8 +88,14 @@ def find_numbers(text: str, toks: tuple[Token, ...]) -> list[Span]:
         if end < len(text) and text[end] == ")" and "(" in text[start:end]:
             end += 1
         start, end = _with_letters(text, toks, run.first, run.last, start, end)
-        cue = any(t.low in CARD_CUES for t in toks[max(0, run.first - 6):run.first])
-        kind: Kind = "card" if n in CARD_DIGITS and (luhn(run.digits) or cue) else "phone"
+        end = _with_extension(toks, run.last, end)
+        near = toks[max(0, run.first - 6):run.first]
+        cue = any(t.low in CARD_CUES for t in near)
+        other = any(t.low == "card" and k > 0 and near[k - 1].low in NOT_PAYMENT_CARDS
+                    for k, t in enumerate(near)) and not any(
+            t.low in CARD_CUES - {"card"} for t in near)  # "my library card number"
+        kind: Kind = "card" if n in CARD_DIGITS and (luhn(run.digits) or cue) and not other \
+            else "phone"
         found.append(Span(start, end, kind))
     return found
 
@@ -152,3 +163,38 @@ def _with_letters(text: str, toks: tuple[Token, ...], first: int, last: int, sta
     while end < len(text) and text[end].isalnum():
         end += 1
     return start, end
+
+
+def _quantity_tails_cut(toks: tuple[Token, ...], runs: list[NumberRun]) -> list[NumberRun]:
+    """A run whose last group, after a comma, is a quantity ends before that comma: "call
+    020 7946 0958, 24 hours a day" is the number and "24 hours"."""
+    out = []
+    for run in runs:
+        after = toks[run.last + 1].low if run.last + 1 < len(toks) else ""
+        commas = [k for k in range(run.first + 1, run.last) if toks[k].text == ","]
+        if after in QUANTITY_WORDS and commas:
+            run = next((r for r in number_runs(toks[:commas[-1]]) if r.first == run.first),
+                       run)
+        out.append(run)
+    return out
+
+
+_EXTENSION = {"ext", "extension", "x", "ext."}
+
+
+def _with_extension(toks: tuple[Token, ...], last: int, end: int) -> int:
+    """The end grown over an extension: "(312) 555-0189 extension 204", "ext. 12"."""
+    k = last + 1
+    if k < len(toks) and toks[k].low == ",":
+        k += 1
+    if k >= len(toks) or toks[k].low not in _EXTENSION:
+        return end
+    k += 1
+    if k < len(toks) and toks[k].text == ".":
+        k += 1
+    got = None
+    while k < len(toks) and k - last < 10 and (
+            toks[k].text.isdecimal() or toks[k].low in NUMBER_WORDS):
+        got = k
+        k += 1
+    return max(end, toks[got].end) if got is not None else end

@@ -51,7 +51,8 @@ class Redactor:
         names = find_names(text, toks, self.contacts)
         found.extend(names)
         found.extend(find_health(text, toks, names))  # "bridget's dementia": a name's
-        return merge(_outside_placeholders(text, _numbers_in_addresses(found, text)))
+        return merge(_outside_placeholders(text, _numbers_in_addresses(
+            _numbers_in_dates(found), text)))
 
     def redact(self, text: str) -> Redaction:
         spans = self.spans(text)
@@ -90,6 +91,16 @@ def _outside_placeholders(text: str, found: list[Span]) -> list[Span]:
                                    for a, b in marks):
             kept.append(Span(start, end, span.kind))  # none left on or around a placeholder
     return kept
+
+
+def _numbers_in_dates(found: list[Span]) -> list[Span]:
+    """Findings less the phone numbers inside a date of birth: "date of birth 06 26 1994"
+    is eight digits, but a date."""
+    dates = [s for s in found if s.kind == "dob"]
+    if not dates:
+        return found
+    return [s for s in found if not (s.kind == "phone" and any(
+        d.start <= s.start and s.end <= d.end for d in dates))]
 
 
 def _numbers_in_addresses(found: list[Span], text: str) -> list[Span]:

@@ -8,6 +8,7 @@ from edge.privacy.numbers import QUANTITY_WORDS
 SECRET_WORDS = {"password", "passwords", "passcode", "passphrase", "pin", "cvv", "cvc", "cvv2",
                 "csc", "combination", "combo", "passkey", "puk", "password's", "passcode's",
                 "pin's", "combination's", "passwd", "pw", "pincode",
+                "cid", "cvn",  # the card ID of an Amex, a card verification number
                 # German, Spanish, French, Portuguese, Dutch, Swedish, Finnish, Polish,
                 # Italian; German compounds are one word ("Türcode")
                 "passwort", "kennwort", "contrasena", "clave", "senha", "wachtwoord",
@@ -26,7 +27,7 @@ SECRET_QUALIFIERS = {
     "laptop", "computer", "tablet", "ipad", "iphone", "screen", "pass", "activation",
     "product", "license", "licence", "encryption", "private", "api", "code", "front", "back",
     "garage's", "door's", "gate's", "wifi's", "fi", "memorable", "atm", "bank", "banking",
-    "card", "debit", "credit", "sim",
+    "card", "debit", "credit", "sim", "wireless", "wpa", "wpa2", "wep", "psk",
     # "the key box code", "the three digit code", "the shed padlock code"
     "box", "key", "keysafe", "digit", "shed", "cellar", "cvv", "cvc", "csc",
     # after "de / do / der" in other languages: "el código de la puerta"

@@ -29,9 +29,15 @@ ORDINAL_STREETS = {"cross", "main", "block", "stage", "phase", "sector"}
 STREET_FIRST = {"rue", "calle", "via", "avenida", "avenue", "boulevard", "chemin", "strada",
                 "rua", "ul", "ulica", "aleja", "plaza", "piazza", "viale", "corso", "carrer",
                 "paseo", "rambla", "allee", "quai", "impasse", "place", "platz", "jalan", "jln",
-                "carrera", "calzada", "avinguda"}
+                "carrera", "calzada", "avinguda",
+                # abbreviated ("Av. Paulista 1578", "Avda. de América 12"), Portuguese,
+                # Welsh ("3 Heol y Coed", "Ffordd Las"), Irish ("Sráid an Mhuilinn")
+                "av", "avda", "travessa", "largo", "praca", "praça", "estrada", "alameda",
+                "rodovia", "heol", "ffordd", "stryd", "lon", "lôn", "sraid", "sráid",
+                "bothar", "bóthar"}
 # Written lowercase too ("45 rue de la Paix"); "via" is "by" in English.
-LOWER_FIRST = STREET_FIRST - {"via", "place", "plaza", "platz"}
+LOWER_FIRST = STREET_FIRST - {"via", "place", "plaza", "platz", "av", "largo", "lon", "lôn",
+                              "alameda"}
 PARTICLES = {"de", "la", "le", "les", "du", "des", "del", "della", "delle", "di", "da", "do",
              "dos", "das", "von", "van", "der", "den", "l", "d", "y", "e", "st", "saint",
              "sainte", "san", "santa", "'", "’"}
@@ -45,7 +51,7 @@ NUMBER_AFTER = ("strasse", "straße", "str", "weg", "platz", "allee", "gasse", "
                 "ulica")
 DIRECTIONS = {"N", "S", "E", "W", "NE", "NW", "SE", "SW", "North", "South", "East", "West",
               "north", "south", "east", "west", "Ouest", "Est", "Nord", "Sud", "Norte", "Sur",
-              "Oeste"}
+              "Oeste", "Lower", "Upper"}  # "Rathmines Road Lower" (Dublin)
 UNITS = {"flat", "apartment", "apt", "unit", "suite", "ste", "room", "#", "no", "number",
          "floor", "building", "bldg", "house", "lot", "po", "plot", "block"}
 # A unit that starts an address on its own when more of one follows ("No. 7, 2nd Cross,
