@@ -170,3 +170,15 @@ def test_the_tenth_heldout_set_does_not_regress() -> None:
     for kind in KINDS:
         assert result.recall(kind) >= floors.get(kind, 0.98), (kind, result.misses)
     assert result.false_redactions <= 0.01 * result.clean, result.misses
+
+
+def test_the_eleventh_heldout_set_does_not_regress() -> None:
+    """pii_heldout11.jsonl (held out once, tuned on since): every kind at 100 % but dob
+    (98.4 %: a date on a form, no birth said), each a point or so under (one miss of a
+    kind's 56 to 104 spans); false redactions at 1 % at most (none now)."""
+    examples = load_set(PII_SET.parent / "pii_heldout11.jsonl", "all")
+    result = run(examples, Redactor(CONTACTS), repeat=1)
+    floors = {"dob": 0.97}
+    for kind in KINDS:
+        assert result.recall(kind) >= floors.get(kind, 0.98), (kind, result.misses)
+    assert result.false_redactions <= 0.01 * result.clean, result.misses

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from edge.privacy.address_blocks import chome_addresses
 from edge.privacy.address_parts import unit_addresses, widen
 from edge.privacy.localities import (
     NOT_STREET,
@@ -47,6 +48,9 @@ _NEAR = {"near", "around", "nearby"}
 # unless these said what it numbers ("my order ends in 12345").
 _NOT_ZIP = {"order", "number", "ends", "ending", "flight", "ref", "reference", "ticket",
             "booking", "account", "code", "pin", "tracking", "parcel", "room", "seat"}
+# "restaurants that deliver to 94110": five digits that a delivery goes to.
+_SHIPPED = {"deliver", "delivers", "delivering", "delivery", "deliveries", "ship", "ships",
+            "shipping", "post", "mail", "send"}
 # Before a house number these say an address follows: then a street type that is an
 # everyday word counts lowercase too ("number 5 station approach"); after "at" or "to"
 # (the number might be a time: "meet at 5 central park") only before a town's comma.
@@ -119,6 +123,8 @@ def find_addresses(text: str, toks: tuple[Token, ...]) -> list[Span]:
     found.extend(_number_after_street(text, toks))
     found.extend(unit_addresses(text, toks))
     found.extend(typeless_streets(text, toks))
+    if "hom" in text or "丁目" in text:
+        found.extend(chome_addresses(text))  # "3 Chome-2-17 Ginza"
     return widen(text, toks, found)
 
 
@@ -153,9 +159,12 @@ def _joined(runs: list[NumberRun], toks: tuple[Token, ...]) -> list[NumberRun]:
 
 def _zip_in(toks: tuple[Token, ...], run: NumberRun) -> bool:
     """"what's the weather like in 94110": five digits after "in", ending the sentence."""
-    after = toks[run.last + 1].text if run.last + 1 < len(toks) else "."
-    return not run.words and run.first > 0 and toks[run.first - 1].low == "in" \
-        and after in {".", "?", "!", ","} \
+    after = toks[run.last + 1].low if run.last + 1 < len(toks) else "."
+    prev = toks[run.first - 1].low if run.first > 0 else ""
+    shipped = prev == "to" and any(t.low in _SHIPPED for t in toks[max(0, run.first - 5):
+                                                                    run.first - 1])
+    return not run.words and (prev in {"in", "within"} or shipped) \
+        and after in {".", "?", "!", ",", "that", "which", "area", "tonight", "today"} \
         and not any(t.low in _NOT_ZIP for t in toks[:run.first])
 
 

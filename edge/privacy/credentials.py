@@ -6,13 +6,22 @@ Personal only in context: the value after "is", "'s", ":", "it's", "to" (after "
 ("it's 4471 for the side gate"); up to the end of the clause. A lock said with a number
 ("the padlock on the shed is 0 0 4 7", "the key safe opens with 0519") is one too. "my
 password is too weak", "I forgot my password" and "the password field is empty" say none.
-The words are secret_words.py's, the value's shapes secret_values.py's.
+The words are secret_words.py's, the value's shapes secret_values.py's; a value said by
+what it opens ("use 6161 to turn off the alarm", "the car park code is 2209") and a
+security question's answer are secret_frames.py's.
 """
 
 from __future__ import annotations
 
 import re
 
+from edge.privacy.secret_frames import (
+    code_of_a_place,
+    on_the_back,
+    operated,
+    security_answer,
+    unsecret_code,
+)
 from edge.privacy.secret_values import looks_like_value, value_end, value_start
 from edge.privacy.secret_words import (
     CLAUSE_END,
@@ -44,7 +53,8 @@ _BEFORE_VERBS = {"it's", "it’s", "use", "enter", "type", "punch", "try", "pres
 # After a lock's noun these say which lock it is: "the locker number is 118".
 _WHICH_LOCK = {"number", "no", "id", "size", "location", "key", "keys", "room", "area"}
 _ANSWERED = {"security", "secret", "memorable"}
-_LOCK_ADJECTIVES = {"side", "main", "garden", "back", "front", "top", "bottom", "little"}
+_LOCK_ADJECTIVES = {"side", "main", "garden", "back", "front", "top", "bottom", "little",
+                    "default", "usual", "temporary", "spare"}
 
 
 def find_secrets(text: str, toks: tuple[Token, ...]) -> list[Span]:
@@ -62,7 +72,11 @@ def find_secrets(text: str, toks: tuple[Token, ...]) -> list[Span]:
             found.extend(_network_key(text, toks, i, runs, own_copula))
             continue
         if not _secret_word(toks, i, word):
-            if (word in CODE_WORDS and i > 0 and toks[i - 1].low in DETERMINERS) \
+            if word in {"login", "logon", "log-in", "sign-in"}:  # "Hunter2024 for the
+                before = _value_before(text, toks, i, ends)  # laptop login": a value only
+                found.extend([] if before is None else [before])  # before it
+                continue
+            if (word in CODE_WORDS and code_of_a_place(toks, i)) \
                     or word in LOCK_NOUNS or word in OPENED_NOUNS:
                 spans = _lock_number(text, toks, i, runs, own_copula)
                 before = None if spans else _value_before(text, toks, i, ends, lock=True)
@@ -103,7 +117,7 @@ def find_secrets(text: str, toks: tuple[Token, ...]) -> list[Span]:
                 found.append(before)
             else:
                 found.extend(_number_later(toks, i, runs))
-    return found
+    return found + operated(toks, runs) + security_answer(text, toks, runs)
 
 
 def _gap(toks: tuple[Token, ...], i: int) -> range:
@@ -200,10 +214,11 @@ def _lock_number(text: str, toks: tuple[Token, ...], i: int, runs: dict[int, Num
     word = toks[i].low.removesuffix("'s")
     if i + 1 < len(toks) and toks[i + 1].low in _WHICH_LOCK:
         return []  # "the locker number is 118": which locker, not how it opens
-    low_digits = 4 if word in CODE_WORDS else 3
+    low_digits = 4 if word in CODE_WORDS and not on_the_back(toks, i) else 3
     starts = [i + 1] if own_copula else [
         j + 1 for j in _gap(toks, i)
-        if _opens_with(toks, j) or toks[j].low in COPULAS or _set_to(toks, j, False)]
+        if _opens_with(toks, j) or toks[j].low in COPULAS or _set_to(toks, j, False)
+        or toks[j].low in {"takes", "accepts"}]  # "the side door keypad takes 4 4 8 1"
     for j in starts[:1]:
         j = value_start(toks, _past_setting(toks, j))
         span, run = _digits_at(toks, j, runs), runs.get(j)
@@ -234,8 +249,8 @@ def _secret_word(toks: tuple[Token, ...], i: int, word: str) -> bool:
         return word != "pw" or toks[i].text.isupper()
     if word == "passe" and i > 1 and toks[i - 1].low == "de" and toks[i - 2].low == "mot":
         return True  # "le mot de passe"
-    if word not in QUALIFIED or i == 0:
-        return False
+    if word not in QUALIFIED or i == 0 or unsecret_code(toks, i):
+        return False  # "the product code", not the product key
     prev = toks[i - 1].low
     if word == "number":  # "my social security number" is an ID (a phone-like number)
         return prev in NUMBER_QUALIFIERS and not (
@@ -262,12 +277,11 @@ def _value_before(text: str, toks: tuple[Token, ...], i: int, ends: dict[int, Nu
                   lock: bool = False) -> Span | None:
     """"4421 is my PIN", "use 1234 as the door code", "it's 4471 for the side gate": a
     value before the secret word."""
-    j = i - 1
-    while j >= 0 and i - j <= 5 and (toks[j].low in DETERMINERS or toks[j].low in
-                                     SECRET_QUALIFIERS or toks[j].low in _LOCK_ADJECTIVES):
-        j -= 1
-    if j < 1 or toks[j].low not in ({"for", "on", "to"} if lock else
-                                    {"is", "as", "was", "'s", "for", "on", "to"}):
+    j = _whose_start(toks, i, lock)
+    if j > 1 and toks[j].low in _THATS and toks[j - 1].text == "," and not lock:
+        j -= 1  # "try 0000, that's the default pin"
+    elif j < 1 or toks[j].low not in ({"for", "on", "to"} if lock else
+                                      {"is", "as", "was", "'s", "for", "on", "to"}):
         return None
     k = j - 1
     start = text.rfind(" ", 0, toks[k].end) + 1
@@ -284,3 +298,24 @@ def _value_before(text: str, toks: tuple[Token, ...], i: int, ends: dict[int, Nu
                 and toks[i + 1].low not in CLAUSE_END)):  # "... the garage door repair"
         return None
     return Span(toks[run.first].start, toks[k].end, "secret")
+
+
+_THATS = {"that's", "that’s", "it's", "it’s", "thats"}
+_OWNERS = {"my", "our", "your", "his", "her", "their"}
+
+
+def _whose_start(toks: tuple[Token, ...], i: int, lock: bool) -> int:
+    """The token before the words that say which secret the word at i is: "the side gate",
+    "my default", "my Amazon", "my work email" (one or two words after a possessive)."""
+    j = i - 1
+    while j >= 0 and i - j <= 5 and (toks[j].low in DETERMINERS or toks[j].low in
+                                     SECRET_QUALIFIERS or toks[j].low in _LOCK_ADJECTIVES):
+        j -= 1
+    if lock or j < 0 or toks[j].low in COPULAS:
+        return j
+    for m in (j - 1, j - 2):
+        if m < 1 or not toks[m + 1].word or toks[m + 1].low in COPULAS:
+            return j
+        if toks[m].low in _OWNERS:
+            return m - 1
+    return j

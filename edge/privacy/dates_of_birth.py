@@ -122,6 +122,8 @@ def _date_class(toks: tuple[Token, ...], i: int) -> str | None:
     t = toks[i]
     low = t.low
     if t.text.isdecimal():
+        if _in_code(toks, i):
+            return None  # "LS11 5QP", "HG1 5AH": a postcode's digits, not a day
         value = int(t.text)
         if len(t.text) == 4 and 1000 <= value <= 2099:
             return "Y"
@@ -143,6 +145,15 @@ def _date_class(toks: tuple[Token, ...], i: int) -> str | None:
     if low in _JOINERS:
         return "J"
     return None
+
+
+def _in_code(toks: tuple[Token, ...], i: int) -> bool:
+    """The digits at token i are written into letters: "LS11", "5QP" (not "5th")."""
+    t = toks[i]
+    before = i > 0 and toks[i - 1].word and toks[i - 1].end == t.start
+    nxt = toks[i + 1] if i + 1 < len(toks) else None
+    return before or (nxt is not None and nxt.word and nxt.start == t.end
+                      and nxt.low not in _SUFFIXES)
 
 
 def _numeric_neighbour(toks: tuple[Token, ...], i: int) -> bool:

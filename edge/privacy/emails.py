@@ -48,6 +48,9 @@ _NOT_LOCAL = {"is", "to", "email", "e", "mail", "address", "me", "my", "the", "s
 _LOCAL_ENDS = {"is", "to", "at", "my", "me", "the", "email", "e", "mail", "address", "and",
                "or", "it's", "its", "was", "send", "reply", "write", "contact", "use", "for",
                "a", "from", "via", "by", "as", "on", "in", "of"}
+# Words that end a local part but are one before a joiner: "the dot hendersons at ...",
+# "my dot name at ..." (an address never starts with a dot).
+_JOINED_WORDS = {"the", "my", "me", "a", "mail", "email", "e", "address", "our"}
 # Words that may name an organisation in a domain said as words: "st marys primary dot org".
 _NOT_DOMAIN = _NOT_LOCAL - {"school", "primary", "personal", "business", "main", "work",
                             "new", "old", "shop", "online", "web", "site"}
@@ -70,6 +73,8 @@ def find_emails(text: str, toks: tuple[Token, ...]) -> list[Span]:
             j += 2  # "aditi at the rate gmail dot com": Indian English for "@"
         end = _spoken_domain(toks, j)
         start = _spoken_local(toks, i - 1)
+        if start is not None:
+            start = _said_after_copula(toks, start)
         if end is not None and start is not None:
             found.append(Span(toks[start].start, toks[end].end, "email"))
     return found
@@ -86,7 +91,7 @@ def _label(t: Token) -> bool:
 def _dot(toks: tuple[Token, ...], i: int) -> bool:
     """Token i separates a domain's labels: "dot", or a written "." between them."""
     t = toks[i]
-    return t.low == "dot" or (t.text == "." and toks[i - 1].end == t.start
+    return t.low in {"dot", "period"} or (t.text == "." and toks[i - 1].end == t.start
                               and i + 1 < len(toks) and toks[i + 1].start == t.end)
 
 
@@ -134,7 +139,8 @@ def _spoken_local(toks: tuple[Token, ...], i: int) -> int | None:
         written = prev.text in _WRITTEN_JOINERS and prev.end == toks[first].start \
             and first >= 2 and toks[first - 2].end == prev.start
         if (written or prev.low in _LOCAL_JOINERS) and first >= 2 and _label(toks[first - 2]) \
-                and (toks[first - 2].low not in _LOCAL_ENDS or len(toks[first - 2].low) == 1):
+                and (toks[first - 2].low not in _LOCAL_ENDS or len(toks[first - 2].low) == 1
+                     or toks[first - 2].low in _JOINED_WORDS):
             first -= 2  # "a dot nguyen": an initial before a joiner is one; "backup dot
             # sarah": a joiner says the word before it is the address's
         elif prev.low in NUMBER_WORDS and (toks[first].low in NUMBER_WORDS or (
@@ -156,3 +162,21 @@ def _spoken_local(toks: tuple[Token, ...], i: int) -> int | None:
         else:
             break
     return first
+
+
+_ADDRESS_NOUNS = {"email", "mail", "address", "id", "login", "username", "account",
+                  "handle", "e-mail", "emails"}
+_COPULAS = {"is", "'s", ":", "it's", "its", "was"}
+
+
+def _said_after_copula(toks: tuple[Token, ...], first: int) -> int:
+    """"my Apple ID is seo yeon park at icloud dot com": after "<email noun> is", every
+    word up to "at" is the local part (up to four), not only the last two."""
+    k = first - 1
+    while k >= 0 and first - k <= 3 and _label(toks[k]) and toks[k].low not in _NOT_LOCAL \
+            and not toks[k].low.endswith(("'s", "’s")):
+        k -= 1
+    if k == first - 1 or k < 1 or toks[k].low not in _COPULAS or not any(
+            t.low in _ADDRESS_NOUNS for t in toks[max(0, k - 3):k]):
+        return first
+    return k + 1

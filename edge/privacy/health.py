@@ -6,7 +6,9 @@ someone ("I have diabetes", "my son has asthma", "I'm pregnant"), and what follo
 questions with no one in them ("is asthma contagious?") or with a hypothetical one ("can I
 get diabetes from sugar?", "what if someone has a stroke?"), a pet's ("my dog has
 arthritis"), and everyday complaints (a headache, a cold, tired, sore legs): a voice
-assistant is asked about those all day, and they identify no one.
+assistant is asked about those all day, and they identify no one; nor does a service
+searched for ("find a physio near me"). A therapy or an injury named by its qualifiers
+("EMDR therapy", "ACL tear") is health_heads.py's.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
+from edge.privacy.health_heads import headed_at
 from edge.privacy.health_words import (
     ACRONYMS,
     AFTER,
@@ -47,7 +50,7 @@ from edge.privacy.health_words import (
     WEAK_TERMS,
 )
 from edge.privacy.medications import medicine_at
-from edge.privacy.name_lists import gazetteer
+from edge.privacy.name_lists import NOT_NAMES, gazetteer
 from edge.privacy.name_things import english_words
 from edge.privacy.spans import Span
 from edge.privacy.text import NUMBER_WORDS, Token, fold, tokens
@@ -83,7 +86,8 @@ def find_health(text: str, toks: tuple[Token, ...], people: Sequence[Span] = ())
     i = 0
     while i < n:
         t = toks[i]
-        hit = _term_at(toks, i, terms) or _lead_at(toks, i) or medicine_at(toks, i)
+        hit = _term_at(toks, i, terms) or _lead_at(toks, i) or medicine_at(toks, i) \
+            or headed_at(toks, i)
         if hit is None:
             i += 1
             continue
@@ -123,6 +127,7 @@ def _someone(toks: tuple[Token, ...], terms: dict[str, tuple[tuple[str, ...], ..
         low = _bare(t.low)
         verb = toks[k + 1].low if low == t.low else "'s"
         if t.cap and t.text.isalpha() and verb in SUBJECT_VERBS and low not in terms \
+                and low not in NOT_NAMES \
                 and (k > 0 or low not in english_words() or low in gazetteer()[1]):
             return True
     return False
@@ -256,6 +261,8 @@ def _personal(toks: tuple[Token, ...], i: int, question: bool,
         if toks[j].low == "for" and any(_bare(x.low) in NOT_A_PERSON - GENERIC
                                         for x in toks[j + 1:j + 3]):
             return False
+    if _searched(toks, i):
+        return False
     # "a book about Alzheimer's": the topic, not anyone's condition
     if i > 0 and toks[i - 1].low in {"about", "regarding"} and not (
             i > 2 and toks[i - 2].low == "me" and toks[i - 3].low in {"remind", "tell"}):
@@ -328,3 +335,22 @@ def _expecting_at(toks: tuple[Token, ...], i: int) -> tuple[int, int] | None:
             or (nxt.low == "in" and i + 2 < len(toks) and toks[i + 2].low in _MONTHS):
         return i, i
     return None
+
+
+_SEARCHES = {"find", "search", "nearest", "closest", "local", "recommend", "locate"}
+
+
+def _searched(toks: tuple[Token, ...], i: int) -> bool:
+    """The term at token i is a service searched for, not anyone's treatment: "find a
+    physio near me", "the nearest dialysis centre", "search for acupuncture nearby"."""
+    j = i - 1
+    while j >= 0 and toks[j].low in {"a", "an", "the", "some", "good", "for", "me", "us"}:
+        j -= 1
+    if j < 0 or toks[j].low not in _SEARCHES:
+        return False
+    for t in toks[i + 1:i + 5]:
+        if t.low in {"near", "nearby", "around", "open", "close", "locally"}:
+            return True
+        if t.low in {"for", "with"} or _bare(t.low) in PERSON_WORDS or not t.word:
+            return False  # "find a physio for my mum near her": the mum's
+    return False

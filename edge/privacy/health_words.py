@@ -96,12 +96,12 @@ MODIFIERS = {"severe", "chronic", "acute", "mild", "moderate", "terminal", "adva
               "bilateral"}
 # After a term, and part of it: "Parkinson's disease", "hepatitis B", "diabetes type 2".
 AFTER = {"disease", "syndrome", "disorder", "attack", "attacks", "failure", "infection",
-          "deficiency", "positive", "type", "a", "b", "c", "1", "2", "tablets", "pills",
-          "injections", "shots", "medication", "meds", "treatment", "treatments", "patch",
-          "spectrum", "cream", "gel", "ointment", "capsules", "injection", "inhaler",
-          "patches", "drops", "prescription", "dose", "infusion", "infusions", "implant",
-          "coil", "acid", "machine", "machines", "pump", "mask", "allergy", "allergies",
-          "intolerance", "dependence", "dependency", "withdrawal", "scan", "scans", "results"}
+         "deficiency", "positive", "type", "a", "b", "c", "1", "2", "tablets", "pills",
+         "injections", "shots", "medication", "meds", "treatment", "treatments", "patch", "therapy",
+         "therapies", "spectrum", "cream", "gel", "ointment", "capsules", "injection", "inhaler",
+         "patches", "drops", "prescription", "dose", "infusion", "infusions", "implant", "coil",
+         "acid", "machine", "machines", "pump", "mask", "allergy", "allergies", "intolerance",
+         "dependence", "dependency", "withdrawal", "scan", "scans", "results"}
 # Where a term is treated: "cancer clinic" is a place, "my HIV clinic" someone's.
 CARE_PLACES = {"clinic", "ward", "unit", "centre", "center", "hospital", "specialist",
                "doctor", "nurse", "appointment", "appointments", "team", "consultant"}

@@ -78,8 +78,12 @@ def locality_after(text: str, toks: tuple[Token, ...], end: int) -> int:
             stop = code
             while j < n and toks[j].start < stop:
                 j += 1
-        elif j < n and toks[j].text.isdecimal() and len(toks[j].text) in {4, 5, 6}:
-            stop, j = toks[j].end, j + 1  # "CA 90028", "VIC 3000"
+        elif j < n and toks[j].text.isdecimal() and (len(toks[j].text) in {4, 5, 6} or (
+                len(toks[j].text) == 3 and _code_tail(toks, j) > j
+                and len(toks[j + 2].text) == 4)):
+            j = _code_tail(toks, j)
+            stop, j = toks[j].end, j + 1  # "CA 90028", "VIC 3000", "SP 01310-200", "Tokyo
+            # 131-0045"
         elif j < n and toks[j].text.isdecimal() and len(toks[j].text) <= 2 and (
                 j + 1 >= n or toks[j + 1].text in {",", ".", "!", "?"} or (
                     toks[j + 1].word and not toks[j + 1].cap
@@ -193,6 +197,16 @@ def spoken_postcode(toks: tuple[Token, ...]) -> list[Span]:
         if k > j and POSTCODE.fullmatch(chars[:-3] + " " + chars[-3:]):
             found.append(Span(toks[j].start, toks[k - 1].end, "address"))
     return found
+
+
+def _code_tail(toks: tuple[Token, ...], j: int) -> int:
+    """The last token of the postal code whose digits are token j: "90028-1234" (ZIP+4)
+    and "01310-200" (a Brazilian CEP) are one code."""
+    if j + 2 < len(toks) and toks[j + 1].text == "-" and toks[j + 1].start == toks[j].end \
+            and toks[j + 2].start == toks[j + 1].end and toks[j + 2].text.isdecimal() \
+            and len(toks[j + 2].text) in {3, 4}:
+        return j + 2
+    return j
 
 
 def upper(text: str) -> str:

@@ -94,7 +94,8 @@ def a_figure(toks: tuple[Token, ...], i: int, surnames: frozenset[str]) -> bool:
     if i + 1 >= len(toks) or not toks[i + 1].word or on_screen(toks, i):
         return False  # "put on Forrest Gump": a film, unless a figure's name
     nxt = bare(toks[i + 1].low)
-    return nxt in figures() or (unknown_word(nxt) and nxt not in gazetteer()[0])
+    return nxt in figures() or (unknown_word(nxt) and nxt not in gazetteer()[0]
+                                and nxt not in NOT_NAMES)  # not "Ruby Tuesday"
 
 
 def single_word(toks: tuple[Token, ...], i: int) -> bool:

@@ -228,6 +228,9 @@ def an_item(toks: tuple[Token, ...], i: int, p: int) -> bool:
     for k in range(i + 1, min(len(toks), i + 8)):
         if toks[k].low in {"to", "on", "onto", "in", "into"}:
             h = k + 2 if k + 2 < len(toks) and toks[k + 1].low in _LIST_OWNERS else k + 1
+            if h > k + 1:  # "to my driving playlist", "to the kids' party playlist"
+                h = next((m for m in range(h, min(len(toks), h + 3))
+                          if toks[m].low in ITEM_LISTS or not toks[m].word), h)
             nxt = toks[h + 1] if h + 1 < len(toks) else None
             return h < len(toks) and toks[h].low in ITEM_LISTS and (
                 nxt is None or not nxt.word or nxt.low in _AFTER_LIST)  # not "grocery chat"
@@ -241,7 +244,12 @@ def an_item(toks: tuple[Token, ...], i: int, p: int) -> bool:
 WORKS = {"show", "shows", "ballet", "musical", "film", "films", "movie", "movies", "series",
          "soundtrack", "opera", "documentary", "podcast", "sitcom", "cartoon", "novel",
          "game", "games", "trilogy", "franchise", "saga", "episode", "episodes", "season",
-         "sequel", "prequel", "remake", "musicals", "play", "books", "book"}
+         "sequel", "prequel", "remake", "musicals", "play", "books", "book",
+         # what is of or to a work: "the story of Jack and the Beanstalk", "the lyrics to
+         # Eleanor Rigby", "the cast of Ted Lasso"
+         "story", "stories", "tale", "tales", "fairytale", "fable", "rhyme", "poem", "song",
+         "songs", "lyrics", "trailer", "cast", "ending", "plot", "chapter", "chapters",
+         "audiobook", "theme", "tune", "characters", "sequels"}
 
 
 def in_a_work(toks: tuple[Token, ...], i: int, last: int) -> bool:

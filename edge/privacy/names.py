@@ -22,7 +22,10 @@ Not a name: one that a landmark word follows or ends ("Victoria Station", "the B
 Wall", "Chase bank"; but "Rachel Green", a given name and a surname), a brand ("Jack
 Daniel's", "Wendy's"), a place after "San" or "New", a two- or three-letter acronym ("MA").
 A name's extent is name_extent.py's; the sentence frames that hold one ("who is ...", "save
-... as ...", "send li na the photos") are name_frames.py's.
+... as ...", "send li na the photos") are name_frames.py's; a title put on a screen ("put
+Forrest Gump on the TV") name_titles.py's; names linked to one found ("call kofi and ama",
+"the babysitter is Tamsin") name_links.py's. A text in headline case ("Call John Smith On
+His Mobile") is read as if lowercase: its capitals say nothing.
 """
 
 from __future__ import annotations
@@ -79,6 +82,7 @@ from edge.privacy.name_frames import (
     saved_as,
     who_is,
 )
+from edge.privacy.name_links import linked_names
 from edge.privacy.name_lists import (
     LANDMARKS,
     NOT_NAMES,
@@ -104,8 +108,9 @@ from edge.privacy.name_things import (
     so_called_thing,
     unknown_word,
 )
+from edge.privacy.name_titles import on_a_screen
 from edge.privacy.spans import Span
-from edge.privacy.text import Token, fold, sentence_start, tokens
+from edge.privacy.text import Token, fold, headline_case, lowered, sentence_start, tokens
 
 
 def contact_phrases(contacts: Iterable[str]) -> tuple[tuple[str, ...], ...]:
@@ -117,6 +122,9 @@ def contact_phrases(contacts: Iterable[str]) -> tuple[tuple[str, ...], ...]:
 
 def find_names(text: str, toks: tuple[Token, ...],
                contacts: tuple[tuple[str, ...], ...] = ()) -> list[Span]:
+    if headline_case(toks):  # "Call John Smith On His Mobile": read as if lowercase
+        text = lowered(text)
+        toks = tokens(text)
     first, ambiguous, surnames = gazetteer()
     places = place_words()
     found: list[Span] = []
@@ -124,8 +132,8 @@ def find_names(text: str, toks: tuple[Token, ...],
     i = 0
     while i < n:
         t = toks[i]
-        if not t.word:
-            i += 1
+        if not t.word or _glued_digits(toks, i):
+            i += 1  # "Hunter2024", "7Sophie": a password or a code, not a name
             continue
         low = bare(t.low)
         hit = _contact(toks, i, contacts)
@@ -262,6 +270,8 @@ def find_names(text: str, toks: tuple[Token, ...],
                 or (a_title(toks, p) and single_word(toks, i) and low not in figures()
                     and not _owner(toks, i))
                 or an_item(toks, i, p)
+                or (on_a_screen(toks, i, surname_end(toks, i, surnames, lowercase=not t.cap), p)
+                    and not any(bare(x.low) in figures() for x in toks[i:i + 2]))
                 or (in_title(toks, i) and not a_figure(toks, i, surnames) and not played
                     and not _owner(toks, i))
                 or (low in name_places() and not t.low.endswith(("'s", "’s"))
@@ -276,7 +286,8 @@ def find_names(text: str, toks: tuple[Token, ...],
         if is_name:
             last = surname_end(toks, i, surnames, lowercase=not t.cap)
             if a_place(toks, i, last, (low in first and low not in places) or (
-                    last > i and toks[i + 1].text == "-"), surnames):
+                    last > i and toks[i + 1].text == "-") or (comms and low in ambiguous),
+                       surnames):  # "call Tom Lane": a person is called, not a lane
                 i = last + 2  # "Victoria Station", "the Berlin Wall", "Cherry Tree Lane"
                 continue
             start = t.start
@@ -290,7 +301,7 @@ def find_names(text: str, toks: tuple[Token, ...],
             i = last + 1
             continue
         i += 1
-    return found
+    return found + linked_names(toks, found)
 
 
 _FILLERS = {"uh", "um", "er", "erm", "uhm", "hmm"}
@@ -327,6 +338,12 @@ def _hyphen_given(toks: tuple[Token, ...], i: int, first: frozenset[str]) -> boo
     return i + 2 < len(toks) and toks[i + 1].text == "-" \
         and toks[i + 1].start == toks[i].end and toks[i + 2].start == toks[i + 1].end \
         and f"{toks[i].low}-{bare(toks[i + 2].low)}" in first
+
+
+def _glued_digits(toks: tuple[Token, ...], i: int) -> bool:
+    return (i + 1 < len(toks) and toks[i + 1].start == toks[i].end
+            and toks[i + 1].text.isdecimal()) or (
+        i > 0 and toks[i - 1].end == toks[i].start and toks[i - 1].text.isdecimal())
 
 
 def _next_low(toks: tuple[Token, ...], i: int) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from edge.privacy.id_numbers import id_numbers
 from edge.privacy.spans import Kind, Span
 from edge.privacy.text import NUMBER_WORDS, NumberRun, Token, luhn, number_runs
 
@@ -94,10 +95,11 @@ def find_numbers(text: str, toks: tuple[Token, ...]) -> list[Span]:
         other = any(t.low == "card" and k > 0 and near[k - 1].low in NOT_PAYMENT_CARDS
                     for k, t in enumerate(near)) and not any(
             t.low in CARD_CUES - {"card"} for t in near)  # "my library card number"
+        dialled = text[start] == "+" or text[start:start + 4].lower() == "plus"  # "+55 11"
         kind: Kind = "card" if n in CARD_DIGITS and (luhn(run.digits) or cue) and not other \
-            else "phone"
+            and not dialled else "phone"
         found.append(Span(start, end, kind))
-    return found
+    return found + id_numbers(text)
 
 
 def _numbered(toks: tuple[Token, ...], first: int) -> bool:

@@ -83,7 +83,8 @@ def value_start(toks: tuple[Token, ...], j: int, lead: bool = False) -> int:
     """Past fillers and a keypad's lead: "is now 1234", "is star 5 5 2 1" (the lead kept,
     `lead`, where the value is redacted: it is a key pressed too)."""
     while j < len(toks) and (toks[j].low in FILLERS or (  # "all caps TIGER 7"
-            toks[j].low == "all" and j + 1 < len(toks) and toks[j + 1].low in CASE_WORDS)):
+            toks[j].low == "all" and j + 1 < len(toks) and toks[j + 1].low in CASE_WORDS)
+            or _hesitation(toks, j)):
         j += 1
     if not lead and j + 1 < len(toks) and toks[j].low in KEY_LEADS and toks[j].word and (
             toks[j + 1].text.isdecimal() or toks[j + 1].low in DIGIT_WORDS):
@@ -191,3 +192,14 @@ def _last_words(text: str, at: int) -> str:
                 "the", "a", "my", "our", "your"}):
         return ""
     return rest
+
+
+HESITATIONS = {"um", "umm", "uh", "uhh", "er", "erm", "uhm", "hmm", "ah"}
+
+
+def _hesitation(toks: tuple[Token, ...], j: int) -> bool:
+    """"is, um, purple monkey dishwasher": a hesitation, or a comma next to one."""
+    if toks[j].low in HESITATIONS:
+        return True
+    return toks[j].text == "," and any(
+        0 <= m < len(toks) and toks[m].low in HESITATIONS for m in (j - 1, j + 1))

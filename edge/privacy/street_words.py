@@ -72,7 +72,12 @@ BUILDING_WORDS = {"house", "cottage", "cottages", "farm", "farmhouse", "lodge", 
                   "estate", "enclave", "flats", "block", "bungalow", "chalet", "croft", "cabin",
                   "ranch", "homestead", "nivas", "niwas", "bhavan", "bhawan", "sadan", "kunj",
                   "society", "castle", "casa", "maison", "haus", "quinta", "finca", "hacienda",
-                  "ty", "arcade", "wharf", "quarters", "annexe", "annex"}
+                  "ty", "arcade", "wharf", "quarters", "annexe", "annex",
+                  # a practice or an institution named before its street: "Parkside
+                  # Surgery, 2 Park Road"
+                  "surgery", "clinic", "practice", "hospital", "hospice", "school", "academy",
+                  "college", "library", "church", "chapel", "hotel", "inn", "office",
+                  "offices", "studios", "works"}
 # After a floor's number ("2º izquierda", "3rd floor", "4. OG"): where the door is.
 FLOOR_WORDS = {"floor", "fl", "izquierda", "izq", "izda", "derecha", "dcha", "dch", "centro",
                "puerta", "piso", "planta", "left", "right", "front", "rear", "back", "etage",

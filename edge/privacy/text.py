@@ -148,3 +148,22 @@ def luhn(digits: str) -> bool:
             d = d * 2 - 9 if d > 4 else d * 2
         total += d
     return total % 10 == 0
+
+
+# Words a sentence written in ordinary case never capitalises inside it.
+_SMALL_WORDS = {"and", "to", "the", "a", "an", "of", "on", "at", "in", "for", "with", "my",
+                "me", "his", "her", "by", "from", "is", "or", "our", "your", "about"}
+
+
+def headline_case(toks: tuple[Token, ...]) -> bool:
+    """Every word capitalised, the small ones too ("Add Honey, Rose Water And Basil To The
+    List"): the capitals say nothing about which words are names."""
+    words = [t for t in toks if t.word]
+    small = [t for t in words[1:] if t.low in _SMALL_WORDS]
+    return len(words) >= 4 and len(small) >= 2 and all(t.cap for t in small) \
+        and sum(t.cap for t in words) >= 0.8 * len(words)
+
+
+def lowered(text: str) -> str:
+    """Lower case, one character for one ("İ" stays), so offsets hold."""
+    return "".join(c if len(low := c.lower()) != 1 else low for c in text)
