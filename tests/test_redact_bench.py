@@ -182,3 +182,16 @@ def test_the_eleventh_heldout_set_does_not_regress() -> None:
     for kind in KINDS:
         assert result.recall(kind) >= floors.get(kind, 0.98), (kind, result.misses)
     assert result.false_redactions <= 0.01 * result.clean, result.misses
+
+
+def test_the_twelfth_heldout_set_does_not_regress() -> None:
+    """pii_heldout12.jsonl (held out once, tuned on since): every kind at 100 % but e-mail
+    (98.0 %: "the smiths four at gmail dot com") and health (98.3 %: a condition on a form,
+    no one said), each a point or so under; false redactions at 1 % at most (2 of 292 now:
+    a pet, a film's title)."""
+    examples = load_set(PII_SET.parent / "pii_heldout12.jsonl", "all")
+    result = run(examples, Redactor(CONTACTS), repeat=1)
+    floors = {"email": 0.97, "health": 0.97}
+    for kind in KINDS:
+        assert result.recall(kind) >= floors.get(kind, 0.98), (kind, result.misses)
+    assert result.false_redactions <= 0.01 * result.clean, result.misses

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from edge.privacy.secret_appositions import apposition
 from edge.privacy.secret_frames import (
     code_of_a_place,
     on_the_back,
@@ -22,6 +23,7 @@ from edge.privacy.secret_frames import (
     security_answer,
     unsecret_code,
 )
+from edge.privacy.secret_sequences import sequence_before, sequence_end
 from edge.privacy.secret_values import looks_like_value, value_end, value_start
 from edge.privacy.secret_words import (
     CLAUSE_END,
@@ -36,6 +38,7 @@ from edge.privacy.secret_words import (
     NUMBER_QUALIFIERS,
     OPEN_VERBS,
     OPENED_NOUNS,
+    PHRASE_QUALIFIERS,
     QUALIFIED,
     SECRET_QUALIFIERS,
     SECRET_WORDS,
@@ -73,13 +76,13 @@ def find_secrets(text: str, toks: tuple[Token, ...]) -> list[Span]:
             continue
         if not _secret_word(toks, i, word):
             if word in {"login", "logon", "log-in", "sign-in"}:  # "Hunter2024 for the
-                before = _value_before(text, toks, i, ends)  # laptop login": a value only
+                before = _value_before(text, toks, i, runs, ends)  # laptop login": a value only
                 found.extend([] if before is None else [before])  # before it
                 continue
             if (word in CODE_WORDS and code_of_a_place(toks, i)) \
                     or word in LOCK_NOUNS or word in OPENED_NOUNS:
                 spans = _lock_number(text, toks, i, runs, own_copula)
-                before = None if spans else _value_before(text, toks, i, ends, lock=True)
+                before = None if spans else _value_before(text, toks, i, runs, ends, lock=True)
                 found.extend(spans if before is None else [before])
             continue
         if i + 1 < n and toks[i + 1].low in NOT_SECRET_NOUNS:
@@ -98,7 +101,8 @@ def find_secrets(text: str, toks: tuple[Token, ...]) -> list[Span]:
         setting = any(x.low in SET_VERBS for x in toks[max(0, i - 6):i])
         starts = [i + 1] if own_copula else [
             j + 1 for j in _gap(toks, i)
-            if toks[j].low in COPULAS or _set_to(toks, j, setting) or _opens_with(toks, j)]
+            if (toks[j].low in COPULAS and toks[j - 1].low != "what")  # "for what it's worth"
+            or _set_to(toks, j, setting) or _opens_with(toks, j)]
         hit = False
         for j in starts:
             k = _past_setting(toks, j)
@@ -112,9 +116,9 @@ def find_secrets(text: str, toks: tuple[Token, ...]) -> list[Span]:
                 hit = True
                 break
         if not hit:
-            before = _value_before(text, toks, i, ends)
+            before = _value_before(text, toks, i, runs, ends) or apposition(text, toks, i, runs)
             if before is not None:
-                found.append(before)
+                found.append(before)  # "4421 is my PIN", "the pin for the garage, 8814"
             else:
                 found.extend(_number_later(toks, i, runs))
     return found + operated(toks, runs) + security_answer(text, toks, runs)
@@ -221,6 +225,9 @@ def _lock_number(text: str, toks: tuple[Token, ...], i: int, runs: dict[int, Num
         or toks[j].low in {"takes", "accepts"}]  # "the side door keypad takes 4 4 8 1"
     for j in starts[:1]:
         j = value_start(toks, _past_setting(toks, j))
+        moves = sequence_end(text, toks, j, runs)  # "the padlock is left 10 right 4"
+        if moves is not None:
+            return [Span(toks[j].start, moves, "secret")]
         span, run = _digits_at(toks, j, runs), runs.get(j)
         if span is None and word in CODE_WORDS and j < len(toks):
             return _mixed_code(text, toks[j].start)
@@ -252,6 +259,8 @@ def _secret_word(toks: tuple[Token, ...], i: int, word: str) -> bool:
     if word not in QUALIFIED or i == 0 or unsecret_code(toks, i):
         return False  # "the product code", not the product key
     prev = toks[i - 1].low
+    if word == "phrase":
+        return prev in PHRASE_QUALIFIERS
     if word == "number":  # "my social security number" is an ID (a phone-like number)
         return prev in NUMBER_QUALIFIERS and not (
             prev == "security" and i > 1 and toks[i - 2].low == "social")
@@ -273,8 +282,8 @@ def _secret_word(toks: tuple[Token, ...], i: int, word: str) -> bool:
     return False
 
 
-def _value_before(text: str, toks: tuple[Token, ...], i: int, ends: dict[int, NumberRun],
-                  lock: bool = False) -> Span | None:
+def _value_before(text: str, toks: tuple[Token, ...], i: int, runs: dict[int, NumberRun],
+                  ends: dict[int, NumberRun], lock: bool = False) -> Span | None:
     """"4421 is my PIN", "use 1234 as the door code", "it's 4471 for the side gate": a
     value before the secret word."""
     j = _whose_start(toks, i, lock)
@@ -288,6 +297,9 @@ def _value_before(text: str, toks: tuple[Token, ...], i: int, ends: dict[int, Nu
     chunk = text[start:toks[k].end]
     if any(c.isdigit() for c in chunk) and any(c.isalpha() for c in chunk):
         return None if lock else Span(start, toks[k].end, "secret")  # "sunflower22 is"
+    moves = sequence_before(text, toks, k, runs)  # "left 10, right 22, that's the code"
+    if moves is not None and not lock:
+        return Span(toks[moves].start, toks[k].end, "secret")
     run = ends.get(k)
     if run is None or len(run.digits) < 3:
         return None

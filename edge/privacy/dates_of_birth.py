@@ -80,8 +80,8 @@ def _birth_cue(toks: tuple[Token, ...]) -> bool:
                                                             "your", "the"})
                                or (i + 1 < n and toks[i + 1].low in {"date", "day"})):
             return True
-        if low == "d" and i + 4 < n and "".join(x.low for x in toks[i:i + 5]) == "d.o.b":
-            return True
+        if low == "d" and _spelled_dob(toks, i):
+            return True  # "d.o.b", "d o b", "d-o-b"
         if low in _ARRIVALS and _weighed(toks):
             return True  # "Amelia arrived on the 28th of October, 3.2 kilos": a newborn
         if low in _ARRIVALS and any(x.low in _CHILDREN for x in toks[max(0, i - 3):i]):
@@ -105,6 +105,12 @@ def _birth_cue(toks: tuple[Token, ...]) -> bool:
         if low == "baby" and i > 0 and _date_class(toks, i - 1) in _DATE_CLASSES:
             return True  # "I'm a 1st of January baby"
     return False
+
+
+def _spelled_dob(toks: tuple[Token, ...], i: int) -> bool:
+    """From token i, the letters d, o, b, one by one, with dots or dashes between or not."""
+    letters = [t.low for t in toks[i:i + 5] if t.text not in {".", "-"}][:3]
+    return letters == ["d", "o", "b"]
 
 
 def _age(toks: tuple[Token, ...], i: int) -> bool:

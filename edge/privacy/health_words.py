@@ -38,7 +38,11 @@ PERSON_WORDS = {"i", "i'm", "i've", "i'd", "me", "my", "mine", "im", "ive", "he"
                 "mommy", "daddy", "toddler", "twins", "stepson", "stepdaughter", "auntie",
                 "son's", "daughter's", "wife's", "husband's", "mom's", "dad's", "mum's",
                 "he'd", "she'd", "he'll", "she'll", "i'll", "hers", "himself", "herself",
-                "myself", "grandad", "granddad", "infant", "newborn", "teenager"}
+                "myself", "grandad", "granddad", "infant", "newborn", "teenager",
+                # grandparents' other names, in English and others ("pop's tablets")
+                "pop", "pops", "gramps", "grandpop", "poppa", "nanna", "grammy", "gramma",
+                "grampa", "mamaw", "papaw", "oma", "opa", "nonna", "nonno", "abuela",
+                "abuelo", "bubbe", "zayde"}
 # A title or a role says a person is meant: "Mr Osei has hypertension", "the resident's".
 TITLES = {"mr", "mrs", "ms", "miss", "dr", "resident", "client", "carer", "caregiver",
            "pupil", "student", "inlaws", "in-laws"}

@@ -137,20 +137,53 @@ def _works_a_lock(toks: tuple[Token, ...], k: int) -> bool:
 
 
 _ASKED = {"security", "secret", "memorable"}
+# What a security question asks about, said instead of "security" ("the first school
+# question", "the city where I was born question", "the mother's maiden name question").
+_TOPICS = {"maiden", "pet", "pet's", "pets", "born", "birthplace", "hometown", "nickname",
+           "childhood", "mascot", "teacher", "teacher's", "school"}
+_ORDINALS = {"first", "favourite", "favorite", "oldest", "eldest", "best"}
+# After the question, what says the answer follows ("... question is X", "... I put X").
+_ANSWER_VERBS = {"used", "put", "said", "gave", "chose", "picked", "wrote", "entered",
+                 "typed", "use", "say"}
+_QUESTION_SPAN = 10  # tokens from the question to its answer's cue
 
 
 def security_answer(text: str, toks: tuple[Token, ...], runs: dict[int, NumberRun]
                     ) -> list[Span]:
-    """The value after the copula that follows "security question"."""
+    """The value after the copula (or "I put", "my answer is") that follows a security
+    question, however it is named."""
     n = len(toks)
     for q in range(1, n):
-        if toks[q].low not in {"question", "questions"} or toks[q - 1].low not in _ASKED:
+        if toks[q].low not in {"question", "questions"} or not _a_security_question(toks, q):
             continue
-        for j in range(q + 1, min(n, q + 6)):
-            if toks[j].low in {"is", "was", "'s", ":"}:
+        for j in range(q + 1, min(n, q + _QUESTION_SPAN)):
+            cue = toks[j].low in {"is", "was", "'s", ":"} or (
+                toks[j].low in _ANSWER_VERBS and toks[j - 1].low in {"i", "we"})
+            if cue:
                 k = value_start(toks, j + 1)
                 end = value_end(text, toks, k, runs)
-                return [] if end is None else [Span(toks[k].start, end, "secret")]
+                if end is None or not (toks[q - 1].low in _ASKED or _answered(toks, q, j)
+                                       or toks[k].cap or toks[k].text.isdecimal()):
+                    return []  # "the first pet question is too personal"
+                return [Span(toks[k].start, end, "secret")]
             if toks[j].text in {".", "?", "!"}:
                 break
     return []
+
+
+def _answered(toks: tuple[Token, ...], q: int, j: int) -> bool:
+    """"the answer to the ... question is", "... question I put": an answer is said."""
+    return toks[j].low in _ANSWER_VERBS or any(
+        t.low in {"answer", "answers"} for t in toks[max(0, q - 9):j])
+
+
+def _a_security_question(toks: tuple[Token, ...], q: int) -> bool:
+    """"security question", or a question named by its topic within the few words before it
+    ("the first school question"; not "the first question", "question five")."""
+    if toks[q - 1].low in _ASKED:
+        return True
+    if not toks[q - 1].word or toks[q - 1].low in _ORDINALS | DETERMINERS:
+        return False
+    words = [t.low for t in toks[max(0, q - 7):q]]
+    return any(w in _TOPICS for w in words) or any(
+        w in _ORDINALS for w in words[:-1])

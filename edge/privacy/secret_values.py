@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from edge.privacy.secret_sequences import sequence_end
 from edge.privacy.secret_words import (
     AFTER_STATE,
     CLAUSE_END,
@@ -22,7 +23,8 @@ from edge.privacy.secret_words import (
 )
 from edge.privacy.text import DIGIT_WORDS, NUMBER_WORDS, REPEAT_WORDS, NumberRun, Token
 
-MAX_SECRET_WORDS = 4  # ordinary words in a passphrase
+MAX_SECRET_WORDS = 4  # ordinary words in a passphrase within a clause
+MAX_PHRASE_WORDS = 24  # ... running to the end of the text (a wallet's seed phrase)
 MAX_SPELLED = 24  # spelled pieces (letters, digits, symbols) in one value
 MIN_SPELLING = 4  # pieces of a spelling that is a value with nothing before it
 # Symbols and case said aloud while spelling a value.
@@ -97,6 +99,9 @@ def value_end(text: str, toks: tuple[Token, ...], j: int, runs: dict[int, Number
     """End offset of the secret starting at token j, or None when none is said."""
     if j >= len(toks) or toks[j].text in {".", ",", "?", "!"}:
         return None
+    moves = sequence_end(text, toks, j, runs)  # "left 24 right 17", "up, up, A, B"
+    if moves is not None:
+        return moves
     nxt = toks[j + 1] if j + 1 < len(toks) else None
     if toks[j].low in NOT_VALUE and not (  # "a b c 1 2 3" is spelled, "a secret" is not
             len(toks[j].low) == 1 and nxt is not None and spelled(nxt.text)
@@ -110,6 +115,7 @@ def value_end(text: str, toks: tuple[Token, ...], j: int, runs: dict[int, Number
         after = _word_after(toks, run.last)
         if after in LENGTH_WORDS:  # "the PIN is four digits long"
             return None
+        run = _then_more(toks, run, runs)
         end = toks[run.last].end
         while end < len(text) and (text[end].isalnum() or (
                 text[end] in "-_" and end + 1 < len(text) and text[end + 1].isalnum())):
@@ -120,6 +126,19 @@ def value_end(text: str, toks: tuple[Token, ...], j: int, runs: dict[int, Number
             end = toks[k].end  # "7 7 3 0 star", "1 9 8 7 hash": the key that ends it
         return end
     return _words_end(text, toks[j].start)
+
+
+def _then_more(toks: tuple[Token, ...], run: NumberRun, runs: dict[int, NumberRun]
+               ) -> NumberRun:
+    """The last of the numbers said one after another with "then": "four four, then seven
+    seven" (not "1734 then press off", nor "4 digits, then 2 letters")."""
+    while True:
+        k = run.last + 1
+        k += k < len(toks) and toks[k].text == ","
+        nxt = runs.get(k + 1) if k < len(toks) and toks[k].low == "then" else None
+        if nxt is None or _word_after(toks, nxt.last) in LENGTH_WORDS:
+            return run
+        run = nxt
 
 
 def _spelling_goes_on(text: str, at: int) -> bool:
@@ -139,7 +158,12 @@ def _words_end(text: str, start: int) -> int | None:
         stop = len(text) if stop < 0 else stop
         chunk = text[at:stop]
         bare = chunk.rstrip(".,;:?!")
-        is_piece = bool(bare) and spelled(bare)
+        pair = _symbol_pair(bare, text, stop + 1)  # "exclamation mark", "at sign"
+        if pair:
+            stop += len(pair) + 1
+            chunk = text[at:stop]
+            bare = chunk.rstrip(".,;:?!")
+        is_piece = bool(bare) and (spelled(bare) or bool(pair))
         then = bare.lower() == "then" and _next_is_piece(text, stop + 1)  # "tiger then 7 7"
         if not bare or ((words or pieces) and not is_piece and not then
                         and bare.lower() in CLAUSE_END):
@@ -159,22 +183,54 @@ def _words_end(text: str, start: int) -> int | None:
             end = at + len(bare)
         if is_piece:
             pieces += 1
-        else:
+        elif not (then and pieces):  # "m, o, o, n, then uppercase R": "then" is no word
             words += 1
         if bare != chunk and not (is_piece and chunk[len(bare):] == ","
-                                  and _next_is_piece(text, stop + 1)):
+                                  and _next_is_piece(text, stop + 1, then=True)):
             break  # the clause ends with this chunk, unless a spelling goes on: "r, t, 5"
         at = stop + 1
+    if words == MAX_SECRET_WORDS and at < len(text):  # "apple banana cherry delta echo
+        end += len(_plain_rest(text, end))  # foxtrot": a long passphrase, to the end
     return end if end > start else None
 
 
-def _next_is_piece(text: str, at: int) -> bool:
-    chunk = text[at:].split(None, 1)
+def _plain_rest(text: str, at: int) -> str:
+    """From `at` (a space before it), plain lower-case words to the end of the text (a final
+    mark aside), none of them a function word or a clause's end; or ""."""
+    rest = text[at:].rstrip(".!")
+    words = rest.split()
+    if not words or len(words) > MAX_PHRASE_WORDS or not all(
+            w.isalpha() and w.islower() and w not in NOT_VALUE and w not in CLAUSE_END
+            for w in words):
+        return ""
+    return rest
+
+
+def _next_is_piece(text: str, at: int, then: bool = False) -> bool:
+    """The chunk at `at` is a spelled piece (or, with `then`, "then" before one)."""
+    chunk = text[at:].split(None, 2)
+    if then and len(chunk) >= 2 and chunk[0].lower() == "then":
+        chunk = chunk[1:]
     return bool(chunk) and spelled(chunk[0].rstrip(".,;:?!"))
 
 
+# Symbols said in two words: "exclamation mark", "at sign", "full stop".
+_SYMBOL_HEADS = {"exclamation", "question", "at", "dollar", "hash", "pound", "percent",
+                 "equals", "plus", "and", "ampersand", "full", "forward", "back", "star",
+                 "asterisk", "euro", "hashtag"}
+_SYMBOL_TAILS = {"mark", "point", "sign", "symbol", "stop", "slash", "key"}
+
+
+def _symbol_pair(bare: str, text: str, at: int) -> str:
+    """The second word of a two-word symbol whose first word is `bare`, or ""."""
+    if bare.lower() not in _SYMBOL_HEADS:
+        return ""
+    nxt = text[at:].split(None, 1)
+    return nxt[0] if nxt and nxt[0].rstrip(".,;:?!").lower() in _SYMBOL_TAILS else ""
+
+
 # How a passphrase is written, said after it: "welcome to the bennetts all lower case".
-_DESCRIBED = re.compile(r"[\s,]+(?:(?:all|in|with|and)\s+)*(?:lower\s?case|upper\s?case|small"
+DESCRIBED = re.compile(r"[\s,]+(?:(?:all|in|with|and)\s+)*(?:lower\s?case|upper\s?case|small"
                         r"\s+letters|caps|capitals|no\s+spaces|one\s+word|as\s+one\s+word)"
                         r"(?:\s+(?:letters|please|and\s+no\s+spaces|no\s+spaces))*$",
                         re.IGNORECASE)
@@ -185,7 +241,7 @@ _PHRASE_JOINERS = {"and", "to", "of", "in", "on", "at"}
 def _last_words(text: str, at: int) -> str:
     """The one to three words from `at` to the end of the text (a final mark aside), the
     last no word that ends a sentence ("... and that's it"), or ""."""
-    rest = _DESCRIBED.sub("", text[at:].rstrip(".!?").strip())
+    rest = DESCRIBED.sub("", text[at:].rstrip(".!?").strip())
     words = rest.split()
     if not 1 <= len(words) <= 3 or not all(w.isalpha() for w in words) \
             or words[-1].lower() in NOT_VALUE or (len(words) > 1 and words[0].lower() not in {

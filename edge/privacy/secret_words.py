@@ -41,7 +41,10 @@ CODE_WORDS = {"code", "codigo", "codes", "code's", "codigos", "kod", "koodi"}
 NUMBER_QUALIFIERS = {"pin", "security", "access", "secret", "verification", "confirmation",
                      "digit"}
 QUALIFIED = {"key", "word", "number", "keys", "key's", "answer", "information", "info",
-             *CODE_WORDS}
+             "phrase", *CODE_WORDS}
+# "phrase" is a secret only after these ("pass phrase", "recovery phrase"; not "key phrase").
+PHRASE_QUALIFIERS = {"pass", "secret", "security", "recovery", "seed", "backup", "memorable",
+                     "code", "safe", "wallet", "mnemonic"}
 # Prepositions between a code word and what it opens ("the code for the gate").
 CODE_PREPOSITIONS = {"for", "to", "of", "on", "de", "del", "da", "do", "du", "des", "der",
                      "di", "fur", "pour", "para", "per", "van", "voor"}
