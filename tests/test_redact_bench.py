@@ -73,6 +73,8 @@ GUARDS: dict[str, tuple[float, dict[str, float], float]] = {
     "pii_heldout11.jsonl": (0.98, {"dob": 0.97}, 0.01),
     # e-mail: "the smiths four at gmail dot com"; health: a condition on a form, no one said
     "pii_heldout12.jsonl": (0.98, {"email": 0.97, "health": 0.97}, 0.01),
+    # e-mail: spelled letter by letter; health: "atrial septal defect"
+    "pii_heldout13.jsonl": (0.98, {"email": 0.97, "health": 0.97}, 0.01),
 }
 
 

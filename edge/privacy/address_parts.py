@@ -27,6 +27,7 @@ from edge.privacy.street_words import (
     BUILDING_WORDS,
     CAPITAL_STREET_TYPES,
     FLOOR_WORDS,
+    LOWER_FIRST,
     ORDINAL_STREETS,
     ORDINAL_SUFFIXES,
     PART_UNITS,
@@ -56,7 +57,7 @@ def unit_addresses(text: str, toks: tuple[Token, ...]) -> list[Span]:
                 or (len(t.text) == 1 and t.text.isupper() and nxt == "-")):
             continue
         before = toks[i - 1].low if i > 0 else ","
-        if (t.low == "no" or len(t.text) == 1) and before not in _UNIT_CUES:
+        if (t.low in {"no", "number"} or len(t.text) == 1) and before not in _UNIT_CUES:
             continue  # "gate B-12", "Chanel No. 5"
         end = _unit(toks, i)
         if end is None or end + 2 >= len(toks) or toks[end + 1].text != ",":
@@ -289,6 +290,9 @@ def _street_part(toks: tuple[Token, ...], k: int) -> int | None:
                 e += 1
             return e  # "2nd Cross", "5th Avenue", "4th Cross Street"
         j += 1  # "3 Church Lane"
+    if j + 1 < n and (toks[j].low in STREET_FIRST or toks[j].low in STREET_TYPES) \
+            and toks[j + 1].text.isdecimal() and len(toks[j + 1].text) <= 4:
+        return j + 1  # "Lorong 11", "Soi 24", "Street 7", "Road 12"
     if j < n and toks[j].low in STREET_FIRST and toks[j].cap and j + 1 < n \
             and toks[j + 1].cap:
         e = j + 1
@@ -296,6 +300,11 @@ def _street_part(toks: tuple[Token, ...], k: int) -> int | None:
                                                  and toks[e + 2].cap)) and e - j < 5:
             e += 1
         return e  # "Calle Mayor", "Rue des Martyrs"
+    if j + 1 < n and toks[j].low in LOWER_FIRST and not toks[j].cap and _foreign(toks[j + 1]):
+        e = j + 1
+        while e + 1 < n and e - j < 4 and _foreign(toks[e + 1]):
+            e += 1
+        return e  # a transcript's "jalan bukit bintang", "rue sherbrooke"
     if j < n and toks[j].word and not toks[j].cap:
         return _lower_name(toks, j, STREET_TYPES)  # a transcript's "independence avenue"
     e = j
@@ -305,6 +314,12 @@ def _street_part(toks: tuple[Token, ...], k: int) -> int | None:
             return e
         e += 1
     return None
+
+
+def _foreign(t: Token) -> bool:
+    """A lowercase word that is no English word: a street's name in its own language."""
+    return t.word and not t.cap and t.low.isalpha() and len(t.low) > 2 \
+        and t.low not in english_words() and t.low not in NOT_STREET
 
 
 # Lowercase (a transcript's) house names: "rose court", "ivy cottage".

@@ -35,6 +35,7 @@ from edge.privacy.street_words import (
     MEASURES,
     NUMBER_AFTER,
     PARTICLES,
+    SEPARATE_TYPES,
     STREET_FIRST,
     STREET_TYPES,
     UNITS,
@@ -99,7 +100,7 @@ def find_addresses(text: str, toks: tuple[Token, ...]) -> list[Span]:
         end = _street(toks, nxt, {",", ".", "!", "?", ""} if before in _ADDRESS_CUES
                       else {","} if before in _WEAK_CUES else set())
         if end is None and _block_number(text, toks, run) and nxt < len(toks) \
-                and toks[nxt].cap and toks[nxt].word:
+                and toks[nxt].word and (toks[nxt].cap or locality_after(text, toks, nxt) > 0):
             end = nxt  # "5-2-1 Ginza": a Japanese block address, the district after it
             while end + 2 < len(toks) and toks[end + 1].text == "-" and toks[end + 2].word \
                     and toks[end + 1].start == toks[end].end:
@@ -153,6 +154,10 @@ def _joined(runs: list[NumberRun], toks: tuple[Token, ...]) -> list[NumberRun]:
                 and toks[out[-1].last].low in {"hundred", "thousand"}:
             prev = out.pop()
             run = NumberRun(prev.first, run.last, prev.digits + run.digits, True)
+        elif run.first >= 2 and toks[run.first - 1].low == "and" and len(run.digits) <= 2 \
+                and toks[run.first - 2].low == "hundred":  # "(a) hundred and twelve"
+            first = run.first - 2 - (run.first > 2 and toks[run.first - 3].low == "a")
+            run = NumberRun(first, run.last, str(100 + int(run.digits)), True)
         out.append(run)
     return out
 
@@ -242,7 +247,7 @@ def _street(toks: tuple[Token, ...], i: int, closers: set[str] | None = None) ->
                                                                 else "") in closers):
         return i + 1  # "3 The Green", "12 The Crescent", "at 3 the green, ambleside"
     j, names = i, 0
-    while j < n and names < 4:
+    while j < n and names < 5:  # "1 Sheikh Mohammed bin Rashid Blvd"
         t = toks[j]
         if t.text.isdecimal() and j + 1 < n and toks[j + 1].low in {"st", "nd", "rd", "th"} \
                 and toks[j + 1].start == t.end:
@@ -344,20 +349,26 @@ def _number_after_street(text: str, toks: tuple[Token, ...]) -> list[Span]:
     found = []
     n = len(toks)
     for i, t in enumerate(toks):
-        if not (t.word and (t.cap or t.low == "ul" or t.low in LOWER_FIRST
+        if not (t.word and (t.cap or t.low == "ul" or t.low in LOWER_FIRST or (
+                t.low in SEPARATE_TYPES and i > 0 and toks[i - 1].cap)
                             or _street_then_number(t) or (
                 t.low == "via" and i + 1 < n and toks[i + 1].low not in english_words()))):
             continue  # "calle de alcala 48", "via roma 22" (not "via the A1")
         first, last = i, None
-        if t.low.endswith(NUMBER_AFTER) and (len(t.low) > 5 or t.low in STREET_TYPES):
+        apart = t.low in SEPARATE_TYPES and i > 0 and (
+            toks[i - 1].cap or toks[i - 1].text == "-") and toks[i - 1].end >= t.start - 1
+        if apart or (t.low.endswith(NUMBER_AFTER) and (len(t.low) > 5 or t.low in STREET_TYPES)):
             last = i + 1 if i + 1 < n and toks[i + 1].text == "." and t.low.endswith("str") \
                 else i
-            if t.low in {"strasse", "straße", "weg", "allee", "platz"} and i > 0 \
-                    and toks[i - 1].cap:
-                first = i - 1  # "Berliner Straße"
+            while apart and first > 0 and i - first < 5 and (
+                    (toks[first - 1].cap and toks[first - 1].word)
+                    or (toks[first - 1].text == "-" and toks[first - 1].end == toks[first].start)):
+                first -= 1  # "Berliner Straße", "Sankt Annæ Plads", "Karl-Marx-Allee"
         elif t.low in STREET_FIRST and i + 1 < n:
             at = i + 2 if toks[i + 1].text == "." else i + 1  # "ul. Marszałkowska"
             last = _street_name(toks, at)
+            if i > 0 and toks[i - 1].low in STREET_FIRST and toks[i - 1].word:
+                first = i - 1  # "avenida paseo de la reforma 222"
         if last is None or last + 1 >= n:
             continue
         comma = toks[last + 1].text == "," and last + 2 < n  # "Rua Augusta, 1500"

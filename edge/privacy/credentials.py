@@ -17,6 +17,7 @@ import re
 
 from edge.privacy.secret_appositions import apposition
 from edge.privacy.secret_frames import (
+    back_digits,
     code_of_a_place,
     on_the_back,
     operated,
@@ -56,6 +57,11 @@ _BEFORE_VERBS = {"it's", "it’s", "use", "enter", "type", "punch", "try", "pres
 # After a lock's noun these say which lock it is: "the locker number is 118".
 _WHICH_LOCK = {"number", "no", "id", "size", "location", "key", "keys", "room", "area"}
 _ANSWERED = {"security", "secret", "memorable"}
+# A copula after these is their own clause's: "for what it's worth", "the answer, city i
+# was born in, is Kumasi", "the password i was given is ..."
+_OWN_SUBJECTS = {"what", "i", "we", "you", "he", "she", "they"}
+# Locks that are numbered too: "is" and a number says which one, "opens with" how.
+_NUMBERED_LOCKS = {"locker", "lockers", "locker's"}
 _LOCK_ADJECTIVES = {"side", "main", "garden", "back", "front", "top", "bottom", "little",
                     "default", "usual", "temporary", "spare"}
 
@@ -101,7 +107,7 @@ def find_secrets(text: str, toks: tuple[Token, ...]) -> list[Span]:
         setting = any(x.low in SET_VERBS for x in toks[max(0, i - 6):i])
         starts = [i + 1] if own_copula else [
             j + 1 for j in _gap(toks, i)
-            if (toks[j].low in COPULAS and toks[j - 1].low != "what")  # "for what it's worth"
+            if (toks[j].low in COPULAS and toks[j - 1].low not in _OWN_SUBJECTS)
             or _set_to(toks, j, setting) or _opens_with(toks, j)]
         hit = False
         for j in starts:
@@ -121,7 +127,8 @@ def find_secrets(text: str, toks: tuple[Token, ...]) -> list[Span]:
                 found.append(before)  # "4421 is my PIN", "the pin for the garage, 8814"
             else:
                 found.extend(_number_later(toks, i, runs))
-    return found + operated(toks, runs) + security_answer(text, toks, runs)
+    return found + operated(toks, runs) + security_answer(text, toks, runs) \
+        + back_digits(toks, runs)
 
 
 def _gap(toks: tuple[Token, ...], i: int) -> range:
@@ -195,13 +202,16 @@ def _network_key(text: str, toks: tuple[Token, ...], i: int, runs: dict[int, Num
     if i + 1 < len(toks) and toks[i + 1].low in _NETWORK_NOUNS | NOT_SECRET_NOUNS:
         return []  # "the wifi name is ...", "the wifi speed is 80"
     starts = [i + 1] if own_copula else [j + 1 for j in _gap(toks, i)
-                                         if toks[j].low in COPULAS and j - i <= 4]
+                                         if toks[j].low in COPULAS and j - i <= 6]
     for j in starts[:1]:
+        far = j - i > 5  # "the wifi at the holiday flat is Seaview2019": one chunk only
         j = value_start(toks, j)
         end = value_end(text, toks, j, runs) if j < len(toks) else None
         if end is None:
             return []
         value = text[toks[j].start:end]
+        if far and (" " in value or not any(c.isalpha() for c in value)):
+            return []
         inner_cap = any(c.isupper() for c in value[1:] if c.isalpha())
         if _BAND.fullmatch(value) or not (any(c.isdigit() for c in value) or (
                 inner_cap and " " not in value)):
@@ -233,6 +243,9 @@ def _lock_number(text: str, toks: tuple[Token, ...], i: int, runs: dict[int, Num
             return _mixed_code(text, toks[j].start)
         if span is None or run is None or len(run.digits) < low_digits:
             return []
+        if word in _NUMBERED_LOCKS and not _opens_with(toks, j - 1) \
+                and run.last - run.first < 2:
+            return []  # "my locker at work is 219": which locker (not "is 14 28 3")
         if word in OPENED_NOUNS and not _opens_with(toks, j - 1) and (
                 run.last - run.first < 2 or len(run.digits) < 4):
             return []  # "the gate is 4 4 7 1": a door "is" digits said one by one only

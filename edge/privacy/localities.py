@@ -63,14 +63,14 @@ def locality_after(text: str, toks: tuple[Token, ...], end: int) -> int:
                 k += 1
             j = k
             break
-        if k < n and _region(toks, k):
+        if k < n and _region(toks, k, text):
             stop, j = toks[k].end, k + 1
         else:
             m = _town(text, toks, k)
             if m == k:
                 break
             stop, j = toks[m - 1].end, m
-            if j < n and _region(toks, j):
+            if j < n and _region(toks, j, text):
                 stop, j = toks[j].end, j + 1  # "Sydney NSW 2000"
         towns += 1
         code = _code_end(text, toks[j].start) if j < n else -1
@@ -112,7 +112,7 @@ _TOWN_PREFIXES = {"st", "saint", "san", "santa", "sao", "port", "fort", "mount",
 _PUNCT = {",", ".", "!", "?", ";"}
 # Lowercase inside a capitalised town's name: "Rio de Janeiro", "Newcastle upon Tyne".
 _TOWN_PARTICLES = {"es", "de", "del", "da", "do", "dos", "das", "di", "la", "le", "les", "du",
-                   "upon", "on", "am", "an", "sur", "en", "al", "el", "y"}
+                   "upon", "on", "am", "an", "sur", "en", "al", "el", "y", "of", "under"}
 
 
 def _town(text: str, toks: tuple[Token, ...], k: int) -> int:
@@ -157,12 +157,14 @@ def _town_word(low: str) -> bool:
                                     and low not in english_words())
 
 
-def _region(toks: tuple[Token, ...], i: int) -> bool:
-    """A state or province at token i: "CA", "NSW", or "vic 3000" (lowercase, a code after)."""
+def _region(toks: tuple[Token, ...], i: int, text: str = "") -> bool:
+    """A state or province at token i: "CA", "NSW", or "vic 3000", "qc h2x 1x3" (lowercase,
+    a code after)."""
     if toks[i].text in REGIONS_ALL:
         return True
-    return toks[i].text.upper() in REGIONS_ALL and i + 1 < len(toks) \
-        and toks[i + 1].text.isdecimal() and 4 <= len(toks[i + 1].text) <= 5
+    return toks[i].text.upper() in REGIONS_ALL and i + 1 < len(toks) and (
+        (toks[i + 1].text.isdecimal() and 4 <= len(toks[i + 1].text) <= 5)
+        or (text != "" and _code_end(text, toks[i + 1].start) > 0))
 
 
 def _code_end(text: str, start: int) -> int:
@@ -191,8 +193,8 @@ def spoken_postcode(toks: tuple[Token, ...]) -> list[Span]:
                 chars += DIGIT_WORDS[low]
             elif toks[k].text.isdecimal() and len(low) <= 2:
                 chars += low
-            else:
-                break
+            elif not (low == "," and len(chars) >= 2 and k + 1 < len(toks)):
+                break  # "E C one A, one B B": a pause between the halves
             k += 1
         if k > j and POSTCODE.fullmatch(chars[:-3] + " " + chars[-3:]):
             found.append(Span(toks[j].start, toks[k - 1].end, "address"))

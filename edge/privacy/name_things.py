@@ -133,6 +133,23 @@ def a_pet(toks: tuple[Token, ...], i: int, p: int) -> bool:
     return p >= 0 and (toks[p].low in PETS or toks[p].low in PET_VERBS)
 
 
+def pet_named(toks: tuple[Token, ...], p: int) -> bool:
+    """The word before the name (token p) says what a pet just spoken of is called: "feed
+    the cat, her name's biscuit", "we got a puppy and his name is Rolo"; not "my sister,
+    her name's Anna"."""
+    q = p - 1 if p > 0 and toks[p].low == "is" else p
+    if q < 1 or toks[q].low not in {"name's", "name"} or toks[q - 1].low not in {
+            "her", "his", "its", "their"}:
+        return False
+    return any(toks[k].low in PETS and toks[k].low not in _PET_PEOPLE and (
+        not toks[k + 1].word or toks[k + 1].low in {"and", "but", "so", "now"})
+        for k in range(max(0, q - 8), q - 1))  # not "the dog walker, her name's Priya"
+
+
+_PET_PEOPLE = {"vet", "vets", "vet's", "groomer", "groomers", "kennel", "kennels", "cattery",
+               "walkies", "litter"}
+
+
 # A word between these and a media verb ends the title: "play songs by Bob Marley".
 _TITLE_ENDS = {"by", "from", "with", "featuring", "feat", "ft", "and", "for", "to", "me",
                "us", "her", "him", "says", "said", "called", "named"}
@@ -187,7 +204,10 @@ def a_place_cue(toks: tuple[Token, ...], p: int) -> bool:
 
 # Words after a possessive that leave it without a thing owned: "order from wendy's tonight".
 _PHRASE_ENDS = {"for", "and", "or", "at", "in", "on", "near", "to", "tonight", "today",
-                "please", "later", "again", "instead", "then"}
+                "please", "later", "again", "instead", "then",
+                # or says what the place does: "is wendy's still doing the four for four"
+                "still", "open", "closed", "doing", "serving", "delivering", "nearby", "busy",
+                "opening", "closing", "any", "good", "worth"}
 
 
 def _ends_phrase(toks: tuple[Token, ...], i: int) -> bool:
@@ -223,7 +243,9 @@ def an_item(toks: tuple[Token, ...], i: int, p: int) -> bool:
     out of ("we're out of Mr Muscle"; not "out of Sarah's way")."""
     if p > 0 and toks[p].low == "of" and toks[p - 1].low == "out":
         return not toks[i].low.endswith(("'s", "’s"))
-    if p < 0 or toks[p].low not in _ITEM_VERBS:
+    back = next((k for k in range(p, max(-1, p - 3), -1) if not toks[k].word), -1)
+    p = next((k for k in range(p, back, -1) if toks[k].low in _ITEM_VERBS), p)
+    if p < 0 or toks[p].low not in _ITEM_VERBS:  # "add (sweet) caroline to the playlist"
         return False
     for k in range(i + 1, min(len(toks), i + 8)):
         if toks[k].low in {"to", "on", "onto", "in", "into"}:

@@ -104,6 +104,7 @@ from edge.privacy.name_things import (
     english_words,
     in_a_work,
     in_title,
+    pet_named,
     pet_sentence,
     so_called_thing,
     unknown_word,
@@ -269,7 +270,7 @@ def find_names(text: str, toks: tuple[Token, ...],
                     and single_word(toks, i) and a_pet(toks, i, p))
                 or (a_title(toks, p) and single_word(toks, i) and low not in figures()
                     and not _owner(toks, i))
-                or an_item(toks, i, p)
+                or an_item(toks, i, p) or pet_named(toks, p)
                 or (on_a_screen(toks, i, surname_end(toks, i, surnames, lowercase=not t.cap), p)
                     and not any(bare(x.low) in figures() for x in toks[i:i + 2]))
                 or (in_title(toks, i) and not a_figure(toks, i, surnames) and not played

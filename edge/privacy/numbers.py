@@ -124,6 +124,9 @@ def _a_list(written: str) -> bool:
         len(p) <= 2 or re.fullmatch(r"(?:1[89]|20)\d\d", p) for p in parts)
 
 
+_ROUND = re.compile(r"[1-9]\d?0{5,}")
+
+
 def _quantity(toks: tuple[Token, ...], first: int, last: int) -> bool:
     """The run is an amount, a count or a sum: "$2500000", "2500000 people", "x 3"."""
     after = toks[last + 1].low if last + 1 < len(toks) else ""
@@ -141,6 +144,11 @@ def _quantity(toks: tuple[Token, ...], first: int, last: int) -> bool:
                  if toks[k].low in _STATISTICS), None)
     if stat is not None and not any(t.low in _PHONE_WORDS for t in toks[stat:first]):
         return True  # "the population of tokyo is about 13960000"
+    if (_ROUND.fullmatch("".join(t.text for t in toks[first:last + 1]))
+            and not _numbered(toks, first)) or (
+            before in {"and", "to"} and first > 2 and toks[first - 3].low in {"between", "from"}
+            and (toks[first - 2].text.isdecimal() or toks[first - 2].low in NUMBER_WORDS)):
+        return True  # "1000000", "between 1 and 9999999": a round number, a range's end
     return (after in QUANTITY_WORDS or after in _NOT_NUMBER_CUES or before in _NOT_NUMBER_CUES
             or (before in {"to", "by"} and before2 in {"divided", "multiplied"})
             or before in {"the", "of"} and before2 in _OF_QUANTITY)  # "square root of"

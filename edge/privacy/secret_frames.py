@@ -156,7 +156,12 @@ def security_answer(text: str, toks: tuple[Token, ...], runs: dict[int, NumberRu
     for q in range(1, n):
         if toks[q].low not in {"question", "questions"} or not _a_security_question(toks, q):
             continue
-        for j in range(q + 1, min(n, q + _QUESTION_SPAN)):
+        first = q + 1
+        if first < n and toks[first].text == ",":  # "question, city i was born in, is X":
+            first = next((m + 1 for m in range(q + 2, min(n - 1, q + _QUESTION_SPAN))
+                          if toks[m].text == "," and toks[m + 1].low in {"is", "was", "'s"}),
+                         first)  # the copula inside the aside that names it is not the cue
+        for j in range(first, min(n, q + _QUESTION_SPAN)):
             cue = toks[j].low in {"is", "was", "'s", ":"} or (
                 toks[j].low in _ANSWER_VERBS and toks[j - 1].low in {"i", "we"})
             if cue:
@@ -187,3 +192,28 @@ def _a_security_question(toks: tuple[Token, ...], q: int) -> bool:
     words = [t.low for t in toks[max(0, q - 7):q]]
     return any(w in _TOPICS for w in words) or any(
         w in _ORDINALS for w in words[:-1])
+
+
+# What a card's security code is called by where it is: "the three digits on the back".
+_PRINTED = {"digits", "numbers", "number", "digit"}
+
+
+def back_digits(toks: tuple[Token, ...], runs: dict[int, NumberRun]) -> list[Span]:
+    """"the three digits on the back are 661", "the 3 numbers on the back of my card: 409":
+    a card's security code named by its place, then 3 or 4 digits after a copula."""
+    n = len(toks)
+    for k in range(n - 3):
+        if not (toks[k].low in _PRINTED and toks[k + 1].low == "on"
+                and toks[k + 2].low in {"the", "its"} and toks[k + 3].low == "back"):
+            continue
+        if k + 4 < n and toks[k + 4].low == "of" and not any(
+                t.low in {"card", "card's", "visa", "mastercard", "amex"}
+                for t in toks[k + 5:k + 8]):
+            continue  # "the number on the back of the receipt"
+        for j in range(k + 4, min(n - 1, k + 10)):
+            if toks[j].low in {"is", "are", "'s", ":", "were"}:
+                run = runs.get(value_start(toks, j + 1))
+                if run is not None and 3 <= len(run.digits) <= 4:
+                    return [Span(toks[run.first].start, toks[run.last].end, "secret")]
+                break
+    return []

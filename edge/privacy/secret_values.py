@@ -107,8 +107,10 @@ def value_end(text: str, toks: tuple[Token, ...], j: int, runs: dict[int, Number
             len(toks[j].low) == 1 and nxt is not None and spelled(nxt.text)
             and nxt.start == toks[j].end + 1):
         return None
-    if toks[j].low in STATES and (nxt is None or not nxt.word or nxt.start > toks[j].end + 1
-                                  or nxt.low in CLAUSE_END or nxt.low in AFTER_STATE):
+    glued = nxt is not None and nxt.text in {"-", "_"} and nxt.start == toks[j].end
+    if toks[j].low in STATES and not glued and (  # not "correct-horse-92"
+            nxt is None or not nxt.word or nxt.start > toks[j].end + 1
+            or nxt.low in CLAUSE_END or nxt.low in AFTER_STATE):
         return None
     run = runs.get(j)
     if run is not None and not _spelling_goes_on(text, toks[run.last].end):

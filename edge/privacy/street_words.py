@@ -34,7 +34,9 @@ STREET_FIRST = {"rue", "calle", "via", "avenida", "avenue", "boulevard", "chemin
                 # Welsh ("3 Heol y Coed", "Ffordd Las"), Irish ("Sráid an Mhuilinn")
                 "av", "avda", "travessa", "largo", "praca", "praça", "estrada", "alameda",
                 "rodovia", "heol", "ffordd", "stryd", "lon", "lôn", "sraid", "sráid",
-                "bothar", "bóthar"}
+                "bothar", "bóthar",
+                # Malay and Indonesian ("Lorong Maarof", "Jl. Sudirman"), Thai ("Soi 24")
+                "lorong", "lrg", "persiaran", "lebuh", "jl", "soi", "thanon"}
 # Written lowercase too ("45 rue de la Paix"); "via" is "by" in English.
 LOWER_FIRST = STREET_FIRST - {"via", "place", "plaza", "platz", "av", "largo", "lon", "lôn",
                               "alameda"}
@@ -48,7 +50,12 @@ NUMBER_AFTER = ("strasse", "straße", "str", "weg", "platz", "allee", "gasse", "
                 "chaussee", "straat", "laan", "gracht", "plein", "steig", "pfad", "markt",
                 "kade", "singel", "dijk", "steeg", "dreef", "vej", "gade", "gatan", "gata",
                 "vagen", "veien", "vegen", "vegur", "stigur", "braut", "katu", "tie", "utca",
-                "ulica")
+                "ulica", "torv", "plads", "pladsen", "torget", "stræde", "straede")
+# Those written apart after the street's name, its number after them: "Berliner Straße 12",
+# "Sankt Annæ Plads 6", "Kongens Nytorv 3", "Drottning Kristinas väg 8", "Avenue Louise".
+SEPARATE_TYPES = {"strasse", "straße", "weg", "allee", "platz", "plads", "torv", "vej", "gade",
+                  "gata", "gatan", "torg", "torget", "alle", "vag", "vagen", "vei", "veien",
+                  "stræde", "straede", "steeg", "laan", "plein", "kade"}
 DIRECTIONS = {"N", "S", "E", "W", "NE", "NW", "SE", "SW", "North", "South", "East", "West",
               "north", "south", "east", "west", "Ouest", "Est", "Nord", "Sud", "Norte", "Sur",
               "Oeste", "Lower", "Upper"}  # "Rathmines Road Lower" (Dublin)
@@ -57,7 +64,7 @@ UNITS = {"flat", "apartment", "apt", "unit", "suite", "ste", "room", "#", "no", 
 # A unit that starts an address on its own when more of one follows ("No. 7, 2nd Cross,
 # Indiranagar", "Plot 22, ...", "RR 2, Site 5, ..."); "no"/"number" only after a cue.
 UNIT_ANCHORS = {"flat", "apartment", "apt", "unit", "suite", "house", "plot", "block", "lot",
-                "door", "shop", "villa", "bungalow", "rr", "no"}
+                "door", "shop", "villa", "bungalow", "rr", "no", "number"}
 # Units inside an address's parts: "Sector 15", "Site 5", "Box 12", "Phase 2", "Level 3".
 PART_UNITS = UNIT_ANCHORS | UNITS | {"sector", "phase", "stage", "site", "box", "comp",
                                      "level", "wing", "tower", "apto", "piso", "depto",
