@@ -75,6 +75,7 @@ GUARDS: dict[str, tuple[float, dict[str, float], float]] = {
     "pii_heldout12.jsonl": (0.98, {"email": 0.97, "health": 0.97}, 0.01),
     # e-mail: spelled letter by letter; health: "atrial septal defect"
     "pii_heldout13.jsonl": (0.98, {"email": 0.97, "health": 0.97}, 0.01),
+    "pii_heldout14.jsonl": (0.98, {}, 0.01),
 }
 
 

@@ -19,6 +19,7 @@ from edge.privacy.localities import (
     REGIONS_ALL,
     locality_after,
     postcode_after,
+    town_without_comma,
 )
 from edge.privacy.name_lists import gazetteer, place_words
 from edge.privacy.name_things import english_words
@@ -105,6 +106,8 @@ def parts_after(text: str, toks: tuple[Token, ...], last: int) -> tuple[int, boo
         if stop < 0:
             code = postcode_after(toks, last)
             if code == last:
+                code = town_without_comma(toks, last)
+            if code < 0 or code == last:
                 break
             stop = toks[code].end
         j = last

@@ -14,6 +14,7 @@ import re
 
 from edge.privacy.address_blocks import chome_addresses
 from edge.privacy.address_parts import unit_addresses, widen
+from edge.privacy.compass_streets import compass_streets
 from edge.privacy.localities import (
     NOT_STREET,
     POSTCODE,
@@ -124,6 +125,7 @@ def find_addresses(text: str, toks: tuple[Token, ...]) -> list[Span]:
     found.extend(_number_after_street(text, toks))
     found.extend(unit_addresses(text, toks))
     found.extend(typeless_streets(text, toks))
+    found.extend(compass_streets(toks))  # "1100 South Congress"
     if "hom" in text or "丁目" in text:
         found.extend(chome_addresses(text))  # "3 Chome-2-17 Ginza"
     return widen(text, toks, found)

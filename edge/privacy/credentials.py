@@ -25,6 +25,7 @@ from edge.privacy.secret_frames import (
     unsecret_code,
 )
 from edge.privacy.secret_sequences import sequence_before, sequence_end
+from edge.privacy.secret_topics import topic_answer
 from edge.privacy.secret_values import looks_like_value, value_end, value_start
 from edge.privacy.secret_words import (
     CLAUSE_END,
@@ -128,6 +129,7 @@ def find_secrets(text: str, toks: tuple[Token, ...]) -> list[Span]:
             else:
                 found.extend(_number_later(toks, i, runs))
     return found + operated(toks, runs) + security_answer(text, toks, runs) \
+        + topic_answer(text, toks, runs) \
         + back_digits(toks, runs)
 
 

@@ -20,12 +20,25 @@ from edge.privacy.text import (
 MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august",
           "september", "october", "november", "december", "jan", "feb", "mar", "apr", "jun",
           "jul", "aug", "sep", "sept", "oct", "nov", "dec"}
+# Months in French, Spanish, Italian, Portuguese, German and Dutch ("born 3 janvier 1952",
+# "nacida el 4 de mayo de 1988"): a month only beside a number (several are names or words:
+# "Mars", "Juli", "Abril").
+FOREIGN_MONTHS = {
+    "janvier", "février", "fevrier", "mars", "avril", "mai", "juin", "juillet", "août",
+    "aout", "septembre", "octobre", "novembre", "décembre", "decembre",
+    "enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre",
+    "setiembre", "octubre", "noviembre", "diciembre",
+    "gennaio", "febbraio", "aprile", "maggio", "giugno", "luglio", "settembre", "ottobre",
+    "dicembre", "janeiro", "fevereiro", "março", "marco", "maio", "junho", "julho",
+    "setembro", "outubro", "novembro", "dezembro",
+    "januar", "februar", "märz", "maerz", "juni", "juli", "oktober", "dezember",
+    "januari", "februari", "maart", "mei", "augustus"}
 ORDINAL_WORDS = {"first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
                  "ninth", "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth",
                  "fifteenth", "sixteenth", "seventeenth", "eighteenth", "nineteenth",
                  "twentieth", "thirtieth"}
 _SUFFIXES = {"st", "nd", "rd", "th"}
-_JOINERS = {"the", "of", ",", "/", "-", ".", "and", "'", "’", "slash", "dash"}
+_JOINERS = {"the", "of", "de", ",", "/", "-", ".", "and", "'", "’", "slash", "dash"}
 _WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 # "born on Christmas Day 1950": a day of the year that names a date.
 _HOLIDAYS = {"christmas", "halloween", "valentine's", "hanukkah", "thanksgiving",
@@ -139,6 +152,8 @@ def _date_class(toks: tuple[Token, ...], i: int) -> str | None:
     if low in MONTHS:
         if low in {"may", "march"} and not t.cap and not _numeric_neighbour(toks, i):
             return None
+        return "M"
+    if low in FOREIGN_MONTHS and _numeric_neighbour(toks, i):
         return "M"
     if low in _HOLIDAYS or (low in {"day", "eve"} and i > 0 and toks[i - 1].low in _HOLIDAYS):
         return "H"

@@ -99,9 +99,13 @@ def _spoken_domain(toks: tuple[Token, ...], i: int) -> int | None:
     """Index of the last token of "gmail dot com" / "gmail.com" starting at i, or None."""
     last, dots = None, 0
     n = len(toks)
-    for k in (2, 3):  # "oisin lynch dot ie", "st marys primary dot org": said as words
+    while i + 1 < n and _letter(toks[i]) and toks[i + 1].word:
+        i += 1  # "g mail dot com", "a o l dot com": a label spelled or said in parts
+    for k in (2, 3, 4):  # "oisin lynch dot ie", "st marys primary dot org", "harlow and
+        # sons dot co dot uk": an organisation's name said as words
         if i + k < n and _dot(toks, i + k) and all(
-                t.word and t.low not in _NOT_DOMAIN for t in toks[i:i + k]):
+                t.word and (t.low not in _NOT_DOMAIN or (t.low == "and" and i < m < i + k - 1))
+                for m, t in enumerate(toks[i:i + k], i)):
             i += k - 1
             break
     while i < n and _label(toks[i]):
@@ -149,6 +153,9 @@ def _spoken_local(toks: tuple[Token, ...], i: int) -> int | None:
         elif prev.low == "and" and first >= 2 and toks[first].low in NUMBER_WORDS \
                 and toks[first - 2].low in {"hundred", "thousand"}:
             first -= 1  # "emma two thousand and nine"
+        elif _letter(prev) and first >= 2 and _letter(toks[first - 2]) and (
+                toks[first].low in NUMBER_WORDS or toks[first].text.isdecimal()):
+            first -= 1  # "c h a r l i e one two three": digits after a spelled name
         elif _letter(prev) and _letter(toks[first]) and (
                 prev.low not in {"a", "i", "e"} or (first >= 2 and _letter(toks[first - 2]))):
             first -= 1  # "k r i s": a name spelled letter by letter

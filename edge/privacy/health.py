@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
-from edge.privacy.health_heads import headed_at
+from edge.privacy.health_heads import headed_at, side_effect_before
 from edge.privacy.health_words import (
     ACRONYMS,
     AFTER,
@@ -94,6 +94,9 @@ def find_health(text: str, toks: tuple[Token, ...], people: Sequence[Span] = ())
         first, last = _widen(toks, *hit)  # whose: asked before its organ ("tree nut")
         if _personal(toks, first, question, people):
             found.append(Span(toks[first].start, toks[last].end, "health"))
+            effect = side_effect_before(toks, first)  # "the rash from the lamotrigine"
+            if effect is not None:
+                found.insert(-1, Span(toks[effect].start, toks[effect].end, "health"))
         i = max(hit[1], i) + 1 if t.low not in {"diagnosed", "allergic"} else i + 1
     return _joined(toks, found)
 
@@ -154,7 +157,8 @@ def _term_at(toks: tuple[Token, ...], i: int, terms: dict[str, tuple[tuple[str, 
         after = toks[last + 2].low if last + 2 < len(toks) and toks[last + 1].text == "-" \
             else (toks[last + 1].low if last + 1 < len(toks) else "")
         if (after in NOT_AFTER and not (after in CARE_PLACES and (
-                _owned(toks, i) or any(x.low in ATTENDING for x in toks)))) or (
+                _owned(toks, i) or any(x.low in ATTENDING for x in toks)))
+                and not (after == "test" and _owned(toks, i))) or (
                 low == "stroke" and after == "of"):  # but "my HIV clinic" is someone's, and
             # so is the clinic of a reminder ("remind me the lupus clinic is at two")
             return None  # "lithium battery", "chickenpox-themed", "a stroke of luck"
@@ -249,9 +253,9 @@ def _personal(toks: tuple[Token, ...], i: int, question: bool,
         low = toks[j].low
         if _bare(low) in NOT_A_PERSON:
             return False
-        if low in PRONOUNS and any(x.low in NOT_A_PERSON - GENERIC
-                                    for x in toks[max(0, j - 3):j]):
-            return False  # "give the cat her thyroid pill": the pet's
+        if low in PRONOUNS and _pet_before(toks, j):
+            return False  # "give the cat her thyroid pill", "the cat has diabetes, remind
+            # me about his insulin": the pet's
         if _bare(low) in PERSON_WORDS or toks[j].text in {".", ";"} \
                 or any(p.start <= toks[j].start < p.end for p in people):
             break
@@ -268,6 +272,26 @@ def _personal(toks: tuple[Token, ...], i: int, question: bool,
             i > 2 and toks[i - 2].low == "me" and toks[i - 3].low in {"remind", "tell"}):
         return False  # (but "remind me about cardiac rehab" is the speaker's)
     return not (i > 1 and toks[i - 1].low == "on" and toks[i - 2].low in TOPICS)
+
+
+def _pet_before(toks: tuple[Token, ...], j: int) -> bool:
+    """The pronoun at token j stands for a pet: the last one named before it that "he",
+    "she" or "they" could stand for (past the speaker's "me", "my") is an animal."""
+    for k in range(j - 1, -1, -1):
+        low = _bare(toks[k].low)
+        if low in NOT_A_PERSON - GENERIC:
+            return True
+        if low in PRONOUNS:
+            continue  # "give him his meloxicam": the same one
+        if (low in PERSON_WORDS and low not in _SPEAKER) or toks[k].text in {".", ";"} \
+                or (toks[k].cap and k > 0 and toks[k].word and low not in _SPEAKER):
+            return False
+    return False
+
+
+# The speaker and the listener: never what a third person's pronoun stands for.
+_SPEAKER = {"i", "i'm", "i've", "i'd", "me", "my", "mine", "im", "ive", "we", "we're", "our",
+            "us", "you", "your"}
 
 
 def _widen(toks: tuple[Token, ...], first: int, last: int) -> tuple[int, int]:

@@ -57,8 +57,8 @@ def locality_after(text: str, toks: tuple[Token, ...], end: int) -> int:
     while j < n and toks[j].text == "," and towns < 3:
         k = j + 1
         code = _code_end(text, toks[k].start) if k < n else -1
-        if code > 0:  # "14 Lime Grove, London, W12 8AD": the postcode after its own comma
-            stop = code
+        if code > 0 or (k < n and (code := _spelled_end(toks, k)) > 0):
+            stop = code  # "14 Lime Grove, London, W12 8AD": the postcode after its own comma
             while k < n and toks[k].start < stop:
                 k += 1
             j = k
@@ -85,11 +85,14 @@ def locality_after(text: str, toks: tuple[Token, ...], end: int) -> int:
             stop, j = toks[j].end, j + 1  # "CA 90028", "VIC 3000", "SP 01310-200", "Tokyo
             # 131-0045"
         elif j < n and toks[j].text.isdecimal() and len(toks[j].text) <= 2 and (
-                j + 1 >= n or toks[j + 1].text in {",", ".", "!", "?"} or (
-                    toks[j + 1].word and not toks[j + 1].cap
-                    and toks[j + 1].low not in MEASURES)):
-            stop, j = toks[j].end, j + 1  # "Dublin 1", "Dublin 6 as a saved place": a
-            # city's postal district (not "Leeds, 2 hours away")
+                (e := j + _district_letter(toks, j)) + 1 >= n
+                or toks[e + 1].text in {",", ".", "!", "?"} or (
+                    toks[e + 1].word and not toks[e + 1].cap
+                    and toks[e + 1].low not in MEASURES)):
+            stop, j = toks[e].end, e + 1  # "Dublin 1", "Dublin 6W", "Dublin 6 as a saved
+            # place": a city's postal district (not "Leeds, 2 hours away")
+        elif j < n and (spelled := spelled_code(toks, j)) > 0:
+            stop, j = toks[spelled].end, spelled + 1  # "edinburgh, E H three six N D"
         else:
             k = j
             while k < n and toks[k].low in DIGIT_WORDS and k - j < 6:
@@ -135,7 +138,7 @@ def _town(text: str, toks: tuple[Token, ...], k: int) -> int:
     if not any(_town_word(t.low) for t in toks[k:m]):
         return k  # "12 elm street, love it": words, none a place's
     closed = m >= n or toks[m].text in _PUNCT or toks[m].text.isdecimal() \
-        or _region(toks, m) or _code_end(text, toks[m].start) > 0
+        or _region(toks, m) or _code_end(text, toks[m].start) > 0 or spelled_code(toks, m) > 0
     if closed or all(_town_word(t.low) or t.low in _TOWN_PREFIXES
                      for t in toks[k:m] if t.word):
         return m
@@ -184,21 +187,57 @@ def spoken_postcode(toks: tuple[Token, ...]) -> list[Span]:
         j = i + 1
         while j < len(toks) and j - i <= 3 and toks[j].low in {"is", "'s", "it's", ":"}:
             j += 1
-        chars, k = "", j
-        while k < len(toks) and len(chars) < 7:
-            low = toks[k].low
-            if len(low) == 1 and toks[k].word:
-                chars += low.upper()
-            elif low in DIGIT_WORDS:
-                chars += DIGIT_WORDS[low]
-            elif toks[k].text.isdecimal() and len(low) <= 2:
-                chars += low
-            elif not (low == "," and len(chars) >= 2 and k + 1 < len(toks)):
-                break  # "E C one A, one B B": a pause between the halves
-            k += 1
-        if k > j and POSTCODE.fullmatch(chars[:-3] + " " + chars[-3:]):
-            found.append(Span(toks[j].start, toks[k - 1].end, "address"))
+        last = spelled_code(toks, j)
+        if last >= j:
+            found.append(Span(toks[j].start, toks[last].end, "address"))
     return found
+
+
+def spelled_code(toks: tuple[Token, ...], j: int) -> int:
+    """The last token of the letters and digits from token j that spell a UK or Canadian
+    postcode ("e c one a one b b", "E H three six N D"), or -1."""
+    chars, k, last = "", j, -1
+    while k < len(toks) and len(chars) < 7:
+        low = toks[k].low
+        if len(low) == 1 and toks[k].word:
+            chars += low.upper()
+        elif low in DIGIT_WORDS:
+            chars += DIGIT_WORDS[low]
+        elif toks[k].text.isdecimal() and len(low) <= 2:
+            chars += low
+        elif not (low == "," and len(chars) >= 2 and k + 1 < len(toks)):
+            break  # "E C one A, one B B": a pause between the halves
+        k += 1
+        if len(chars) >= 5 and POSTCODE.fullmatch(chars[:-3] + " " + chars[-3:]):
+            last = k - 1
+    return last
+
+
+def _spelled_end(toks: tuple[Token, ...], k: int) -> int:
+    """The end offset of the spelled postcode at token k, or -1."""
+    last = spelled_code(toks, k)
+    return toks[last].end if last >= 0 else -1
+
+
+def _district_letter(toks: tuple[Token, ...], j: int) -> int:
+    """1 when a letter closes the district number at token j ("Dublin 6W"), else 0."""
+    return int(j + 1 < len(toks) and len(toks[j + 1].text) == 1 and toks[j + 1].text.isupper()
+               and toks[j + 1].start == toks[j].end)
+
+
+def town_without_comma(toks: tuple[Token, ...], end: int) -> int:
+    """"922 west addison street chicago": the last token of a known town said straight
+    after a street, ending the clause (no English word: not "... street reading it"), or
+    -1."""
+    n, k = len(toks), end + 1
+    m = k
+    while m < n and m - k < 3 and toks[m].word and (
+            (toks[m].low in place_words() and (toks[m].cap or toks[m].low not in english_words()))
+            or (toks[m].low in _TOWN_PREFIXES and m + 1 < n and toks[m + 1].word)):
+        m += 1
+    if m == k or toks[m - 1].low in _TOWN_PREFIXES or (m < n and toks[m].text not in _PUNCT):
+        return -1
+    return m - 1
 
 
 def _code_tail(toks: tuple[Token, ...], j: int) -> int:

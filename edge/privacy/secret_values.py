@@ -241,10 +241,13 @@ _PHRASE_JOINERS = {"and", "to", "of", "in", "on", "at"}
 
 
 def _last_words(text: str, at: int) -> str:
-    """The one to three words from `at` to the end of the text (a final mark aside), the
-    last no word that ends a sentence ("... and that's it"), or ""."""
+    """The one to three words from `at` to the end of the text (a final mark aside, and a
+    number that ends a passphrase: "owl and pussycat 1"), the last no word that ends a
+    sentence ("... and that's it"), or ""."""
     rest = DESCRIBED.sub("", text[at:].rstrip(".!?").strip())
     words = rest.split()
+    if len(words) > 1 and words[-1].isdecimal() and len(words[-1]) <= 4:
+        words = words[:-1]
     if not 1 <= len(words) <= 3 or not all(w.isalpha() for w in words) \
             or words[-1].lower() in NOT_VALUE or (len(words) > 1 and words[0].lower() not in {
                 "the", "a", "my", "our", "your"}):
