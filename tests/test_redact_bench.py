@@ -76,6 +76,8 @@ GUARDS: dict[str, tuple[float, dict[str, float], float]] = {
     # e-mail: spelled letter by letter; health: "atrial septal defect"
     "pii_heldout13.jsonl": (0.98, {"email": 0.97, "health": 0.97}, 0.01),
     "pii_heldout14.jsonl": (0.98, {}, 0.01),
+    # its author alone labelled public figures' names as not personal: 8 of the 295
+    "pii_heldout15.jsonl": (0.98, {}, 0.03),
 }
 
 

@@ -12,6 +12,7 @@ district, town, county, region and postal code ("No. 7, 2nd Cross, Indiranagar, 
 
 from __future__ import annotations
 
+from edge.privacy.address_edges import house_before, numbered_road
 from edge.privacy.localities import (
     NOT_STREET,
     NOT_TOWN,
@@ -81,8 +82,9 @@ def widen(text: str, toks: tuple[Token, ...], found: list[Span]) -> list[Span]:
         if first is None or last is None:
             out.append(span)
             continue
+        last = numbered_road(toks, last)
         last = parts_after(text, toks, last)[0]
-        first = _backward(text, toks, first)
+        first = house_before(toks, _backward(text, toks, first))
         out.append(Span(toks[first].start, toks[last].end, "address"))
     return out
 

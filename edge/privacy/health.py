@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from edge.privacy.health_heads import headed_at, side_effect_before
+from edge.privacy.health_people import bare as _bare
+from edge.privacy.health_people import someone
 from edge.privacy.health_words import (
     ACRONYMS,
     AFTER,
@@ -29,7 +31,6 @@ from edge.privacy.health_words import (
     FOR_JOIN,
     GENERIC,
     HYPOTHETICAL,
-    IMPERATIVES,
     JOIN_DETERMINERS,
     LEAD_STOP,
     LEADS,
@@ -44,14 +45,10 @@ from edge.privacy.health_words import (
     PRONOUNS,
     QUESTION_OPENERS,
     REMOVABLE,
-    SUBJECT_VERBS,
-    TITLES,
     TOPICS,
     WEAK_TERMS,
 )
 from edge.privacy.medications import medicine_at
-from edge.privacy.name_lists import NOT_NAMES, gazetteer
-from edge.privacy.name_things import english_words
 from edge.privacy.spans import Span
 from edge.privacy.text import NUMBER_WORDS, Token, fold, tokens
 from edge.privacy.word_lists import entries
@@ -78,9 +75,9 @@ def find_health(text: str, toks: tuple[Token, ...], people: Sequence[Span] = ())
     """`people`: the names found in the text ("bridget's dementia" is someone's)."""
     terms = health_terms()
     people = [p for p in people if fold(text[p.start:p.end]).split()[0] not in terms]
-    if not people and not _someone(toks, terms):
-        return []
     question = "?" in text or (bool(toks) and toks[0].low in QUESTION_OPENERS)
+    if not people and not someone(toks, terms, question):
+        return []
     found: list[Span] = []
     n = len(toks)
     i = 0
@@ -113,32 +110,6 @@ def _joined(toks: tuple[Token, ...], found: list[Span]) -> list[Span]:
                 continue
         out.append(span)
     return out
-
-
-def _someone(toks: tuple[Token, ...], terms: dict[str, tuple[tuple[str, ...], ...]]
-             ) -> bool:
-    """Someone is in the sentence: a person word, a capitalised given name, or a
-    capitalised subject that has, takes or is on something ("Pita is on blood
-    thinners", "Giorgos had a heart attack")."""
-    first = gazetteer()[0]
-    if toks and toks[0].low in IMPERATIVES:
-        return True
-    if any(_bare(t.low) in PERSON_WORDS or _bare(t.low) in TITLES
-           or (t.cap and _bare(t.low) in first) for t in toks):
-        return True
-    for k, t in enumerate(toks[:-1]):
-        low = _bare(t.low)
-        verb = toks[k + 1].low if low == t.low else "'s"
-        if t.cap and t.text.isalpha() and verb in SUBJECT_VERBS and low not in terms \
-                and low not in NOT_NAMES \
-                and (k > 0 or low not in english_words() or low in gazetteer()[1]):
-            return True
-    return False
-
-
-def _bare(low: str) -> str:
-    """"grandma's" -> "grandma"."""
-    return low[:-2] if low.endswith(("'s", "’s")) else low
 
 
 def _term_at(toks: tuple[Token, ...], i: int, terms: dict[str, tuple[tuple[str, ...], ...]]

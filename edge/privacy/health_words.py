@@ -105,7 +105,9 @@ AFTER = {"disease", "syndrome", "disorder", "attack", "attacks", "failure", "inf
          "therapies", "spectrum", "cream", "gel", "ointment", "capsules", "injection", "inhaler",
          "patches", "drops", "prescription", "dose", "infusion", "infusions", "implant", "coil",
          "acid", "machine", "machines", "pump", "mask", "allergy", "allergies", "intolerance",
-         "dependence", "dependency", "withdrawal", "scan", "scans", "results"}
+         "dependence", "dependency", "withdrawal", "scan", "scans", "results", "pill", "surgery",
+         "surgeries", "operation", "procedure", "tablet", "capsule", "jab", "jabs",
+         "vaccine", "vaccination", "implants", "recovery"}
 # Where a term is treated: "cancer clinic" is a place, "my HIV clinic" someone's.
 CARE_PLACES = {"clinic", "ward", "unit", "centre", "center", "hospital", "specialist",
                "doctor", "nurse", "appointment", "appointments", "team", "consultant"}

@@ -41,7 +41,7 @@ THINGS = {"song", "songs", "track", "album", "film", "movie", "show", "series", 
           "fish", "robot", "hoover", "vacuum", "doll", "teddy", "toy", "company", "brand",
           "product", "file", "folder", "document", "list", "recipe", "dish", "cocktail",
           "drink", "beer", "wine", "hurricane", "storm", "camera", "printer", "tv", "laptop",
-          "phone", "tablet", "account", "chat", "team", "club", "festival"}
+          "phone", "tablet", "account", "chat", "team", "club", "festival", "ssid"}
 PETS = {"dog", "dogs", "cat", "cats", "puppy", "pup", "kitten", "kitty", "pet", "pets",
         "hamster", "rabbit", "bunny", "parrot", "budgie", "goldfish", "tortoise", "pony",
         "horse", "guinea", "gerbil", "ferret", "lizard", "snake", "canary", "vet", "vets",
@@ -97,9 +97,37 @@ def so_called_thing(toks: tuple[Token, ...], p: int) -> bool:
     return False
 
 
+def thing_named(toks: tuple[Token, ...], p: int) -> bool:
+    """The word before a name (token p) says a thing, not a person, bears it: "a song
+    called Jolene", "the Wi-Fi network name is Lighthouse", "the boat's name's Marianne"
+    (but "my name is Anna", "my sister's name is Anna", "the account name is John Smith":
+    an account is in its holder's name)."""
+    low = toks[p].low if p >= 0 else ""
+    if low in {"called", "named"}:
+        return so_called_thing(toks, p)
+    if low in {"is", "was", ":"} and p > 0 and toks[p - 1].low == "name":
+        p -= 1
+    elif low not in {"name's", "name’s"}:
+        return False
+    owner = toks[p - 1].low.removesuffix("'s").removesuffix("’s") if p > 0 else ""
+    return (owner in THINGS or owner == "its") and not any(  # the name's owner, right
+        t.low.removesuffix("'s") in _HELD_IN_A_NAME for t in toks[max(0, p - 4):p])
+
+
+_HELD_IN_A_NAME = {"account", "accounts", "card", "policy", "booking", "reservation",
+                   "ticket", "payee", "holder", "user", "profile", "login"}
+
+
 # "play Jolene", "watch Matilda", "read Rebecca": what follows is a title.
 MEDIA_VERBS = {"play", "playing", "watch", "watching", "read", "reading", "stream", "queue",
                "shuffle", "resume"}
+# "who sang Hey Jude", "who wrote Anna Karenina", "who directed Forrest Gump": asked who
+# made it, what follows is the work.
+MAKING_VERBS = {"sang", "sings", "sing", "wrote", "writes", "write", "directed", "directs",
+                "direct", "painted", "paints", "paint", "composed", "composes", "compose",
+                "recorded", "record", "performed", "performs", "perform", "produced",
+                "produce", "illustrated", "narrated", "covered", "released", "invented",
+                "designed", "sculpted", "choreographed", "played"}
 
 
 def a_title(toks: tuple[Token, ...], p: int) -> bool:
@@ -110,7 +138,19 @@ def a_title(toks: tuple[Token, ...], p: int) -> bool:
     low = toks[p].low
     before = toks[p - 1].low if p > 0 else ""
     return low in MEDIA_VERBS or (low == "to" and before in {"listen", "listening"}) or (
-        low == "on" and before in {"put", "stick"})
+        low == "on" and before in {"put", "stick"}) or (low in MAKING_VERBS and _who_made(toks, p))
+
+
+def _who_made(toks: tuple[Token, ...], p: int) -> bool:
+    """"who sang", "who originally wrote", "who did sing", "which band recorded": the maker
+    of a work asked after (not "Anna sang", "I wrote Anna")."""
+    for k in range(p - 1, max(-1, p - 4), -1):
+        if toks[k].low in {"who", "whoever", "who's", "which"}:
+            return True
+        if toks[k].low not in {"originally", "first", "actually", "really", "did", "does",
+                               "has", "had", "band", "singer", "artist", "author", "group"}:
+            return False
+    return False
 
 
 def pet_sentence(toks: tuple[Token, ...]) -> bool:
@@ -161,11 +201,13 @@ SCREEN_VERBS = {"watch", "watching", "stream"}
 
 
 def on_screen(toks: tuple[Token, ...], i: int) -> bool:
-    """The media verb before token i (within a title) takes a film: "watch", "put on"."""
+    """The media verb before token i (within a title) takes a film ("watch", "put on") or
+    asks who made a work ("who sang"): what follows is no performer."""
     for k in range(i - 1, max(-1, i - 4), -1):
         if a_title(toks, k):
             return toks[k].low in SCREEN_VERBS or (toks[k].low == "on" and k > 0
-                                                   and toks[k - 1].low == "put")
+                                                   and toks[k - 1].low == "put") \
+                or toks[k].low in MAKING_VERBS  # "who wrote Anna Karenina": never its maker
         if not toks[k].word:
             return False
     return False

@@ -106,7 +106,7 @@ from edge.privacy.name_things import (
     in_title,
     pet_named,
     pet_sentence,
-    so_called_thing,
+    thing_named,
     unknown_word,
 )
 from edge.privacy.name_titles import on_a_screen
@@ -265,7 +265,7 @@ def find_names(text: str, toks: tuple[Token, ...],
                 low not in english_words() or low in surnames):
             is_name = True  # "call Zbigniew" (not "call Pizza Hut")
         if is_name and (
-                (prev in {"called", "named"} and so_called_thing(toks, p))
+                thing_named(toks, p)
                 or (prev not in COMMS_CUES and prev not in LOWER_CUES and pet_sentence(toks)
                     and single_word(toks, i) and a_pet(toks, i, p))
                 or (a_title(toks, p) and single_word(toks, i) and low not in figures()

@@ -78,7 +78,7 @@ def find_numbers(text: str, toks: tuple[Token, ...]) -> list[Span]:
         start, end = toks[run.first].start, toks[run.last].end
         if not run.words and _NOT_A_NUMBER.fullmatch(text[start:end]):
             continue
-        if _quantity(toks, run.first, run.last) or (
+        if _quantity(toks, run.first, run.last) or _an_order(toks, run.first, n) or (
                 run.words and _counting(run.digits) and not _numbered(toks, run.first)) \
                 or (not run.words and _a_list(text[start:end])):
             continue
@@ -100,6 +100,24 @@ def find_numbers(text: str, toks: tuple[Token, ...]) -> list[Span]:
             and not dialled else "phone"
         found.append(Span(start, end, kind))
     return found + id_numbers(text)
+
+
+# A shop's numbering of what was bought: "the order number is 2024-1187", "invoice no. 88213".
+_ORDERS = {"order", "invoice", "receipt", "purchase"}
+_ORDER_NUMBER = {"number", "no", "num", "#", "id", ".", ":", "is", "was", "'s"}
+MAX_ORDER_DIGITS = 8  # longer ones (a marketplace's "114-7720391-5528") identify a buyer
+
+
+def _an_order(toks: tuple[Token, ...], first: int, digits: int) -> bool:
+    """The run is an order's or an invoice's number, short enough to be a shop's count:
+    "order number is 20241187", "invoice #5530119" (not "claim number", "tracking number",
+    "customer reference": those are the person's)."""
+    if digits > MAX_ORDER_DIGITS:
+        return False
+    k = first - 1
+    while k >= 0 and first - k <= 4 and toks[k].low in _ORDER_NUMBER:
+        k -= 1
+    return k >= 0 and toks[k].low in _ORDERS
 
 
 def _numbered(toks: tuple[Token, ...], first: int) -> bool:

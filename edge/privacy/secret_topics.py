@@ -46,17 +46,32 @@ def topic_answer(text: str, toks: tuple[Token, ...], runs: dict[int, NumberRun]
             if t.text in {".", "!", ";"}:
                 break
             if t.low in _COPULAS and toks[j - 1].low not in _OWN_SUBJECTS:
-                if not maiden and not any(x.low in _ACCOUNT for x in toks[i + 1:j]):
-                    return []  # "my favourite team is Arsenal"
                 k = value_start(toks, j + 1)
                 end = value_end(text, toks, k, runs)
-                return [] if end is None else [Span(toks[k].start, end, "secret")]
+                if end is None or not (maiden or any(
+                        x.low in _ACCOUNT for x in toks[i + 1:j]) or _told_after(toks, end)):
+                    return []  # "my favourite team is Arsenal"
+                return [Span(toks[k].start, end, "secret")]
             if t.text == "," and not maiden:
                 span = _after_aside(toks, j)
                 if span is not None:
                     return [span]
         return []
     return []
+
+
+# After the answer, these say what it was: "..., that's my security answer".
+_QUESTION_AFTER = {"security", "verification", "memorable", "recovery", "secret"}
+
+
+def _told_after(toks: tuple[Token, ...], end: int) -> bool:
+    """The clause after the answer (ending at offset `end`) names the security question:
+    "my first pet's name was Biscuit, that's my security answer" (not "..., my bank
+    manager loved it")."""
+    rest = [t for t in toks if t.start >= end]
+    said = {t.low for t in rest[1:8]}
+    return bool(rest) and rest[0].text in {",", "-", "–", ";"} and bool(
+        said & _QUESTION_AFTER) and bool(said & {"answer", "answers", "question", "questions"})
 
 
 def _after_aside(toks: tuple[Token, ...], comma: int) -> Span | None:

@@ -122,12 +122,35 @@ def value_end(text: str, toks: tuple[Token, ...], j: int, runs: dict[int, Number
         while end < len(text) and (text[end].isalnum() or (
                 text[end] in "-_" and end + 1 < len(text) and text[end + 1].isalnum())):
             end += 1  # "8812ab", "7G4K-99QX-PL2M"
+        end = groups_end(text, toks[j].start, end)  # "8F3A 91C2 77DE"
         k = run.last + 1
         if k < len(toks) and toks[k].low in KEY_LEADS and toks[k].start <= end + 1 and (
                 k + 1 >= len(toks) or not toks[k + 1].word or toks[k + 1].low in CLAUSE_END):
             end = toks[k].end  # "7 7 3 0 star", "1 9 8 7 hash": the key that ends it
         return end
     return _words_end(text, toks[j].start)
+
+
+def groups_end(text: str, start: int, end: int) -> int:
+    """The end moved over more groups like the first (text[start:end]): the same length,
+    letters and digits mixed, one space apart ("8F3A 91C2 77DE", "X7K2 9QPL")."""
+    size = end - start
+    first = text[start:end]
+    if not 3 <= size <= 6 or not _mixed(first):
+        return end
+    while end + 1 + size <= len(text) and text[end] == " ":
+        group = text[end + 1:end + 1 + size]
+        after = text[end + 1 + size:end + 2 + size]
+        if not (group.isalnum() and any(c.isdigit() for c in group)
+                and group.upper() == group) or (after and after.isalnum()):
+            break
+        end += 1 + size
+    return end
+
+
+def _mixed(group: str) -> bool:
+    return group.isalnum() and any(c.isdigit() for c in group) \
+        and any(c.isalpha() for c in group) and group.upper() == group
 
 
 def _then_more(toks: tuple[Token, ...], run: NumberRun, runs: dict[int, NumberRun]

@@ -82,7 +82,8 @@ NOT_VALUE = {"not", "too", "the", "a", "an", "what", "my", "same", "different", 
              "should", "can", "could", "must", "might", "and", "or", "but", "to", "with", "by",
              "as", "if", "then", "any", "some", "all", "each", "every", "another", "other",
              "?", "you", "i", "me", "we", "they", "he", "she", "them", "us", "him", "mine",
-             "yours", "inside", "behind", "near", "either", "also", "case", "really"}
+             "yours", "inside", "behind", "near", "either", "also", "case", "really",
+             "called", "named"}  # "the wifi is called BTHub-5G": its name, not its key
 # Words that say what a password is like: a value only as the start of a passphrase
 # ("correct horse battery staple"), not alone ("my password is wrong").
 STATES = {"wrong", "incorrect", "expired", "weak", "strong", "working", "broken", "reset",
