@@ -78,6 +78,8 @@ GUARDS: dict[str, tuple[float, dict[str, float], float]] = {
     "pii_heldout14.jsonl": (0.98, {}, 0.01),
     # its author alone labelled public figures' names as not personal: 8 of the 295
     "pii_heldout15.jsonl": (0.98, {}, 0.03),
+    # tracking numbers: this author labelled them not personal, two others as personal
+    "pii_heldout16.jsonl": (0.98, {"name": 0.95, "secret": 0.95, "health": 0.94}, 0.02),
 }
 
 

@@ -27,16 +27,13 @@ from edge.privacy.localities import (
 )
 from edge.privacy.name_things import english_words
 from edge.privacy.spans import Span
-from edge.privacy.street_anchors import door_after, typeless_streets
+from edge.privacy.street_anchors import typeless_streets
+from edge.privacy.street_numbers import number_after_street, street_name, street_then_number
 from edge.privacy.street_words import (
     CAPITAL_STREET_TYPES,
     COMPOUND_ENDINGS,
     DIRECTIONS,
     LOWER_FIRST,
-    MEASURES,
-    NUMBER_AFTER,
-    PARTICLES,
-    SEPARATE_TYPES,
     STREET_FIRST,
     STREET_TYPES,
     UNITS,
@@ -122,7 +119,7 @@ def find_addresses(text: str, toks: tuple[Token, ...]) -> list[Span]:
                 not run.words and run.first > 0 and toks[run.first - 1].low in _NEAR)
                 or _zip_in(toks, run)):
             found.append(Span(toks[run.first].start, toks[run.last].end, "address"))
-    found.extend(_number_after_street(text, toks))
+    found.extend(number_after_street(text, toks))
     found.extend(unit_addresses(text, toks))
     found.extend(typeless_streets(text, toks))
     found.extend(compass_streets(toks))  # "1100 South Congress"
@@ -193,7 +190,7 @@ def _hyphen_house(text: str, toks: tuple[Token, ...], run: NumberRun) -> bool:
         text[toks[run.first].start:toks[run.last].end]) is not None
 
 
-_HYPHEN_HOUSE = re.compile(r"\d{1,3}-\d{1,5}")
+_HYPHEN_HOUSE = re.compile(r"\d{1,4}-\d{1,5}")  # "2104-88 Harbour St": unit, house
 
 
 def _block_number(text: str, toks: tuple[Token, ...], run: NumberRun) -> bool:
@@ -235,12 +232,12 @@ def _street(toks: tuple[Token, ...], i: int, closers: set[str] | None = None) ->
     if i >= n or not toks[i].word:
         return None
     if toks[i].low in STREET_FIRST and (toks[i].cap or toks[i].low in LOWER_FIRST):
-        end = _street_name(toks, i + 1)
+        end = street_name(toks, i + 1)
         if end is not None:
             return end
     if toks[i].low == "broadway" and toks[i].cap:
         return i
-    if _street_then_number(toks[i]) or (
+    if street_then_number(toks[i]) or (
             toks[i].cap and len(toks[i].low) > 6 and toks[i].low.endswith(COMPOUND_ENDINGS)
             and toks[i].low not in english_words() and i + 1 < n and toks[i + 1].text == ","):
         return i  # "10 Hauptstraße", "5 kerkstraat", "12 Kingsway, Ikeja"
@@ -277,39 +274,6 @@ def _street(toks: tuple[Token, ...], i: int, closers: set[str] | None = None) ->
     return None
 
 
-def _foreign(low: str) -> bool:
-    """A lowercase word that is no English word: "bintang", "ouest" (a street's name)."""
-    return low.isalpha() and len(low) > 2 and low not in english_words()
-
-
-def _street_then_number(t: Token) -> bool:
-    """"Hauptstraße", "kerkstraat": one word that is a street whose number comes after."""
-    return len(t.low) > 5 and t.low.endswith(NUMBER_AFTER) and (t.cap or _foreign(t.low)) \
-        and t.low not in english_words()
-
-
-def _street_name(toks: tuple[Token, ...], i: int) -> int | None:
-    """The end of "de la Paix" / "du Faubourg Saint-Honoré" / "Roma" after a type word."""
-    n, j, last = len(toks), i, None
-    while j < n and j - i < 8:
-        t = toks[j]
-        if t.text == "-" and j > i and toks[j - 1].word and j + 1 < n \
-                and toks[j + 1].start == t.end and toks[j - 1].end == t.start:
-            j += 1
-            continue
-        if t.low in PARTICLES:
-            j += 1
-            continue
-        if t.word and (t.cap or (j > i and toks[j - 1].text == "-")
-                       or (last is None and t.low not in NOT_STREET)
-                       or (last == j - 1 and not toks[last].cap and _foreign(t.low))):
-            last = j
-            j += 1
-            continue
-        break
-    return last
-
-
 def _unit_before(toks: tuple[Token, ...], first: int) -> int:
     """"Flat 3, 22 Acacia Avenue": the flat or unit goes with the address."""
     j = first - 1
@@ -344,50 +308,3 @@ def _unit_after(toks: tuple[Token, ...], end: int) -> int:
                 k += 1
             return k
     return end
-
-
-def _number_after_street(text: str, toks: tuple[Token, ...]) -> list[Span]:
-    """"Hauptstraße 5", "Berliner Straße 12", "Via Roma 8", "Kalverstraat 12a"."""
-    found = []
-    n = len(toks)
-    for i, t in enumerate(toks):
-        if not (t.word and (t.cap or t.low == "ul" or t.low in LOWER_FIRST or (
-                t.low in SEPARATE_TYPES and i > 0 and toks[i - 1].cap)
-                            or _street_then_number(t) or (
-                t.low == "via" and i + 1 < n and toks[i + 1].low not in english_words()))):
-            continue  # "calle de alcala 48", "via roma 22" (not "via the A1")
-        first, last = i, None
-        apart = t.low in SEPARATE_TYPES and i > 0 and (
-            toks[i - 1].cap or toks[i - 1].text == "-") and toks[i - 1].end >= t.start - 1
-        if apart or (t.low.endswith(NUMBER_AFTER) and (len(t.low) > 5 or t.low in STREET_TYPES)):
-            last = i + 1 if i + 1 < n and toks[i + 1].text == "." and t.low.endswith("str") \
-                else i
-            while apart and first > 0 and i - first < 5 and (
-                    (toks[first - 1].cap and toks[first - 1].word)
-                    or (toks[first - 1].text == "-" and toks[first - 1].end == toks[first].start)):
-                first -= 1  # "Berliner Straße", "Sankt Annæ Plads", "Karl-Marx-Allee"
-        elif t.low in STREET_FIRST and i + 1 < n:
-            at = i + 2 if toks[i + 1].text == "." else i + 1  # "ul. Marszałkowska"
-            last = _street_name(toks, at)
-            if i > 0 and toks[i - 1].low in STREET_FIRST and toks[i - 1].word:
-                first = i - 1  # "avenida paseo de la reforma 222"
-        if last is None or last + 1 >= n:
-            continue
-        comma = toks[last + 1].text == "," and last + 2 < n  # "Rua Augusta, 1500"
-        number = toks[last + 2] if comma else toks[last + 1]
-        if number.text.isdecimal() and len(number.text) <= 4 \
-                and number.start - toks[last].end <= 1 + 2 * comma:
-            end = last + 1 + comma
-            if end + 1 < n and toks[end + 1].word and len(toks[end + 1].text) == 1 \
-                    and toks[end + 1].start == number.end:
-                end += 1  # "12a"
-            elif end + 2 < n and toks[end + 1].text in {"-", "/"} \
-                    and toks[end + 2].text.isdecimal() and len(toks[end + 2].text) <= 3 \
-                    and toks[end + 1].start == number.end == toks[end + 2].start - 1:
-                end += 2  # "Keizersgracht 52-2": the floor after the house number
-            if end + 1 < n and toks[end + 1].low in MEASURES:
-                continue
-            end = postcode_after(toks, door_after(toks, end))  # "Hauptstraße 5, 10115 Berlin"
-            stop = locality_after(text, toks, end)  # "Rua Augusta, 1500, São Paulo"
-            found.append(Span(toks[first].start, max(stop, toks[end].end), "address"))
-    return found

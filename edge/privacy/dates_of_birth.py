@@ -229,6 +229,8 @@ def find_birth_dates(text: str, toks: tuple[Token, ...]) -> list[Span]:
                 first -= 1  # "St Patrick's Day 1990"
             elif first > 0 and toks[first - 1].low == "new" and toks[first].low == "year's":
                 first -= 1  # "New Year's Day 1971"
+            if j + 1 < n and toks[j].low in {"last", "this"} and toks[j + 1].low == "year":
+                j += 2  # "the 1st of august last year": the year said relative to now
             found.append(Span(toks[first].start, toks[j - 1].end, "dob"))
         elif classes == ["Y"] or (classes and set(classes) <= {"W", "J"} and _spoken_year(
                 [toks[k].low for k in range(i, j)])):
@@ -243,7 +245,8 @@ def _is_date(toks: tuple[Token, ...], first: int, i: int, j: int, classes: list[
     if "M" in classes:  # but a month alone is no date: "my birthday is in July"
         return any(c in {"D", "Y", "y", "O", "W", "S"} for c in classes)
     if "H" in classes:
-        return "Y" in classes or (i > 0 and toks[i - 1].low == "on")
+        b = i - 2 if i > 1 and toks[i - 1].low in {"new", "st", "saint"} else i - 1
+        return "Y" in classes or (b >= 0 and toks[b].low in {"on", "is", "was"})
     numbers = [c for c in classes if c in {"D", "Y", "y", "O"}]
     words = [toks[k].low for k in range(i, j) if classes[k - i] in {"W", "J", "O"}]
     spoken = [c for c in classes if c in {"W", "O"}]
@@ -256,4 +259,10 @@ def _is_date(toks: tuple[Token, ...], first: int, i: int, j: int, classes: list[
     # "her birthday is on the 12th", "on the twelfth": a day of the month alone
     lone_day = classes in (["D", "S"], ["O"])
     return lone_day and first < i and (j >= len(toks) or not toks[j].word
-                                       or toks[j].low in {"and", "this", "next", "every"})
+                                       or toks[j].low in _AFTER_LONE_DAY)
+
+
+# What may follow "born on the 3rd" (a day of the month alone), not a floor or a seat:
+# "and", "at four in the morning", "just before midnight".
+_AFTER_LONE_DAY = {"and", "this", "next", "every", "at", "in", "around", "just", "so", "but",
+                   "when", "which", "last", "early", "late"}

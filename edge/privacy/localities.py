@@ -135,10 +135,12 @@ def _town(text: str, toks: tuple[Token, ...], k: int) -> int:
         m += 1  # "Los Angeles", "Chuo-ku", "Little Whinging", "Dar es Salaam"
     if not lower or m == k:
         return m
-    if not any(_town_word(t.low) for t in toks[k:m]):
-        return k  # "12 elm street, love it": words, none a place's
-    closed = m >= n or toks[m].text in _PUNCT or toks[m].text.isdecimal() \
-        or _region(toks, m) or _code_end(text, toks[m].start) > 0 or spelled_code(toks, m) > 0
+    coded = m < n and (_code_end(text, toks[m].start) > 0 or _region(toks, m, text)
+                       or _code_tail(toks, m) > m)
+    if not coded and not any(_town_word(t.low) for t in toks[k:m]):
+        return k  # "12 elm street, love it": words, none a place's; but "cork T12 X2Y3"
+    closed = coded or m >= n or toks[m].text in _PUNCT or toks[m].text.isdecimal() \
+        or _region(toks, m) or spelled_code(toks, m) > 0
     if closed or all(_town_word(t.low) or t.low in _TOWN_PREFIXES
                      for t in toks[k:m] if t.word):
         return m
@@ -235,9 +237,16 @@ def town_without_comma(toks: tuple[Token, ...], end: int) -> int:
             (toks[m].low in place_words() and (toks[m].cap or toks[m].low not in english_words()))
             or (toks[m].low in _TOWN_PREFIXES and m + 1 < n and toks[m + 1].word)):
         m += 1
-    if m == k or toks[m - 1].low in _TOWN_PREFIXES or (m < n and toks[m].text not in _PUNCT):
+    if m == k or toks[m - 1].low in _TOWN_PREFIXES or (
+            m < n and toks[m].text not in _PUNCT and toks[m].low not in _CLAUSE_GOES_ON):
         return -1
     return m - 1
+
+
+# After a town said without a comma, words that go on with the request, not the place:
+# "350 fifth avenue new york right now", "... boston please", "... leeds avoiding tolls".
+_CLAUSE_GOES_ON = {"right", "now", "please", "asap", "today", "tomorrow", "tonight", "and",
+                   "avoiding", "via", "without", "by", "before", "after", "then", "thanks"}
 
 
 def _code_tail(toks: tuple[Token, ...], j: int) -> int:

@@ -9,6 +9,8 @@ known surname, an unknown one, a capitalised word) are here too.
 
 from __future__ import annotations
 
+import re
+
 from edge.privacy.name_cues import (
     BASE_VERBS,
     CUES,
@@ -208,8 +210,10 @@ def surname_end(toks: tuple[Token, ...], i: int, surnames: frozenset[str], lower
         k = last + 1
         while k < n and k - last <= 2 and toks[k].low in SURNAME_PARTICLES:
             k += 1
-        if k > last + 1 and k < n and toks[k].cap and toks[k].word:
-            last, words = k, words + 1  # "van der Berg", "de la Cruz"
+        if k > last + 1 and k < n and toks[k].word and (toks[k].cap or (
+                lowercase and toks[k].low not in FUNCTION_WORDS
+                and (toks[k].low in surnames or unknown_surname(bare(toks[k].low))))):
+            last, words = k, words + 1  # "van der Berg", "de la Cruz", "van der berg"
             continue
         if words == MAX_SURNAMES - 1 and not (nxt.cap and low in surnames
                                               and low not in english_words()):
@@ -220,9 +224,19 @@ def surname_end(toks: tuple[Token, ...], i: int, surnames: frozenset[str], lower
                 toks, last + 1)):
             break  # "Tom in Paris", "call Anna May 5th"; but "Michael Jordan"
         if nxt.cap or (lowercase and (low in surnames or low in figure_words()
-                                      or unknown_surname(low))
+                                      or unknown_surname(low) or _clan_prefixed(low))
                        and low not in FUNCTION_WORDS and low not in BASE_VERBS):
             last, words = last + 1, words + 1
             continue
         break
     return last
+
+
+_CLAN = re.compile(r"(?:o['’]|d['’]|mc|mac|fitz)[a-z]{3,}")
+
+
+def _clan_prefixed(low: str) -> bool:
+    """"o'neal", "d'souza", "mcgregor": a family name by its Irish, Scottish or Norman
+    prefix, written lowercase (not "o'clock", "mcdonald's" ends with "'s" and is bare)."""
+    return _CLAN.fullmatch(low) is not None and low not in english_words() \
+        and low not in NOT_NAMES and low != "o'clock"

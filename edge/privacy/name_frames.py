@@ -218,11 +218,17 @@ def let_know(toks: tuple[Token, ...], i: int, p: int) -> bool:
                         "people", "folks", "y'all", "them", "us", "him", "her"} and len(low) > 1
 
 
+# Words before a lowercase initial that make it a person's: "the delivery is for h. okonjo".
+_BEFORE_LOWER_INITIAL = {"for", "from", "to", "with", "by", "call", "email", "text", "ask",
+                         "tell", "message", "is", "dear", "cc", "attn"}
+
+
 def initial_surname(toks: tuple[Token, ...], i: int) -> bool:
     """Token i is an initial before a surname: "R. Oyelaran", "A. Kowalczyk" (a surname
     no English word spells)."""
     n = len(toks)
-    if not (len(toks[i].text) == 1 and toks[i].text.isupper() and i + 2 < n
+    lower = toks[i].text.islower() and i > 0 and toks[i - 1].low in _BEFORE_LOWER_INITIAL
+    if not (len(toks[i].text) == 1 and (toks[i].text.isupper() or lower) and i + 2 < n
             and toks[i + 1].text == "." and toks[i + 1].start == toks[i].end):
         return False
     k = i + 2
@@ -231,9 +237,11 @@ def initial_surname(toks: tuple[Token, ...], i: int) -> bool:
         k += 2  # "J. R. Smith"
     t = toks[k]
     low = t.low.removesuffix("'s")
-    if not (t.word and t.cap and not t.text.isupper()) or low in place_words() \
+    if not (t.word and (t.cap or lower) and not t.text.isupper()) or low in place_words() \
             or low in NOT_NAMES:
         return False
+    if lower:  # "for h. okonjo": a surname no English word spells, after an addressing cue
+        return low not in english_words() and (low in gazetteer()[2] or unknown_word(low))
     return low not in english_words() and (low in gazetteer()[2] or unknown_word(low)
                                            or low in gazetteer()[0])
 

@@ -130,9 +130,14 @@ MAKING_VERBS = {"sang", "sings", "sing", "wrote", "writes", "write", "directed",
                 "designed", "sculpted", "choreographed", "played"}
 
 
+_QUOTES = {'"', "“", "'", "‘"}
+
+
 def a_title(toks: tuple[Token, ...], p: int) -> bool:
     """Token p is a verb that takes a song, a film or a book: "play", "listen to", "put
     on", "watch"."""
+    if p > 0 and toks[p].text in _QUOTES:
+        p -= 1  # 'play "mr brightside"': a title in quotes
     if p < 0:
         return False
     low = toks[p].low

@@ -181,7 +181,8 @@ def find_names(text: str, toks: tuple[Token, ...],
                 continue
         played = played_figure(toks, i, surnames)  # "play some Bob Marley"
         if initial_surname(toks, i) and not in_title(toks, i):
-            last = surname_end(toks, i, surnames, lowercase=False)  # "R. Oyelaran"
+            last = i + 2 if t.text.islower() else surname_end(  # "h. okonjo"
+                toks, i, surnames, lowercase=False)  # "R. Oyelaran"
             found.append(Span(t.start, name_end(toks[last]), "name"))
             i = last + 1
             continue

@@ -29,7 +29,8 @@ _NOT_A_NUMBER = re.compile(
     r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}[/.-]\d{1,2}[/.-]\d{1,2}"  # dates
     r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+"  # amounts, decimals
     r"|(?:1[89]|20)\d\d ?[-–/] ?(?:1[89]|20)\d\d"  # a range of years
-    r"|(?:19|20)\d\d-\d{1,3}"  # a year's numbering: "invoice 2024-118"
+    r"|(?:19|20)\d\d-(?:\d{1,3}|0\d{3,4})"  # a year's numbering: "invoice 2024-118",
+    # "2023-00871" (zero-padded)
     r"|\d{1,3}(?:\.\d{1,3}){3}"  # an IP address
     r"|-?\d{1,3}\.\d{2,}, ?-?\d{1,3}\.\d{2,}")  # coordinates: "51.5074, -0.1278"
 # A number right before one of these is an amount or a quantity, not a phone number.

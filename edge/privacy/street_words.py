@@ -18,7 +18,7 @@ STREET_TYPES = {"street", "st", "road", "rd", "avenue", "ave", "lane", "ln", "dr
                 "pike", "turnpike", "expressway", "freeway", "cres", "tce", "pde", "ter",
                 "hts", "trl", "marg", "nagar", "salai", "strasse", "straße", "weg", "allee",
                 "avenida", "vale", "meadows", "drive's", "prospekt", "ulitsa", "pereulok",
-                "shosse"}
+                "shosse", "ro", "daero", "gil"}  # Korean: "45 Teheran-ro", "12 Sejong-daero"
 # Street types that are everyday words too: a street only when capitalised ("12 Elm Park").
 CAPITAL_STREET_TYPES = {"park", "green", "view", "gate", "point", "heights", "ridge",
                         "crossing", "landing", "cove", "path", "chase", "yard", "approach",
@@ -58,7 +58,7 @@ SEPARATE_TYPES = {"strasse", "straße", "weg", "allee", "platz", "plads", "torv"
                   "stræde", "straede", "steeg", "laan", "plein", "kade"}
 DIRECTIONS = {"N", "S", "E", "W", "NE", "NW", "SE", "SW", "North", "South", "East", "West",
               "north", "south", "east", "west", "Ouest", "Est", "Nord", "Sud", "Norte", "Sur",
-              "Oeste", "Lower", "Upper"}  # "Rathmines Road Lower" (Dublin)
+              "Oeste", "Lower", "Upper", "lower", "upper"}  # "Rathmines Road Lower" (Dublin)
 UNITS = {"flat", "apartment", "apt", "unit", "suite", "ste", "room", "#", "no", "number",
          "floor", "building", "bldg", "house", "lot", "po", "plot", "block"}
 # A unit that starts an address on its own when more of one follows ("No. 7, 2nd Cross,
