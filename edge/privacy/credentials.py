@@ -48,7 +48,7 @@ from edge.privacy.secret_words import (
     SET_VERBS,
 )
 from edge.privacy.spans import Span
-from edge.privacy.text import NumberRun, Token, number_runs
+from edge.privacy.text import POSSESSIVES, NumberRun, Token, number_runs
 
 NEAR_GAP, MAX_GAP = 6, 10  # tokens between the secret word and its copula: a few always
 # ("my CVV? it's 714", "the code for Mrs. Ade's flat is"), more within one sentence ("the
@@ -328,7 +328,6 @@ def _value_before(text: str, toks: tuple[Token, ...], i: int, runs: dict[int, Nu
 
 
 _THATS = {"that's", "that’s", "it's", "it’s", "thats"}
-_OWNERS = {"my", "our", "your", "his", "her", "their"}
 
 
 def _whose_start(toks: tuple[Token, ...], i: int, lock: bool) -> int:
@@ -343,6 +342,6 @@ def _whose_start(toks: tuple[Token, ...], i: int, lock: bool) -> int:
     for m in (j - 1, j - 2):
         if m < 1 or not toks[m + 1].word or toks[m + 1].low in COPULAS:
             return j
-        if toks[m].low in _OWNERS:
+        if toks[m].low in POSSESSIVES:
             return m - 1
     return j

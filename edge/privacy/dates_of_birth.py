@@ -11,6 +11,7 @@ from __future__ import annotations
 from edge.privacy.spans import Span
 from edge.privacy.text import (
     NUMBER_WORDS,
+    POSSESSIVES,
     TEEN_WORDS,
     TENS_WORDS,
     Token,
@@ -84,13 +85,13 @@ def _birth_cue(toks: tuple[Token, ...]) -> bool:
                 continue
             if t.cap and not sentence_start(toks, i) and low == "born":
                 continue  # a title: "play Born on the Fourth of July"
-            owner = i > 0 and (toks[i - 1].low.endswith(("'s", "’s")) or toks[i - 1].low in {
-                "my", "his", "her", "their", "our", "your"})  # "tell everyone kai's birthday"
+            # "tell everyone kai's birthday"
+            owner = i > 0 and (toks[i - 1].low.endswith(("'s", "’s"))
+                               or toks[i - 1].low in POSSESSIVES)
             if not owner and any(x.low in _NOBODY for x in toks[max(0, i - 4):i]):
                 continue  # "who was born on July 4th?", "famous people born in May"
             return True
-        if low == "birth" and ((i > 0 and toks[i - 1].low in {"of", "my", "his", "her", "their",
-                                                            "your", "the"})
+        if low == "birth" and ((i > 0 and toks[i - 1].low in {"of", "the", *POSSESSIVES})
                                or (i + 1 < n and toks[i + 1].low in {"date", "day"})):
             return True
         if low == "d" and _spelled_dob(toks, i):

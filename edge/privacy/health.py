@@ -41,7 +41,6 @@ from edge.privacy.health_words import (
     ORGANS,
     OWNED,
     PERSON_WORDS,
-    POSSESSIVES,
     PRONOUNS,
     QUESTION_OPENERS,
     REMOVABLE,
@@ -50,7 +49,7 @@ from edge.privacy.health_words import (
 )
 from edge.privacy.medications import medicine_at
 from edge.privacy.spans import Span
-from edge.privacy.text import NUMBER_WORDS, Token, fold, tokens
+from edge.privacy.text import NUMBER_WORDS, POSSESSIVES, Token, fold, tokens
 from edge.privacy.word_lists import entries
 
 
@@ -190,7 +189,7 @@ def _lead_at(toks: tuple[Token, ...], i: int) -> tuple[int, int] | None:
     if removed:
         return removed
     if toks[i].low in {"broke", "fractured", "dislocated", "tore"} and i + 2 < len(toks) \
-            and toks[i + 1].low in {"my", "his", "her", "their", "your", "our", "a"} \
+            and toks[i + 1].low in {*POSSESSIVES, "a"} \
             and toks[i + 2].low in BODY_PARTS:
         return i, i + 2
     if i + 1 >= len(toks) or (toks[i].low, toks[i + 1].low) not in LEADS:
@@ -302,7 +301,7 @@ def _widen(toks: tuple[Token, ...], first: int, last: int) -> tuple[int, int]:
 def _removed_at(toks: tuple[Token, ...], i: int) -> tuple[int, int] | None:
     """An organ taken out of someone: "my gallbladder removed", "his wisdom teeth out"."""
     if toks[i].low not in REMOVABLE or i == 0 or not (
-            toks[i - 1].low in {"my", "his", "her", "their", "your", "our"}
+            toks[i - 1].low in POSSESSIVES
             or toks[i - 1].low.endswith("'s")):
         return None
     j = i + 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 from edge.privacy.health_words import IMPERATIVES, PERSON_WORDS, SUBJECT_VERBS, TITLES
 from edge.privacy.name_lists import NOT_NAMES, gazetteer
 from edge.privacy.name_things import english_words
-from edge.privacy.text import Token
+from edge.privacy.text import POSSESSIVES, Token
 
 # Kinds of people a general question is asked about, plural or singular.
 GROUPS = {"kids", "children", "babies", "toddlers", "infants", "newborns", "teens",
@@ -58,7 +58,7 @@ def _anyone(toks: tuple[Token, ...], k: int) -> bool:
         return False
     before = toks[k - 1].low if k > 0 else ""
     if low.endswith(("s", "ren", "men", "elderly")) and low not in {"boss"}:
-        return before not in {"my", "our", "your", "his", "her", "their", "the", "these",
-                              "those", "both", "two", "three", "twin"} \
+        return before not in {*POSSESSIVES, "the", "these", "those", "both", "two",
+                              "three", "twin"} \
             and not before.endswith(("'s", "’s"))
     return before in _ANY

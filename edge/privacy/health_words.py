@@ -73,7 +73,6 @@ OWNED = {"anxiety", "surgery", "therapy", "rehab", "seizure", "seizures", "aller
           "allergy", "infection", "infections", "radiation", "shingles", "paralysis",
           "operation", "counselling", "counseling", "therapist", "stammer", "stutter",
           "scan", "crutches", "ventilator", "psychiatrist", "psychologist"}
-POSSESSIVES = {"my", "his", "her", "their", "our", "your"}
 PRONOUNS = {"his", "her", "him", "he", "she", "their", "them", "they", "he's", "she's"}
 # "prostate cancer", "knee surgery": the organ goes with the condition.
 ORGANS = {"prostate", "breast", "lung", "skin", "bowel", "colon", "pancreatic", "ovarian",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from edge.privacy.name_lists import gazetteer
 from edge.privacy.name_things import english_words
-from edge.privacy.text import Token
+from edge.privacy.text import POSSESSIVES, Token
 
 _DOSE_UNITS = {"mg", "milligrams", "milligram", "mcg", "micrograms", "microgram", "ml",
                "units", "iu", "g"}
@@ -45,7 +45,6 @@ _FORMS = {"tablet", "tablets", "pill", "pills", "capsule", "capsules", "injectio
 # A sentence about medicines: an unknown word after "my" / "his" in it may be one.
 _MED_CONTEXT = _FORMS | {"pharmacy", "chemist", "chemist's", "pharmacist", "gp", "doctor",
                          "dosette", "blister", "mg", "reorder", "refill", "prescribed"}
-_OWNERS = {"my", "his", "her", "their", "our", "your"}
 
 
 def medicine_at(toks: tuple[Token, ...], i: int) -> tuple[int, int] | None:
@@ -73,5 +72,5 @@ def _unknown_medicine(toks: tuple[Token, ...], i: int) -> bool:
         return False
     if i + 1 < len(toks) and toks[i + 1].low in _FORMS:
         return True
-    owned = i > 0 and (toks[i - 1].low in _OWNERS or toks[i - 1].low.endswith("'s"))
+    owned = i > 0 and (toks[i - 1].low in POSSESSIVES or toks[i - 1].low.endswith("'s"))
     return owned and any(t.low in _MED_CONTEXT for t in toks)

@@ -26,7 +26,7 @@ from edge.privacy.name_cues import (
 )
 from edge.privacy.name_lists import NOT_NAMES, gazetteer, health_words, place_words
 from edge.privacy.name_things import PERSON_NOUNS, a_title, english_words, unknown_word
-from edge.privacy.text import Token
+from edge.privacy.text import POSSESSIVES, Token
 
 # Only a person has these: "olu's parents", "kemi's husband".
 KIN = {"parents", "mum", "mom", "dad", "mother", "father", "wife", "husband", "partner",
@@ -250,7 +250,7 @@ def person_after_noun(toks: tuple[Token, ...], i: int, p: int) -> bool:
     """"the carer grace", "my friend june", "our neighbour will": a listed given name
     after a noun for a person and its determiner, the sentence going on as after a name."""
     if p < 1 or toks[p].low not in PERSON_NOUNS or toks[p - 1].low not in {
-            "the", "my", "our", "his", "her", "their", "your"}:
+            "the", *POSSESSIVES}:
         return False
     low = toks[i].low.removesuffix("'s")
     first, ambiguous, _ = gazetteer()

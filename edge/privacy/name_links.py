@@ -17,7 +17,7 @@ from edge.privacy.name_cues import BASE_VERBS, FUNCTION_WORDS
 from edge.privacy.name_lists import NOT_NAMES, gazetteer, place_words
 from edge.privacy.name_things import PERSON_NOUNS, english_words, unknown_word
 from edge.privacy.spans import Span
-from edge.privacy.text import Token, tokens
+from edge.privacy.text import POSSESSIVES, Token, tokens
 from edge.privacy.word_lists import entries
 
 _JOINS = {"and", "or", "&", ","}
@@ -27,7 +27,7 @@ _CLAUSE = BASE_VERBS | {"be", "is", "are", "was", "were", "will", "have", "has",
                         "can", "could", "would", "should", "to", "i", "we", "you", "they",
                         "he", "she", "it", "me", "us", "them", "my", "your", "our", "the",
                         "a", "an"}
-_OWNERS = {"the", "my", "our", "his", "her", "their", "your"}
+_OWNERS = {"the", *POSSESSIVES}
 
 
 @lru_cache(maxsize=1)

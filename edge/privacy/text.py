@@ -69,6 +69,8 @@ TEEN_WORDS = {"ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13",
 TENS_WORDS = {"twenty": "2", "thirty": "3", "forty": "4", "fifty": "5", "sixty": "6",
               "seventy": "7", "eighty": "8", "ninety": "9"}
 NUMBER_WORDS = {*DIGIT_WORDS, *TEEN_WORDS, *TENS_WORDS, "hundred", "thousand"} - {"o"}
+# "my dentist", "her inhaler": whose something is.
+POSSESSIVES = frozenset({"my", "our", "your", "his", "her", "their"})
 REPEAT_WORDS = {"double": 2, "triple": 3}
 # Between the digits of one spoken or written number.
 RUN_SEPARATORS = {",", "-", ".", "(", ")", "/", "–"}
