@@ -40,6 +40,7 @@ ORDINAL_WORDS = {"first", "second", "third", "fourth", "fifth", "sixth", "sevent
                  "twentieth", "thirtieth"}
 _SUFFIXES = {"st", "nd", "rd", "th"}
 _JOINERS = {"the", "of", "de", ",", "/", "-", ".", "and", "'", "’", "slash", "dash"}
+_BIRTH_OWNERS = {"of", "the", *POSSESSIVES}  # "date of birth", "my birth date"
 _WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 # "born on Christmas Day 1950": a day of the year that names a date.
 _HOLIDAYS = {"christmas", "halloween", "valentine's", "hanukkah", "thanksgiving",
@@ -91,7 +92,7 @@ def _birth_cue(toks: tuple[Token, ...]) -> bool:
             if not owner and any(x.low in _NOBODY for x in toks[max(0, i - 4):i]):
                 continue  # "who was born on July 4th?", "famous people born in May"
             return True
-        if low == "birth" and ((i > 0 and toks[i - 1].low in {"of", "the", *POSSESSIVES})
+        if low == "birth" and ((i > 0 and toks[i - 1].low in _BIRTH_OWNERS)
                                or (i + 1 < n and toks[i + 1].low in {"date", "day"})):
             return True
         if low == "d" and _spelled_dob(toks, i):

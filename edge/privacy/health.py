@@ -52,6 +52,9 @@ from edge.privacy.spans import Span
 from edge.privacy.text import NUMBER_WORDS, POSSESSIVES, Token, fold, tokens
 from edge.privacy.word_lists import entries
 
+# "broke my arm", "fractured a wrist": whose bone it was.
+_WHOSE_BONE = {*POSSESSIVES, "a"}
+
 
 def _terms(lines: list[str]) -> dict[str, tuple[tuple[str, ...], ...]]:
     """First word -> the terms it starts, as word tuples, longest first."""
@@ -189,7 +192,7 @@ def _lead_at(toks: tuple[Token, ...], i: int) -> tuple[int, int] | None:
     if removed:
         return removed
     if toks[i].low in {"broke", "fractured", "dislocated", "tore"} and i + 2 < len(toks) \
-            and toks[i + 1].low in {*POSSESSIVES, "a"} \
+            and toks[i + 1].low in _WHOSE_BONE \
             and toks[i + 2].low in BODY_PARTS:
         return i, i + 2
     if i + 1 >= len(toks) or (toks[i].low, toks[i + 1].low) not in LEADS:

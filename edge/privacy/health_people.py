@@ -22,6 +22,9 @@ GROUPS = {"kids", "children", "babies", "toddlers", "infants", "newborns", "teen
 _ANY = {"a", "an", "any", "every", "each", "most", "some", "all", "older", "young",
         "younger", "small", "little", "elderly", "healthy"}
 
+# Before a plural: these are particular people ("my kids", "the twins", "both boys").
+_PARTICULAR = {*POSSESSIVES, "the", "these", "those", "both", "two", "three", "twin"}
+
 
 def bare(low: str) -> str:
     """"grandma's" -> "grandma"."""
@@ -58,7 +61,6 @@ def _anyone(toks: tuple[Token, ...], k: int) -> bool:
         return False
     before = toks[k - 1].low if k > 0 else ""
     if low.endswith(("s", "ren", "men", "elderly")) and low not in {"boss"}:
-        return before not in {*POSSESSIVES, "the", "these", "those", "both", "two",
-                              "three", "twin"} \
+        return before not in _PARTICULAR \
             and not before.endswith(("'s", "’s"))
     return before in _ANY
