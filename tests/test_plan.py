@@ -138,6 +138,11 @@ def test_nlu_parse_prints_actions_and_confirm() -> None:
     ("Set a timer for ten minutes.", False),  # the timer's own duration
     ("Sweet chop the coffee maker.", False),  # a garbled command: the rescoring may help
     ("Hope you talk, I'm the Living Room Lamp.", False),
+    # A conjunction that leads or ends the text joins nothing ("add" heard as "and").
+    ("And bread to the shopping list.", False),
+    ("But end on my shopping list.", False),
+    ("Turn off the lights and.", False),
+    ("And turn off the lights and the fan.", True),
 ])
 def test_what_no_single_command_sentence_may_stand_in_for(text: str, more: bool) -> None:
     from edge.nlu.plan import more_than_one_command

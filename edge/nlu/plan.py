@@ -286,9 +286,14 @@ def _has_verb(words: list[str]) -> bool:
 def more_than_one_command(text: str) -> bool:
     """Negation, a delay or clock time, or a conjunction: what a single command sentence
     cannot say ("don't turn on the fan", "... in ten minutes", "... and tell me a joke"),
-    so no such sentence may stand in for `text`."""
+    so no such sentence may stand in for `text`. A conjunction that leads or ends the text
+    joins nothing: Whisper hears "add bread to ..." as "And bread to ...", "put" as "But".
+    """
     words = words_of(text)
-    if _negated(words) or any(w in _SPLIT for w in words):
+    inner = _trim(words)
+    while inner and inner[0] in _SPLIT:
+        inner = inner[1:]
+    if _negated(words) or any(w in _SPLIT for w in inner[:-1]):
         return True
     _, delay_s, at = _take_time(words)
     return delay_s is not None or at is not None
