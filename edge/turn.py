@@ -39,7 +39,7 @@ from edge.speaker import SpokenReply
 from edge.stages.grammar_stt import GrammarResult
 from edge.stages.nlu import CLOUD
 from edge.stages.stt import strip_wake_phrase
-from edge.stages.whisper_rescore import Heard, may_overrule
+from edge.stages.whisper_rescore import Heard, overrule_settings
 from edge.trace import TurnRecord
 
 if TYPE_CHECKING:
@@ -229,11 +229,12 @@ async def _rescore(p: EdgePipeline, utterance: Utterance, record: TurnRecord, ra
             more_than_one_command(record.transcript):
         return None
     reading = p.nlu.parse(record.transcript)
-    if not may_overrule(reading, rescorer.settings):
+    settings = overrule_settings(reading, rescorer.settings)
+    if settings is None:
         return None
     t0 = time.perf_counter()
     result = await asyncio.to_thread(rescorer.rescore, utterance.samples, raw, fast.grammar,
-                                     recognized, encoded, reading.intent)
+                                     recognized, encoded, reading.intent, settings)
     record.timings_ms["rescore"] = _ms_since(t0)
     record.rescore_gap = None if math.isinf(result.gap) else round(result.gap, 2)
     if result.understanding is None:

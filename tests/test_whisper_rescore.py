@@ -184,3 +184,26 @@ def test_a_confident_reading_for_the_cloud_is_not_overruled() -> None:
     assert may_overrule(Understanding("HassTurnOn", {"name": "Kitchen Lights"}, 0.99), s)
     assert may_overrule(None, s)
     assert may_overrule(Understanding("cloud", {}, 1.0), RescoreSettings(keep_cloud_reading=None))
+
+
+def test_against_a_cloud_reading_only_the_fast_layers_sentence_answers(
+        grammar: CompiledGrammar) -> None:
+    """Pocketsphinx heard "turn the volume up", Whisper wrote "Turn them on your mouth."
+    (which the NLU keeps for the cloud): only the fast sentence, within the tighter gap."""
+    from edge.stages.whisper_rescore import overrule_settings
+
+    s = RescoreSettings()
+    cloud = Understanding("cloud", {}, 0.99)
+    assert overrule_settings(Understanding("HassTurnOn", {}, 0.99), s) is s
+    tight = overrule_settings(cloud, s)
+    assert tight is not None and tight.max_gap == s.fast_overrule_gap
+    assert tight.agree_gap is None and tight.nearest == 0
+    assert overrule_settings(cloud, RescoreSettings(fast_overrule_gap=None)) is None
+    assert overrule_settings(cloud, RescoreSettings(use_fast=False)) is None
+    fast = GrammarResult("turn the volume up", Understanding("HassSetVolumeRelative",
+                                                             {"volume_step": "up"}, 0.4),
+                         0.4, -4.0, 1.0, 100, 10.0, 1.0)
+    only = candidates("Turn them on your mouth.", grammar, fast, tight)
+    assert [c.source for c in only] == ["fast"]
+    assert decide((-6.0, 6), [(-15.0, 6)], tight)[0] == 0  # gap 9: answers
+    assert decide((-6.0, 6), [(-17.0, 6)], tight)[0] is None  # gap 11: the cloud's

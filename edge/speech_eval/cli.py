@@ -66,6 +66,11 @@ def add_bench_speech(bench: argparse._SubParsersAction) -> None:
                    help="rescoring: the gap up to which a candidate answers when the NLU "
                         "reads the same intent in Whisper's text (default "
                         f"{RescoreSettings.agree_gap}; off: the largest gap alone)")
+    p.add_argument("--fast-overrule-gap", type=number_or_off("a gap"),
+                   default=RescoreSettings.fast_overrule_gap, metavar="G|off",
+                   help="rescoring: the gap up to which the fast layer's own sentence answers "
+                        "a text the NLU keeps for the cloud (default "
+                        f"{RescoreSettings.fast_overrule_gap}; off: the cloud reading stands)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd)
 
@@ -105,6 +110,7 @@ def _cmd(args: argparse.Namespace) -> int:
                             note=f"({cpu_note()} at report time)",
                             max_fast_error=args.max_fast_error, max_gap=args.max_gap,
                             max_rescore_error=args.max_rescore_error,
-                            agree_gap=args.agree_gap)
+                            agree_gap=args.agree_gap,
+                            fast_overrule_gap=args.fast_overrule_gap)
         print(json.dumps(data, indent=2) if args.json else text)
     return 0

@@ -36,7 +36,7 @@ from edge.skills import default_skills
 from edge.speech_eval.runner import Outcome
 from edge.stages.grammar_stt import Calibration
 from edge.stages.nlu import Nlu
-from edge.stages.whisper_rescore import RescoreSettings, decide, may_overrule
+from edge.stages.whisper_rescore import RescoreSettings, decide, overrule_settings
 
 LOCAL_CONFIDENCE = 0.7  # EdgeSettings.local_confidence
 # Calibration: the threshold that makes the two-layer system most accurate on the dev voices
@@ -73,6 +73,7 @@ class Scorer:
         self.nlu = nlu
         self._read: dict[str, Understanding] = {}
         self.agree_gap = RescoreSettings.agree_gap
+        self.fast_overrule_gap = RescoreSettings.fast_overrule_gap
 
     def whisper(self, o: Outcome) -> Decision:
         w = o.whisper
@@ -111,12 +112,17 @@ class Scorer:
             return None
         cands = [c for c in r["candidates"] if set(c["source"].split("+")) & set(sources)]
         settings = RescoreSettings(max_gap=max_gap, token_bonus=token_bonus,
-                                   agree_gap=self.agree_gap)
+                                   agree_gap=self.agree_gap,
+                                   fast_overrule_gap=self.fast_overrule_gap)
         reading = None
         if self.nlu is not None and o.whisper.get("text"):
             reading = self._reading(o.whisper["text"])
-            if more_than_one_command(o.whisper["text"]) or not may_overrule(reading, settings):
+            allowed = overrule_settings(reading, settings)
+            if more_than_one_command(o.whisper["text"]) or allowed is None:
                 return None  # as the daemon (edge.turn._rescore)
+            settings = allowed
+            if not settings.nearest:  # only the fast layer's own sentence
+                cands = [c for c in cands if "fast" in c["source"].split("+")]
         agrees = [reading is not None and c["intent"] == reading.intent for c in cands]
         chosen, _ = decide((r["hypothesis_logprob"], r["hypothesis_tokens"]),
                            [(c["logprob"], c["tokens"]) for c in cands], settings, agrees)
@@ -331,11 +337,14 @@ def report(outcomes: list[Outcome], inventory: Inventory, threshold: float | Non
            note: str = "",
            max_fast_error: float = MAX_FAST_ERROR, max_gap: float | None = None,
            max_rescore_error: float = MAX_RESCORE_ERROR,
-           agree_gap: float | None = RescoreSettings.agree_gap) -> tuple[str, dict[str, Any]]:
+           agree_gap: float | None = RescoreSettings.agree_gap,
+           fast_overrule_gap: float | None = RescoreSettings.fast_overrule_gap,
+           ) -> tuple[str, dict[str, Any]]:
     from edge.stages.nlu import load_nlu
 
     scorer = Scorer(inventory, nlu=load_nlu(inventory))  # Whisper's text, read as today
     scorer.agree_gap = agree_gap
+    scorer.fast_overrule_gap = fast_overrule_gap
     dev = [o for o in outcomes if o.group in calibrate_on]
     on = " + ".join(g for g in calibrate_on if any(o.group == g for o in dev))
     cal_lines: list[str] = []

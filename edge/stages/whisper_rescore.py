@@ -409,6 +409,18 @@ def may_overrule(reading: Understanding | None, settings: RescoreSettings) -> bo
         reading.intent == "cloud" and reading.confidence >= keep)
 
 
+def overrule_settings(reading: Understanding | None,
+                      settings: RescoreSettings) -> RescoreSettings | None:
+    """What the rescoring may do against the NLU's `reading`: everything (`settings`), only
+    the fast layer's own sentence within `fast_overrule_gap` (a question the NLU keeps for
+    the cloud), or nothing (None)."""
+    if may_overrule(reading, settings):
+        return settings
+    if settings.fast_overrule_gap is None or not settings.use_fast:
+        return None
+    return replace(settings, max_gap=settings.fast_overrule_gap, agree_gap=None, nearest=0)
+
+
 def adjusted(logprob: float, tokens: int, token_bonus: float) -> float:
     return logprob + token_bonus * tokens
 
@@ -487,6 +499,8 @@ class Rescorer:
 
     def rescore(self, samples: np.ndarray, whisper_raw: str, grammar: CompiledGrammar,
                 fast: GrammarResult | None, encoder_output: Any = None,
-                reading_intent: str | None = None) -> RescoreResult:
-        return rescore(self.judge, samples, whisper_raw, grammar, fast, self.settings,
-                       encoder_output, reading_intent)
+                reading_intent: str | None = None,
+                settings: RescoreSettings | None = None) -> RescoreResult:
+        """`settings`: this request's (`overrule_settings`), else the rescorer's own."""
+        return rescore(self.judge, samples, whisper_raw, grammar, fast,
+                       settings or self.settings, encoder_output, reading_intent)
