@@ -120,6 +120,13 @@ def test_kernel_rejects_bad_shapes() -> None:
         ("add oat milk to my shopping list", "HassShoppingListAddItem", {"item": "oat milk"}),
         ("add sandpaper to the hardware store list", "HassListAddItem",
          {"item": "sandpaper", "name": "Hardware Store"}),
+        # Whisper's "And" for "add", "But" for "put"; the list's own "for my" is no item
+        ("And a milk to the shopping list.", "HassShoppingListAddItem", {"item": "milk"}),
+        ("But eggs on my shopping list.", "HassShoppingListAddItem", {"item": "eggs"}),
+        ("add sandpaper for my hardware store list", "HassListAddItem",
+         {"item": "sandpaper", "name": "Hardware Store"}),
+        ("add food for the cat to my shopping list", "HassShoppingListAddItem",
+         {"item": "food for the cat"}),
         ("take me to grandma's house", "NavigateTo", {"destination": "Grandma's House"}),
         ("call Tomas", "CallContact", {"contact": "Tomás"}),
         ("read my messages", "ReadMessages", {}),
@@ -240,3 +247,16 @@ def test_bench_runs_both_systems(capsys: pytest.CaptureFixture[str]) -> None:
     results = json.loads(capsys.readouterr().out)["results"]
     assert set(results) == {"tandem", "hassil"}
     assert results["tandem"]["intent_accuracy_local"] > results["hassil"]["intent_accuracy_local"]
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("And milk to the shopping list.", "add milk to the shopping list"),
+    ("But eggs on my list", "put eggs on my list"),
+    ("and add milk to the list", "and add milk to the list"),  # a verb follows: no slip
+    ("and what is on my list", "and what is on my list"),  # a question of its own
+    ("and turn off the lights", "and turn off the lights"),  # no list named
+])
+def test_a_list_requests_misheard_verb_is_mended(text: str, words: str) -> None:
+    from edge.nlu.text import normalize
+
+    assert normalize(text) == words

@@ -143,8 +143,13 @@ def _items(t: Tagged) -> str | None:
     limit = list_span.start if list_span else len(words)
     if list_span is None and "list" in words:
         limit = words.index("list")
-    sub = Tagged(words[:limit], "", [])
-    return _free(sub, starts, stops)
+    head = words[:limit]
+    # the list's own preposition: "... for my | To Do List"
+    while head and head[-1] in ("my", "the", "our", "your", "a"):
+        head = head[:-1]
+    if head and head[-1] in stops + ("for",):
+        head = head[:-1]
+    return _free(Tagged(head, "", []), starts, stops)
 
 
 def _target(intent: str, t: Tagged, slots: Slots) -> None:

@@ -28,6 +28,15 @@ _SLIPS = {"lite": "light", "lites": "lights", "nite": "night", "thru": "through"
           "teevee": "tv", "alright": "all right", "wanna": "want to", "gonna": "going to",
           "gimme": "give me", "nevermind": "never mind", "pct": "percent"}
 _TURN_OF = frozenset({"turn", "switch", "shut", "turned", "switched"})
+# Whisper writes a list request's first word "add" as "And", "put" as "But" ("And milk to
+# the shopping list."): mended when a list is named and what follows is no verb or
+# question of its own ("and add ...", "and what is on my list").
+_HEARD_FOR_VERB = {"and": "add", "an": "add", "ad": "add", "but": "put"}
+_NOT_AN_OBJECT = frozenset({
+    "add", "put", "remove", "take", "delete", "check", "cross", "mark", "tick", "clear",
+    "read", "show", "tell", "can", "could", "would", "will", "please", "then", "also", "what",
+    "whats", "which", "how", "who", "where", "when", "why", "is", "are", "do", "does", "did",
+    "i", "we", "you", "it", "its", "there", "theres"})
 
 
 def words_of(text: str) -> list[str]:
@@ -55,6 +64,9 @@ def words_of(text: str) -> list[str]:
         if out and word == out[-1] and len(word) > 1 and not word.isdigit():
             continue  # stutter: "the the"
         out.extend(word.split())
+    if len(out) > 2 and out[0] in _HEARD_FOR_VERB and out[1] not in _NOT_AN_OBJECT and \
+            "list" in out:
+        out[0] = _HEARD_FOR_VERB[out[0]]
     return out[:MAX_WORDS]
 
 
