@@ -68,7 +68,7 @@ from edge.stages.early_transcript import EarlyTranscript
 from edge.stages.endpoint import Endpointer, SileroVad, SpeechDetector
 from edge.stages.grammar_stt import FastRecognizer, GrammarResult
 from edge.stages.nlu import Nlu
-from edge.stages.stt import SpeechToText, spoken_wake_phrase
+from edge.stages.stt import SpeechToText, spoken_wake_phrase, transcribe_heard
 from edge.stages.tts import PiperTts
 from edge.stages.wake import FRAME_SAMPLES, MicroWakeWordModel, WakeWordDetector
 from edge.stages.whisper_rescore import Heard, Rescorer
@@ -108,11 +108,13 @@ class Engines:
     # Whisper judging the fast grammar's sentences against its own text (None: off).
     rescorer: Rescorer | None = None
 
-    def hear(self, samples: np.ndarray) -> Heard:
-        """Whisper's text of a request, with its encoder output when the rescoring is on."""
+    def hear(self, samples: np.ndarray, heard: str = "") -> Heard:
+        """Whisper's text of a request, with its encoder output when the rescoring is on;
+        `heard`: the command the fast layer holds, Whisper's hint (`EdgeSettings.
+        stt_fast_lead`)."""
         if self.rescorer is not None:
-            return self.rescorer.transcribe(samples)
-        return self.stt.transcribe(samples), None
+            return self.rescorer.transcribe(samples, heard)
+        return transcribe_heard(self.stt, samples, heard), None
 
     @classmethod
     def load(cls, settings: EdgeSettings,
@@ -310,8 +312,9 @@ class EdgePipeline:
             self._early = EarlyEndpoint(e.fast, s.endpoint.speech_threshold,
                                         s.endpoint.fast_hangover_s)
         if s.endpoint.early_transcript_s is not None:
+            heard = self._early.heard if self._early is not None and s.stt_fast_lead else None
             self._early_text = EarlyTranscript(e.hear, s.endpoint.speech_threshold,
-                                               s.endpoint.early_transcript_s)
+                                               s.endpoint.early_transcript_s, heard)
         self._sync_grammar()
         self.playback.clocked()
         if source.pulled:

@@ -243,6 +243,9 @@ class EdgeSettings:
     cloud_token: str | None = field(default=None, repr=False)
     stt_threads: int = 2
     stt_bias: bool = True  # hint the inventory's names to Whisper (its hotwords)
+    # Tell Whisper the command the fast layer holds, in its hint (FasterWhisperStt.
+    # transcribe_heard): `tandem bench speech run --no-fast-lead` measures without.
+    stt_fast_lead: bool = True
     # Whisper judges the fast grammar's sentences nearest its text (edge.stages.
     # whisper_rescore); None: off. Needs the fast layer.
     rescore: RescoreSettings | None = field(default_factory=RescoreSettings)

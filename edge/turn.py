@@ -93,7 +93,7 @@ async def run_turn(
             if transcribing is not None:
                 transcribing.cancel()
         elif utterance.reason != "no_speech":
-            raw, encoded = await _transcribe(p, utterance, record, transcribing)
+            raw, encoded = await _transcribe(p, utterance, record, transcribing, recognized)
             record.stt_layer = "whisper"
             if not answering and record.transcript:
                 rescued = await _rescore(p, utterance, record, raw, encoded, recognized)
@@ -200,16 +200,21 @@ async def run_announcement(
 
 
 async def _transcribe(p: EdgePipeline, utterance: Utterance, record: TurnRecord,
-                      transcribing: asyncio.Future[Heard] | None) -> Heard:
+                      transcribing: asyncio.Future[Heard] | None,
+                      recognized: GrammarResult | None) -> Heard:
     """Whisper on the request (`transcribing`: already started on it before the
-    endpoint; "stt" then times only the wait after the endpoint): its raw text and
-    encoder output (None unless the rescoring keeps it)."""
+    endpoint; "stt" then times only the wait after the endpoint; else told what the
+    fast layer `recognized`): its raw text and encoder output (None unless the rescoring
+    keeps it)."""
     t0 = time.perf_counter()
     record.stt_early = transcribing is not None
     encoded = None
+    heard = recognized.text if recognized is not None and recognized.understanding \
+        is not None and p.settings.stt_fast_lead else ""
     try:
         raw, encoded = await within("stt", p.settings.deadlines.stt_s, transcribing or
-                                    asyncio.to_thread(p.engines.hear, utterance.samples))
+                                    asyncio.to_thread(p.engines.hear, utterance.samples,
+                                                      heard))
     except StageTimeout as exc:
         raw, record.error = "", str(exc)
     if not p.source_intact(utterance.start_s):  # the view was overwritten under STT

@@ -4,6 +4,7 @@ they went on."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import numpy as np
 
@@ -21,19 +22,20 @@ def frames(pattern: str) -> list[tuple[AudioFrame, float]]:
              0.9 if c == "s" else 0.05) for i, c in enumerate(pattern)]
 
 
-def run(pattern: str) -> tuple[list[list[int]], str | None, int]:
+def run(pattern: str, fast_layer: Callable[[], str] | None = None
+        ) -> tuple[list[list[int]], str | None, int]:
     """Feed the pattern; return what each transcription got (frame indices) and the text
-    taken at the end."""
+    taken at the end (with what the fast layer held, if it was asked)."""
     audio = np.concatenate([f.samples for f, _ in frames(pattern)])
     heard: list[list[int]] = []
 
-    def transcribe(samples: np.ndarray) -> str:
+    def transcribe(samples: np.ndarray, told: str) -> str:
         indices = sorted(set(samples[:: int(FRAME_S * RATE)].tolist()))
         heard.append(indices)
-        return f"frames {indices[0]}-{indices[-1]}"
+        return f"frames {indices[0]}-{indices[-1]}" + (f" told {told}" if told else "")
 
     async def scenario() -> tuple[str | None, int]:
-        early = EarlyTranscript(transcribe, 0.5)
+        early = EarlyTranscript(transcribe, 0.5, heard=fast_layer)
         early.begin(0.0)
         for frame, p in frames(pattern):
             early.push(frame, p, lambda a, b: audio[int(a * RATE):int(b * RATE)])
@@ -58,3 +60,9 @@ def test_speech_after_the_pause_drops_it_and_the_next_pause_starts_again() -> No
 def test_a_short_pause_or_no_speech_starts_nothing() -> None:
     assert run("sss.")[1:] == (None, 0)
     assert run("......")[1:] == (None, 0)
+
+
+def test_each_transcription_is_told_what_the_fast_layer_holds_when_it_starts() -> None:
+    held = iter(["turn on the", "turn on the fan"])  # the fast layer at each pause
+    _, text, started = run("ss..ss..", lambda: next(held))
+    assert started == 2 and text == "frames 0-7 told turn on the fan"

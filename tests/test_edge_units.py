@@ -194,6 +194,18 @@ def test_whisper_hint_is_the_wake_phrase_then_example_commands_then_the_names() 
     assert stt.hotwords is None  # nothing to hint: Whisper runs without a prompt
 
 
+def test_what_the_fast_layer_heard_follows_the_wake_phrase_in_the_hint() -> None:
+    from edge.stages.stt import COMMAND_EXAMPLES, FasterWhisperStt
+
+    stt = FasterWhisperStt.__new__(FasterWhisperStt)  # the hint only: no model loaded
+    stt.bias_towards(["Kitchen Lights"], "Hey Jarvis")
+    assert stt.hint("turn  on the kitchen lights") == \
+        f"Hey Jarvis. Turn on the kitchen lights. {COMMAND_EXAMPLES} Kitchen Lights."
+    assert stt.hint("") == stt.hotwords  # nothing heard: the names' hint
+    stt.bias_towards(["Kitchen Lights"])
+    assert stt.hint("what time is it?") == f"What time is it? {COMMAND_EXAMPLES} Kitchen Lights."
+
+
 @pytest.mark.parametrize(
     ("raw", "clean"),
     [("Hey Jarvis, turn on the lights.", "turn on the lights."),

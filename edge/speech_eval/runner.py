@@ -109,13 +109,14 @@ class Evaluator:
 
     def __init__(self, inventory_path: Path = INVENTORY, whisper: bool = True,
                  grammar: bool = True, whisper_bias: bool = True, rescore: bool = True,
-                 beam_size: int = BEAM_SIZE) -> None:
+                 beam_size: int = BEAM_SIZE, fast_lead: bool = True) -> None:
         from edge.skills import default_skills
         from edge.stages.endpoint import SileroVad
         from edge.stages.nlu import load_nlu
         from edge.stages.wake import WakeWordDetector
 
         self.inventory = load_inventory(inventory_path)
+        self.fast_lead = fast_lead  # as EdgeSettings.stt_fast_lead
         self.wake = WakeWordDetector(WakeSettings())
         self.wake.warm_up()
         self.silero = SileroVad()
@@ -205,6 +206,11 @@ class Evaluator:
         listening = False
         early = EarlyEndpoint(self.grammar, s.speech_threshold) if self.grammar else None
         pauses = {after: PauseCounter(s.speech_threshold, after) for after in PAUSES_S}
+        # Whisper starts at each such pause (the daemon's EarlyTranscript), told what the
+        # fast layer holds then; the last start is the request's transcription.
+        starts = None if s.early_transcript_s is None else \
+            PauseCounter(s.speech_threshold, s.early_transcript_s)
+        told = ""
         utterance = None
         for frame in frames:
             decisions = speech.observe(frame.samples)
@@ -223,6 +229,11 @@ class Evaluator:
                 # A whole command, then silence: the daemon decides here (and cuts the
                 # request when the result is accepted). Scored from this decision.
                 out.early = {"at_s": early.decided_at_s}
+            if starts is not None:  # after the fast layer's frame, as edge.pipeline
+                started = starts.count
+                starts.push(frame, p)
+                if early is not None and starts.count > started:
+                    told = early.heard()
             utterance = endpointer.push(frame, p)
             if utterance is not None:
                 break
@@ -245,18 +256,25 @@ class Evaluator:
                 "words": result.words,
                 "at_s": out.early["at_s"] if out.early else out.endpoint_at_s,
             }
-        out.whisper = cached_whisper if cached_whisper is not None else self._whisper(samples)
+        if starts is None or utterance is None or utterance.reason != "silence":
+            # Whisper starts at the endpoint (edge.turn._transcribe), told the result
+            told = early.heard() if early is not None else ""
+        told = told if self.fast_lead else ""
+        if cached_whisper is not None and cached_whisper.get("heard", "") != told:
+            cached_whisper = None  # told another command than this run's
+        out.whisper = cached_whisper if cached_whisper is not None else \
+            self._whisper(samples, told)
         fresh = _still_valid(cached_rescore, out.whisper, result)
         out.rescore = fresh if fresh is not None else self.rescore(samples, out.whisper, result)
         return out
 
-    def _whisper(self, samples: np.ndarray) -> dict[str, Any]:
+    def _whisper(self, samples: np.ndarray, heard: str = "") -> dict[str, Any]:
         from edge.stages.stt import strip_wake_phrase
 
         if self.stt is None:
             return {}
         t0 = time.perf_counter()
-        raw = self.stt.transcribe(np.asarray(samples))
+        raw = self.stt.transcribe_heard(np.asarray(samples), heard)
         stt_ms = 1000 * (time.perf_counter() - t0)
         text = strip_wake_phrase(raw)
         t0 = time.perf_counter()
@@ -264,20 +282,20 @@ class Evaluator:
         nlu_ms = 1000 * (time.perf_counter() - t0)
         return {"raw": raw, "text": text, "intent": u.intent if u else "none",
                 "slots": u.slots if u else {}, "confidence": u.confidence if u else 0.0,
-                "stt_ms": stt_ms, "nlu_ms": nlu_ms}
+                "stt_ms": stt_ms, "nlu_ms": nlu_ms, "heard": heard}
 
 
 def evaluate(folder: Path, results: Path, groups: tuple[str, ...], whisper: bool,
              limit: int | None = None, conditions: tuple[str, ...] = (),
              grammar: bool = True, whisper_bias: bool = True, rescore: bool = True,
-             beam_size: int = BEAM_SIZE) -> list[Outcome]:
+             beam_size: int = BEAM_SIZE, fast_lead: bool = True) -> list[Outcome]:
     """Run every selected recording; write one JSON line per recording to `results`."""
     recordings = [r for r in load_manifest(folder) if r.group in groups
                   and (not conditions or r.condition in conditions)]
     if limit:
         recordings = recordings[:limit]
     ev = Evaluator(whisper=whisper, grammar=grammar, whisper_bias=whisper_bias,
-                   rescore=rescore, beam_size=beam_size)
+                   rescore=rescore, beam_size=beam_size, fast_lead=fast_lead)
     # Whisper's outcomes depend on its hints: one cache per hint text.
     hints = getattr(ev.stt, "hotwords", None) if whisper_bias else None
     # (greedy decoding kept the names of the first runs' caches)

@@ -4,6 +4,7 @@
     push(frame, probability)     every frame: decode it; after speech and then
                                  `short_hangover_s` of silence, a whole command in the
                                  partial hypothesis ends the decode -> its GrammarResult
+    heard()                      the whole command decoded so far, in words (Whisper's hint)
     finish()                     at the normal endpoint, if push() never decided
     skip()                       a request the fast layer must not decode (an answer)
 
@@ -77,6 +78,13 @@ class EarlyEndpoint:
             return None
         self.decided_at_s = frame.end_s
         return self.finish()
+
+    def heard(self) -> str:
+        """The whole command the fast layer holds for this request so far ("" if none)."""
+        if self._open:
+            return self.recognizer.heard()
+        r = self.result
+        return r.text if r is not None and r.understanding is not None else ""
 
     def finish(self) -> GrammarResult | None:
         """This request's result (ends the decode if push() has not); None: nothing was

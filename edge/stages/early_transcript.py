@@ -31,9 +31,13 @@ Heard = TypeVar("Heard")  # what the transcription returns (text, or text and mo
 class EarlyTranscript(Generic[Heard]):
     """One request at a time; runs in the capture loop (needs its event loop)."""
 
-    def __init__(self, transcribe: Callable[[np.ndarray], Heard], speech_threshold: float,
-                 after_s: float = AFTER_S) -> None:
+    def __init__(self, transcribe: Callable[[np.ndarray, str], Heard], speech_threshold: float,
+                 after_s: float = AFTER_S, heard: Callable[[], str] | None = None) -> None:
+        """`transcribe(samples, heard)`; `heard()`: what the fast layer holds when the
+        transcription starts (read here, in the capture loop: the fast layer is not
+        thread-safe), or None."""
         self.transcribe = transcribe
+        self.heard = heard
         self.after_s = after_s
         self.started = 0  # transcriptions started (the ones dropped included)
         self._task: asyncio.Future[Heard] | None = None
@@ -53,7 +57,9 @@ class EarlyTranscript(Generic[Heard]):
         if self._task is None and self._pause.lasted(self.after_s):
             # A copy: the ring moves on while the thread reads it.
             samples = np.array(audio(self._start_s, frame.end_s))
-            self._task = asyncio.ensure_future(asyncio.to_thread(self.transcribe, samples))
+            heard = self.heard() if self.heard is not None else ""
+            self._task = asyncio.ensure_future(asyncio.to_thread(self.transcribe, samples,
+                                                                 heard))
             self.started += 1
 
     def take(self) -> asyncio.Future[Heard] | None:

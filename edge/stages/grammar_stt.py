@@ -109,6 +109,8 @@ class FastRecognizer(Protocol):
 
     def partial(self) -> Understanding | None: ...
 
+    def heard(self) -> str: ...
+
     def finish(self) -> GrammarResult: ...
 
 
@@ -181,6 +183,15 @@ class GrammarRecognizer:
         hyp = self._decoder.hyp()
         self._decode_s += time.perf_counter() - t0
         return self.grammar.understand(hyp.hypstr) if hyp is not None else None
+
+    def heard(self) -> str:
+        """The words of the whole command the audio so far completes ("" if none): Whisper's
+        hint for this request (`FasterWhisperStt.transcribe_heard`)."""
+        t0 = time.perf_counter()
+        hyp = self._decoder.hyp()
+        self._decode_s += time.perf_counter() - t0
+        text = hyp.hypstr if hyp is not None else ""
+        return text if text and self.grammar.understand(text) is not None else ""
 
     def finish(self) -> GrammarResult:
         t0 = time.perf_counter()

@@ -491,10 +491,13 @@ class Rescorer:
         self.tap = EncoderTap(stt._model)
         self.judge = WhisperJudge(stt._model)
 
-    def transcribe(self, samples: np.ndarray) -> tuple[str, Any]:
-        """Whisper's text (with its hints, as `stt.transcribe`) and its encoder output."""
+    def transcribe(self, samples: np.ndarray, heard: str = "") -> tuple[str, Any]:
+        """Whisper's text (with its hints, as `stt.transcribe`; `heard`: what the fast
+        layer holds, `transcribe_heard`) and its encoder output."""
+        from edge.stages.stt import transcribe_heard
+
         self.tap.take()
-        raw = self.stt.transcribe(samples)
+        raw = transcribe_heard(self.stt, samples, heard)
         return raw, self.tap.take()
 
     def rescore(self, samples: np.ndarray, whisper_raw: str, grammar: CompiledGrammar,
