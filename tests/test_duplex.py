@@ -522,6 +522,9 @@ class UnsureStopGrammar:
     def partial(self) -> object:
         return "stop"
 
+    def heard(self) -> str:
+        return "stop"
+
     def finish(self) -> object:
         from edge.stages.grammar_stt import GrammarResult
 

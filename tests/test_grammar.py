@@ -211,11 +211,16 @@ class _ScriptedRecognizer:
     def partial(self) -> object:
         return "command" if self.pushes >= self.whole_at else None
 
+    def heard(self) -> str:
+        return "turn on the fan" if self.pushes >= self.whole_at else ""
+
     def finish(self) -> object:
+        from edge.messages import Understanding
         from edge.stages.grammar_stt import GrammarResult
 
         self.finished += 1
-        return GrammarResult("turn on the fan", None, 0.9, -1.0, 0.0, self.pushes, 1.0, 1.0)
+        whole = Understanding("HassTurnOn", {}, 0.9) if self.pushes >= self.whole_at else None
+        return GrammarResult("turn on the fan", whole, 0.9, -1.0, 0.0, self.pushes, 1.0, 1.0)
 
 
 def test_early_endpoint_decides_after_speech_then_short_silence_and_only_on_a_whole_command(
@@ -242,6 +247,25 @@ def test_early_endpoint_decides_after_speech_then_short_silence_and_only_on_a_wh
     early.begin()
     early.skip()
     assert early.finish() is None and early.decided_at_s is None
+
+
+def test_what_the_fast_layer_heard_is_a_whole_command_while_decoding_and_after() -> None:
+    """Whisper's hint: the decoder's whole command so far, then the finished result's."""
+    from edge.messages import AudioFrame
+    from edge.stages.early_endpoint import EarlyEndpoint
+
+    fast = _ScriptedRecognizer(whole_at=2)
+    early = EarlyEndpoint(fast, 0.5)  # type: ignore[arg-type]
+    early.begin()
+    early.push(AudioFrame(np.zeros(1280, dtype=np.int16), 0.0), 0.9)
+    assert early.heard() == ""  # not yet a whole command
+    early.push(AudioFrame(np.zeros(1280, dtype=np.int16), 0.08), 0.9)
+    assert early.heard() == "turn on the fan"
+    early.finish()
+    assert early.heard() == "turn on the fan"  # the result's
+    early.begin()
+    early.finish()  # nothing whole decoded: nothing to tell
+    assert early.heard() == ""
 
 
 def _barge_in_over(engines: object, audio: np.ndarray) -> tuple[object, list[object]]:

@@ -207,3 +207,17 @@ def test_against_a_cloud_reading_only_the_fast_layers_sentence_answers(
     assert [c.source for c in only] == ["fast"]
     assert decide((-6.0, 6), [(-15.0, 6)], tight)[0] == 0  # gap 9: answers
     assert decide((-6.0, 6), [(-17.0, 6)], tight)[0] is None  # gap 11: the cloud's
+
+
+def test_whisper_s_own_text_answers_when_it_is_a_grammar_sentence() -> None:
+    """The scoring favours short sentences ("Dial Mom." over the "Dial Doctor Okafor."
+    Whisper wrote): a candidate that is Whisper's own text wins."""
+    from edge.stages.whisper_rescore import said_exactly
+
+    assert said_exactly("Hey Jarvis, dial Doctor Okafor.", "dial doctor okafor")
+    assert said_exactly("Set the volume to 30%.", "set the volume to thirty percent")
+    assert not said_exactly("Dial Doctor Okafor.", "dial mom")
+    s = RescoreSettings()
+    scores = [(-40.9, 6), (-24.9, 3)]  # Whisper's own sentence, then "Dial Mom."
+    assert decide((-40.9, 6), scores, s)[0] == 1  # by score alone: the shorter one
+    assert decide((-40.9, 6), scores, s, exact=[True, False]) == (0, 0.0)

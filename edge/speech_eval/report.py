@@ -36,7 +36,12 @@ from edge.skills import default_skills
 from edge.speech_eval.runner import Outcome
 from edge.stages.grammar_stt import Calibration
 from edge.stages.nlu import Nlu
-from edge.stages.whisper_rescore import RescoreSettings, decide, overrule_settings
+from edge.stages.whisper_rescore import (
+    RescoreSettings,
+    decide,
+    overrule_settings,
+    said_exactly,
+)
 
 LOCAL_CONFIDENCE = 0.7  # EdgeSettings.local_confidence
 # Calibration: the threshold that makes the two-layer system most accurate on the dev voices
@@ -74,6 +79,7 @@ class Scorer:
         self._read: dict[str, Understanding] = {}
         self.agree_gap = RescoreSettings.agree_gap
         self.fast_overrule_gap = RescoreSettings.fast_overrule_gap
+        self.exact = True  # Whisper's own text, when a grammar sentence, answers (`decide`)
 
     def whisper(self, o: Outcome) -> Decision:
         w = o.whisper
@@ -124,8 +130,10 @@ class Scorer:
             if not settings.nearest:  # only the fast layer's own sentence
                 cands = [c for c in cands if "fast" in c["source"].split("+")]
         agrees = [reading is not None and c["intent"] == reading.intent for c in cands]
+        exact = [self.exact and said_exactly(r["hypothesis"], c["spoken"]) for c in cands]
         chosen, _ = decide((r["hypothesis_logprob"], r["hypothesis_tokens"]),
-                           [(c["logprob"], c["tokens"]) for c in cands], settings, agrees)
+                           [(c["logprob"], c["tokens"]) for c in cands], settings, agrees,
+                           exact)
         if chosen is None or not self.skills.handles(cands[chosen]["intent"]):
             return None
         c = cands[chosen]
