@@ -159,6 +159,8 @@ def test_runner_takes_a_recording_through_wake_endpoint_and_both_layers(tmp_path
     assert scorer.right(out, scorer.rescored(out, Calibration().midpoint, 13.5))
     # One pause of 0.16 s at least: the request's end (synthetic speech has no others).
     assert out.pauses["0.16"] == 1 and out.pauses["0.08"] >= 1
+    # Whisper was told the command the fast layer held when it started (at that pause).
+    assert out.whisper["heard"] == out.grammar["text"]
 
 
 def test_pauses_count_each_silence_once_and_only_after_speech() -> None:
