@@ -210,3 +210,19 @@ def test_the_rescored_system_and_its_gap_calibration() -> None:
     # The cheap variant has the fast layer's sentence only: the wrong one, 4 below.
     assert scorer.rescored(garbled, -3.0, 5.0, ("fast",)).intent == "HassTurnOn"
     assert scorer.rescored(garbled, -3.0, 3.0, ("fast",)).layer == "whisper"
+
+
+def test_spoken_questions_for_the_cloud_are_counted_told_and_not_told() -> None:
+    from edge.speech_eval.questions import cloud_questions, report, run
+
+    asked = cloud_questions()
+    assert len(asked) >= 100 and "tell me a joke" in asked and all(q.strip() for q in asked)
+    told, untold = run(("piper-joe",), ("clean",), ["Why is the sky blue?", "Turn on the "
+                                                    "kitchen lights."])
+    assert (told.told, untold.told) == (True, False)
+    assert told.requests == untold.requests == 2
+    # The clear question stays the cloud's; the command (here a stand-in, labelled a
+    # question) is taken, told or not: the count sees what the device would act on.
+    for claims in (told, untold):
+        assert [c[2] for c in claims.claimed] == ["Turn on the kitchen lights."]
+    assert "1 of 2 questions" in report([told, untold])

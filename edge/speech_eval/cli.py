@@ -8,6 +8,10 @@
     tandem bench speech all          (generate when missing, run, report)
     tandem bench speech falsewake    (30 min of speech without the wake word: false wakes)
     tandem bench speech wake         (openWakeWord, microWakeWord, both: wake rate, false wakes)
+    tandem bench speech questions [--voices V,..] [--conditions C,..]
+                                     (the NLU test set's questions for the cloud, spoken: how
+                                      many are taken for a command, Whisper told the fast
+                                      layer's command and not)
 
 Wire it into `tandem bench` with `add_bench_speech(bench)` (app/cli.py).
 """
@@ -23,7 +27,9 @@ from edge.settings import RescoreSettings
 from edge.speech_eval.generate import DEFAULT_DIR, GROUPS, MANIFEST
 from edge.stages.stt import BEAM_SIZE
 
-ACTIONS = ("generate", "run", "rescore", "report", "all", "falsewake", "wake")
+ACTIONS = ("generate", "run", "rescore", "report", "all", "falsewake", "wake", "questions")
+QUESTION_VOICES = "piper-joe,flite-kal16"  # held-out voices, the clearest and a harder one
+QUESTION_CONDITIONS = "clean,pink-10dB"
 WAKE_THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
 
@@ -38,7 +44,10 @@ def add_bench_speech(bench: argparse._SubParsersAction) -> None:
                    help="recording groups to generate or run (the voices' dev and heldout, "
                         "the independent phrasings, and the second set spoken by the dev "
                         "voices: independent-dev)")
-    p.add_argument("--conditions", default="", help="only these conditions (comma list)")
+    p.add_argument("--conditions", default="",
+                   help=f"only these conditions (comma list; questions: {QUESTION_CONDITIONS})")
+    p.add_argument("--voices", default=QUESTION_VOICES,
+                   help=f"questions: the voices that say them (default {QUESTION_VOICES})")
     p.add_argument("--no-whisper", action="store_true",
                    help="skip Whisper (its cached outcomes are still used)")
     p.add_argument("--no-whisper-bias", action="store_true",
@@ -90,6 +99,13 @@ def _cmd(args: argparse.Namespace) -> int:
         from edge.speech_eval.wake_ensemble import report as wake_report
 
         print(wake_report(args.dir))
+        return 0
+    if args.action == "questions":
+        from edge.speech_eval import questions
+
+        print(questions.report(questions.run(
+            tuple(args.voices.split(",")),
+            tuple((args.conditions or QUESTION_CONDITIONS).split(",")))))
         return 0
     if args.action == "falsewake":
         from edge.speech_eval.nonwake import sweep
