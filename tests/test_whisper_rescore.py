@@ -217,6 +217,7 @@ def test_whisper_s_own_text_answers_when_it_is_a_grammar_sentence() -> None:
     assert said_exactly("Hey Jarvis, dial Doctor Okafor.", "dial doctor okafor")
     assert said_exactly("Set the volume to 30%.", "set the volume to thirty percent")
     assert not said_exactly("Dial Doctor Okafor.", "dial mom")
+    assert not said_exactly("", "") and not said_exactly("Hey Jarvis.", "")
     s = RescoreSettings()
     scores = [(-40.9, 6), (-24.9, 3)]  # Whisper's own sentence, then "Dial Mom."
     assert decide((-40.9, 6), scores, s)[0] == 1  # by score alone: the shorter one

@@ -130,7 +130,8 @@ class Scorer:
             if not settings.nearest:  # only the fast layer's own sentence
                 cands = [c for c in cands if "fast" in c["source"].split("+")]
         agrees = [reading is not None and c["intent"] == reading.intent for c in cands]
-        exact = [self.exact and said_exactly(r["hypothesis"], c["spoken"]) for c in cands]
+        said = o.whisper.get("raw", "")  # the hypothesis the candidates were scored against
+        exact = [self.exact and said_exactly(said, c.get("spoken", "")) for c in cands]
         chosen, _ = decide((r["hypothesis_logprob"], r["hypothesis_tokens"]),
                            [(c["logprob"], c["tokens"]) for c in cands], settings, agrees,
                            exact)

@@ -143,7 +143,8 @@ def normalise(text: str) -> str:
 
 def said_exactly(whisper_text: str, spoken: str) -> bool:
     """Whether Whisper wrote the grammar sentence `spoken` (its words), wake word aside."""
-    return normalise(strip_wake_phrase(whisper_text)) == " ".join(spoken.split())
+    words = " ".join(spoken.split())
+    return bool(words) and normalise(strip_wake_phrase(whisper_text)) == words
 
 
 def numbers_in(text: str) -> set[int]:
