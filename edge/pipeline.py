@@ -399,8 +399,9 @@ class EdgePipeline:
                     early_text.push(frame, listened, source.span)
                 if utterance is not None:
                     assert wake is not None
+                    transcribing = early_text.take() if early_text is not None else None
                     self._start_turn(wake, utterance, early.finish() if early else None,
-                                     early_text.take() if early_text is not None else None)
+                                     transcribing, early_text.told if early_text else "")
             else:  # THINKING or SPEAKING: a turn or an announcement runs beside us
                 overheard = speech.probability(frame.samples, decisions) if hears else None
                 if overheard is not None:
@@ -449,8 +450,9 @@ class EdgePipeline:
 
     def _start_turn(self, wake: WakeDetected, utterance: Utterance,
                     recognized: GrammarResult | None,
-                    transcribing: asyncio.Future[Heard] | None = None) -> None:
-        """`transcribing`: Whisper on the whole request, started during the hangover."""
+                    transcribing: asyncio.Future[Heard] | None = None, told: str = "") -> None:
+        """`transcribing`: Whisper on the whole request, started during the hangover,
+        told the fast layer's command `told`."""
         conv = self.conversation
         record = TurnRecord(
             turn_id=conv.turn_id, wake_word=wake.word, wake_score=wake.score,
@@ -458,6 +460,7 @@ class EdgePipeline:
             trace_id=secrets.token_hex(8),
             speech_end_s=self._user_spoke_at if self._user_spoke_at >= wake.at_s else None,
             endpoint_at_s=utterance.endpoint_at_s, endpoint_reason=utterance.reason,
+            stt_told=told if transcribing is not None else "",
         )
         if utterance.reason == "no_speech" and not self.skills.awaiting_answer:
             if transcribing is not None:

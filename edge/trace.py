@@ -57,6 +57,9 @@ class TurnRecord:
     # Functions the cloud's model asked the device to call: {"name", "arguments",
     # "accepted"} (accepted: valid for this inventory; the skills' rules still applied).
     cloud_calls: list[dict[str, object]] = field(default_factory=list)
+    # The fast layer's command Whisper was told in its hint ("" when none; EdgeSettings.
+    # stt_fast_lead): where Whisper copied a wrong one, the trace shows it.
+    stt_told: str = ""
 
     def to_json(self) -> str:
         record = asdict(self)

@@ -211,6 +211,8 @@ async def _transcribe(p: EdgePipeline, utterance: Utterance, record: TurnRecord,
     encoded = None
     heard = recognized.text if recognized is not None and recognized.understanding \
         is not None and p.settings.stt_fast_lead else ""
+    if transcribing is None:
+        record.stt_told = heard
     try:
         raw, encoded = await within("stt", p.settings.deadlines.stt_s, transcribing or
                                     asyncio.to_thread(p.engines.hear, utterance.samples,

@@ -22,8 +22,8 @@ def frames(pattern: str) -> list[tuple[AudioFrame, float]]:
              0.9 if c == "s" else 0.05) for i, c in enumerate(pattern)]
 
 
-def run(pattern: str, fast_layer: Callable[[], str] | None = None
-        ) -> tuple[list[list[int]], str | None, int]:
+def run(pattern: str, fast_layer: Callable[[], str] | None = None,
+        told: list[str] | None = None) -> tuple[list[list[int]], str | None, int]:
     """Feed the pattern; return what each transcription got (frame indices) and the text
     taken at the end (with what the fast layer held, if it was asked)."""
     audio = np.concatenate([f.samples for f, _ in frames(pattern)])
@@ -41,6 +41,8 @@ def run(pattern: str, fast_layer: Callable[[], str] | None = None
             early.push(frame, p, lambda a, b: audio[int(a * RATE):int(b * RATE)])
             await asyncio.sleep(0)
         task = early.take()
+        if told is not None:
+            told.append(early.told)  # what the trace records
         return (await task if task is not None else None), early.started
 
     text, started = asyncio.run(scenario())
@@ -66,3 +68,10 @@ def test_each_transcription_is_told_what_the_fast_layer_holds_when_it_starts() -
     held = iter(["turn on the", "turn on the fan"])  # the fast layer at each pause
     _, text, started = run("ss..ss..", lambda: next(held))
     assert started == 2 and text == "frames 0-7 told turn on the fan"
+
+
+def test_what_was_told_is_kept_for_the_trace_and_forgotten_when_dropped() -> None:
+    told: list[str] = []
+    run("ss..", lambda: "turn on the fan", told)
+    run("ss..s", lambda: "turn on the", told)  # the user went on: dropped, nothing told
+    assert told == ["turn on the fan", ""]

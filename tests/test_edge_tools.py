@@ -197,3 +197,5 @@ def test_a_command_left_to_whisper_is_rescored_against_the_grammar(
     assert "rescore" in record.timings_ms and record.route == "local"
     assert powered(backend) == [("Kitchen Lights", "turn_on")]
     assert (plain.stt_layer, plain.rescore_gap) == ("whisper", None)
+    # Whisper was told the command the fast layer held, unsure as it was (the trace says so).
+    assert "kitchen lights" in record.stt_told, record.stt_told

@@ -10,7 +10,8 @@ the turn takes the transcription that covers all the speech, usually already don
     begin(start_s)                     the request opens
     push(frame, probability, audio)    every frame; may start a transcription
     take()                             at the endpoint: the task whose audio holds every
-                                       word (await it), or None (transcribe afresh)
+                                       word (await it), or None (transcribe afresh);
+                                       `told`: what that task was told of the fast layer
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class EarlyTranscript(Generic[Heard]):
         self.heard = heard
         self.after_s = after_s
         self.started = 0  # transcriptions started (the ones dropped included)
+        self.told = ""  # what the running transcription was told (`heard`), for the trace
         self._task: asyncio.Future[Heard] | None = None
         self._start_s = 0.0
         self._pause = PauseAfterSpeech(speech_threshold)
@@ -57,9 +59,9 @@ class EarlyTranscript(Generic[Heard]):
         if self._task is None and self._pause.lasted(self.after_s):
             # A copy: the ring moves on while the thread reads it.
             samples = np.array(audio(self._start_s, frame.end_s))
-            heard = self.heard() if self.heard is not None else ""
+            self.told = self.heard() if self.heard is not None else ""
             self._task = asyncio.ensure_future(asyncio.to_thread(self.transcribe, samples,
-                                                                 heard))
+                                                                 self.told))
             self.started += 1
 
     def take(self) -> asyncio.Future[Heard] | None:
@@ -71,3 +73,4 @@ class EarlyTranscript(Generic[Heard]):
         if self._task is not None:
             self._task.cancel()  # the thread finishes on its own; its text is not used
             self._task = None
+        self.told = ""
