@@ -181,19 +181,20 @@ class GrammarRecognizer:
 
     def partial(self) -> Understanding | None:
         """The command the audio so far completes, if any (cheap: no lattice)."""
-        t0 = time.perf_counter()
-        hyp = self._decoder.hyp()
-        self._decode_s += time.perf_counter() - t0
-        return self.grammar.understand(hyp.hypstr) if hyp is not None else None
+        return self.grammar.understand(self._hypothesis())
 
     def heard(self) -> str:
         """The words of the whole command the audio so far completes ("" if none): Whisper's
         hint for this request (`FasterWhisperStt.transcribe_heard`)."""
+        text = self._hypothesis()
+        return text if text and self.grammar.understand(text) is not None else ""
+
+    def _hypothesis(self) -> str:
+        """The decoder's best words so far ("" when none), its time counted as decoding."""
         t0 = time.perf_counter()
         hyp = self._decoder.hyp()
         self._decode_s += time.perf_counter() - t0
-        text = hyp.hypstr if hyp is not None else ""
-        return text if text and self.grammar.understand(text) is not None else ""
+        return hyp.hypstr if hyp is not None else ""
 
     def finish(self) -> GrammarResult:
         t0 = time.perf_counter()
