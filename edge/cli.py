@@ -218,6 +218,10 @@ def edge_settings(args: argparse.Namespace) -> EdgeSettings:
             head_unit=getattr(args, "head_unit", None),
             state_dir=getattr(args, "state_dir", None),
         )
+        endpoint = EndpointSettings(
+            vad=getattr(args, "vad", EndpointSettings.vad),
+            background_margin_db=getattr(args, "background_margin",
+                                         EndpointSettings.background_margin_db))
     except ValueError as exc:
         raise TandemError(str(exc)) from None
     settings = EdgeSettings(
@@ -228,7 +232,7 @@ def edge_settings(args: argparse.Namespace) -> EdgeSettings:
         local_confidence=args.local_confidence,
         cloud_target=None if getattr(args, "offline", False) else getattr(args, "cloud", None),
         inventory=getattr(args, "inventory", DEFAULT_INVENTORY),
-        endpoint=EndpointSettings(vad=getattr(args, "vad", EndpointSettings.vad)),
+        endpoint=endpoint,
     )
     token_file: Path | None = getattr(args, "cloud_token_file", None)
     if token_file is not None:

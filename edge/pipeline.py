@@ -48,6 +48,7 @@ from edge.cloud_link import CloudLink
 from edge.cloud_tools import offer
 from edge.conversation import Conversation, State
 from edge.messages import (
+    SAMPLE_RATE,
     Announcement,
     BargeIn,
     Cancel,
@@ -65,7 +66,7 @@ from edge.skills import Skills
 from edge.speaker import Speaker, spoken_pieces
 from edge.stages.early_endpoint import EarlyEndpoint
 from edge.stages.early_transcript import EarlyTranscript
-from edge.stages.endpoint import Endpointer, SileroVad, SpeechDetector
+from edge.stages.endpoint import Endpointer, SileroVad, SpeechDetector, speech_detector
 from edge.stages.grammar_stt import FastRecognizer, GrammarResult
 from edge.stages.nlu import Nlu
 from edge.stages.stt import SpeechToText, spoken_wake_phrase, transcribe_heard
@@ -300,7 +301,7 @@ class EdgePipeline:
         max_turns: int | None = None,
     ) -> None:
         e, s = self.engines, self.settings
-        self.speech = SpeechDetector(e.vad, s.endpoint.vad)
+        self.speech = speech_detector(e.vad, s.endpoint, FRAME_SAMPLES / SAMPLE_RATE)
         stop_early = None if e.fast_stop is None else EarlyEndpoint(
             e.fast_stop, s.endpoint.speech_threshold, s.duplex.stop_fast_hangover_s)
         self.barge = BargeInDetector(s.duplex, s.endpoint.speech_threshold, e.stt, source.span,
@@ -387,7 +388,7 @@ class EdgePipeline:
                     self._maybe_announce(frame.end_s, speech.probability(frame.samples, decisions))
             elif conv.state is State.LISTENING:
                 arrived = time.monotonic()
-                listened = speech.probability(frame.samples, decisions)
+                listened = speech.request_probability(frame.samples, decisions)
                 self._spoke(frame.end_s, listened)
                 utterance = endpointer.push(frame, listened)
                 early = self._early

@@ -81,3 +81,14 @@ def test_edge_run_takes_its_options_from_the_file(tmp_path: Path) -> None:
     assert trace.exists() and (tmp_path / "out.wav").exists()
     missing = tandem("edge", "run", "--config", str(tmp_path / "nope.toml"))
     assert_clear_error(missing, "cannot read the config file", "nope.toml")
+
+
+def test_the_background_gate_is_set_from_the_file_or_turned_off(tmp_path: Path) -> None:
+    from edge.cli import edge_settings
+
+    default = edge_settings(args_from('input = "mic"\n', tmp_path))
+    assert default.endpoint.background_margin_db == 6.0
+    assert edge_settings(args_from('input = "mic"\nbackground-margin = 9\n', tmp_path)
+                         ).endpoint.background_margin_db == 9.0
+    assert edge_settings(args_from('input = "mic"\n', tmp_path, "--background-margin", "off")
+                         ).endpoint.background_margin_db is None

@@ -9,6 +9,8 @@ import argparse
 import json
 from pathlib import Path
 
+from edge.arg_types import number_or_off
+from edge.settings import EndpointSettings
 from edge.stages.endpoint import VAD_MODES
 from native.filter_design import SUPPORTED_RATES
 
@@ -35,6 +37,12 @@ def add_audio_options(run: argparse.ArgumentParser) -> None:
     run.add_argument("--vad", choices=VAD_MODES, default="gated",
                      help="end-of-request detector: energy VAD gating Silero (default), "
                           "energy alone, or Silero alone")
+    run.add_argument("--background-margin", type=number_or_off("a level in dB"),
+                     default=EndpointSettings.background_margin_db, metavar="DB|off",
+                     help="within a request, speech no louder than the room before it plus DB "
+                          "(and 10 dB under the user's voice) is background, not the user: a "
+                          "television does not hold the request open (default 6; off: "
+                          "Silero alone decides)")
 
 
 def add_bench_audio(bench: argparse._SubParsersAction) -> None:

@@ -56,6 +56,9 @@ def add_bench_speech(bench: argparse._SubParsersAction) -> None:
     p.add_argument("--no-fast-lead", action="store_true",
                    help="run: Whisper without the fast layer's command in its hint (the "
                         "daemon tells it, EdgeSettings.stt_fast_lead)")
+    p.add_argument("--no-background-gate", action="store_true",
+                   help="run: requests end on Silero alone, background that sounds like "
+                        "speech included (EndpointSettings.background_margin_db=None)")
     p.add_argument("--no-rescore", action="store_true",
                    help="run: skip the rescoring of grammar candidates by Whisper")
     p.add_argument("--beam", type=int, default=BEAM_SIZE,
@@ -121,7 +124,8 @@ def _cmd(args: argparse.Namespace) -> int:
         evaluate(args.dir, results, tuple(args.groups.split(",")), not args.no_whisper,
                  args.limit, tuple(c for c in args.conditions.split(",") if c),
                  whisper_bias=not args.no_whisper_bias, rescore=not args.no_rescore,
-                 beam_size=args.beam, fast_lead=not args.no_fast_lead)
+                 beam_size=args.beam, fast_lead=not args.no_fast_lead,
+                 background_gate=not args.no_background_gate)
     if args.action == "rescore":
         rescore_results(args.dir, results, args.limit)
     if args.action in ("report", "all", "rescore"):

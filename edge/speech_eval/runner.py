@@ -109,7 +109,8 @@ class Evaluator:
 
     def __init__(self, inventory_path: Path = INVENTORY, whisper: bool = True,
                  grammar: bool = True, whisper_bias: bool = True, rescore: bool = True,
-                 beam_size: int = BEAM_SIZE, fast_lead: bool = True) -> None:
+                 beam_size: int = BEAM_SIZE, fast_lead: bool = True,
+                 background_gate: bool = True) -> None:
         from edge.skills import default_skills
         from edge.stages.endpoint import SileroVad
         from edge.stages.nlu import load_nlu
@@ -120,7 +121,8 @@ class Evaluator:
         self.wake = WakeWordDetector(WakeSettings())
         self.wake.warm_up()
         self.silero = SileroVad()
-        self.endpoint_settings = EndpointSettings()
+        self.endpoint_settings = EndpointSettings() if background_gate else \
+            EndpointSettings(background_margin_db=None)
         self.nlu = load_nlu(self.inventory)
         self.skills = default_skills(self.inventory)
         self.stt = None
@@ -162,6 +164,7 @@ class Evaluator:
         row = r.to_json()
         row["ms"]["encode"] = encode_ms
         row["hypothesis"], row["fast_text"] = whisper["raw"], fast.text if fast else None
+        row["samples"] = len(samples)
         fast_text = [s.candidate.text for s in r.scored if "fast" in s.candidate.source]
         if fast_text:  # the cheap variant: the hypothesis and the fast layer's sentence only
             t0 = time.perf_counter()
@@ -172,7 +175,7 @@ class Evaluator:
 
     def run(self, rec: Recording, audio: np.ndarray, cached_whisper: dict[str, Any] | None,
             cached_rescore: dict[str, Any] | None = None) -> Outcome:
-        from edge.stages.endpoint import Endpointer, SpeechDetector
+        from edge.stages.endpoint import Endpointer, speech_detector
         from edge.stages.wake import FRAME_SAMPLES
 
         out = Outcome(rec.file, rec.voice, rec.group, rec.condition, rec.command, rec.route,
@@ -200,7 +203,7 @@ class Evaluator:
         out.listen_at_s = listen_at
         # VAD + endpointer from the wake decision; the grammar decodes alongside.
         s = self.endpoint_settings
-        speech = SpeechDetector(self.silero, s.vad)
+        speech = speech_detector(self.silero, s, FRAME_SAMPLES / SAMPLE_RATE)
         endpointer = Endpointer(
             s, audio=lambda a, b: audio[int(a * SAMPLE_RATE) : int(b * SAMPLE_RATE)])
         listening = False
@@ -210,7 +213,7 @@ class Evaluator:
         # fast layer holds then; the last start is the request's transcription.
         starts = None if s.early_transcript_s is None else \
             PauseCounter(s.speech_threshold, s.early_transcript_s)
-        told = ""
+        told, told_at_s = "", None
         utterance = None
         for frame in frames:
             decisions = speech.observe(frame.samples)
@@ -222,7 +225,7 @@ class Evaluator:
                     if early is not None:
                         early.begin()
                 continue
-            p = speech.probability(frame.samples, decisions)
+            p = speech.request_probability(frame.samples, decisions)
             for counter in pauses.values():
                 counter.push(frame, p)
             if early is not None and early.push(frame, p) is not None:
@@ -232,8 +235,9 @@ class Evaluator:
             if starts is not None:  # after the fast layer's frame, as edge.pipeline
                 started = starts.count
                 starts.push(frame, p)
-                if early is not None and starts.count > started:
-                    told = early.heard()
+                if starts.count > started:
+                    told = early.heard() if early is not None else ""
+                    told_at_s = frame.end_s
             utterance = endpointer.push(frame, p)
             if utterance is not None:
                 break
@@ -244,6 +248,10 @@ class Evaluator:
         else:
             samples = utterance.samples
             out.endpoint_at_s, out.endpoint_reason = utterance.endpoint_at_s, utterance.reason
+            if starts is not None and utterance.reason == "silence" and told_at_s is not None:
+                # Whisper heard the request as it was when it started, in the hangover
+                # (the daemon's EarlyTranscript), not the rest of the silence.
+                samples = samples[: int(round((told_at_s - utterance.start_s) * SAMPLE_RATE))]
         out.pauses = {f"{after:g}": c.count for after, c in pauses.items()}
         result = early.finish() if early is not None else None
         if result is not None:
@@ -260,11 +268,14 @@ class Evaluator:
             # Whisper starts at the endpoint (edge.turn._transcribe), told the result
             told = early.heard() if early is not None else ""
         told = told if self.fast_lead else ""
-        if cached_whisper is not None and cached_whisper.get("heard", "") != told:
-            cached_whisper = None  # told another command than this run's
+        if cached_whisper is not None and (cached_whisper.get("heard", "") != told
+                                           or cached_whisper.get("samples") != len(samples)):
+            cached_whisper = None  # told another command, or heard other audio, than now
         out.whisper = cached_whisper if cached_whisper is not None else \
             self._whisper(samples, told)
         fresh = _still_valid(cached_rescore, out.whisper, result)
+        if fresh is not None and fresh.get("samples") != len(samples):
+            fresh = None
         out.rescore = fresh if fresh is not None else self.rescore(samples, out.whisper, result)
         return out
 
@@ -282,20 +293,22 @@ class Evaluator:
         nlu_ms = 1000 * (time.perf_counter() - t0)
         return {"raw": raw, "text": text, "intent": u.intent if u else "none",
                 "slots": u.slots if u else {}, "confidence": u.confidence if u else 0.0,
-                "stt_ms": stt_ms, "nlu_ms": nlu_ms, "heard": heard}
+                "stt_ms": stt_ms, "nlu_ms": nlu_ms, "heard": heard, "samples": len(samples)}
 
 
 def evaluate(folder: Path, results: Path, groups: tuple[str, ...], whisper: bool,
              limit: int | None = None, conditions: tuple[str, ...] = (),
              grammar: bool = True, whisper_bias: bool = True, rescore: bool = True,
-             beam_size: int = BEAM_SIZE, fast_lead: bool = True) -> list[Outcome]:
+             beam_size: int = BEAM_SIZE, fast_lead: bool = True,
+             background_gate: bool = True) -> list[Outcome]:
     """Run every selected recording; write one JSON line per recording to `results`."""
     recordings = [r for r in load_manifest(folder) if r.group in groups
                   and (not conditions or r.condition in conditions)]
     if limit:
         recordings = recordings[:limit]
     ev = Evaluator(whisper=whisper, grammar=grammar, whisper_bias=whisper_bias,
-                   rescore=rescore, beam_size=beam_size, fast_lead=fast_lead)
+                   rescore=rescore, beam_size=beam_size, fast_lead=fast_lead,
+                   background_gate=background_gate)
     # Whisper's outcomes depend on its hints: one cache per hint text.
     hints = getattr(ev.stt, "hotwords", None) if whisper_bias else None
     # (greedy decoding kept the names of the first runs' caches)

@@ -11,6 +11,9 @@ Two detectors, combinable (`EndpointSettings.vad`):
 the frame): silence after a request costs no neural inference. "energy" uses the energy VAD
 alone (no model at all); "silero" always asks Silero.
 
+Within a request, a frame no louder than the room was before it is not the user's speech
+(`edge.stages.background_gate`, `request_probability`).
+
 The `Endpointer` is pure logic over (frame, speech probability), on top of the native
 integer `FrameEndpointer` (minimum speech, hangover, no-speech timeout, maximum length).
 """
@@ -26,6 +29,7 @@ import numpy as np
 import models
 from edge.messages import SAMPLE_RATE, AudioFrame, Utterance
 from edge.settings import EndpointSettings
+from edge.stages.background_gate import BackgroundGate, frame_level_db
 from native import EnergyVad, FrameEndpointer
 from native.frontend_py import CONTINUE, END_REASONS, SILENCE, SPEECH
 
@@ -50,7 +54,9 @@ class SileroVad:
 class SpeechDetector:
     """Speech probability per pipeline frame from the energy VAD and (maybe) Silero."""
 
-    def __init__(self, silero: SileroVad | None, mode: str = "gated") -> None:
+    def __init__(self, silero: SileroVad | None, mode: str = "gated",
+                 gate: BackgroundGate | None = None) -> None:
+        """`gate`: what `request_probability` takes for the room (None: nothing)."""
         if mode not in VAD_MODES:
             raise ValueError(f"VAD mode must be one of {', '.join(VAD_MODES)}, got {mode!r}")
         if mode != "energy" and silero is None:
@@ -58,7 +64,9 @@ class SpeechDetector:
         self.mode = mode
         self.energy = EnergyVad(SAMPLE_RATE)
         self._silero = silero
+        self.gate = gate
         self._decisions = np.zeros(64, dtype=np.uint8)
+        self._level_db = 0.0
         self.neural_calls = 0
         self.frames = 0
 
@@ -69,6 +77,9 @@ class SpeechDetector:
         if need > len(self._decisions):
             self._decisions = np.zeros(need, dtype=np.uint8)
         count = self.energy.process_into(samples, self._decisions)
+        if self.gate is not None:
+            self._level_db = frame_level_db(samples)
+            self.gate.observe(self._level_db)
         return self._decisions[:count]
 
     def probability(self, samples: np.ndarray, decisions: np.ndarray) -> float:
@@ -82,9 +93,27 @@ class SpeechDetector:
         self.neural_calls += 1
         return self._silero.speech_probability(samples)
 
+    def request_probability(self, samples: np.ndarray, decisions: np.ndarray) -> float:
+        """As `probability`, for a frame of the request opened by the last `reset`: 0.0
+        when the frame is no more than the room's background (the gate)."""
+        p = self.probability(samples, decisions)
+        return p if self.gate is None else self.gate.filter(self._level_db, p)
+
     def reset(self) -> None:
+        """A request opens (wake word, follow-up, barge-in): the background is fixed."""
         if self._silero is not None:
             self._silero.reset()
+        if self.gate is not None:
+            self.gate.begin()
+
+
+def speech_detector(silero: SileroVad | None, settings: EndpointSettings,
+                    frame_s: float) -> SpeechDetector:
+    """The detector `settings` describe, its background gate included."""
+    gate = None if settings.background_margin_db is None else BackgroundGate(
+        settings.background_margin_db, settings.below_speech_db, settings.speech_threshold,
+        frame_s)
+    return SpeechDetector(silero, settings.vad, gate)
 
 
 @dataclass
