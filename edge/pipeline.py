@@ -388,9 +388,9 @@ class EdgePipeline:
                     self._maybe_announce(frame.end_s, speech.probability(frame.samples, decisions))
             elif conv.state is State.LISTENING:
                 arrived = time.monotonic()
-                listened = speech.request_probability(frame.samples, decisions)
+                listened = speech.probability(frame.samples, decisions)
                 self._spoke(frame.end_s, listened)
-                utterance = endpointer.push(frame, listened)
+                utterance = endpointer.push(frame, speech.without_background(listened))
                 early = self._early
                 if early is not None and utterance is None and \
                         self.accepts(early.push(frame, listened)):  # sure of a command

@@ -93,8 +93,8 @@ def _endpoint(settings: EndpointSettings, babble: np.ndarray, voice: np.ndarray)
     for t in range(len(babble), len(audio) - FRAME + 1, FRAME):
         samples = audio[t : t + FRAME]
         frame = AudioFrame(samples, t / SAMPLE_RATE)
-        utterance = endpointer.push(frame, detector.request_probability(
-            samples, detector.observe(samples)))
+        heard = detector.probability(samples, detector.observe(samples))
+        utterance = endpointer.push(frame, detector.without_background(heard))
         if utterance is not None:
             return utterance.endpoint_at_s
     return None

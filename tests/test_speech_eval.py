@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from contract.inventory import load_inventory
+from edge.settings import EndpointSettings
 from edge.skills import default_skills
 from edge.speech_eval.phrases import COMMANDS, INVENTORY
 from edge.speech_eval.report import Scorer, calibrate, summarize
@@ -159,8 +160,29 @@ def test_runner_takes_a_recording_through_wake_endpoint_and_both_layers(tmp_path
     assert scorer.right(out, scorer.rescored(out, Calibration().midpoint, 13.5))
     # One pause of 0.16 s at least: the request's end (synthetic speech has no others).
     assert out.pauses["0.16"] == 1 and out.pauses["0.08"] >= 1
-    # Whisper was told the command the fast layer held when it started (at that pause).
+    # Whisper was told the command the fast layer held when it started (at that pause),
+    # and heard the request up to there, not the rest of the hangover.
     assert out.whisper["heard"] == out.grammar["text"]
+    assert out.whisper_at_s is not None
+    assert rec.command_end_s < out.whisper_at_s < out.endpoint_at_s
+    started = max(0.0, out.listen_at_s - EndpointSettings().preroll_s)
+    assert out.whisper["samples"] == round((out.whisper_at_s - started) * 16000)
+
+
+def test_silence_counts_from_when_whisper_started() -> None:
+    from edge.speech_eval.report import whisper_silence_ms
+
+    o = _outcome("local", "HassTurnOn", {}, None, {"stt_ms": 300.0, "nlu_ms": 1.0})
+    o.whisper_at_s = 2.16  # 0.16 s into the silence; the endpoint at 2.4
+    assert whisper_silence_ms(o) == pytest.approx(461.0)
+    o.whisper_at_s = 2.4  # at the endpoint (the background gate ended it, no pause before)
+    assert whisper_silence_ms(o) == pytest.approx(701.0)
+    o.whisper["stt_ms"] = 100.0
+    o.whisper_at_s = 2.16  # done before the endpoint: the endpoint is the wait
+    assert whisper_silence_ms(o) == pytest.approx(401.0)
+    o.whisper_at_s = None  # older results: 0.16 s into the 0.4 s hangover, as the daemon
+    o.whisper["stt_ms"] = 300.0
+    assert whisper_silence_ms(o) == pytest.approx(461.0)
 
 
 def test_pauses_count_each_silence_once_and_only_after_speech() -> None:

@@ -303,13 +303,16 @@ def fast_silence_ms(o: Outcome) -> float:
 
 def whisper_silence_ms(o: Outcome, settings: EndpointSettings = DAEMON_ENDPOINT) -> float:
     """End of speech -> understanding for a request Whisper hears, as the daemon runs it:
-    Whisper starts `early_transcript_s` into the silence (if the hangover ended the
-    request), the endpoint comes at `hangover_s`, the rescoring and the NLU follow."""
-    start_before = 0.0
-    if o.endpoint_reason == "silence" and settings.early_transcript_s is not None:
-        start_before = max(0.0, settings.hangover_s - settings.early_transcript_s)
+    Whisper starts when the run recorded (`whisper_at_s`; in older results,
+    `early_transcript_s` into the silence if the hangover ended the request), done no sooner
+    than the endpoint; the rescoring and the NLU follow."""
+    started = o.whisper_at_s
+    if started is None:
+        started = o.endpoint_at_s
+        if o.endpoint_reason == "silence" and settings.early_transcript_s is not None:
+            started -= max(0.0, settings.hangover_s - settings.early_transcript_s)
     stt_s = o.whisper["stt_ms"] / 1000
-    done = max(o.endpoint_at_s, o.endpoint_at_s - start_before + stt_s)
+    done = max(o.endpoint_at_s, started + stt_s)
     rescore_ms = o.rescore["ms"]["total"] if o.rescore and "ms" in o.rescore else 0.0
     return 1000 * (done - o.command_end_s) + rescore_ms + o.whisper.get("nlu_ms", 0.0)
 

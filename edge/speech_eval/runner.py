@@ -102,6 +102,9 @@ class Outcome:
     # transcriptions the daemon would start, the last one the request's own, the rest
     # dropped when the user went on (EndpointSettings.early_transcript_s).
     pauses: dict[str, int] = field(default_factory=dict)
+    # When Whisper started on the request: in the hangover (EarlyTranscript) or at the
+    # endpoint; None in results written before it was recorded.
+    whisper_at_s: float | None = None
 
 
 class Evaluator:
@@ -225,7 +228,7 @@ class Evaluator:
                     if early is not None:
                         early.begin()
                 continue
-            p = speech.request_probability(frame.samples, decisions)
+            p = speech.probability(frame.samples, decisions)
             for counter in pauses.values():
                 counter.push(frame, p)
             if early is not None and early.push(frame, p) is not None:
@@ -238,7 +241,9 @@ class Evaluator:
                 if starts.count > started:
                     told = early.heard() if early is not None else ""
                     told_at_s = frame.end_s
-            utterance = endpointer.push(frame, p)
+                elif p >= s.speech_threshold:
+                    told_at_s = None  # the user went on: that transcription is dropped
+            utterance = endpointer.push(frame, speech.without_background(p))
             if utterance is not None:
                 break
         if utterance is None:  # the recording ended first: what the daemon's input end does
@@ -248,7 +253,7 @@ class Evaluator:
         else:
             samples = utterance.samples
             out.endpoint_at_s, out.endpoint_reason = utterance.endpoint_at_s, utterance.reason
-            if starts is not None and utterance.reason == "silence" and told_at_s is not None:
+            if utterance.reason == "silence" and told_at_s is not None:
                 # Whisper heard the request as it was when it started, in the hangover
                 # (the daemon's EarlyTranscript), not the rest of the silence.
                 samples = samples[: int(round((told_at_s - utterance.start_s) * SAMPLE_RATE))]
@@ -264,9 +269,10 @@ class Evaluator:
                 "words": result.words,
                 "at_s": out.early["at_s"] if out.early else out.endpoint_at_s,
             }
-        if starts is None or utterance is None or utterance.reason != "silence":
+        if utterance is None or utterance.reason != "silence" or told_at_s is None:
             # Whisper starts at the endpoint (edge.turn._transcribe), told the result
-            told = early.heard() if early is not None else ""
+            told, told_at_s = (early.heard() if early is not None else ""), None
+        out.whisper_at_s = told_at_s if told_at_s is not None else out.endpoint_at_s
         told = told if self.fast_lead else ""
         if cached_whisper is not None and (cached_whisper.get("heard", "") != told
                                            or cached_whisper.get("samples") != len(samples)):
