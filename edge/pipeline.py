@@ -390,7 +390,7 @@ class EdgePipeline:
                 arrived = time.monotonic()
                 listened = speech.probability(frame.samples, decisions)
                 self._spoke(frame.end_s, listened)
-                utterance = endpointer.push(frame, speech.without_background(listened))
+                utterance = endpointer.push(frame, listened, speech.without_background(listened))
                 early = self._early
                 if early is not None and utterance is None and \
                         self.accepts(early.push(frame, listened)):  # sure of a command

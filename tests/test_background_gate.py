@@ -85,7 +85,6 @@ def _endpoint(settings: EndpointSettings, babble: np.ndarray, voice: np.ndarray)
     detector = speech_detector(SpeechEverywhere(), settings, FRAME / SAMPLE_RATE)  # type: ignore[arg-type]
     endpointer = Endpointer(settings)
     audio = np.concatenate([babble, voice + babble[: len(voice)], babble])
-    t = 0
     for i in range(0, len(babble), FRAME):
         detector.observe(audio[i : i + FRAME])
     detector.reset()
@@ -94,7 +93,7 @@ def _endpoint(settings: EndpointSettings, babble: np.ndarray, voice: np.ndarray)
         samples = audio[t : t + FRAME]
         frame = AudioFrame(samples, t / SAMPLE_RATE)
         heard = detector.probability(samples, detector.observe(samples))
-        utterance = endpointer.push(frame, detector.without_background(heard))
+        utterance = endpointer.push(frame, heard, detector.without_background(heard))
         if utterance is not None:
             return utterance.endpoint_at_s
     return None
@@ -108,10 +107,21 @@ def test_babble_no_longer_holds_the_request_open() -> None:
     settings = EndpointSettings(vad="silero")
     ended = _endpoint(settings, babble, voice)
     voice_end = 4.0  # 3 s of babble, then 1 s of voice
-    assert ended is not None and voice_end < ended <= voice_end + settings.hangover_s + 0.08
+    assert ended is not None and \
+        voice_end + settings.hangover_s < ended <= voice_end + settings.background_hangover_s + 0.08
     # Without the gate the room is speech for as long as it lasts.
     assert _endpoint(EndpointSettings(vad="silero", background_margin_db=None), babble,
                      voice) is None
+
+
+def test_true_silence_still_ends_the_request_at_the_normal_hangover() -> None:
+    quiet = np.zeros(SAMPLE_RATE * 3, dtype=np.int16)  # the energy VAD hears nothing
+    t = np.arange(SAMPLE_RATE) / SAMPLE_RATE
+    voice = np.rint(np.sin(2 * np.pi * 180 * t) * 6000).astype(np.int16)
+    settings = EndpointSettings(vad="gated")
+    ended = _endpoint(settings, quiet, voice)
+    hangover = settings.hangover_s
+    assert ended is not None and 4.0 + hangover <= ended <= 4.0 + hangover + 0.08
 
 
 def test_gate_settings_are_checked() -> None:
@@ -119,3 +129,5 @@ def test_gate_settings_are_checked() -> None:
         EndpointSettings(background_margin_db=-1.0)
     with pytest.raises(ValueError, match="below_speech_db"):
         EndpointSettings(below_speech_db=100.0)
+    with pytest.raises(ValueError, match="background_hangover_s"):
+        EndpointSettings(background_hangover_s=0.2)

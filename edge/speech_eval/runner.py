@@ -243,7 +243,7 @@ class Evaluator:
                     told_at_s = frame.end_s
                 elif p >= s.speech_threshold:
                     told_at_s = None  # the user went on: that transcription is dropped
-            utterance = endpointer.push(frame, speech.without_background(p))
+            utterance = endpointer.push(frame, p, speech.without_background(p))
             if utterance is not None:
                 break
         if utterance is None:  # the recording ended first: what the daemon's input end does

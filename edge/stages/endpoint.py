@@ -31,7 +31,7 @@ from edge.messages import SAMPLE_RATE, AudioFrame, Utterance
 from edge.settings import EndpointSettings
 from edge.stages.background_gate import BackgroundGate, frame_level_db
 from native import EnergyVad, FrameEndpointer
-from native.frontend_py import CONTINUE, END_REASONS, SILENCE, SPEECH
+from native.frontend_py import CONTINUE, END_REASONS, END_SILENCE, SILENCE, SPEECH
 
 VAD_MODES = ("gated", "energy", "silero")
 
@@ -94,11 +94,10 @@ class SpeechDetector:
         return self._silero.speech_probability(samples)
 
     def without_background(self, probability: float) -> float:
-        """The last observed frame's speech `probability` as the end of the request sees
-        it: 0.0 when the frame is no more than the room's background (the gate). Only the
-        endpointer takes it: the pauses that start Whisper early or end a fast command keep
-        Silero's word, since the gate also takes the quiet end of the last word for the
-        room (gating those pauses too cost 7 of 356 dev requests and gained none)."""
+        """The last observed frame's speech `probability`, 0.0 when the frame is no more
+        than the room's background (the gate): for `Endpointer.push`, which ends the
+        request after a longer run of it than of true silence. The pauses that start
+        Whisper early or end a fast command keep Silero's word."""
         return probability if self.gate is None else self.gate.filter(self._level_db,
                                                                        probability)
 
@@ -126,7 +125,9 @@ class Endpointer:
     Pure logic over (frame, speech probability) so it can be tested without a model and
     combined with any VAD. With `audio` (a ring-buffer view by stream time, e.g.
     `RingSource.span`) the utterance is a zero-copy view of the input; without it the frames
-    are kept (copies) and concatenated.
+    are kept (copies) and concatenated. Given the probability without the room's background
+    as well (`SpeechDetector.without_background`), the request also ends after
+    `background_hangover_s` of nothing but the room.
     """
 
     settings: EndpointSettings
@@ -141,17 +142,26 @@ class Endpointer:
             _samples(s.no_speech_timeout_s), _samples(s.max_utterance_s),
         )
         self._frames: list[np.ndarray] = []
+        self._room_only = 0  # samples of nothing but the room's background, in a row
 
     def begin(self, start_s: float, preroll: list[np.ndarray]) -> None:
         self.start_s = start_s
         self._frames = [] if self.audio is not None else list(preroll)
         self._logic.begin()
+        self._room_only = 0
 
-    def push(self, frame: AudioFrame, speech_probability: float) -> Utterance | None:
+    def push(self, frame: AudioFrame, speech_probability: float,
+             without_background: float | None = None) -> Utterance | None:
         if self.audio is None:
             self._frames.append(np.array(frame.samples))  # the frame may be a ring view
-        code = self._logic.push(
-            len(frame.samples), speech_probability >= self.settings.speech_threshold)
+        threshold = self.settings.speech_threshold
+        code = self._logic.push(len(frame.samples), speech_probability >= threshold)
+        if code == CONTINUE and without_background is not None:
+            self._room_only = 0 if without_background >= threshold else \
+                self._room_only + len(frame.samples)
+            if self._logic.speech_samples >= self._logic.min_speech and \
+                    self._room_only >= _samples(self.settings.background_hangover_s):
+                code = END_SILENCE
         if code == CONTINUE:
             return None
         samples = (
