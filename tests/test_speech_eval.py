@@ -248,3 +248,28 @@ def test_spoken_questions_for_the_cloud_are_counted_told_and_not_told() -> None:
     for claims in (told, untold):
         assert [c[2] for c in claims.claimed] == ["Turn on the kitchen lights."]
     assert "1 of 2 questions" in report([told, untold])
+
+
+def test_gate_report_compares_each_recording_with_itself() -> None:
+    from edge.speech_eval.gate_ab import report
+
+    def pair(endpoint_off: float, endpoint_on: float, condition: str,
+             on_right: bool) -> tuple[Outcome, Outcome]:
+        whisper = {"raw": "Turn on the kitchen lights.", "text": "turn on the kitchen lights",
+                   "stt_ms": 300.0}
+        off = _outcome("local", "HassTurnOn", {"name": "Kitchen Lights"}, None, whisper)
+        on = _outcome("local", "HassTurnOn", {"name": "Kitchen Lights"}, None,
+                      whisper if on_right else {**whisper, "text": "tell me a joke"})
+        off.condition = on.condition = condition
+        off.endpoint_at_s, on.endpoint_at_s = endpoint_off, endpoint_on
+        off.whisper_at_s, on.whisper_at_s = endpoint_off, endpoint_on
+        return off, on
+
+    text = report([pair(3.5, 2.8, "babble-15dB", True), pair(2.4, 2.4, "clean", False)],
+                  -2.94, 18.0)
+    lines = {line.split()[0]: line for line in text.splitlines()[2:]}
+    assert lines["babble-15dB"].split()[1:5] == ["1", "1", "->", "1"]
+    assert "1500 ->   800" in lines["babble-15dB"]  # end of speech (2.0 s) -> endpoint
+    assert lines["clean"].split()[1:5] == ["1", "1", "->", "0"]
+    assert lines["all"].split()[1:5] == ["2", "2", "->", "1"]
+    assert text.endswith("the gate moved 1 of 2 endpoints")

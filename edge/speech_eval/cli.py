@@ -12,6 +12,9 @@
                                      (the NLU test set's questions for the cloud, spoken: how
                                       many are taken for a command, Whisper told the fast
                                       layer's command and not)
+    tandem bench speech gate [--groups dev,independent-dev] [--limit N]
+                                     (every recording without and with the background gate,
+                                      from the same decoder state: accuracy, endpoints)
 
 Wire it into `tandem bench` with `add_bench_speech(bench)` (app/cli.py).
 """
@@ -27,7 +30,9 @@ from edge.settings import RescoreSettings
 from edge.speech_eval.generate import DEFAULT_DIR, GROUPS, MANIFEST
 from edge.stages.stt import BEAM_SIZE
 
-ACTIONS = ("generate", "run", "rescore", "report", "all", "falsewake", "wake", "questions")
+ACTIONS = ("generate", "run", "rescore", "report", "all", "falsewake", "wake", "questions",
+           "gate")
+GATE_GROUPS = "dev,independent-dev"  # the sets the daemon's settings are chosen on
 QUESTION_VOICES = "piper-joe,flite-kal16"  # held-out voices, the clearest and a harder one
 QUESTION_CONDITIONS = "clean,pink-10dB"
 WAKE_THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
@@ -40,10 +45,10 @@ def add_bench_speech(bench: argparse._SubParsersAction) -> None:
     p.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="where the recordings live")
     p.add_argument("--results", type=Path, help="per-recording outcomes (JSON lines); "
                                                 "default DIR/results.jsonl")
-    p.add_argument("--groups", default=",".join(GROUPS),
+    p.add_argument("--groups",
                    help="recording groups to generate or run (the voices' dev and heldout, "
                         "the independent phrasings, and the second set spoken by the dev "
-                        "voices: independent-dev)")
+                        f"voices: independent-dev; default all; gate: {GATE_GROUPS})")
     p.add_argument("--conditions", default="",
                    help=f"only these conditions (comma list; questions: {QUESTION_CONDITIONS})")
     p.add_argument("--voices", default=QUESTION_VOICES,
@@ -98,6 +103,15 @@ def _cmd(args: argparse.Namespace) -> int:
     from edge.speech_eval.runner import cpu_note, evaluate, load_outcomes, rescore_results
 
     results = args.results or args.dir / "results.jsonl"
+    groups = tuple((args.groups or (GATE_GROUPS if args.action == "gate"
+                                    else ",".join(GROUPS))).split(","))
+    if args.action == "gate":
+        from edge.speech_eval import gate_ab
+        from edge.stages.grammar_stt import Calibration
+
+        print(gate_ab.report(gate_ab.run(args.dir, groups, args.limit),
+                             Calibration().midpoint, RescoreSettings.max_gap))
+        return 0
     if args.action == "wake":
         from edge.speech_eval.wake_ensemble import report as wake_report
 
@@ -117,11 +131,11 @@ def _cmd(args: argparse.Namespace) -> int:
         print("\n".join(sweep(args.dir, WAKE_THRESHOLDS)))
         return 0
     if args.action == "generate":
-        generate(args.dir, groups=tuple(args.groups.split(",")))
+        generate(args.dir, groups=groups)
     elif args.action == "all" and not (args.dir / MANIFEST).exists():
         generate(args.dir)
     if args.action in ("run", "all"):
-        evaluate(args.dir, results, tuple(args.groups.split(",")), not args.no_whisper,
+        evaluate(args.dir, results, groups, not args.no_whisper,
                  args.limit, tuple(c for c in args.conditions.split(",") if c),
                  whisper_bias=not args.no_whisper_bias, rescore=not args.no_rescore,
                  beam_size=args.beam, fast_lead=not args.no_fast_lead,

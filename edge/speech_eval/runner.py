@@ -146,6 +146,18 @@ class Evaluator:
         if rescore and self.stt is not None and self.grammar is not None:
             self.judge = WhisperJudge(self.stt._model)
 
+    def cache_paths(self, folder: Path, whisper_bias: bool = True) -> tuple[Path, Path]:
+        """Where Whisper's and the rescoring's outcomes per recording are kept."""
+        # Whisper's outcomes depend on its hints: one cache per hint text.
+        hints = getattr(self.stt, "hotwords", None) if whisper_bias else None
+        # (greedy decoding kept the names of the first runs' caches)
+        key = (hints or "") + ("" if self.stt is None or self.stt.beam_size == 1
+                               else f"|beam {self.stt.beam_size}")
+        digest = hashlib.sha256(key.encode()).hexdigest()[:8]
+        whisper = folder / ("whisper_cache.jsonl" if not key else
+                            f"whisper_cache-{digest}.jsonl")
+        return whisper, folder / f"rescore_cache-{self.rescore_key()}.jsonl"
+
     def rescore_key(self) -> str:
         """What the rescoring of a file depends on besides the file: hints, grammar, settings."""
         hints = getattr(self.stt, "hotwords", None) or ""
@@ -315,15 +327,8 @@ def evaluate(folder: Path, results: Path, groups: tuple[str, ...], whisper: bool
     ev = Evaluator(whisper=whisper, grammar=grammar, whisper_bias=whisper_bias,
                    rescore=rescore, beam_size=beam_size, fast_lead=fast_lead,
                    background_gate=background_gate)
-    # Whisper's outcomes depend on its hints: one cache per hint text.
-    hints = getattr(ev.stt, "hotwords", None) if whisper_bias else None
-    # (greedy decoding kept the names of the first runs' caches)
-    key = (hints or "") + ("" if ev.stt is None or ev.stt.beam_size == 1
-                           else f"|beam {ev.stt.beam_size}")
-    cache_path = folder / ("whisper_cache.jsonl" if not key else
-                           f"whisper_cache-{hashlib.sha256(key.encode()).hexdigest()[:8]}.jsonl")
+    cache_path, rescore_path = ev.cache_paths(folder, whisper_bias)
     cache = _read_cache(cache_path, "whisper")
-    rescore_path = folder / f"rescore_cache-{ev.rescore_key()}.jsonl"
     rescores = _read_cache(rescore_path, "rescore") if ev.judge is not None else {}
     outcomes = []
     results.parent.mkdir(parents=True, exist_ok=True)
