@@ -3,10 +3,11 @@
 Two runs of `tandem bench speech run` (one with `--no-background-gate`) do not compare
 request by request. The fast layer's decoder carries its cepstral mean from one request to
 the next (pocketsphinx's live CMN), so when the gate moves one recording's endpoint, every
-later recording is decoded from another mean and its outcome moves too: two such runs on the
-dev voices differed by 2 points for reasons that had nothing to do with the gate. (Resetting
-the mean for every recording is no way out: the fast layer then got 20 instead of 46 of 86
-dev babble recordings right.) Here each recording runs twice from the same decoder state,
+later recording is decoded from another mean and its outcome moves too (in two such runs,
+recordings whose endpoint the gate had not moved came out differently: the fast layer heard
+"what day is it today" in one and nothing in the other). Resetting the mean for every
+recording is no way out: the fast layer then got 20 instead of 46 of 86 dev babble
+recordings right. Here each recording runs twice from the same decoder state,
 without the gate and then, the mean put back, with it; the run goes on from the gated one.
 """
 
