@@ -1,19 +1,21 @@
 """Background that sounds like speech does not hold a request open.
 
 Silero hears a television or a room of people talking as speech, so after the user stops
-the endpointer keeps waiting: on `tandem bench speech`'s babble recordings (the dev
-voices) one request in eleven ran to the end of the recording, 1.5 s after the speech,
-and on a device it would have listened to the end of `max_utterance_s`. Two levels tell
-the user from the room:
+the endpointer keeps waiting: of `tandem bench speech`'s babble recordings by the dev
+voices, 10 of 138 ran to the end of the recording, 1.5 s after the speech, and on a device
+they would have listened to the end of `max_utterance_s`. Two levels tell the user from
+the room:
 
 * the background: the 20th percentile of the frame levels over the few seconds before the
   request opens (the wake phrase may be among them; the quiet frames between words are
   the room);
 * the user's voice: the loudest frame the detector called speech so far in the request.
 
-A frame counts as silence for the request when it is no louder than the background plus
-`margin_db` and at least `below_speech_db` under the user's loudest. In a quiet room the
-background is far below any speech, so nothing changes there.
+A frame is the room when it is no louder than the background plus `margin_db` and at
+least `below_speech_db` under the user's loudest; the endpointer ends the request after a
+longer run of the room alone than of true silence (`EndpointSettings.
+background_hangover_s`). In a quiet room the background is far below any speech, so
+nothing changes there.
 
     gate = BackgroundGate(margin_db=6.0, below_speech_db=10.0)
     gate.observe(level)              every frame (its level in dB, `frame_level_db`)
