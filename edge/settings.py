@@ -71,9 +71,9 @@ class EndpointSettings:
     # ends the request: babble kept requests open to the end of the recording (on a device,
     # to `max_utterance_s`). The margin: dev voices of `tandem bench speech`, 4-8 dB all end
     # babble requests, none before the speech. The longer hangover leaves every request
-    # Silero itself ends where it was: `tandem bench speech gate` (dev sets) moved 38 of
-    # 829 endpoints, babble end of speech -> endpoint p95 1455 -> 788 ms, requests right
-    # 627 -> 630 of 730. None: off.
+    # Silero itself ends where it was: `tandem bench speech gate` (dev sets) moved 40 of
+    # 912 endpoints, babble end of speech -> endpoint p95 1458 -> 786 ms, requests right
+    # 704 -> 707 of 807. None: off.
     background_margin_db: float | None = 6.0
     below_speech_db: float = 10.0
     background_hangover_s: float = 0.8
