@@ -1,8 +1,8 @@
 """Background that sounds like speech does not hold a request open.
 
 Silero hears a television or a room of people talking as speech, so after the user stops
-the endpointer keeps waiting: of `tandem bench speech`'s babble recordings by the dev
-voices, 10 of 138 ran to the end of the recording, 1.5 s after the speech, and on a device
+the endpointer keeps waiting: of the first 138 of `tandem bench speech`'s babble recordings
+by the dev voices, 10 ran to the end of the recording, 1.5 s after the speech, and on a device
 they would have listened to the end of `max_utterance_s`. Two levels tell the user from
 the room:
 
