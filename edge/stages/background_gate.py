@@ -17,7 +17,8 @@ longer run of the room alone than of true silence (`EndpointSettings.
 background_hangover_s`). In a quiet room the background is far below any speech, so
 nothing changes there.
 
-    gate = BackgroundGate(margin_db=6.0, below_speech_db=10.0)
+    gate = BackgroundGate(margin_db=6.0, below_speech_db=10.0, speech_threshold=0.5,
+                          frame_s=0.08)
     gate.observe(level)              every frame (its level in dB, `frame_level_db`)
     gate.begin()                     the request opens: the background is fixed
     gate.filter(level, probability)  a request frame's speech probability, 0.0 when gated
@@ -29,15 +30,18 @@ from collections import deque
 
 import numpy as np
 
+from native import levels
+
 HISTORY_S = 3.0
 PERCENTILE = 20.0
 NO_LEVEL = -200.0  # below any frame's level
 
 
 def frame_level_db(samples: np.ndarray) -> float:
-    """Mean-square level of an int16 frame in dB (0 dB: one sample unit)."""
-    x = np.asarray(samples, dtype=np.float64)
-    return 10.0 * float(np.log10(np.dot(x, x) / max(1, len(x)) + 1e-3))
+    """Mean-square level of an int16 frame in dB (0 dB: one sample unit), from the capture
+    front end's own level meter."""
+    rms, _ = levels(samples)
+    return 10.0 * float(np.log10(rms * rms + 1e-3))
 
 
 class BackgroundGate:

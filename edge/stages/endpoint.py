@@ -143,6 +143,7 @@ class Endpointer:
         )
         self._frames: list[np.ndarray] = []
         self._room_only = 0  # samples of nothing but the room's background, in a row
+        self._room_ends = _samples(s.background_hangover_s)
 
     def begin(self, start_s: float, preroll: list[np.ndarray]) -> None:
         self.start_s = start_s
@@ -160,7 +161,7 @@ class Endpointer:
             self._room_only = 0 if without_background >= threshold else \
                 self._room_only + len(frame.samples)
             if self._logic.speech_samples >= self._logic.min_speech and \
-                    self._room_only >= _samples(self.settings.background_hangover_s):
+                    self._room_only >= self._room_ends:
                 code = END_SILENCE
         if code == CONTINUE:
             return None
