@@ -379,7 +379,7 @@ class EdgePipeline:
             if conv.state is State.IDLE:
                 if heard is not None and hears:
                     wake = heard
-                    self._listen(endpointer, speech, frame.start_s)
+                    self._listen(endpointer, speech, frame.start_s, frame.end_s)
                     continue
                 if self.between_turns is not None:
                     self.between_turns(self)  # fleet policy: only between conversations
@@ -418,20 +418,25 @@ class EdgePipeline:
                     if trigger.kind == WAKE_WORD:  # straight to the new request
                         assert heard is not None
                         wake = heard
-                        self._listen(endpointer, speech, frame.start_s)
+                        self._listen(endpointer, speech, frame.start_s, frame.end_s)
                     elif trigger.kind == SPEECH:  # the speech itself is the new request
                         wake = WakeDetected(f"({SPEECH})", 1.0, trigger.speech_start_s)
-                        self._listen(endpointer, speech, trigger.speech_start_s)
+                        self._listen(endpointer, speech, trigger.speech_start_s, frame.end_s)
 
-    def _listen(self, endpointer: Endpointer, speech: SpeechDetector, at_s: float) -> None:
-        """IDLE or ENDED -> LISTENING; the request is taken back from the ring from the
-        pre-roll on."""
+    def _listen(self, endpointer: Endpointer, speech: SpeechDetector, at_s: float,
+                now_s: float) -> None:
+        """IDLE or ENDED -> LISTENING at `now_s`; the request is taken back from the ring
+        from the pre-roll before `at_s` on. The fast layer decodes from `now_s` on, and
+        learns the room from the audio before it."""
         self.conversation.to(State.LISTENING)
         speech.reset()
-        start_s = max(0.0, at_s - self.settings.endpoint.preroll_s)
+        s = self.settings.endpoint
+        start_s = max(0.0, at_s - s.preroll_s)
         endpointer.begin(start_s, [])
         if self._early is not None:
-            self._early.begin()
+            room = s.fast_room_s
+            self._early.begin(self._source.span(max(0.0, now_s - room), now_s)
+                              if room and self._source is not None else None)
         if self._early_text is not None:
             self._early_text.begin(start_s)
 

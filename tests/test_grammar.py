@@ -177,6 +177,35 @@ def test_recompile_takes_new_names(recognizer, voice) -> None:
         recognizer.recompile(base)
 
 
+@pytest.mark.slow
+def test_priming_moves_the_cepstral_mean_to_the_rooms_and_commands_still_decode(voice) -> None:
+    """The decoder normalises a request by the mean it holds at the start: primed with a
+    quiet room (the wake word at -12 dB over the same hiss), its log energy (C0) falls;
+    primed with the loud one again, it rises. The command search is back in place after."""
+    from edge.stages.grammar_stt import GrammarRecognizer
+
+    fast = GrammarRecognizer(load_inventory(HOME))
+    said = _say(voice, "Hey Jarvis.").astype(np.float64)
+    hiss = np.random.default_rng(0).normal(0.0, 20.0, len(said))  # digital silence has no C0
+    loud, quiet = ((said * gain + hiss).astype(np.int16) for gain in (1.0, 0.25))
+
+    def energy_after(room: np.ndarray) -> float:
+        for _ in range(4):  # the mean moves part of the way each time
+            fast.prime(room)
+        return fast.cepstral_mean[0]
+
+    loud_c0 = energy_after(loud)
+    quiet_c0 = energy_after(quiet)
+    assert quiet_c0 < loud_c0 - 1.0, (quiet_c0, loud_c0)
+    assert energy_after(loud) > quiet_c0 + 1.0
+    fast.start()  # priming in the middle of a request ends it first
+    fast.push(loud)
+    fast.prime(loud)
+    result = fast.recognize(_say(voice, "Turn on the kitchen lights."))
+    assert result.understanding is not None and result.understanding.slots == {
+        "name": "Kitchen Lights"}, result.text
+
+
 def test_endpointer_cut_ends_the_request_early_with_its_audio() -> None:
     from edge.messages import AudioFrame
     from edge.settings import EndpointSettings
@@ -201,6 +230,10 @@ class _ScriptedRecognizer:
 
         self.calibration = Calibration()
         self.whole_at, self.pushes, self.finished = whole_at, 0, 0
+        self.primed: list[int] = []
+
+    def prime(self, samples: np.ndarray) -> None:
+        self.primed.append(len(samples))
 
     def start(self) -> None:
         self.pushes = 0
@@ -242,8 +275,16 @@ def test_early_endpoint_decides_after_speech_then_short_silence_and_only_on_a_wh
     assert early.decided_at_s == pytest.approx(7 * 0.08) and fast.finished == 1
     assert early.finish() is decided[6] and fast.finished == 1  # decided once, kept
 
+    assert fast.primed == []  # nothing heard before the request: nothing to learn from
+    early.begin(np.zeros(0, dtype=np.int16))
+    assert fast.primed == []
+    early.finish()
+    early.begin(np.zeros(32_000, dtype=np.int16))
+    assert fast.primed == [32_000] and fast.finished == 2
+    early.finish()
+
     early.begin()  # the next request starts afresh; skip() drops it without a result
-    assert early.finish() is not None and fast.finished == 2
+    assert early.finish() is not None and fast.finished == 4
     early.begin()
     early.skip()
     assert early.finish() is None and early.decided_at_s is None
@@ -320,3 +361,12 @@ def test_a_sentence_with_stop_in_it_is_left_to_the_transcription(
     barge, triggers = _barge_in_over(engines, speech["not_stop"])
     assert triggers == []
     assert not any(c["accepted"] for c in barge.fast_checks)  # type: ignore[attr-defined]
+
+
+def test_the_room_the_fast_layer_learns_from_is_bounded() -> None:
+    from edge.settings import EndpointSettings
+
+    assert EndpointSettings(fast_room_s=0.0).fast_room_s == 0.0  # off
+    for seconds in (-0.5, 11.0):
+        with pytest.raises(ValueError, match="fast_room_s"):
+            EndpointSettings(fast_room_s=seconds)

@@ -20,7 +20,7 @@ from edge.audio.sources import recording_source
 from edge.audio.wavfile import read_wav
 from edge.daemon import run_daemon
 from edge.pipeline import SLOW_REPLY, UNREACHABLE_REPLY, Engines
-from edge.settings import ActionSettings, Deadlines, EdgeSettings
+from edge.settings import ActionSettings, Deadlines, EdgeSettings, EndpointSettings
 from edge.trace import TurnRecord
 
 pytestmark = pytest.mark.slow
@@ -91,6 +91,41 @@ def test_without_the_fast_layer_whisper_hears_the_command_after_the_full_hangove
         "HassTurnOn", {"name": "Kitchen Lights"})
     # The early endpoint saves most of the 0.4 s hangover (0.16 s of silence is enough).
     assert slow.endpoint_at_s - fast.endpoint_at_s >= 0.16
+
+
+class _PrimingSpy:
+    """The real fast layer, keeping what it was primed with."""
+
+    def __init__(self, fast: object) -> None:
+        self._fast = fast
+        self.primed: list[np.ndarray] = []
+
+    def prime(self, samples: np.ndarray) -> None:
+        self.primed.append(np.array(samples))
+        self._fast.prime(samples)  # type: ignore[attr-defined]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._fast, name)
+
+
+def test_the_fast_layer_learns_the_room_from_the_audio_before_the_request(
+    engines: Engines, speech: dict[str, np.ndarray], tmp_path: Path
+) -> None:
+    audio = speech["lights"]
+    spy = _PrimingSpy(engines.fast)
+    (r,), _ = run_turns(replace(engines, fast=spy), audio, tmp_path / "reply.wav")  # type: ignore[arg-type]
+    assert (r.intent, r.slots, r.stt_layer) == ("HassTurnOn", {"name": "Kitchen Lights"}, "fast")
+    (room,) = spy.primed
+    # Up to 2 s (EndpointSettings.fast_room_s) up to the end of the frame the wake word was
+    # heard in, from which on the fast layer decodes: the wake word itself included.
+    end = round(r.wake_at_s * 16_000)
+    assert len(room) == min(end, 32_000) > 16_000
+    assert np.array_equal(room, audio[end - len(room) : end])
+
+    off = _PrimingSpy(engines.fast)
+    (r,), _ = run_turns(replace(engines, fast=off), audio, tmp_path / "off.wav",  # type: ignore[arg-type]
+                        endpoint=EndpointSettings(fast_room_s=0.0))
+    assert off.primed == [] and r.intent == "HassTurnOn"
 
 
 def test_timer_numbers_become_slots(

@@ -64,6 +64,9 @@ def add_bench_speech(bench: argparse._SubParsersAction) -> None:
     p.add_argument("--no-background-gate", action="store_true",
                    help="run: requests end on Silero alone, background that sounds like "
                         "speech included (EndpointSettings.background_margin_db=None)")
+    p.add_argument("--no-fast-room", action="store_true",
+                   help="run: the fast layer does not learn the room from the audio before "
+                        "the request (EndpointSettings.fast_room_s=0)")
     p.add_argument("--no-rescore", action="store_true",
                    help="run: skip the rescoring of grammar candidates by Whisper")
     p.add_argument("--beam", type=int, default=BEAM_SIZE,
@@ -139,7 +142,8 @@ def _cmd(args: argparse.Namespace) -> int:
                  args.limit, tuple(c for c in args.conditions.split(",") if c),
                  whisper_bias=not args.no_whisper_bias, rescore=not args.no_rescore,
                  beam_size=args.beam, fast_lead=not args.no_fast_lead,
-                 background_gate=not args.no_background_gate)
+                 background_gate=not args.no_background_gate,
+                 fast_room=not args.no_fast_room)
     if args.action == "rescore":
         rescore_results(args.dir, results, args.limit)
     if args.action in ("report", "all", "rescore"):

@@ -34,7 +34,7 @@ import json
 import os
 import time
 from contextlib import ExitStack
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -113,7 +113,7 @@ class Evaluator:
     def __init__(self, inventory_path: Path = INVENTORY, whisper: bool = True,
                  grammar: bool = True, whisper_bias: bool = True, rescore: bool = True,
                  beam_size: int = BEAM_SIZE, fast_lead: bool = True,
-                 background_gate: bool = True) -> None:
+                 background_gate: bool = True, fast_room: bool = True) -> None:
         from edge.skills import default_skills
         from edge.stages.endpoint import SileroVad
         from edge.stages.nlu import load_nlu
@@ -124,8 +124,10 @@ class Evaluator:
         self.wake = WakeWordDetector(WakeSettings())
         self.wake.warm_up()
         self.silero = SileroVad()
-        self.endpoint_settings = EndpointSettings() if background_gate else \
-            EndpointSettings(background_margin_db=None)
+        defaults = EndpointSettings()
+        self.endpoint_settings = replace(
+            defaults, background_margin_db=defaults.background_margin_db if background_gate
+            else None, fast_room_s=defaults.fast_room_s if fast_room else 0.0)
         self.nlu = load_nlu(self.inventory)
         self.skills = default_skills(self.inventory)
         self.stt = None
@@ -237,8 +239,10 @@ class Evaluator:
                     listening = True
                     speech.reset()
                     endpointer.begin(max(0.0, listen_at - s.preroll_s), [])
-                    if early is not None:
-                        early.begin()
+                    if early is not None:  # the room from before, as edge.pipeline._listen
+                        room = audio[int(max(0.0, frame.end_s - s.fast_room_s) * SAMPLE_RATE)
+                                     : int(frame.end_s * SAMPLE_RATE)]
+                        early.begin(room if s.fast_room_s else None)
                 continue
             p = speech.probability(frame.samples, decisions)
             for counter in pauses.values():
@@ -318,7 +322,7 @@ def evaluate(folder: Path, results: Path, groups: tuple[str, ...], whisper: bool
              limit: int | None = None, conditions: tuple[str, ...] = (),
              grammar: bool = True, whisper_bias: bool = True, rescore: bool = True,
              beam_size: int = BEAM_SIZE, fast_lead: bool = True,
-             background_gate: bool = True) -> list[Outcome]:
+             background_gate: bool = True, fast_room: bool = True) -> list[Outcome]:
     """Run every selected recording; write one JSON line per recording to `results`."""
     recordings = [r for r in load_manifest(folder) if r.group in groups
                   and (not conditions or r.condition in conditions)]
@@ -326,7 +330,7 @@ def evaluate(folder: Path, results: Path, groups: tuple[str, ...], whisper: bool
         recordings = recordings[:limit]
     ev = Evaluator(whisper=whisper, grammar=grammar, whisper_bias=whisper_bias,
                    rescore=rescore, beam_size=beam_size, fast_lead=fast_lead,
-                   background_gate=background_gate)
+                   background_gate=background_gate, fast_room=fast_room)
     cache_path, rescore_path = ev.cache_paths(folder, whisper_bias)
     cache = _read_cache(cache_path, "whisper")
     rescores = _read_cache(rescore_path, "rescore") if ev.judge is not None else {}

@@ -17,6 +17,8 @@ what the device does.
 
 from __future__ import annotations
 
+import numpy as np
+
 from edge.messages import AudioFrame
 from edge.stages.grammar_stt import FastRecognizer, GrammarResult
 
@@ -59,7 +61,11 @@ class EarlyEndpoint:
         self._pause = PauseAfterSpeech(speech_threshold)
         self._open = False
 
-    def begin(self) -> None:
+    def begin(self, before: np.ndarray | None = None) -> None:
+        """A new request; `before`: audio heard just before it, for the recognizer to learn
+        the room from (FastRecognizer.prime)."""
+        if before is not None and len(before):
+            self.recognizer.prime(before)
         self.recognizer.start()
         self.result, self.decided_at_s = None, None
         self._pause.reset()

@@ -1,5 +1,6 @@
 """The fast closed-vocabulary layer: pocketsphinx with the compiled grammar, fed frame by frame.
 
+    prime(samples)   at the wake word: the audio just before the request (the room, the voice)
     start()          at the wake word (LISTENING)
     push(samples)    every frame while the user speaks: the search advances as audio comes
     partial()        the best complete command so far (for an early endpoint), or None
@@ -42,6 +43,10 @@ from edge.stages.grammar import CompiledGrammar, compile_grammar
 from edge.stages.lexicon import EspeakSpeller
 
 SEARCH = "commands"
+# A one-word search that prime() decodes under: the frames it queued must be searched before
+# the utterance can end, and against one word that costs ~10 ms a second of audio, against
+# the commands' grammar ~100.
+_PRIME_SEARCH, _PRIME_WORD = "cepstral-mean", "stop"
 # Each decoder starts with an empty dictionary and gets only its grammar's words (with all
 # their alternative pronunciations, in the pronouncing dictionary's order) from
 # `PronouncingDictionary`: the whole CMU dictionary (135k words) cost 22 MB per decoder.
@@ -105,6 +110,8 @@ class FastRecognizer(Protocol):
 
     def recompile(self, inventory: Inventory) -> CompiledGrammar: ...
 
+    def prime(self, samples: np.ndarray) -> None: ...
+
     def start(self) -> None: ...
 
     def push(self, samples: np.ndarray) -> None: ...
@@ -136,6 +143,11 @@ class GrammarRecognizer:
         self._decoder = Decoder(lm=None, jsgf=None, dict=os.devnull, loglevel="FATAL",
                                 **DECODER_OPTIONS)
         self._words: set[str] = set()  # what the decoder's dictionary holds
+        for entry, phones in self._dictionary.entries(_PRIME_WORD):
+            self._decoder.add_word(entry, phones, False)
+        self._words.add(_PRIME_WORD)
+        self._decoder.add_jsgf_string(
+            _PRIME_SEARCH, f"#JSGF V1.0;\ngrammar m;\npublic <m> = {_PRIME_WORD};\n")
         self._speller = EspeakSpeller()
         self.grammar: CompiledGrammar = self.recompile(inventory)
         self._running = False
@@ -165,6 +177,27 @@ class GrammarRecognizer:
     def _lookup(self, word: str) -> str | None:
         """The decoder's pronunciation (a word added before), else the dictionary's first."""
         return self._decoder.lookup_word(word) or self._dictionary.lookup(word)
+
+    def prime(self, samples: np.ndarray) -> None:
+        """Learn the room from audio heard just before the request (the wake word and what
+        came before it): the decoder's cepstral mean, which the request's frames are
+        normalised by, moves towards this audio's, as after a decoded utterance."""
+        if self._running:
+            self._decoder.end_utt()
+            self._running = False
+        d = self._decoder
+        d.activate_search(_PRIME_SEARCH)
+        try:
+            d.start_utt()
+            d.process_raw(np.ascontiguousarray(samples, dtype="<i2").tobytes(), True, False)
+            d.end_utt()
+        finally:
+            d.activate_search(SEARCH)
+
+    @property
+    def cepstral_mean(self) -> list[float]:
+        """The mean the next request is normalised by (C0, the log energy, first)."""
+        return [float(x) for x in self._decoder.get_cmn().split(",")]
 
     def start(self) -> None:
         if self._running:
