@@ -79,7 +79,9 @@ class Utterance(DataMessage):
     endpoint_at_s: float
     # Monotonic wall clock at the endpoint decision: the start of the response budget.
     endpoint_wall: float
-    reason: str  # "silence", "max_length" or "no_speech"
+    # "silence", "background" (nothing but the room's background, edge.stages.
+    # background_gate), "fast_layer" (a command it is sure of), "max_length" or "no_speech"
+    reason: str
 
 
 @dataclass(frozen=True)

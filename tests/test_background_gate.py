@@ -80,8 +80,10 @@ class SpeechEverywhere:
         pass
 
 
-def _endpoint(settings: EndpointSettings, babble: np.ndarray, voice: np.ndarray) -> float | None:
-    """Where the request ends: babble before it, the user's voice, babble after."""
+def _endpoint(settings: EndpointSettings, babble: np.ndarray, voice: np.ndarray,
+              reasons: list[str] | None = None) -> float | None:
+    """Where the request ends: babble before it, the user's voice, babble after; why, in
+    `reasons`."""
     detector = speech_detector(SpeechEverywhere(), settings, FRAME / SAMPLE_RATE)  # type: ignore[arg-type]
     endpointer = Endpointer(settings)
     audio = np.concatenate([babble, voice + babble[: len(voice)], babble])
@@ -95,6 +97,8 @@ def _endpoint(settings: EndpointSettings, babble: np.ndarray, voice: np.ndarray)
         heard = detector.probability(samples, detector.observe(samples))
         utterance = endpointer.push(frame, heard, detector.without_background(heard))
         if utterance is not None:
+            if reasons is not None:
+                reasons.append(utterance.reason)
             return utterance.endpoint_at_s
     return None
 
@@ -105,10 +109,12 @@ def test_babble_no_longer_holds_the_request_open() -> None:
     t = np.arange(SAMPLE_RATE) / SAMPLE_RATE
     voice = np.rint(np.sin(2 * np.pi * 180 * t) * 6000).astype(np.int16)  # 1 s, +20 dB
     settings = EndpointSettings(vad="silero")
-    ended = _endpoint(settings, babble, voice)
+    reasons: list[str] = []
+    ended = _endpoint(settings, babble, voice, reasons)
     voice_end = 4.0  # 3 s of babble, then 1 s of voice
     assert ended is not None and \
         voice_end + settings.hangover_s < ended <= voice_end + settings.background_hangover_s + 0.08
+    assert reasons == ["background"]  # the trace tells the room's end from the user's pause
     # Without the gate the room is speech for as long as it lasts.
     assert _endpoint(EndpointSettings(vad="silero", background_margin_db=None), babble,
                      voice) is None
@@ -119,9 +125,11 @@ def test_true_silence_still_ends_the_request_at_the_normal_hangover() -> None:
     t = np.arange(SAMPLE_RATE) / SAMPLE_RATE
     voice = np.rint(np.sin(2 * np.pi * 180 * t) * 6000).astype(np.int16)
     settings = EndpointSettings(vad="gated")
-    ended = _endpoint(settings, quiet, voice)
+    reasons: list[str] = []
+    ended = _endpoint(settings, quiet, voice, reasons)
     hangover = settings.hangover_s
     assert ended is not None and 4.0 + hangover <= ended <= 4.0 + hangover + 0.08
+    assert reasons == ["silence"]
 
 
 def test_gate_settings_are_checked() -> None:

@@ -34,6 +34,7 @@ from edge.nlu.plan import more_than_one_command
 from edge.settings import EndpointSettings
 from edge.skills import default_skills
 from edge.speech_eval.runner import Outcome
+from edge.stages.endpoint import AFTER_SPEECH
 from edge.stages.grammar_stt import Calibration
 from edge.stages.nlu import Nlu
 from edge.stages.whisper_rescore import (
@@ -258,7 +259,7 @@ def summarize(scorer: Scorer, outcomes: list[Outcome], threshold: float,
     fin = [o.grammar["finish_ms"] for o in outcomes if o.grammar]
     dec = [o.grammar["decode_ms"] for o in outcomes if o.grammar]
     lag = [o.endpoint_at_s - o.command_end_s for o in outcomes
-           if o.endpoint_reason == "silence"]
+           if o.endpoint_reason in AFTER_SPEECH]
     # Silence the user waits, end of speech -> understanding (before the skill and TTS):
     # for the fast layer's answers, from its decision (early endpoint or normal endpoint)
     # plus its finish; for Whisper's, Whisper started during the hangover as the daemon
@@ -309,7 +310,7 @@ def whisper_silence_ms(o: Outcome, settings: EndpointSettings = DAEMON_ENDPOINT)
     started = o.whisper_at_s
     if started is None:
         started = o.endpoint_at_s
-        if o.endpoint_reason == "silence" and settings.early_transcript_s is not None:
+        if o.endpoint_reason in AFTER_SPEECH and settings.early_transcript_s is not None:
             started -= max(0.0, settings.hangover_s - settings.early_transcript_s)
     stt_s = o.whisper["stt_ms"] / 1000
     done = max(o.endpoint_at_s, started + stt_s)

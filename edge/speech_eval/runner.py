@@ -192,7 +192,7 @@ class Evaluator:
 
     def run(self, rec: Recording, audio: np.ndarray, cached_whisper: dict[str, Any] | None,
             cached_rescore: dict[str, Any] | None = None) -> Outcome:
-        from edge.stages.endpoint import Endpointer, speech_detector
+        from edge.stages.endpoint import AFTER_SPEECH, Endpointer, speech_detector
         from edge.stages.wake import FRAME_SAMPLES
 
         out = Outcome(rec.file, rec.voice, rec.group, rec.condition, rec.command, rec.route,
@@ -269,7 +269,7 @@ class Evaluator:
         else:
             samples = utterance.samples
             out.endpoint_at_s, out.endpoint_reason = utterance.endpoint_at_s, utterance.reason
-            if utterance.reason == "silence" and told_at_s is not None:
+            if utterance.reason in AFTER_SPEECH and told_at_s is not None:
                 # Whisper heard the request as it was when it started, in the hangover
                 # (the daemon's EarlyTranscript), not the rest of the silence.
                 samples = samples[: int(round((told_at_s - utterance.start_s) * SAMPLE_RATE))]
@@ -285,7 +285,7 @@ class Evaluator:
                 "words": result.words,
                 "at_s": out.early["at_s"] if out.early else out.endpoint_at_s,
             }
-        if utterance is None or utterance.reason != "silence" or told_at_s is None:
+        if utterance is None or utterance.reason not in AFTER_SPEECH or told_at_s is None:
             # Whisper starts at the endpoint (edge.turn._transcribe), told the result
             told, told_at_s = (early.heard() if early is not None else ""), None
         out.whisper_at_s = told_at_s if told_at_s is not None else out.endpoint_at_s

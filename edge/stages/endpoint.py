@@ -31,9 +31,12 @@ from edge.messages import SAMPLE_RATE, AudioFrame, Utterance
 from edge.settings import EndpointSettings
 from edge.stages.background_gate import BackgroundGate, frame_level_db
 from native import EnergyVad, FrameEndpointer
-from native.frontend_py import CONTINUE, END_REASONS, END_SILENCE, SILENCE, SPEECH
+from native.frontend_py import CONTINUE, END_REASONS, SILENCE, SPEECH
 
 VAD_MODES = ("gated", "energy", "silero")
+BACKGROUND = "background"  # Utterance.reason: the room's background alone ended the request
+# The endpoint reasons of a user who stopped speaking (a pause: early transcription applies)
+AFTER_SPEECH = ("silence", BACKGROUND)
 
 
 class SileroVad:
@@ -157,13 +160,14 @@ class Endpointer:
             self._frames.append(np.array(frame.samples))  # the frame may be a ring view
         threshold = self.settings.speech_threshold
         code = self._logic.push(len(frame.samples), speech_probability >= threshold)
+        reason = None if code == CONTINUE else END_REASONS[code]
         if code == CONTINUE and without_background is not None:
             self._room_only = 0 if without_background >= threshold else \
                 self._room_only + len(frame.samples)
             if self._logic.speech_samples >= self._logic.min_speech and \
                     self._room_only >= self._room_ends:
-                code = END_SILENCE
-        if code == CONTINUE:
+                reason = BACKGROUND
+        if reason is None:
             return None
         samples = (
             self.audio(self.start_s, frame.end_s) if self.audio is not None
@@ -174,7 +178,7 @@ class Endpointer:
             start_s=self.start_s,
             endpoint_at_s=frame.end_s,
             endpoint_wall=time.monotonic(),
-            reason=END_REASONS[code],
+            reason=reason,
         )
 
     def cut(self, frame: AudioFrame, reason: str = "fast_layer",
