@@ -99,14 +99,20 @@ def apply(condition: Condition, samples: np.ndarray, speech: tuple[int, int],
         x = _reverb(samples)
     if condition.noise is not None:
         active = x[speech[0] : speech[1]]
-        speech_power = float(np.mean(active**2))
-        noise = bank.get(condition.noise, len(x), rng)
-        noise_power = float(np.mean(noise**2)) + 1e-9
-        scale = np.sqrt(speech_power / (noise_power * 10 ** (condition.snr_db / 10)))
-        x = x + scale * noise
+        x = with_noise(x, condition, float(np.mean(active**2)), bank, rng)
     if condition.gain_db:
         x = x * 10 ** (condition.gain_db / 20)
     return np.clip(np.round(x), -32768, 32767).astype(np.int16)
+
+
+def with_noise(x: np.ndarray, condition: Condition, speech_power: float, bank: NoiseBank,
+               rng: np.random.Generator) -> np.ndarray:
+    """`x` (float) with the condition's noise under all of it, `condition.snr_db` below
+    `speech_power` (the mean square of the speech alone)."""
+    assert condition.noise is not None
+    noise = bank.get(condition.noise, len(x), rng)
+    noise_power = float(np.mean(noise**2)) + 1e-9
+    return x + np.sqrt(speech_power / (noise_power * 10 ** (condition.snr_db / 10))) * noise
 
 
 def _reverb(samples: np.ndarray) -> np.ndarray:

@@ -40,6 +40,9 @@ PROSE = (
     "The children built a castle out of cardboard boxes.",
 )
 MINUTES_PER_VOICE = 3.0
+# The same streams in a noisy room (the recordings' noise conditions): a room of people
+# talking is speech too, and noise lifts the wake model's score on its own.
+NOISY = ("white-15dB", "pink-10dB", "babble-15dB")
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,28 @@ def generate_streams(folder: Path, seed: int = 7) -> list[Stream]:
             write_wav(path, np.round(np.concatenate(parts)).astype(np.int16), SAMPLE_RATE)
             path.with_suffix(".json").write_text(json.dumps(said_when), encoding="utf-8")
         out.append(Stream(voice.name, voice.group, path, len(read_wav(path)) / SAMPLE_RATE))
+    return out
+
+
+def noisy_streams(folder: Path, streams: list[Stream], seed: int = 11) -> dict[str, Stream]:
+    """Each stream under each NOISY condition ("voice:condition" -> stream), the noise
+    under the whole stream at the condition's SNR against the speech (pauses excluded:
+    the streams are silent between sentences)."""
+    from edge.speech_eval.conditions import CONDITIONS, NoiseBank, with_noise
+
+    bank, rng = NoiseBank(), np.random.default_rng(seed)
+    out = {}
+    for condition in (c for c in CONDITIONS if c.name in NOISY):
+        for stream in streams:
+            path = folder / "nonwake" / f"{stream.voice}-{condition.name}.wav"
+            if not path.exists():
+                clean = read_wav(stream.path).astype(np.float64)
+                power = float(np.mean(clean[clean != 0] ** 2))
+                noisy = with_noise(clean, condition, power, bank, rng)
+                write_wav(path, np.clip(np.round(noisy), -32768, 32767).astype(np.int16),
+                          SAMPLE_RATE)
+            out[f"{stream.voice}:{condition.name}"] = Stream(stream.voice, stream.group, path,
+                                                             stream.seconds)
     return out
 
 

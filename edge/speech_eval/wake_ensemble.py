@@ -26,14 +26,18 @@ import numpy as np
 from edge.audio.wavfile import read_wav
 from edge.messages import SAMPLE_RATE
 from edge.speech_eval.generate import load_manifest
-from edge.speech_eval.nonwake import generate_streams
+from edge.speech_eval.nonwake import NOISY, generate_streams, noisy_streams
 from edge.speech_eval.runner import WAKE_WINDOW_S
+from edge.stages.background_gate import HISTORY_S, PERCENTILE, frame_level_db
 from edge.stages.wake import AGREE_FRAMES
 
 FRAME = 1280
 REFRACTORY_S = 2.0
 BOTH_WITHIN_S = 0.5  # "and": the two models agree within this much time
-Series = np.ndarray  # (frames, 2): openWakeWord score, microWakeWord probability
+# (frames, 2): openWakeWord score, microWakeWord probability; with `with_levels`, (frames,
+# 4): and the room's level before the frame and the loudest frame of the last second (dB)
+Series = np.ndarray
+VOICE_S = 1.0  # the wake phrase's level: the loudest frame within this much before
 
 
 class _Models:
@@ -119,6 +123,20 @@ def confirmed(t: float, c: float, low: float) -> Rule:
     return Rule(f"either, oWW confirmed (oWW >= {t} with mWW >= {low}, or mWW >= {c})", fires)
 
 
+def quieter_in_noise(t: float, c: float, low: float, noisy_t: float, snr_db: float) -> Rule:
+    """`confirmed`, with openWakeWord's threshold `noisy_t` where the voice stands less than
+    `snr_db` above the room (a wake phrase in noise scores lower)."""
+    frames = AGREE_FRAMES
+
+    def fires(s: Series) -> np.ndarray:
+        recent = np.array([s[max(0, i - frames + 1) : i + 1, 1].max()
+                           for i in range(len(s))], dtype=np.float32)
+        threshold = np.where(s[:, 3] - s[:, 2] < snr_db, noisy_t, t)
+        return (s[:, 1] >= c) | ((s[:, 0] >= threshold) & (recent >= low))
+    return Rule(f"confirmed, oWW >= {noisy_t} where the voice is < {snr_db:g} dB over the room",
+                fires)
+
+
 def mean(t: float) -> Rule:
     return Rule(f"mean of the two >= {t}", lambda s: (s[:, 0] + s[:, 1]) / 2 >= t)
 
@@ -130,42 +148,66 @@ def rules() -> list[Rule]:
     out += [confirmed(0.5, 0.97, low) for low in (0.002, 0.01, 0.03)]
     out += [both(t, c) for t in (0.05, 0.1, 0.2) for c in (0.3, 0.5, 0.7)]
     out += [mean(t) for t in (0.4, 0.5, 0.6, 0.7)]
+    out += [quieter_in_noise(0.5, 0.97, 0.002, t, snr) for snr in (20.0, 25.0)
+            for t in (0.2, 0.3, 0.4)]
     return out
+
+
+def with_levels(series: Series, audio: np.ndarray) -> Series:
+    """`series` with the room's level before each frame (the background gate's estimate:
+    the 20th percentile of the last 3 s of frame levels) and the voice's (the loudest frame
+    of the last second)."""
+    level = np.array([frame_level_db(audio[i : i + FRAME])
+                      for i in range(0, len(audio) - FRAME + 1, FRAME)], dtype=np.float32)
+    room_n, voice_n = round(HISTORY_S * SAMPLE_RATE / FRAME), round(VOICE_S * SAMPLE_RATE / FRAME)
+    room = np.array([np.percentile(level[max(0, i - room_n + 1) : i + 1], PERCENTILE)
+                     for i in range(len(level))], dtype=np.float32)
+    voice = np.array([level[max(0, i - voice_n + 1) : i + 1].max() for i in range(len(level))],
+                     dtype=np.float32)
+    n = min(len(series), len(level))
+    return np.c_[series[:n], room[:n], voice[:n]]
 
 
 def load_series(folder: Path) -> dict[str, Series]:
     """Every recording's and stream's series (computed once, then cached)."""
     cache = folder / "wake_series.npz"
+    series: dict[str, Series] = {}
     if cache.exists():
         with np.load(cache) as saved:
-            return {k: saved[k] for k in saved.files}
-    series: dict[str, Series] = {}
-    for rec in load_manifest(folder):
-        series["rec:" + rec.file] = score_series(read_wav(folder / rec.file))
-    for stream in generate_streams(folder):
-        series["nonwake:" + stream.voice] = score_series(read_wav(stream.path))
-    np.savez_compressed(cache, **series)  # type: ignore[arg-type]
-    return series
+            series = {k: saved[k] for k in saved.files}
+    audio = {"rec:" + rec.file: folder / rec.file for rec in load_manifest(folder)}
+    streams = generate_streams(folder)
+    audio.update({"nonwake:" + s.voice: s.path for s in streams})
+    audio.update({"nonwake:" + key: s.path for key, s in noisy_streams(folder, streams).items()})
+    missing = [key for key in audio if key not in series]
+    for key in missing:
+        series[key] = score_series(read_wav(audio[key]))
+    if missing:
+        np.savez_compressed(cache, **series)  # type: ignore[arg-type]
+    return {key: with_levels(series[key], read_wav(path)) for key, path in audio.items()}
 
 
 def report(folder: Path) -> str:
     series = load_series(folder)
     recordings = load_manifest(folder)
     streams = generate_streams(folder)
-    lines = ["wake word rules (wake rate: the recordings; false wakes: speech without it)",
+    lines = ["wake word rules (wake rate: the recordings; false wakes: speech without it, "
+             f"quiet, then under {', '.join(NOISY)} together)",
              f"  {'rule':72} {'dev wake':>9} {'held-out':>9} {'dev FW/h':>9} "
-             f"{'held-out FW/h':>14}"]
+             f"{'held-out FW/h':>14} {'noisy dev FW/h':>15} {'noisy held-out FW/h':>20}"]
     for rule in rules():
         cells = []
         for group in ("dev", "heldout"):
             recs = [r for r in recordings if r.group == group]
             hit = sum(_detected(rule, series["rec:" + r.file], r.wake_end_s) for r in recs)
             cells.append(f"{100 * hit / max(1, len(recs)):8.1f}%")
-        for group in ("dev", "heldout"):
-            members = [s for s in streams if s.group == group]
-            fired = sum(len(rule.events(series["nonwake:" + s.voice])) for s in members)
-            hours = sum(s.seconds for s in members) / 3600
-            cells.append(f"{fired:3d} ({fired / hours:5.1f})")
+        for rooms in (("",), tuple(":" + c for c in NOISY)):  # quiet, then noisy
+            for group in ("dev", "heldout"):
+                members = [s for s in streams if s.group == group]
+                fired = sum(len(rule.events(series["nonwake:" + s.voice + room]))
+                            for s in members for room in rooms)
+                hours = len(rooms) * sum(s.seconds for s in members) / 3600
+                cells.append(f"{fired:3d} ({fired / hours:5.1f})")
         lines.append(f"  {rule.name:72} " + " ".join(cells))
     return "\n".join(lines)
 
