@@ -63,9 +63,10 @@ class EndpointSettings:
     fast_hangover_s: float = 0.16
     # The fast layer learns the room and the voice from this much audio before the request
     # (the wake word and what came before it): its cepstral mean, which the request is
-    # normalised by, moves towards this audio's (GrammarRecognizer.prime). 0: off, the
-    # mean only follows earlier requests. `tandem bench speech` dev voices: commands the
-    # fast layer decodes right 186 -> 207 of 408, its confident answers 61 -> 66.
+    # normalised by, starts from a fixed anchor and moves towards this audio's
+    # (GrammarRecognizer.prime). 0: off, the mean follows the requests before. `tandem
+    # bench speech`, the fast layer alone, dev voices: right 186 -> 216 of 408 (the same in
+    # either order now), its answers 61 -> 66.
     fast_room_s: float = 2.0
     # Whisper starts on the request after this much silence, during the hangover, and
     # its text is used when the user said nothing more (edge.stages.early_transcript);

@@ -9,6 +9,9 @@ recordings whose endpoint the gate had not moved came out differently: the fast 
 recording is no way out: the fast layer then got 20 instead of 46 of 86 dev babble
 recordings right. Here each recording runs twice from the same decoder state,
 without the gate and then, the mean put back, with it; the run goes on from the gated one.
+(Since the fast layer starts every request from a fixed mean and primes it from the audio
+before, `GrammarRecognizer.prime`, two whole runs compare request by request too; this
+paired run is kept for runs with `--no-fast-room`.)
 """
 
 from __future__ import annotations

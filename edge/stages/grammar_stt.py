@@ -47,6 +47,12 @@ SEARCH = "commands"
 # the utterance can end, and against one word that costs ~10 ms a second of audio, against
 # the commands' grammar ~100.
 _PRIME_SEARCH, _PRIME_WORD = "cepstral-mean", "stop"
+# Where the cepstral mean starts, and where prime() starts it again for every request: the
+# mean of the decoder's means over the dev voices' 912 requests of `tandem bench speech`
+# (carried from request to request, primed). Pocketsphinx's own start (40,3,-1,0,...) is
+# far from speech as the device hears it; a mean carried from the last request carries
+# that request's room and voice into this one.
+ANCHOR_MEAN = "60.04,-0.67,2.75,11.05,-6.44,-2.17,-2.29,-7.31,-4.43,0.78,2.03,0.27,0.65"
 # Each decoder starts with an empty dictionary and gets only its grammar's words (with all
 # their alternative pronunciations, in the pronouncing dictionary's order) from
 # `PronouncingDictionary`: the whole CMU dictionary (135k words) cost 22 MB per decoder.
@@ -141,7 +147,7 @@ class GrammarRecognizer:
         self._polite = polite
         self._dictionary = PronouncingDictionary.default()
         self._decoder = Decoder(lm=None, jsgf=None, dict=os.devnull, loglevel="FATAL",
-                                **DECODER_OPTIONS)
+                                cmninit=ANCHOR_MEAN, **DECODER_OPTIONS)
         self._words: set[str] = set()  # what the decoder's dictionary holds
         for entry, phones in self._dictionary.entries(_PRIME_WORD):
             self._decoder.add_word(entry, phones, False)
@@ -181,11 +187,14 @@ class GrammarRecognizer:
     def prime(self, samples: np.ndarray) -> None:
         """Learn the room from audio heard just before the request (the wake word and what
         came before it): the decoder's cepstral mean, which the request's frames are
-        normalised by, moves towards this audio's, as after a decoded utterance."""
+        normalised by, starts again from ANCHOR_MEAN and moves towards this audio's, as
+        after a decoded utterance. So a request is decoded nearly the same whatever came
+        before (the front end's noise estimate carries on)."""
         if self._running:
             self._decoder.end_utt()
             self._running = False
         d = self._decoder
+        d.set_cmn(ANCHOR_MEAN)
         d.activate_search(_PRIME_SEARCH)
         try:
             d.start_utt()
