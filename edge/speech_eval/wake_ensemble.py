@@ -114,27 +114,27 @@ def both(t: float, c: float) -> Rule:
 def confirmed(t: float, c: float, low: float) -> Rule:
     """The daemon's default (`WakeSettings.micro_confirm`): microWakeWord at its threshold,
     or openWakeWord at its own with microWakeWord at least `low` in the last half second."""
-    frames = AGREE_FRAMES
 
     def fires(s: Series) -> np.ndarray:
-        recent = np.array([s[max(0, i - frames + 1) : i + 1, 1].max()
-                           for i in range(len(s))], dtype=np.float32)
-        return (s[:, 1] >= c) | ((s[:, 0] >= t) & (recent >= low))
+        return (s[:, 1] >= c) | ((s[:, 0] >= t) & (_recent_micro(s) >= low))
     return Rule(f"either, oWW confirmed (oWW >= {t} with mWW >= {low}, or mWW >= {c})", fires)
 
 
 def quieter_in_noise(t: float, c: float, low: float, noisy_t: float, snr_db: float) -> Rule:
     """`confirmed`, with openWakeWord's threshold `noisy_t` where the voice stands less than
     `snr_db` above the room (a wake phrase in noise scores lower)."""
-    frames = AGREE_FRAMES
 
     def fires(s: Series) -> np.ndarray:
-        recent = np.array([s[max(0, i - frames + 1) : i + 1, 1].max()
-                           for i in range(len(s))], dtype=np.float32)
         threshold = np.where(s[:, 3] - s[:, 2] < snr_db, noisy_t, t)
-        return (s[:, 1] >= c) | ((s[:, 0] >= threshold) & (recent >= low))
+        return (s[:, 1] >= c) | ((s[:, 0] >= threshold) & (_recent_micro(s) >= low))
     return Rule(f"confirmed, oWW >= {noisy_t} where the voice is < {snr_db:g} dB over the room",
                 fires)
+
+
+def _recent_micro(s: Series) -> np.ndarray:
+    """Per frame: microWakeWord's highest in the daemon's agreement window up to it."""
+    return np.array([s[max(0, i - AGREE_FRAMES + 1) : i + 1, 1].max() for i in range(len(s))],
+                    dtype=np.float32)
 
 
 def mean(t: float) -> Rule:
