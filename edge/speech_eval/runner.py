@@ -9,10 +9,10 @@ Per recording, with 80 ms frames from the start of the stream:
 * energy VAD on every frame, Silero when it hears something, the native endpointer with the
   daemon's settings (`edge.stages.endpoint`); the request is the audio from the pre-roll
   to the endpoint;
-* the fast layer (`GrammarRecognizer`), its cepstral mean primed from the 2 s up to the wake
-  decision as the daemon primes it (so no recording depends on the ones before), fed each
-  frame from the wake decision on; once the
-  user has spoken and then been silent for 0.16 s, its partial hypothesis is checked at
+* the fast layer (`GrammarRecognizer`), its cepstral mean started from the anchor and primed
+  from the 2 s up to the wake decision as the daemon does (a recording's outcome hardly
+  depends on the ones before), fed each frame from the wake decision on; once the user
+  has spoken and then been silent for 0.16 s, its partial hypothesis is checked at
   each frame: a whole command there ends the fast layer's utterance at once (the early
   endpoint the daemon would take, scored with the confidence it would see); otherwise it
   finishes at the normal endpoint;
