@@ -18,6 +18,7 @@ from contract.inventory import Inventory, load_inventory
 from edge.pipeline import Engines
 from edge.settings import EdgeSettings
 from edge.stages.grammar_stt import (
+    ANCHOR_MEAN,
     DECODER_OPTIONS,
     SEARCH,
     GrammarRecognizer,
@@ -96,7 +97,8 @@ def test_trimmed_decoder_decodes_as_the_full_dictionary(engines: Engines,
              synthesize(engines.tts, "Stop.")]
     for recognizer in (GrammarRecognizer(load_inventory(HOME)),
                        GrammarRecognizer.for_stop_phrases(EdgeSettings().duplex.stop_phrases)):
-        full = Decoder(lm=None, jsgf=None, loglevel="FATAL", **DECODER_OPTIONS)
+        full = Decoder(lm=None, jsgf=None, loglevel="FATAL", cmninit=ANCHOR_MEAN,
+                       **DECODER_OPTIONS)
         for word, phones in recognizer.grammar.pronunciations.items():
             if full.lookup_word(word) is None:
                 full.add_word(word, phones, False)
