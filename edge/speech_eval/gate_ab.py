@@ -1,17 +1,12 @@
 """The background gate off and on, request by request: `tandem bench speech gate`.
 
-Two runs of `tandem bench speech run` (one with `--no-background-gate`) do not compare
-request by request. The fast layer's decoder carries its cepstral mean from one request to
-the next (pocketsphinx's live CMN), so when the gate moves one recording's endpoint, every
-later recording is decoded from another mean and its outcome moves too (in two such runs,
-recordings whose endpoint the gate had not moved came out differently: the fast layer heard
-"what day is it today" in one and nothing in the other). Resetting the mean for every
-recording is no way out: the fast layer then got 20 instead of 46 of 86 dev babble
-recordings right. Here each recording runs twice from the same decoder state,
-without the gate and then, the mean put back, with it; the run goes on from the gated one.
-(Since the fast layer starts every request from a fixed mean and primes it from the audio
-before, `GrammarRecognizer.prime`, two whole runs compare request by request too; this
-paired run is kept for runs with `--no-fast-room`.)
+Each recording runs twice in one process, without the gate and with it, so the two
+outcomes differ by the gate alone. It was written when they could not otherwise: the fast
+layer's decoder then carried its cepstral mean from one request to the next, so when the
+gate moved one recording's endpoint every later recording was decoded from another mean (in
+two whole runs, recordings whose endpoint the gate had not moved came out differently).
+Since the fast layer starts every request from a fixed mean and primes it from the audio
+before (`GrammarRecognizer.prime`), no decoder state needs putting back between the two.
 """
 
 from __future__ import annotations
@@ -30,20 +25,16 @@ def run(folder: Path, groups: tuple[str, ...], limit: int | None = None
     """(without the gate, with it) per recording of `groups`, Whisper's cached outcomes
     reused where the audio and the hint are the same."""
     ev = Evaluator()
-    assert ev.grammar is not None
     with_gate = ev.endpoint_settings
     without = replace(with_gate, background_margin_db=None)
     cache_path, rescore_path = ev.cache_paths(folder)
     cache, rescores = _read_cache(cache_path, "whisper"), _read_cache(rescore_path, "rescore")
-    decoder = ev.grammar._decoder
     pairs = []
     recordings = [r for r in load_manifest(folder) if r.group in groups][:limit]
     for rec in recordings:
         audio = read_wav(folder / rec.file)
-        mean = decoder.get_cmn()
         ev.endpoint_settings = without
         off = ev.run(rec, audio, cache.get(rec.file), rescores.get(rec.file))
-        decoder.set_cmn(mean)
         ev.endpoint_settings = with_gate
         pairs.append((off, ev.run(rec, audio, cache.get(rec.file), rescores.get(rec.file))))
     return pairs
