@@ -28,7 +28,7 @@ from edge.messages import SAMPLE_RATE
 from edge.speech_eval.generate import load_manifest
 from edge.speech_eval.nonwake import NOISY, generate_streams, noisy_streams
 from edge.speech_eval.runner import WAKE_WINDOW_S
-from edge.stages.background_gate import HISTORY_S, PERCENTILE, frame_level_db
+from edge.stages.background_gate import BackgroundGate, frame_level_db
 from edge.stages.wake import AGREE_FRAMES
 
 FRAME = 1280
@@ -154,14 +154,17 @@ def rules() -> list[Rule]:
 
 
 def with_levels(series: Series, audio: np.ndarray) -> Series:
-    """`series` with the room's level before each frame (the background gate's estimate:
-    the 20th percentile of the last 3 s of frame levels) and the voice's (the loudest frame
-    of the last second)."""
+    """`series` with the room's level before each frame (the background gate's own estimate,
+    as if a request opened there) and the voice's (the loudest frame of the last second)."""
     level = np.array([frame_level_db(audio[i : i + FRAME])
                       for i in range(0, len(audio) - FRAME + 1, FRAME)], dtype=np.float32)
-    room_n, voice_n = round(HISTORY_S * SAMPLE_RATE / FRAME), round(VOICE_S * SAMPLE_RATE / FRAME)
-    room = np.array([np.percentile(level[max(0, i - room_n + 1) : i + 1], PERCENTILE)
-                     for i in range(len(level))], dtype=np.float32)
+    gate = BackgroundGate(0.0, 0.0, 0.5, FRAME / SAMPLE_RATE)
+    room = np.zeros(len(level), dtype=np.float32)
+    for i, db in enumerate(level):
+        gate.observe(float(db))
+        gate.begin()
+        room[i] = gate.background_db
+    voice_n = round(VOICE_S * SAMPLE_RATE / FRAME)
     voice = np.array([level[max(0, i - voice_n + 1) : i + 1].max() for i in range(len(level))],
                      dtype=np.float32)
     n = min(len(series), len(level))
@@ -179,12 +182,15 @@ def load_series(folder: Path) -> dict[str, Series]:
     streams = generate_streams(folder)
     audio.update({"nonwake:" + s.voice: s.path for s in streams})
     audio.update({"nonwake:" + key: s.path for key, s in noisy_streams(folder, streams).items()})
-    missing = [key for key in audio if key not in series]
-    for key in missing:
-        series[key] = score_series(read_wav(audio[key]))
-    if missing:
+    out, scored = {}, False
+    for key, path in audio.items():
+        samples = read_wav(path)
+        if key not in series:
+            series[key], scored = score_series(samples), True
+        out[key] = with_levels(series[key], samples)
+    if scored:
         np.savez_compressed(cache, **series)  # type: ignore[arg-type]
-    return {key: with_levels(series[key], read_wav(path)) for key, path in audio.items()}
+    return out
 
 
 def report(folder: Path) -> str:
