@@ -371,7 +371,7 @@ def rescore_results(folder: Path, results: Path, limit: int | None = None) -> li
 
     outcomes = load_outcomes(results)
     ev = Evaluator(whisper=True, grammar=True, rescore=True)
-    rescore_path = folder / f"rescore_cache-{ev.rescore_key()}.jsonl"
+    _, rescore_path = ev.cache_paths(folder)
     rescores = _read_cache(rescore_path, "rescore")
     preroll = ev.endpoint_settings.preroll_s
     t0 = time.perf_counter()
