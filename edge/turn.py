@@ -39,7 +39,7 @@ from edge.speaker import SpokenReply
 from edge.stages.grammar_stt import GrammarResult
 from edge.stages.nlu import CLOUD
 from edge.stages.stt import strip_wake_phrase
-from edge.stages.whisper_rescore import Heard, overrule_settings
+from edge.stages.whisper_rescore import Encoded, Heard, overrule_settings
 from edge.trace import TurnRecord
 
 if TYPE_CHECKING:
@@ -228,7 +228,8 @@ async def _transcribe(p: EdgePipeline, utterance: Utterance, record: TurnRecord,
 
 
 async def _rescore(p: EdgePipeline, utterance: Utterance, record: TurnRecord, raw: str,
-                   encoded: object, recognized: GrammarResult | None) -> Understanding | None:
+                   encoded: Encoded | None, recognized: GrammarResult | None
+                   ) -> Understanding | None:
     """What the grammar sentence Whisper finds nearly as likely as its own text says (None:
     Whisper + NLU decide)."""
     rescorer, fast = p.engines.rescorer, p.engines.fast

@@ -138,12 +138,13 @@ def test_whisper_prefers_the_sentence_said_and_rescues_a_garbled_hypothesis(
     samples = _say("Switch off the coffee maker.")
     _, encoded = rescorer.transcribe(samples)
     assert encoded is not None
-    right, wrong = judge.score(encoded, ["Switch off the Coffee Maker.",
+    assert encoded.samples == len(samples)
+    right, wrong = judge.score(encoded.output, ["Switch off the Coffee Maker.",
                                          "Switch on the Coffee Maker."], len(samples))
     assert right[0] > wrong[0]
     # Whisper's hypothesis garbled: the grammar's sentence is likelier, and answers exactly.
     result = rescore(judge, samples, "Sweet chop the coffee maker.", grammar, None,
-                     encoder_output=encoded)
+                     encoder_output=encoded.output)
     assert result.understanding is not None
     assert (result.understanding.intent, result.understanding.slots) == \
         ("HassTurnOff", {"name": "Coffee Maker"})
@@ -172,7 +173,28 @@ def test_the_tap_holds_the_transcriptions_encoder_output(whisper: tuple[Any, Any
     samples = _say("Call mom.")
     raw, encoded = rescorer.transcribe(samples)
     assert raw == stt.transcribe(samples)  # the tap leaves the transcription alone
-    assert np.allclose(np.asarray(encoded), np.asarray(judge.encode(samples)), atol=1e-4)
+    assert encoded is not None and encoded.samples == len(samples)
+    assert np.allclose(np.asarray(encoded.output), np.asarray(judge.encode(samples)), atol=1e-4)
+
+
+@pytest.mark.slow
+@needs_espeak
+def test_an_early_transcription_is_scored_over_the_audio_it_heard(
+        whisper: tuple[Any, Any, Any], grammar: CompiledGrammar) -> None:
+    """Whisper started in the hangover heard the request up to its pause; the endpoint's
+    utterance runs on through the rest of the silence. The rescoring reads the encoder
+    frames of what Whisper heard, as `tandem bench speech` does, whatever follows."""
+    _, rescorer, judge = whisper
+    samples = _say("Switch off the coffee maker.")
+    raw, encoded = rescorer.transcribe(samples)
+    utterance = np.concatenate([samples, np.zeros(16000, np.int16)])  # 1 s more silence
+    early = rescorer.rescore(utterance, raw, grammar, None, encoded)
+    heard = rescorer.rescore(samples, raw, grammar, None, encoded)
+    assert early.hypothesis_logprob == heard.hypothesis_logprob
+    assert [c.logprob for c in early.scored] == [c.logprob for c in heard.scored]
+    # what the frames of the longer audio would have scored instead
+    longer = judge.score(encoded.output, [raw], len(utterance))[0][0]
+    assert longer != early.hypothesis_logprob
 
 
 def test_a_confident_reading_for_the_cloud_is_not_overruled() -> None:

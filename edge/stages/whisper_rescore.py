@@ -70,7 +70,20 @@ from edge.stages.stt import strip_wake_phrase
 
 SAMPLE_RATE = 16000
 MEL_HOP = 160  # samples per mel frame; the encoder halves the frames
-Heard = tuple[str, Any]  # Whisper's raw text and its encoder output (None: not kept)
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """A transcription's encoder output and how many samples of the request it heard: a
+    transcription started during the hangover (`EarlyTranscript`) heard the request up to
+    its pause, not the endpoint's whole utterance, and the scoring reads as many encoder
+    frames as the audio it was made from."""
+
+    output: Any
+    samples: int
+
+
+Heard = tuple[str, Encoded | None]  # Whisper's raw text and its encoder output (None: not kept)
 
 
 @dataclass(frozen=True)
@@ -496,7 +509,7 @@ class Rescorer:
     rescoring of a request on it.
 
         raw, encoded = rescorer.transcribe(samples)          # instead of stt.transcribe
-        result = rescorer.rescore(samples, raw, grammar, recognized, encoded)
+        result = rescorer.rescore(utterance, raw, grammar, recognized, encoded)
     """
 
     def __init__(self, stt: Any, settings: RescoreSettings | None = None) -> None:
@@ -506,19 +519,25 @@ class Rescorer:
         self.tap = EncoderTap(stt._model)
         self.judge = WhisperJudge(stt._model)
 
-    def transcribe(self, samples: np.ndarray, heard: str = "") -> tuple[str, Any]:
+    def transcribe(self, samples: np.ndarray, heard: str = "") -> Heard:
         """Whisper's text (with its hints, as `stt.transcribe`; `heard`: what the fast
         layer holds, `transcribe_heard`) and its encoder output."""
         from edge.stages.stt import transcribe_heard
 
         self.tap.take()
         raw = transcribe_heard(self.stt, samples, heard)
-        return raw, self.tap.take()
+        output = self.tap.take()
+        return raw, None if output is None else Encoded(output, len(samples))
 
     def rescore(self, samples: np.ndarray, whisper_raw: str, grammar: CompiledGrammar,
-                fast: GrammarResult | None, encoder_output: Any = None,
+                fast: GrammarResult | None, encoded: Encoded | None = None,
                 reading_intent: str | None = None,
                 settings: RescoreSettings | None = None) -> RescoreResult:
-        """`settings`: this request's (`overrule_settings`), else the rescorer's own."""
+        """`samples`: the request from its start (the endpoint's utterance; cut to what
+        `encoded` heard); `settings`: this request's (`overrule_settings`), else the
+        rescorer's own."""
+        if encoded is not None:
+            samples = samples[: encoded.samples]
         return rescore(self.judge, samples, whisper_raw, grammar, fast,
-                       settings or self.settings, encoder_output, reading_intent)
+                       settings or self.settings,
+                       None if encoded is None else encoded.output, reading_intent)
