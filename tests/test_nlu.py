@@ -260,3 +260,21 @@ def test_a_list_requests_misheard_verb_is_mended(text: str, words: str) -> None:
     from edge.nlu.text import normalize
 
     assert normalize(text) == words
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("Actually, can the kitchen lights be green please?", "can the kitchen lights be green"),
+    ("Okay so what is the time", "what is the time"),
+    ("Um, so, actually turn it up", "turn it up"),
+    ("what is it actually", "what is it actually"),  # only before the request's first word
+    ("so", "so"),  # nothing follows: the word is the request
+])
+def test_lead_ins_before_a_request_are_dropped(text: str, words: str) -> None:
+    assert normalize(text) == words
+
+
+def test_a_lead_in_no_longer_hides_a_colour_request(nlu: ModelNlu) -> None:
+    result = nlu.parse("Actually, can the kitchen lights be green please?")
+    assert (result.intent, result.slots) == \
+        ("HassLightSet", {"name": "Kitchen Lights", "color": "green"})
+

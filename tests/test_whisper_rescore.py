@@ -28,6 +28,7 @@ from edge.stages.whisper_rescore import (
     decide,
     normalise,
     render,
+    said_exactly,
 )
 
 
@@ -46,6 +47,10 @@ def _texts(whisper_text: str, grammar: CompiledGrammar, fast: GrammarResult | No
 def test_whisper_text_in_the_grammar_alphabet() -> None:
     assert normalise("Set the Office Light to 40%.") == "set the office light to forty percent"
     assert normalise("Hey, call Tomás!") == "hey call tomas"
+    assert normalise("Ok, so put all the lights on in the garage.") == \
+        "okay so put all the lights on in the garage"  # the grammar's "okay"
+    assert said_exactly("Hey Jarvis, OK so put all the lights on in the garage.",
+                        "okay so put all the lights on in the garage")
 
 
 def test_sentences_are_written_as_whisper_writes_them(grammar: CompiledGrammar) -> None:

@@ -23,6 +23,11 @@ _FILLERS = frozenset(
     ]
 )
 _FILLER_PAIRS = frozenset({("thank", "you"), ("you", "know"), ("i", "mean")})
+# Words that lead into a request without being part of it ("actually, can the kitchen lights
+# be green", "okay so what's the time"), dropped only before its first word ("what is it
+# actually" keeps its own). Seen in the independent-dev phrasings of `tandem
+# bench speech`, where "actually" took a colour request for a plain "turn on" (0.54).
+_LEAD_INS = frozenset({"actually", "so"})
 # Words Whisper and friends write for what was said.
 _SLIPS = {"lite": "light", "lites": "lights", "nite": "night", "thru": "through",
           "teevee": "tv", "alright": "all right", "wanna": "want to", "gonna": "going to",
@@ -53,7 +58,7 @@ def words_of(text: str) -> list[str]:
     while i < len(raw) and len(out) < MAX_WORDS:
         word = raw[i]
         i += 1
-        if word in _FILLERS:
+        if word in _FILLERS or (not out and word in _LEAD_INS and i < len(raw)):
             continue
         if out and (out[-1], word) in _FILLER_PAIRS:  # "thank you", "you know"
             out.pop()

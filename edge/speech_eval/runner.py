@@ -364,9 +364,10 @@ def evaluate(folder: Path, results: Path, groups: tuple[str, ...], whisper: bool
 
 def rescore_results(folder: Path, results: Path, limit: int | None = None) -> list[Outcome]:
     """Add the rescoring to an existing results file, without decoding the rest again: each
-    request's samples are cut from its recording as the run cut them (pre-roll before the
-    wake decision to the endpoint), the fast layer's result and Whisper's text come from
-    the file. Cached like the run's; the file is rewritten with the `rescore` field."""
+    request's samples are cut from its recording as the run cut them for Whisper (pre-roll
+    before the wake decision to where Whisper started: the pause in the hangover, or the
+    endpoint), the fast layer's result and Whisper's text come from the file. Cached like
+    the run's; the file is rewritten with the `rescore` field."""
     from edge.messages import Understanding
 
     outcomes = load_outcomes(results)
@@ -388,8 +389,9 @@ def rescore_results(folder: Path, results: Path, limit: int | None = None) -> li
             if cached is None:
                 audio = read_wav(folder / o.file)
                 start = int(max(0.0, o.listen_at_s - preroll) * SAMPLE_RATE)
-                end = (len(audio) if o.endpoint_reason == "end_of_input"
-                       else int(o.endpoint_at_s * SAMPLE_RATE))
+                end = start + o.whisper["samples"] if "samples" in o.whisper else \
+                    len(audio) if o.endpoint_reason == "end_of_input" else \
+                    int(o.endpoint_at_s * SAMPLE_RATE)
                 cached = ev.rescore(audio[start:end], o.whisper, fast)
                 if cached is not None:
                     rc.write(json.dumps({"file": o.file, "rescore": cached}) + "\n")
