@@ -273,3 +273,17 @@ def test_gate_report_compares_each_recording_with_itself() -> None:
     assert lines["clean"].split()[1:5] == ["1", "1", "->", "0"]
     assert lines["all"].split()[1:5] == ["2", "2", "->", "1"]
     assert text.endswith("the gate moved 1 of 2 endpoints")
+
+
+def test_the_rescoring_cache_is_keyed_by_the_candidates_code(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A change to how candidates are made must not reuse rescorings made by the old code."""
+    from types import SimpleNamespace
+
+    from edge.speech_eval import runner
+    from edge.stages.whisper_rescore import RescoreSettings
+
+    holder = SimpleNamespace(stt=None, grammar=None, rescore_settings=RescoreSettings())
+    now = runner.Evaluator.rescore_key(holder)  # type: ignore[arg-type]
+    monkeypatch.setattr(runner, "CANDIDATES_VERSION", runner.CANDIDATES_VERSION + 1)
+    assert runner.Evaluator.rescore_key(holder) != now  # type: ignore[arg-type]

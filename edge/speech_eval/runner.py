@@ -52,7 +52,12 @@ from edge.speech_eval.phrases import INVENTORY
 from edge.stages.early_endpoint import EarlyEndpoint, PauseAfterSpeech
 from edge.stages.grammar_stt import GrammarResult
 from edge.stages.stt import BEAM_SIZE
-from edge.stages.whisper_rescore import RescoreSettings, WhisperJudge, rescore
+from edge.stages.whisper_rescore import (
+    CANDIDATES_VERSION,
+    RescoreSettings,
+    WhisperJudge,
+    rescore,
+)
 
 ORACLE_DELAY_S = 0.3  # a missed wake word: open the request this long after the phrase
 WAKE_WINDOW_S = 0.8  # a detection later than this after the phrase is a miss
@@ -163,10 +168,13 @@ class Evaluator:
         return whisper, folder / f"rescore_cache-{self.rescore_key()}.jsonl"
 
     def rescore_key(self) -> str:
-        """What the rescoring of a file depends on besides the file: hints, grammar, settings."""
+        """What the rescoring of a file depends on besides the file: hints, grammar, settings,
+        and the code that makes the candidates (`CANDIDATES_VERSION`)."""
         hints = getattr(self.stt, "hotwords", None) or ""
         jsgf = self.grammar.grammar.jsgf if self.grammar is not None else ""
         text = "\n".join((hints, jsgf, repr(self.rescore_settings)))
+        if CANDIDATES_VERSION > 1:  # (version 1 kept the names of the caches made before it)
+            text += f"\ncandidates {CANDIDATES_VERSION}"
         return hashlib.sha256(text.encode()).hexdigest()[:8]
 
     def rescore(self, samples: np.ndarray, whisper: dict[str, Any],

@@ -143,6 +143,9 @@ def number_words(n: int) -> str:
     return _spoken_numbers().get(n, str(n))
 
 
+# Bumped when the candidates a text gets change (their search, `normalise`, `render`): the
+# bench's rescoring cache (`tandem bench speech`) is keyed by it. 2: Whisper's "ok".
+CANDIDATES_VERSION = 2
 # Words Whisper spells otherwise than the grammar: "Ok, so put all the lights on in the
 # garage." is the grammar's "okay so ..." sentence (a dev-voice request whose right text
 # lost to the fast layer's "... in the office" for want of it).
