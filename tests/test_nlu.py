@@ -277,4 +277,3 @@ def test_a_lead_in_no_longer_hides_a_colour_request(nlu: ModelNlu) -> None:
     result = nlu.parse("Actually, can the kitchen lights be green please?")
     assert (result.intent, result.slots) == \
         ("HassLightSet", {"name": "Kitchen Lights", "color": "green"})
-

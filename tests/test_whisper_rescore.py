@@ -145,7 +145,7 @@ def test_whisper_prefers_the_sentence_said_and_rescues_a_garbled_hypothesis(
     assert encoded is not None
     assert encoded.samples == len(samples)
     right, wrong = judge.score(encoded.output, ["Switch off the Coffee Maker.",
-                                         "Switch on the Coffee Maker."], len(samples))
+                                                "Switch on the Coffee Maker."], len(samples))
     assert right[0] > wrong[0]
     # Whisper's hypothesis garbled: the grammar's sentence is likelier, and answers exactly.
     result = rescore(judge, samples, "Sweet chop the coffee maker.", grammar, None,

@@ -397,9 +397,12 @@ def rescore_results(folder: Path, results: Path, limit: int | None = None) -> li
             if cached is None:
                 audio = read_wav(folder / o.file)
                 start = int(max(0.0, o.listen_at_s - preroll) * SAMPLE_RATE)
-                end = start + o.whisper["samples"] if "samples" in o.whisper else \
-                    len(audio) if o.endpoint_reason == "end_of_input" else \
-                    int(o.endpoint_at_s * SAMPLE_RATE)
+                if "samples" in o.whisper:  # what Whisper heard
+                    end = start + o.whisper["samples"]
+                elif o.endpoint_reason == "end_of_input":
+                    end = len(audio)
+                else:  # results written before Whisper's length was kept
+                    end = int(o.endpoint_at_s * SAMPLE_RATE)
                 cached = ev.rescore(audio[start:end], o.whisper, fast)
                 if cached is not None:
                     rc.write(json.dumps({"file": o.file, "rescore": cached}) + "\n")
