@@ -172,9 +172,8 @@ class Evaluator:
         and the code that makes the candidates (`CANDIDATES_VERSION`)."""
         hints = getattr(self.stt, "hotwords", None) or ""
         jsgf = self.grammar.grammar.jsgf if self.grammar is not None else ""
-        text = "\n".join((hints, jsgf, repr(self.rescore_settings)))
-        if CANDIDATES_VERSION > 1:  # (version 1 kept the names of the caches made before it)
-            text += f"\ncandidates {CANDIDATES_VERSION}"
+        text = "\n".join((hints, jsgf, repr(self.rescore_settings),
+                          f"candidates {CANDIDATES_VERSION}"))
         return hashlib.sha256(text.encode()).hexdigest()[:8]
 
     def rescore(self, samples: np.ndarray, whisper: dict[str, Any],

@@ -133,7 +133,12 @@ def quieter_in_noise(t: float, c: float, low: float, noisy_t: float, snr_db: flo
 
 def _recent_micro(s: Series) -> np.ndarray:
     """Per frame: microWakeWord's highest in the daemon's agreement window up to it."""
-    return np.array([s[max(0, i - AGREE_FRAMES + 1) : i + 1, 1].max() for i in range(len(s))],
+    return _trailing_max(s[:, 1], AGREE_FRAMES)
+
+
+def _trailing_max(values: np.ndarray, n: int) -> np.ndarray:
+    """Per element: the highest of it and the n - 1 before it (fewer at the start)."""
+    return np.array([values[max(0, i - n + 1) : i + 1].max() for i in range(len(values))],
                     dtype=np.float32)
 
 
@@ -164,9 +169,7 @@ def with_levels(series: Series, audio: np.ndarray) -> Series:
         gate.observe(float(db))
         gate.begin()
         room[i] = gate.background_db
-    voice_n = round(VOICE_S * SAMPLE_RATE / FRAME)
-    voice = np.array([level[max(0, i - voice_n + 1) : i + 1].max() for i in range(len(level))],
-                     dtype=np.float32)
+    voice = _trailing_max(level, round(VOICE_S * SAMPLE_RATE / FRAME))
     n = min(len(series), len(level))
     return np.c_[series[:n], room[:n], voice[:n]]
 
