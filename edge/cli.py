@@ -17,6 +17,7 @@ from edge.arg_types import number_or_off
 from edge.settings import (
     DEFAULT_INVENTORY,
     ActionSettings,
+    ConfirmSettings,
     Deadlines,
     DuplexSettings,
     EdgeSettings,
@@ -224,7 +225,9 @@ def edge_settings(args: argparse.Namespace) -> EdgeSettings:
                                          EndpointSettings.background_margin_db))
     except ValueError as exc:
         raise TandemError(str(exc)) from None
+    confirm_at = getattr(args, "fast_confirm", ConfirmSettings.min_per_token)
     settings = EdgeSettings(
+        confirm=None if confirm_at is None else ConfirmSettings(min_per_token=confirm_at),
         wake=wake,
         deadlines=Deadlines(cloud_s=args.cloud_deadline),
         duplex=duplex,

@@ -224,6 +224,7 @@ class EdgePipeline:
         self._scheduled: asyncio.Task[None] | None = None  # actions whose time has come
         self._early: EarlyEndpoint | None = None  # the fast layer, beside the endpointer
         self._early_text: EarlyTranscript[Heard] | None = None  # Whisper during the hangover
+        self._request_start_s = 0.0  # where the listened request starts (its pre-roll)
         self._grammar_of: Inventory | None = None  # the inventory the fast grammar holds
 
     # -- the API around the loop (call from the loop's thread) -------------------------
@@ -392,9 +393,12 @@ class EdgePipeline:
                 self._spoke(frame.end_s, listened)
                 utterance = endpointer.push(frame, listened, speech.without_background(listened))
                 early = self._early
-                if early is not None and utterance is None and \
-                        self.accepts(early.push(frame, listened)):  # sure of a command
-                    utterance = endpointer.cut(frame, "fast_layer", arrived)
+                if early is not None and utterance is None:
+                    decided = early.push(frame, listened)
+                    if decided is not None and not self.accepts(decided):
+                        await self._confirm(decided, frame.end_s)
+                    if self.accepts(decided):  # sure of a command
+                        utterance = endpointer.cut(frame, "fast_layer", arrived)
                 early_text = self._early_text
                 if early_text is not None and utterance is None:
                     early_text.push(frame, listened, source.span)
@@ -432,6 +436,7 @@ class EdgePipeline:
         speech.reset()
         s = self.settings.endpoint
         start_s = max(0.0, at_s - s.preroll_s)
+        self._request_start_s = start_s
         endpointer.begin(start_s, [])
         if self._early is not None:
             room = s.fast_room_s
@@ -439,6 +444,21 @@ class EdgePipeline:
                               if room and self._source is not None else None)
         if self._early_text is not None:
             self._early_text.begin(start_s)
+
+    async def _confirm(self, result: GrammarResult, end_s: float) -> None:
+        """Whisper's decoder confirms a whole command the fast layer decided on but is not
+        sure of (edge.stages.fast_confirm); `result.confirmed` is set when it does. The
+        capture loop waits for it (~50 ms in a thread; the ring keeps the audio meanwhile):
+        Whisper's transcription starts after it, not beside it on the same two cores."""
+        rescorer, fast, settings = self.engines.rescorer, self.engines.fast, self.settings.confirm
+        if rescorer is None or fast is None or settings is None or self._source is None \
+                or result.understanding is None:
+            return
+        samples = np.array(self._source.span(self._request_start_s, end_s))
+        c = await asyncio.to_thread(rescorer.confirm, samples, fast.grammar, result, settings)
+        result.confirm_ms = c.ms
+        if c.accepted(settings):
+            result.confirmed = c.per_token
 
     def _sync_grammar(self) -> None:
         """Recompile the fast grammar and re-bias Whisper when the inventory changed (a

@@ -20,8 +20,9 @@ class TurnRecord:
     endpoint_reason: str = ""
     transcript: str = ""
     # Which layer heard the request: "fast" (the closed-vocabulary grammar, sure of a
-    # command), "rescored" (Whisper found a grammar sentence as likely as its own text) or
-    # "whisper"; the fast layer's confidence whenever it decoded the request.
+    # command), "confirmed" (the grammar's command, confirmed by Whisper's decoder),
+    # "rescored" (Whisper found a grammar sentence as likely as its own text) or "whisper";
+    # the fast layer's confidence whenever it decoded the request.
     stt_layer: str = ""
     fast_confidence: float | None = None
     intent: str = ""
@@ -60,6 +61,9 @@ class TurnRecord:
     # The fast layer's command Whisper was told in its hint ("" when none; EdgeSettings.
     # stt_fast_lead): where Whisper copied a wrong one, the trace shows it.
     stt_told: str = ""
+    # Whisper's decoder confirmed the fast layer's command below its own threshold (stt_layer
+    # "confirmed", edge.stages.fast_confirm): the sentence's log-probability per token.
+    fast_confirmed: float | None = None
 
     def to_json(self) -> str:
         record = asdict(self)

@@ -87,9 +87,15 @@ async def run_turn(
         if recognized is not None:
             record.fast_confidence = round(recognized.confidence, 3)
             record.timings_ms["fast_finish"] = recognized.finish_ms
+            if recognized.confirm_ms is not None:
+                record.timings_ms["fast_confirm"] = recognized.confirm_ms
+            if recognized.confirmed is not None:
+                record.fast_confirmed = round(recognized.confirmed, 3)
         if fast:  # the fast layer is sure: no Whisper, no NLU
             assert recognized is not None
-            record.transcript, record.stt_layer = recognized.text, "fast"
+            record.transcript = recognized.text
+            # "confirmed": below its own threshold, confirmed by Whisper's decoder
+            record.stt_layer = "fast" if recognized.confirmed is None else "confirmed"
             if transcribing is not None:
                 transcribing.cancel()
         elif utterance.reason != "no_speech":

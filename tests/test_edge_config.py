@@ -92,3 +92,15 @@ def test_the_background_gate_is_set_from_the_file_or_turned_off(tmp_path: Path) 
                          ).endpoint.background_margin_db == 9.0
     assert edge_settings(args_from('input = "mic"\n', tmp_path, "--background-margin", "off")
                          ).endpoint.background_margin_db is None
+
+
+def test_whispers_confirmation_of_the_fast_layer_is_set_or_turned_off(tmp_path: Path) -> None:
+    from edge.cli import edge_settings
+    from edge.settings import ConfirmSettings
+
+    default = edge_settings(args_from('input = "mic"\n', tmp_path))
+    assert default.confirm == ConfirmSettings()
+    stricter = edge_settings(args_from('input = "mic"\nfast-confirm = -1.5\n', tmp_path))
+    assert stricter.confirm is not None and stricter.confirm.min_per_token == -1.5
+    assert edge_settings(args_from('input = "mic"\n', tmp_path, "--fast-confirm", "off")
+                         ).confirm is None

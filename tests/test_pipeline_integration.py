@@ -20,7 +20,14 @@ from edge.audio.sources import recording_source
 from edge.audio.wavfile import read_wav
 from edge.daemon import run_daemon
 from edge.pipeline import SLOW_REPLY, UNREACHABLE_REPLY, Engines
-from edge.settings import ActionSettings, Deadlines, EdgeSettings, EndpointSettings
+from edge.settings import (
+    ActionSettings,
+    ConfirmSettings,
+    Deadlines,
+    EdgeSettings,
+    EndpointSettings,
+)
+from edge.stages.grammar_stt import Calibration
 from edge.trace import TurnRecord
 
 pytestmark = pytest.mark.slow
@@ -126,6 +133,39 @@ def test_the_fast_layer_learns_the_room_from_the_audio_before_the_request(
     (r,), _ = run_turns(replace(engines, fast=off), audio, tmp_path / "off.wav",  # type: ignore[arg-type]
                         endpoint=EndpointSettings(fast_room_s=0.0))
     assert off.primed == [] and r.intent == "HassTurnOn"
+
+
+class _Unsure:
+    """The real fast layer, never sure enough by its own score (its threshold at 1)."""
+
+    calibration = Calibration(threshold=1.0)
+
+    def __init__(self, fast: object) -> None:
+        self._fast = fast
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._fast, name)
+
+
+def test_whisper_confirms_a_command_the_fast_layer_is_unsure_of(
+    engines: Engines, speech: dict[str, np.ndarray], tmp_path: Path
+) -> None:
+    unsure = replace(engines, fast=_Unsure(engines.fast))
+    (r,), _ = run_turns(unsure, speech["lights"], tmp_path / "reply.wav")  # type: ignore[arg-type]
+    # Confirmed at the fast layer's early decision: the request ends there, no Whisper.
+    assert (r.intent, r.slots, r.route) == ("HassTurnOn", {"name": "Kitchen Lights"}, "local")
+    assert r.stt_layer == "confirmed" and r.endpoint_reason == "fast_layer"
+    assert r.fast_confirmed is not None and r.fast_confirmed >= ConfirmSettings().min_per_token
+    assert r.fast_confidence is not None and r.fast_confidence < 1.0
+    assert "fast_confirm" in r.timings_ms and "stt" not in r.timings_ms
+    assert r.reply_text == "Turned on the kitchen lights."
+
+    # Without the confirmation Whisper hears the request, after the normal hangover.
+    (w,), _ = run_turns(unsure, speech["lights"], tmp_path / "off.wav", confirm=None)  # type: ignore[arg-type]
+    assert w.stt_layer in ("whisper", "rescored") and w.fast_confirmed is None
+    assert "fast_confirm" not in w.timings_ms and w.endpoint_reason == "silence"
+    assert w.endpoint_at_s - r.endpoint_at_s >= 0.16
+    assert (w.intent, w.slots) == (r.intent, r.slots)
 
 
 def test_timer_numbers_become_slots(

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from contract.inventory import load_inventory
-from edge.settings import EndpointSettings
+from edge.settings import ConfirmSettings, EndpointSettings
 from edge.skills import default_skills
 from edge.speech_eval.phrases import COMMANDS, INVENTORY
 from edge.speech_eval.report import Scorer, calibrate, summarize
@@ -158,6 +158,10 @@ def test_runner_takes_a_recording_through_wake_endpoint_and_both_layers(tmp_path
     assert any("fast" in c["source"] and c["intent"] == "HassTurnOff"
                for c in out.rescore["candidates"])
     assert scorer.right(out, scorer.rescored(out, Calibration().midpoint, 13.5))
+    # Whisper's decoder was asked about the fast layer's command at its early decision.
+    assert out.confirm is not None and out.confirm["competitors"] > 0
+    assert out.confirm["per_token"] > ConfirmSettings().min_per_token
+    assert out.confirm["margin"] > 0
     # One pause of 0.16 s at least: the request's end (synthetic speech has no others).
     assert out.pauses["0.16"] == 1 and out.pauses["0.08"] >= 1
     # Whisper was told the command the fast layer held when it started (at that pause),
@@ -167,6 +171,42 @@ def test_runner_takes_a_recording_through_wake_endpoint_and_both_layers(tmp_path
     assert rec.command_end_s < out.whisper_at_s < out.endpoint_at_s
     started = max(0.0, out.listen_at_s - EndpointSettings().preroll_s)
     assert out.whisper["samples"] == round((out.whisper_at_s - started) * 16000)
+
+
+def test_a_confirmed_command_answers_below_the_threshold_and_its_time_counts() -> None:
+    from edge.speech_eval.report import fast_silence_ms, whisper_silence_ms
+
+    scorer = Scorer(load_inventory(INVENTORY))
+    lights = {"name": "Kitchen Lights"}
+    whisper = {"intent": "HassTurnOn", "slots": lights, "confidence": 0.99, "stt_ms": 300.0}
+    sure = _outcome("local", "HassTurnOn", lights, _g("HassTurnOn", lights, -1.5), whisper)
+    unsure = _outcome("local", "HassTurnOn", lights, _g("HassTurnOn", lights, -4.0), whisper)
+    for o in (sure, unsure):
+        o.early = {"at_s": 2.2}
+        o.confirm = {"per_token": -1.0, "margin": 5.0, "ms": 70.0, "competitors": 7}
+    fast = scorer.fast(sure, -2.94)
+    assert fast is not None and fast.layer == "grammar" and scorer.confirm_ms(sure, -2.94) == 0
+    confirmed = scorer.fast(unsure, -2.94)
+    assert confirmed is not None and confirmed.layer == "confirmed"
+    assert scorer.confirm_ms(unsure, -2.94) == 70.0
+    s = summarize(scorer, [sure, unsure], -2.94)
+    assert (s["fast_answered"], s["confirmed"], s["confirmed_wrong"]) == (2, 1, 0)
+    assert s["timing_ms"]["silence_fast_answers_p95"] == pytest.approx(
+        fast_silence_ms(unsure) + 70.0)
+    # Not confirmed (too unlikely a sentence): Whisper hears it, after the confirmation.
+    unsure.confirm = {"per_token": -4.0, "margin": 5.0, "ms": 70.0, "competitors": 7}
+    assert scorer.fast(unsure, -2.94) is None
+    s = summarize(scorer, [unsure], -2.94)
+    assert s["timing_ms"]["silence_local_p50"] == pytest.approx(whisper_silence_ms(unsure) + 70)
+    # Another meaning scores better: not confirmed either.
+    unsure.confirm = {"per_token": -1.0, "margin": -0.5, "ms": 70.0, "competitors": 7}
+    assert scorer.fast(unsure, -2.94) is None
+    # Without an early decision the daemon confirms nothing (Whisper already runs).
+    unsure.confirm, unsure.early = {"per_token": -1.0, "margin": 5.0, "ms": 70.0}, None
+    assert scorer.fast(unsure, -2.94) is None and scorer.confirm_ms(unsure, -2.94) == 0
+    scorer.confirm = None  # off
+    unsure.early = {"at_s": 2.2}
+    assert scorer.fast(unsure, -2.94) is None and scorer.confirm_ms(unsure, -2.94) == 0
 
 
 def test_silence_counts_from_when_whisper_started() -> None:

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 from edge.arg_types import number_or_off
-from edge.settings import EndpointSettings
+from edge.settings import ConfirmSettings, EndpointSettings
 from edge.stages.endpoint import VAD_MODES
 from native.filter_design import SUPPORTED_RATES
 
@@ -43,6 +43,11 @@ def add_audio_options(run: argparse.ArgumentParser) -> None:
                           "(and 10 dB under the user's voice) is background, not the user: a "
                           "television does not hold the request open (default 6; off: "
                           "Silero alone decides)")
+    run.add_argument("--fast-confirm", type=number_or_off("a log-probability per token"),
+                     default=ConfirmSettings.min_per_token, metavar="X|off",
+                     help="a command the fast layer heard but is unsure of answers at once "
+                          "when Whisper's decoder gives its sentence at least X per token "
+                          f"(default {ConfirmSettings.min_per_token}; off: Whisper hears it)")
 
 
 def add_bench_audio(bench: argparse._SubParsersAction) -> None:

@@ -4,6 +4,8 @@
     tandem bench speech run [--groups dev,heldout] [--no-whisper] [--results FILE]
     tandem bench speech rescore [--results FILE]   (add Whisper's rescoring of grammar
                                                     candidates to a results file)
+    tandem bench speech confirm [--results FILE]   (add Whisper's confirmation of the fast
+                                                    layer's early commands to a results file)
     tandem bench speech report [--results FILE] [--threshold T] [--max-gap G] [--json]
     tandem bench speech all          (generate when missing, run, report)
     tandem bench speech falsewake    (30 min of speech without the wake word: false wakes)
@@ -26,12 +28,12 @@ import json
 from pathlib import Path
 
 from edge.arg_types import number_or_off
-from edge.settings import RescoreSettings
+from edge.settings import ConfirmSettings, RescoreSettings
 from edge.speech_eval.generate import DEFAULT_DIR, GROUPS, MANIFEST
 from edge.stages.stt import BEAM_SIZE
 
-ACTIONS = ("generate", "run", "rescore", "report", "all", "falsewake", "wake", "questions",
-           "gate")
+ACTIONS = ("generate", "run", "rescore", "confirm", "report", "all", "falsewake", "wake",
+           "questions", "gate")
 GATE_GROUPS = "dev,independent-dev"  # the sets the daemon's settings are chosen on
 QUESTION_VOICES = "piper-joe,flite-kal16"  # held-out voices, the clearest and a harder one
 QUESTION_CONDITIONS = "clean,pink-10dB"
@@ -94,6 +96,14 @@ def add_bench_speech(bench: argparse._SubParsersAction) -> None:
                    help="rescoring: the gap up to which the fast layer's own sentence answers "
                         "a text the NLU keeps for the cloud (default "
                         f"{RescoreSettings.fast_overrule_gap}; off: the cloud reading stands)")
+    p.add_argument("--confirm-per-token", type=number_or_off("a log-probability"),
+                   default=ConfirmSettings.min_per_token, metavar="X|off",
+                   help="the fast layer's command below its threshold answers when Whisper's "
+                        "decoder gives it at least this log-probability per token (default "
+                        f"{ConfirmSettings.min_per_token}; off: no confirmation)")
+    p.add_argument("--confirm-margin", type=float, default=ConfirmSettings.min_margin,
+                   help="... and it scores this much over any sentence meaning something "
+                        f"else (default {ConfirmSettings.min_margin})")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd)
 
@@ -103,7 +113,13 @@ def _cmd(args: argparse.Namespace) -> int:
     from edge.speech_eval.generate import generate
     from edge.speech_eval.phrases import INVENTORY
     from edge.speech_eval.report import report
-    from edge.speech_eval.runner import cpu_note, evaluate, load_outcomes, rescore_results
+    from edge.speech_eval.runner import (
+        confirm_results,
+        cpu_note,
+        evaluate,
+        load_outcomes,
+        rescore_results,
+    )
 
     results = args.results or args.dir / "results.jsonl"
     groups = tuple((args.groups or (GATE_GROUPS if args.action == "gate"
@@ -146,12 +162,17 @@ def _cmd(args: argparse.Namespace) -> int:
                  fast_room=not args.no_fast_room)
     if args.action == "rescore":
         rescore_results(args.dir, results, args.limit)
-    if args.action in ("report", "all", "rescore"):
+    if args.action == "confirm":
+        confirm_results(args.dir, results)
+    if args.action in ("report", "all", "rescore", "confirm"):
         text, data = report(load_outcomes(results), load_inventory(INVENTORY), args.threshold,
                             note=f"({cpu_note()} at report time)",
                             max_fast_error=args.max_fast_error, max_gap=args.max_gap,
                             max_rescore_error=args.max_rescore_error,
                             agree_gap=args.agree_gap,
-                            fast_overrule_gap=args.fast_overrule_gap)
+                            fast_overrule_gap=args.fast_overrule_gap,
+                            confirm=None if args.confirm_per_token is None else ConfirmSettings(
+                                min_per_token=args.confirm_per_token,
+                                min_margin=args.confirm_margin))
         print(json.dumps(data, indent=2) if args.json else text)
     return 0

@@ -31,10 +31,11 @@ from contract.inventory import Inventory
 from edge.messages import Understanding
 from edge.nlu.bench import slots_match
 from edge.nlu.plan import more_than_one_command
-from edge.settings import EndpointSettings
+from edge.settings import ConfirmSettings, EndpointSettings
 from edge.skills import default_skills
 from edge.speech_eval.runner import Outcome
 from edge.stages.endpoint import AFTER_SPEECH
+from edge.stages.fast_confirm import Confirmation
 from edge.stages.grammar_stt import Calibration
 from edge.stages.nlu import Nlu
 from edge.stages.whisper_rescore import (
@@ -81,6 +82,7 @@ class Scorer:
         self.agree_gap = RescoreSettings.agree_gap
         self.fast_overrule_gap = RescoreSettings.fast_overrule_gap
         self.exact = True  # Whisper's own text, when a grammar sentence, answers (`decide`)
+        self.confirm: ConfirmSettings | None = ConfirmSettings()  # None: no confirmation
 
     def whisper(self, o: Outcome) -> Decision:
         w = o.whisper
@@ -101,12 +103,29 @@ class Scorer:
         return u
 
     def fast(self, o: Outcome, threshold: float) -> Decision | None:
+        """The fast layer's answer: its command at or above `threshold` (layer "grammar"),
+        or below it where Whisper's decoder confirmed it at the early decision
+        ("confirmed"); None: Whisper hears the request."""
         g = o.grammar
-        if not g or g.get("intent") is None or g["score_per_frame"] < threshold:
+        if not g or g.get("intent") is None or not self.skills.handles(g["intent"]):
             return None
-        if not self.skills.handles(g["intent"]):
+        if g["score_per_frame"] >= threshold:
+            return Decision("local", g["intent"], g.get("slots", {}), "grammar")
+        c = o.confirm
+        if self.confirm is None or o.early is None or c is None or \
+                not Confirmation(c["per_token"], c["margin"]).accepted(self.confirm):
             return None
-        return Decision("local", g["intent"], g.get("slots", {}), "grammar")
+        return Decision("local", g["intent"], g.get("slots", {}), "confirmed")
+
+    def confirm_ms(self, o: Outcome, threshold: float) -> float:
+        """The time the daemon spends confirming the request's command (a whole one at the
+        early decision, below `threshold`) before it answers or starts Whisper."""
+        g = o.grammar
+        if self.confirm is None or o.confirm is None or o.early is None or not g or \
+                g.get("intent") is None or g["score_per_frame"] >= threshold or \
+                not self.skills.handles(g["intent"]):
+            return 0.0
+        return float(o.confirm["ms"])
 
     def two_layer(self, o: Outcome, threshold: float) -> Decision:
         return self.fast(o, threshold) or self.whisper(o)
@@ -241,7 +260,8 @@ def summarize(scorer: Scorer, outcomes: list[Outcome], threshold: float,
             d = scorer.rescored(o, threshold, gaps[name], sources)
             layers[d.layer].append(scorer.right(o, d))
             claimed += d.layer == "rescore" and o.route == "cloud"
-        res[name].update({f"{layer}_{k}": v for layer in ("grammar", "rescore", "whisper")
+        res[name].update({f"{layer}_{k}": v for layer in ("grammar", "confirmed", "rescore",
+                                                            "whisper")
                           for k, v in (("answered", len(layers[layer])),
                                        ("wrong", layers[layer].count(False)))})
         res[name]["cloud_claimed_by_rescore"] = claimed
@@ -265,11 +285,21 @@ def summarize(scorer: Scorer, outcomes: list[Outcome], threshold: float,
     # plus its finish; for Whisper's, Whisper started during the hangover as the daemon
     # does (EndpointSettings.early_transcript_s), done no sooner than the endpoint, then
     # the rescoring and the NLU.
-    silence_fast = [fast_silence_ms(o) for o, _ in answered]
-    silence_whisper = [whisper_silence_ms(o) for o, d in fast
+    # A confirmation (below the fast threshold) comes first: before the answer it allows,
+    # or before Whisper starts.
+    silence_fast = [fast_silence_ms(o) + scorer.confirm_ms(o, threshold) for o, _ in answered]
+    silence_whisper = [whisper_silence_ms(o) + scorer.confirm_ms(o, threshold) for o, d in fast
                        if d is None and o.route == "local" and o.whisper.get("stt_ms")]
-    silence_local = silence_whisper + [fast_silence_ms(o) for o, _ in answered
-                                       if o.route == "local"]
+    silence_local = silence_whisper + [fast_silence_ms(o) + scorer.confirm_ms(o, threshold)
+                                       for o, _ in answered if o.route == "local"]
+    confirmed = [o for o, d in answered if d.layer == "confirmed"]
+    res["confirmed"] = len(confirmed)
+    res["confirmed_wrong"] = sum(not scorer.right(o, d) for o, d in answered
+                                 if d.layer == "confirmed")
+    spent = [scorer.confirm_ms(o, threshold) for o, _ in fast]
+    res["confirm_ms"] = {"p50": _p([t for t in spent if t], 0.5),
+                         "p95": _p([t for t in spent if t], 0.95),
+                         "asked": sum(1 for t in spent if t)}
     early = [o for o, _ in answered if o.early is not None]
     early_lag = [o.early["at_s"] - o.command_end_s for o in early if o.early]
     res["timing_ms"] = {
@@ -294,6 +324,7 @@ def summarize(scorer: Scorer, outcomes: list[Outcome], threshold: float,
 
 
 DAEMON_ENDPOINT = EndpointSettings()
+DAEMON_CONFIRM = ConfirmSettings()
 
 
 def fast_silence_ms(o: Outcome) -> float:
@@ -352,12 +383,14 @@ def report(outcomes: list[Outcome], inventory: Inventory, threshold: float | Non
            max_rescore_error: float = MAX_RESCORE_ERROR,
            agree_gap: float | None = RescoreSettings.agree_gap,
            fast_overrule_gap: float | None = RescoreSettings.fast_overrule_gap,
+           confirm: ConfirmSettings | None = DAEMON_CONFIRM,
            ) -> tuple[str, dict[str, Any]]:
     from edge.stages.nlu import load_nlu
 
     scorer = Scorer(inventory, nlu=load_nlu(inventory))  # Whisper's text, read as today
     scorer.agree_gap = agree_gap
     scorer.fast_overrule_gap = fast_overrule_gap
+    scorer.confirm = confirm
     dev = [o for o in outcomes if o.group in calibrate_on]
     on = " + ".join(g for g in calibrate_on if any(o.group == g for o in dev))
     cal_lines: list[str] = []
@@ -463,6 +496,10 @@ def _pretty(s: dict[str, Any]) -> str:
         f"  fast layer answered {s['fast_answered']} ({100 * s['fast_answer_rate']:.1f}%), "
         f"wrong {s['fast_wrong']} (of which cloud requests claimed: {s['fast_claimed_cloud']}); "
         f"Whisper answered {s['whisper_fallback']}, wrong {s['whisper_fallback_wrong']}",
+        f"  of the fast layer's answers, confirmed by Whisper's decoder below its threshold: "
+        f"{s['confirmed']}, wrong {s['confirmed_wrong']}; confirmations asked "
+        f"{s['confirm_ms']['asked']}, p50 {s['confirm_ms']['p50']:.0f} ms, p95 "
+        f"{s['confirm_ms']['p95']:.0f} ms",
         f"  endpoint -> understanding: Whisper+NLU p50 {t['whisper_stt_nlu_p50']:.0f} ms, "
         f"p95 {t['whisper_stt_nlu_p95']:.0f} ms; grammar finish p50 {t['grammar_finish_p50']:.1f}"
         f" ms, p95 {t['grammar_finish_p95']:.1f} ms (grammar CPU per request, spread over the "

@@ -46,10 +46,11 @@ from contract.files import atomic_write
 from contract.inventory import load_inventory
 from edge.audio.wavfile import read_wav
 from edge.messages import SAMPLE_RATE, AudioFrame
-from edge.settings import EndpointSettings, WakeSettings
+from edge.settings import ConfirmSettings, EndpointSettings, WakeSettings
 from edge.speech_eval.generate import Recording, load_manifest
 from edge.speech_eval.phrases import INVENTORY
 from edge.stages.early_endpoint import EarlyEndpoint, PauseAfterSpeech
+from edge.stages.fast_confirm import confirm
 from edge.stages.grammar_stt import GrammarResult
 from edge.stages.stt import BEAM_SIZE
 from edge.stages.whisper_rescore import (
@@ -112,6 +113,9 @@ class Outcome:
     # When Whisper started on the request: in the hangover (EarlyTranscript) or at the
     # endpoint; None in results written before it was recorded.
     whisper_at_s: float | None = None
+    # Whisper's decoder on the fast layer's whole command at its early decision
+    # (edge.stages.fast_confirm; Confirmation.to_json()), whatever its score; None: none.
+    confirm: dict[str, Any] | None = None
 
 
 class Evaluator:
@@ -152,6 +156,7 @@ class Evaluator:
             self.grammar = GrammarRecognizer(self.inventory)
         self.judge = None
         self.rescore_settings = RescoreSettings()
+        self.confirm_settings = ConfirmSettings()
         if rescore and self.stt is not None and self.grammar is not None:
             self.judge = WhisperJudge(self.stt._model)
 
@@ -256,10 +261,14 @@ class Evaluator:
             p = speech.probability(frame.samples, decisions)
             for counter in pauses.values():
                 counter.push(frame, p)
-            if early is not None and early.push(frame, p) is not None:
+            if early is not None and (decided := early.push(frame, p)) is not None:
                 # A whole command, then silence: the daemon decides here (and cuts the
-                # request when the result is accepted). Scored from this decision.
+                # request when the result is accepted, or confirmed). Scored from this
+                # decision.
                 out.early = {"at_s": early.decided_at_s}
+                out.confirm = self.confirm(
+                    audio[int(max(0.0, listen_at - s.preroll_s) * SAMPLE_RATE)
+                          : int(frame.end_s * SAMPLE_RATE)], decided)
             if starts is not None:  # after the fast layer's frame, as edge.pipeline
                 started = starts.count
                 starts.push(frame, p)
@@ -309,6 +318,14 @@ class Evaluator:
             fresh = None
         out.rescore = fresh if fresh is not None else self.rescore(samples, out.whisper, result)
         return out
+
+    def confirm(self, samples: np.ndarray, decided: GrammarResult) -> dict[str, Any] | None:
+        """Whisper's decoder on the fast layer's whole command, as the daemon confirms one
+        below the threshold (computed for every one: the report picks the threshold)."""
+        if self.judge is None or self.grammar is None or decided.understanding is None:
+            return None
+        return confirm(self.judge, samples, self.grammar.grammar, decided,
+                       self.confirm_settings, self.rescore_settings).to_json()
 
     def _whisper(self, samples: np.ndarray, heard: str = "") -> dict[str, Any]:
         from edge.stages.stt import strip_wake_phrase
@@ -375,8 +392,6 @@ def rescore_results(folder: Path, results: Path, limit: int | None = None) -> li
     before the wake decision to where Whisper started: the pause in the hangover, or the
     endpoint), the fast layer's result and Whisper's text come from the file. Cached like
     the run's; the file is rewritten with the `rescore` field."""
-    from edge.messages import Understanding
-
     outcomes = load_outcomes(results)
     ev = Evaluator(whisper=True, grammar=True, rescore=True)
     _, rescore_path = ev.cache_paths(folder)
@@ -385,13 +400,7 @@ def rescore_results(folder: Path, results: Path, limit: int | None = None) -> li
     t0 = time.perf_counter()
     with rescore_path.open("a", encoding="utf-8") as rc:
         for i, o in enumerate(outcomes[:limit] if limit else outcomes):
-            g = o.grammar
-            fast = None
-            if g:
-                u = Understanding(g["intent"], g.get("slots", {}), 1.0) \
-                    if g.get("intent") else None
-                fast = GrammarResult(g["text"], u, 0.0, g["score_per_frame"],
-                                     g.get("posterior", 0.0), g.get("frames", 0), 0.0, 0.0)
+            fast = stored_fast_result(o.grammar)
             cached = _still_valid(rescores.get(o.file), o.whisper, fast)
             if cached is None:
                 audio = read_wav(folder / o.file)
@@ -410,6 +419,38 @@ def rescore_results(folder: Path, results: Path, limit: int | None = None) -> li
             if (i + 1) % 100 == 0:
                 print(f"  {i + 1}/{len(outcomes)} in {time.perf_counter() - t0:.0f} s",
                       flush=True)
+    atomic_write(results, "".join(json.dumps(asdict(o)) + "\n" for o in outcomes).encode())
+    return outcomes
+
+
+def stored_fast_result(g: dict[str, Any]) -> GrammarResult | None:
+    """The fast layer's result as a results file keeps it (None: none)."""
+    from edge.messages import Understanding
+
+    if not g:
+        return None
+    u = Understanding(g["intent"], g.get("slots", {}), 1.0) if g.get("intent") else None
+    return GrammarResult(g["text"], u, 0.0, g["score_per_frame"], g.get("posterior", 0.0),
+                         g.get("frames", 0), 0.0, 0.0)
+
+
+def confirm_results(folder: Path, results: Path) -> list[Outcome]:
+    """Add the fast layer's confirmation (`Outcome.confirm`) to an existing results file:
+    each request with an early decision, cut from the pre-roll before the wake decision to
+    that decision, as the run does. The file is rewritten."""
+    outcomes = load_outcomes(results)
+    ev = Evaluator(whisper=True, grammar=True, rescore=True)
+    preroll = ev.endpoint_settings.preroll_s
+    t0 = time.perf_counter()
+    for i, o in enumerate(outcomes):
+        fast = stored_fast_result(o.grammar)
+        o.confirm = None
+        if o.early is not None and fast is not None:
+            audio = read_wav(folder / o.file)
+            o.confirm = ev.confirm(audio[int(max(0.0, o.listen_at_s - preroll) * SAMPLE_RATE)
+                                         : int(o.early["at_s"] * SAMPLE_RATE)], fast)
+        if (i + 1) % 200 == 0:
+            print(f"  {i + 1}/{len(outcomes)} in {time.perf_counter() - t0:.0f} s", flush=True)
     atomic_write(results, "".join(json.dumps(asdict(o)) + "\n" for o in outcomes).encode())
     return outcomes
 

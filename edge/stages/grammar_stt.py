@@ -102,9 +102,14 @@ class GrammarResult:
     decode_ms: float  # CPU time of all the pushes and the finish, together
     finish_ms: float  # time from finish() called to result (what the endpoint waits)
     words: list[tuple[str, int, int, float]] = field(default_factory=list)
+    # Whisper's decoder confirmed the command below the threshold (edge.stages.fast_confirm):
+    # its log-probability per token; None: not confirmed (or not asked).
+    confirmed: float | None = None
+    confirm_ms: float | None = None  # how long the confirmation took (None: not asked)
 
     def accepted(self, calibration: Calibration) -> bool:
-        return self.understanding is not None and self.confidence >= calibration.threshold
+        return self.understanding is not None and (
+            self.confidence >= calibration.threshold or self.confirmed is not None)
 
 
 class FastRecognizer(Protocol):

@@ -48,12 +48,12 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from edge.messages import Understanding
-from edge.settings import RescoreSettings
+from edge.settings import ConfirmSettings, RescoreSettings
 from edge.stages import grammar_phrases as phrases
 from edge.stages.grammar import (
     CompiledGrammar,
@@ -68,8 +68,12 @@ from edge.stages.grammar_stt import GrammarResult
 from edge.stages.numbers import parse_number
 from edge.stages.stt import strip_wake_phrase
 
+if TYPE_CHECKING:
+    from edge.stages.fast_confirm import Confirmation
+
 SAMPLE_RATE = 16000
 MEL_HOP = 160  # samples per mel frame; the encoder halves the frames
+WINDOW_FRAMES = 3000  # Whisper's 30 s window, in mel frames
 
 
 @dataclass(frozen=True)
@@ -403,13 +407,19 @@ class WhisperJudge:
                      *self.tokenizer.encode(" " + prompt.strip()), *start]
         self.start_sequence = start
 
-    def encode(self, samples: np.ndarray) -> Any:
-        """The encoder output of the request's 30 s window (what the transcription makes)."""
+    def encode(self, samples: np.ndarray, window_s: float = 30.0) -> Any:
+        """The encoder output of the request's 30 s window (what the transcription makes),
+        or of a shorter one: `window_s`, or the request and 1 s more if that is longer.
+        The encoder's cost grows with its window (two cores: ~260 ms for 30 s, ~40 ms for
+        5 s); a short window's output scores a known sentence as well as the whole one
+        (edge.stages.fast_confirm) but leaves Whisper's free transcription worse."""
         from faster_whisper.audio import pad_or_trim
 
         audio = np.asarray(samples).astype(np.float32) / 32768.0
         features = self.model.feature_extractor(audio)
-        return self.model.encode(pad_or_trim(features[:, : features.shape[-1] - 1]))
+        features = features[:, : features.shape[-1] - 1]
+        frames = min(WINDOW_FRAMES, max(round(window_s * 100), features.shape[-1] + 100))
+        return self.model.encode(pad_or_trim(features, frames))
 
     def score(self, encoder_output: Any, texts: Sequence[str], num_samples: int,
               margin_frames: int = 50) -> list[tuple[float, int]]:
@@ -418,8 +428,9 @@ class WhisperJudge:
 
         if not texts:
             return []
-        frames = min(1500, num_samples // MEL_HOP // 2 + margin_frames)
-        enc = np.asarray(encoder_output)[:1, :frames]
+        enc = np.asarray(encoder_output)[:1]
+        frames = min(enc.shape[1], num_samples // MEL_HOP // 2 + margin_frames)
+        enc = enc[:, :frames]
         batch = ctranslate2.StorageView.from_array(
             np.ascontiguousarray(np.repeat(enc, len(texts), axis=0)))
         tokens = [self.tokenizer.encode(" " + t.strip()) for t in texts]
@@ -537,6 +548,13 @@ class Rescorer:
         raw = transcribe_heard(self.stt, samples, heard)
         output = self.tap.take()
         return raw, None if output is None else Encoded(output, len(samples))
+
+    def confirm(self, samples: np.ndarray, grammar: CompiledGrammar, fast: GrammarResult,
+                settings: ConfirmSettings) -> Confirmation:
+        """Whisper's decoder on the fast layer's command (edge.stages.fast_confirm)."""
+        from edge.stages.fast_confirm import confirm
+
+        return confirm(self.judge, samples, grammar, fast, settings, self.settings)
 
     def rescore(self, samples: np.ndarray, whisper_raw: str, grammar: CompiledGrammar,
                 fast: GrammarResult | None, encoded: Encoded | None = None,
