@@ -47,6 +47,25 @@ def test_a_confirmed_result_is_accepted_below_the_threshold() -> None:
     assert not r.accepted(Calibration())
 
 
+def test_the_competitors_are_the_commands_minimal_pairs(grammar: CompiledGrammar) -> None:
+    from edge.settings import RescoreSettings
+    from edge.stages.fast_confirm import competitors
+
+    def meanings(text: str, intent: str, slots: dict[str, Any]) -> list[tuple[str, Any]]:
+        found = competitors(_heard(text, intent, slots), grammar, ConfirmSettings(),
+                            RescoreSettings())
+        return [(c.understanding.intent, c.understanding.slots) for c in found]
+
+    lights = meanings("turn on the kitchen lights", "HassTurnOn", {"name": "Kitchen Lights"})
+    assert lights[0] == ("HassTurnOn", {"name": "Kitchen Lights"})
+    # other wordings, some of another meaning (the area's lights, not the named device)
+    assert ("HassTurnOn", {"domain": "light", "area": "Kitchen"}) in lights
+    assert len(lights) <= ConfirmSettings().nearest + 1
+    volume = meanings("turn the volume to thirty percent", "HassSetVolume",
+                      {"volume_level": 30})
+    assert ("HassSetVolume", {"volume_level": 13}) in volume  # the teen/ty twin
+
+
 @pytest.fixture(scope="module")
 def rescorer() -> Any:
     from edge.stages.stt import FasterWhisperStt

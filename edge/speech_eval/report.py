@@ -474,7 +474,9 @@ def _pretty(s: dict[str, Any]) -> str:
             lines.append(
                 f"  {title}: given the wake word {100 * r['accuracy_given_wake']:.1f}%, end to "
                 f"end {100 * r['accuracy_end_to_end']:.1f}%; fast layer answered "
-                f"{r['grammar_answered']} (wrong {r['grammar_wrong']}), rescoring "
+                f"{r['grammar_answered']} (wrong {r['grammar_wrong']}), confirmed by "
+                f"Whisper's decoder {r['confirmed_answered']} (wrong {r['confirmed_wrong']}), "
+                f"rescoring "
                 f"{r['rescore_answered']} (wrong {r['rescore_wrong']}, cloud questions claimed "
                 f"{r['cloud_claimed_by_rescore']}), Whisper+NLU {r['whisper_answered']} (wrong "
                 f"{r['whisper_wrong']})")

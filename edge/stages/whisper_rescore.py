@@ -329,7 +329,8 @@ def render(spoken: str, grammar: CompiledGrammar, punctuation: str = ".",
 
 def candidates(whisper_text: str, grammar: CompiledGrammar, fast: GrammarResult | None,
                settings: RescoreSettings) -> list[Candidate]:
-    """The grammar sentences worth scoring for this request, in Whisper's spelling."""
+    """The grammar sentences worth scoring for this request, in Whisper's spelling, nearest
+    first."""
     text = strip_wake_phrase(whisper_text)
     punctuation = text[-1] if text and text[-1] in ".?!" else "."
     spoken: list[tuple[str, str]] = []
