@@ -153,12 +153,14 @@ class ConfirmSettings:
     ~40 ms instead of ~260 ms on two cores) against the grammar sentences nearest it. It
     answers when its log-probability per token is at least `min_per_token` and it scores
     `min_margin` over the best sentence that means something else. Chosen on the dev voices
-    of `tandem bench speech` (`report --confirm-per-token X --confirm-margin M`): the most
-    confirmed answers with at most 5 % of them wrong (182, 9 wrong, of 1,008 requests;
-    -2.0: 139, 6 wrong; -3.0: 223, 15 wrong), the dev accuracy 86.7 -> 86.4 %; margins 0-6
-    alike."""
+    of `tandem bench speech` (`report --threshold T --confirm-per-token X`) with the fast
+    layer's own threshold (`Calibration.midpoint`): of the pairs no less accurate on the
+    dev sets than without confirmation (86.7 %), the one with the least silence. The
+    trade, dev sets: X -1.5 87.2 % (local silence p50 613 ms), -2.25 86.7 % (586 ms), -2.5
+    86.5 % (576 ms), -3.0 86.2 % (532 ms, the fast threshold at -2.94); margins 0-6 alike.
+    """
 
-    min_per_token: float = -2.5
+    min_per_token: float = -2.25
     min_margin: float = 0.0
     window_s: float = 5.0
     nearest: int = 8  # competing grammar sentences, nearest the command's own text

@@ -114,8 +114,8 @@ def run(pipeline: EdgePipeline, audio: np.ndarray) -> list[TurnRecord]:
 
 
 def pipeline_with(engines: Engines, cloud: ActingCloud, backend: RecordingBackend,
-                  tmp_path: Path) -> EdgePipeline:
-    return EdgePipeline(EdgeSettings(), engines, load_nlu(INVENTORY),
+                  tmp_path: Path, settings: EdgeSettings | None = None) -> EdgePipeline:
+    return EdgePipeline(settings or EdgeSettings(), engines, load_nlu(INVENTORY),
                         acting_skills(INVENTORY, backend), WavSink(tmp_path / "out.wav"), cloud)
 
 
@@ -174,9 +174,9 @@ def test_a_request_partly_for_the_device_acts_here_and_asks_the_cloud_the_rest(
 @pytest.mark.slow
 def test_a_command_left_to_whisper_is_rescored_against_the_grammar(
         engines: Engines, speech: dict[str, np.ndarray], tmp_path: Path) -> None:
-    """The fast layer never sure (threshold 1): Whisper hears the command, and the grammar's
-    sentence it finds as likely as its own text decides, with exact slots (the trace says
-    so). Off, Whisper + NLU decide."""
+    """The fast layer never sure (threshold 1) and not confirmed (confirmation off): Whisper
+    hears the command, and the grammar's sentence it finds as likely as its own text
+    decides, with exact slots (the trace says so). Off, Whisper + NLU decide."""
     from edge.settings import RescoreSettings
     from edge.stages.grammar_stt import Calibration
 
@@ -185,7 +185,8 @@ def test_a_command_left_to_whisper_is_rescored_against_the_grammar(
     engines.fast.calibration = Calibration(threshold=1.0)
     try:
         backend = RecordingBackend()
-        (record,) = run(pipeline_with(engines, ActingCloud(), backend, tmp_path),
+        unconfirmed = EdgeSettings(confirm=None)
+        (record,) = run(pipeline_with(engines, ActingCloud(), backend, tmp_path, unconfirmed),
                         speech["lights"])
         (plain,) = run(pipeline_with(replace(engines, rescorer=None), ActingCloud(),
                                      RecordingBackend(), tmp_path), speech["lights"])
