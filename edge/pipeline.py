@@ -448,7 +448,7 @@ class EdgePipeline:
     async def _confirm(self, result: GrammarResult, end_s: float) -> None:
         """Whisper's decoder confirms a whole command the fast layer decided on but is not
         sure of (edge.stages.fast_confirm); `result.confirmed` is set when it does. The
-        capture loop waits for it (~50 ms in a thread; the ring keeps the audio meanwhile):
+        capture loop waits for it (~70 ms in a thread; the ring keeps the audio meanwhile):
         Whisper's transcription starts after it, not beside it on the same two cores."""
         rescorer, fast, settings = self.engines.rescorer, self.engines.fast, self.settings.confirm
         if rescorer is None or fast is None or settings is None or self._source is None \
