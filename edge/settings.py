@@ -154,13 +154,14 @@ class ConfirmSettings:
     answers when its log-probability per token is at least `min_per_token` and it scores
     `min_margin` over the best sentence that means something else. Chosen on the dev voices
     of `tandem bench speech` (`report --threshold T --confirm-per-token X`) with the fast
-    layer's own threshold (`Calibration.midpoint`): of the pairs no less accurate on the
-    dev sets than without confirmation (86.7 %), the one with the least silence. The
-    trade, dev sets: X -1.5 87.2 % (local silence p50 613 ms), -2.25 86.7 % (586 ms), -2.5
-    86.5 % (576 ms), -3.0 86.2 % (532 ms, the fast threshold at -2.94); margins 0-6 alike.
+    layer's own threshold (`Calibration.midpoint`): of the pairs that get as many dev
+    requests right as without confirmation (791 of 912), the one with the least silence.
+    The trade there: the fast threshold at -2.25 and X -1.75, 794 right (local silence p50
+    612 ms); -2.25 and -2.75, 792 (564 ms); -2.75 and -2.75, 791 (560 ms); -2.75 and -3.0,
+    789 (547 ms). Margins 0-6 alike.
     """
 
-    min_per_token: float = -2.25
+    min_per_token: float = -2.75
     min_margin: float = 0.0
     window_s: float = 5.0
     nearest: int = 8  # competing grammar sentences, nearest the command's own text

@@ -47,6 +47,19 @@ def test_a_confirmed_result_is_accepted_below_the_threshold() -> None:
     assert not r.accepted(Calibration())
 
 
+def test_a_commands_twins_are_its_opposite_and_its_neighbouring_numbers() -> None:
+    from edge.stages.fast_confirm import twins
+
+    assert twins("turn on the kitchen lights") == ["turn off the kitchen lights"]
+    volume = twins("put volume at eight percent")
+    assert "put volume at eighty percent" in volume and "put volume at nine percent" in volume
+    timer = twins("set a timer for twenty five minutes")
+    assert {"set a timer for twenty nine minutes", "set a timer for sixty five minutes"} \
+        <= set(timer)
+    assert "set a timer for twenty five minutes" not in timer
+    assert twins("what time is it") == []
+
+
 def test_the_competitors_are_the_commands_minimal_pairs(grammar: CompiledGrammar) -> None:
     from edge.settings import RescoreSettings
     from edge.stages.fast_confirm import competitors
@@ -60,7 +73,7 @@ def test_the_competitors_are_the_commands_minimal_pairs(grammar: CompiledGrammar
     assert lights[0] == ("HassTurnOn", {"name": "Kitchen Lights"})
     # other wordings, some of another meaning (the area's lights, not the named device)
     assert ("HassTurnOn", {"domain": "light", "area": "Kitchen"}) in lights
-    assert len(lights) <= ConfirmSettings().nearest + 1
+    assert ("HassTurnOff", {"name": "Kitchen Lights"}) in lights  # its twin, said
     volume = meanings("turn the volume to thirty percent", "HassSetVolume",
                       {"volume_level": 30})
     assert ("HassSetVolume", {"volume_level": 13}) in volume  # the teen/ty twin

@@ -5,8 +5,9 @@ decision, 0.16 s into the user's pause; when its acoustic score is below its thr
 the request used to wait for Whisper's free transcription (~0.4 s on two cores, most of
 it the encoder's 30 s window) and the rescoring. Here Whisper's decoder scores the
 command's sentence under teacher forcing instead, on the encoder output of a short window
-(5 s: ~40 ms), against the grammar sentences nearest it: the same aligner the rescoring
-uses, without the free decoding. The command answers at once when its log-probability per
+(5 s: ~40 ms), against the grammar sentences nearest it and its twins (the opposite
+command, the numbers next to its number): the same aligner the rescoring uses, without the
+free decoding. The command answers at once when its log-probability per
 token is high and no sentence meaning something else scores near it
 (`ConfirmSettings`); otherwise Whisper hears the request as before, started that much
 later.
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -29,11 +30,13 @@ from edge.messages import Understanding
 from edge.settings import ConfirmSettings, RescoreSettings
 from edge.stages.grammar import CompiledGrammar
 from edge.stages.grammar_stt import GrammarResult
+from edge.stages.numbers import parse_number
 from edge.stages.whisper_rescore import (
     Candidate,
     WhisperJudge,
     adjusted,
     candidates,
+    number_words,
 )
 
 
@@ -63,15 +66,63 @@ def judge_scores(own: list[tuple[float, int]], others: list[tuple[float, int]],
     return best[0] / max(1, best[1]), adjusted(best[0], best[1], token_bonus) - rival
 
 
+# Words whose swap makes a command's opposite ("turn off" for "turn on").
+_TWIN_WORDS = {"on": "off", "off": "on", "up": "down", "down": "up", "lock": "unlock",
+               "unlock": "lock", "open": "close", "close": "open", "start": "stop",
+               "stop": "start", "pause": "resume", "resume": "pause"}
+
+
+def twins(words: str) -> list[str]:
+    """The command's minimal pairs, said: each twin word swapped ("on" <-> "off") and each
+    number moved to its neighbours a fast layer confuses it with: the other units under the
+    same tens ("twenty nine" for "twenty five"), the same unit under other tens ("fifty
+    five" for "sixty five"), units and their tens ("eight" <-> "eighty"). Grammar or not:
+    the caller keeps those the grammar understands."""
+    said = words.split()
+    out = [" ".join(said[:i] + [_TWIN_WORDS[w]] + said[i + 1:])
+           for i, w in enumerate(said) if w in _TWIN_WORDS]
+    for i in range(len(said)):
+        for n in (2, 1):
+            value = parse_number(said[i : i + n])
+            if value is None or value[1] != n:
+                continue
+            for other in _number_neighbours(value[0]):
+                out.append(" ".join(said[:i] + [number_words(other)] + said[i + n:]))
+            break
+    return out
+
+
+def _number_neighbours(n: int) -> list[int]:
+    tens, unit = divmod(n, 10)
+    near = [10 * tens + u for u in range(1, 10) if tens >= 2 and u != unit]
+    near += [10 * t + unit for t in range(2, 10) if unit and t != tens and tens >= 2]
+    if n < 10:  # "eight" <-> "eighty", and the other units
+        near += [10 * n] * (n >= 2) + [u for u in range(1, 10) if u != n]
+    elif unit == 0 and 2 <= tens <= 9:
+        near += [tens] + [10 * t for t in range(2, 10) if t != tens]
+    return [m for m in near if 0 < m <= 100]
+
+
 def competitors(fast: GrammarResult, grammar: CompiledGrammar, settings: ConfirmSettings,
                 rescore: RescoreSettings) -> list[Candidate]:
-    """The command's sentence and the `settings.nearest` grammar sentences nearest its
-    text (Dice over character trigrams, as the rescoring's): other wordings of the same
-    command, and its near misses with another name, area or teen/ty number. Tried and not
-    taken: the 8 nearest of another meaning out of 32, and every number one word away
-    ("one" for "five"): on the dev voices no more right, at 2.3 times the time."""
-    return candidates(fast.text, grammar, fast, RescoreSettings(
-        nearest=settings.nearest, word_numbers=rescore.word_numbers, teen_ty=rescore.teen_ty))
+    """The command's sentence, its twins (`twins`), and the `settings.nearest` grammar
+    sentences nearest its text (Dice over character trigrams, as the rescoring's): other
+    wordings of the same command, and near misses with another name, area or teen/ty
+    number. Tried and not taken: the 8 nearest of another meaning out of 32, and every
+    number one word away said through the nearest-sentence search (~350 ms)."""
+    search = RescoreSettings(nearest=settings.nearest, word_numbers=rescore.word_numbers,
+                             teen_ty=rescore.teen_ty)
+    found = candidates(fast.text, grammar, fast, search)
+    seen = {c.text for c in found}
+    alone = replace(search, nearest=0)
+    for twin in twins(" ".join(fast.text.split())):
+        if grammar.understand(twin) is None:
+            continue
+        for c in candidates(twin, grammar, replace(fast, text=twin), alone):
+            if c.text not in seen:
+                seen.add(c.text)
+                found.append(c)
+    return found
 
 
 def _meaning(u: Understanding) -> tuple[str, list[tuple[str, object]]]:
