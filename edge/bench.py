@@ -27,13 +27,15 @@ from edge.daemon import run_daemon
 from edge.local_cloud import local_cloud
 from edge.messages import AudioFrame
 from edge.pipeline import Engines
-from edge.settings import ActionSettings, EdgeSettings
+from edge.settings import ActionSettings, ConfirmSettings, EdgeSettings
+from edge.stages.grammar_stt import Calibration
 from edge.stages.wake import FRAME_SAMPLES
 from edge.trace import TurnRecord
 from edge.utterances import demo_inputs
 
-STAGES = ("fast_finish", "stt", "nlu", "tts_first_audio", "cloud_first_chunk", "response",
-          "silence")
+DEFAULT_CONFIRM = ConfirmSettings()
+STAGES = ("fast_finish", "fast_confirm", "stt", "nlu", "tts_first_audio", "cloud_first_chunk",
+          "response", "silence")
 
 
 def speech_end_s(samples: np.ndarray, rate: int = 16_000) -> float:
@@ -59,9 +61,14 @@ def wake_frame_ms(engines: Engines, wavs: list[Path]) -> list[float]:
     return times
 
 
-def bench_turn(out: Path, repeat: int) -> int:
+def bench_turn(out: Path, repeat: int, fast_unsure: bool = False,
+               confirm: ConfirmSettings | None = DEFAULT_CONFIRM) -> int:
+    """`fast_unsure`: the fast layer's own threshold out of reach (a command it holds goes
+    to Whisper's confirmation, or to Whisper with `confirm` None)."""
     llm = models.fetch()["smollm2_135m"][0]
     engines = Engines.load(EdgeSettings())
+    if fast_unsure and engines.fast is not None:
+        engines.fast.calibration = Calibration(threshold=1.0)
     wavs = demo_inputs(out / "inputs", engines.tts)
     per_stage: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     wake_ms = wake_frame_ms(engines, wavs)
@@ -70,7 +77,7 @@ def bench_turn(out: Path, repeat: int) -> int:
             for wav in wavs:
                 # A state of its own each time: a timer set by one run would ring in the next.
                 state = Path(tempfile.mkdtemp(prefix="tandem-bench-turn-"))
-                settings = EdgeSettings(cloud_target=target,
+                settings = EdgeSettings(cloud_target=target, confirm=confirm,
                                         actions=ActionSettings(state_dir=state))
                 records: list[TurnRecord] = []
                 audio = read_wav(wav)

@@ -125,6 +125,13 @@ def add_subcommands(sub: Any, bench: Any) -> argparse.ArgumentParser:
     turn = bench.add_parser("turn", help="per-stage latency medians for the demo utterances")
     turn.add_argument("--repeat", type=int, default=5)
     turn.add_argument("--out", type=Path, default=Path("out/bench"))
+    turn.add_argument("--fast-unsure", action="store_true",
+                      help="the fast layer never sure by its own score: a command it holds is "
+                           "confirmed by Whisper's decoder, or heard by Whisper (the two "
+                           "slower paths, timed)")
+    turn.add_argument("--fast-confirm", type=number_or_off("a log-probability per token"),
+                      default=ConfirmSettings.min_per_token, metavar="X|off",
+                      help=f"as `edge run` (default {ConfirmSettings.min_per_token})")
     turn.set_defaults(func=_cmd_bench_turn)
 
     from edge.nlu.cli import add_bench_nlu, add_nlu
@@ -300,4 +307,6 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _cmd_bench_turn(args: argparse.Namespace) -> int:
     from edge.bench import bench_turn
 
-    return bench_turn(args.out, args.repeat)
+    confirm = None if args.fast_confirm is None else ConfirmSettings(
+        min_per_token=args.fast_confirm)
+    return bench_turn(args.out, args.repeat, args.fast_unsure, confirm)
