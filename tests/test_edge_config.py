@@ -104,3 +104,19 @@ def test_whispers_confirmation_of_the_fast_layer_is_set_or_turned_off(tmp_path: 
     assert stricter.confirm is not None and stricter.confirm.min_per_token == -1.5
     assert edge_settings(args_from('input = "mic"\n', tmp_path, "--fast-confirm", "off")
                          ).confirm is None
+
+
+def test_bench_turn_times_the_confirmed_and_the_whisper_paths_on_request(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import edge.bench
+    from edge.settings import ConfirmSettings
+
+    calls: list[tuple[object, ...]] = []
+    monkeypatch.setattr(edge.bench, "bench_turn", lambda *a: calls.append(a) or 0)
+    parser, _ = build_parsers()
+    for argv in (["bench", "turn"], ["bench", "turn", "--fast-unsure"],
+                 ["bench", "turn", "--fast-unsure", "--fast-confirm", "off"]):
+        args = parser.parse_args(argv)
+        assert args.func(args) == 0
+    assert [(unsure, confirm) for _, _, unsure, confirm in calls] == [
+        (False, ConfirmSettings()), (True, ConfirmSettings()), (True, None)]
