@@ -72,7 +72,7 @@ from edge.stages.nlu import Nlu
 from edge.stages.stt import SpeechToText, spoken_wake_phrase, transcribe_heard
 from edge.stages.tts import PiperTts
 from edge.stages.wake import FRAME_SAMPLES, MicroWakeWordModel, WakeWordDetector
-from edge.stages.whisper_rescore import Heard, Rescorer
+from edge.stages.whisper_rescore import Heard, Rescorer, sentence_index
 from edge.trace import TurnRecord
 from edge.turn import (  # noqa: F401  (re-exported: the replies' texts are part of the API)
     BUSY_REPLY,
@@ -161,6 +161,8 @@ class Engines:
         rescorer = None
         if fast is not None and settings.rescore is not None:
             rescorer = Rescorer(stt, settings.rescore)
+            if settings.confirm is not None:
+                rescorer.warm_up(settings.confirm.window_s)
         return cls(wake, vad, stt, tts, fast, fast_stop, stop_word, rescorer)
 
 
@@ -471,8 +473,11 @@ class EdgePipeline:
         if bias is not None and self.settings.stt_bias:
             bias(inventory.names(), spoken_wake_phrase(self.engines.wake.word))
         if self.engines.fast is not None:
-            for warning in self.engines.fast.recompile(inventory).warnings:
+            grammar = self.engines.fast.recompile(inventory)
+            for warning in grammar.warnings:
                 log.warning("%s", warning)
+            if self.engines.rescorer is not None:
+                sentence_index(grammar)  # ~25 ms: here, not in the first request's wait
 
     def _start_turn(self, wake: WakeDetected, utterance: Utterance,
                     recognized: GrammarResult | None,

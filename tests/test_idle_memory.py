@@ -200,7 +200,7 @@ def test_engines_load_order_and_release(monkeypatch: pytest.MonkeyPatch) -> None
         def __init__(self, name: str) -> None:
             events.append(name)
 
-        def warm_up(self) -> None:
+        def warm_up(self, *args: object) -> None:
             events.append("warm_up")
 
         def prerender(self, texts: object) -> None:
@@ -229,6 +229,8 @@ def test_engines_load_order_and_release(monkeypatch: pytest.MonkeyPatch) -> None
     assert events[:8] == ["FasterWhisperStt", "release", "PiperTts", "warm_up", "prerender",
                           "release", "WakeWordDetector", "warm_up"]
     assert events.count("release") == len(loaded)
+    # Whisper's confirmation is warmed at start-up: not in the first request's wait.
+    assert events[-2:] == ["Rescorer", "warm_up"]
 
 
 def test_release_freed_memory_runs() -> None:

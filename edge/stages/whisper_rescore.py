@@ -550,6 +550,13 @@ class Rescorer:
         output = self.tap.take()
         return raw, None if output is None else Encoded(output, len(samples))
 
+    def warm_up(self, window_s: float = 5.0) -> None:
+        """One short-window encode and scoring: the first of a shape costs CTranslate2 about
+        twice a later one (the daemon's first confirmation took 235 ms, the next 89-107),
+        and the first request should not pay it."""
+        encoded = self.judge.encode(np.zeros(SAMPLE_RATE, dtype=np.int16), window_s)
+        self.judge.score(encoded, ["Turn on the lights."] * 9, SAMPLE_RATE)  # a usual batch
+
     def confirm(self, samples: np.ndarray, grammar: CompiledGrammar, fast: GrammarResult,
                 settings: ConfirmSettings) -> Confirmation:
         """Whisper's decoder on the fast layer's command (edge.stages.fast_confirm)."""
