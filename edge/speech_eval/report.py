@@ -111,8 +111,8 @@ class Scorer:
             return None
         if g["score_per_frame"] >= threshold:
             return Decision("local", g["intent"], g.get("slots", {}), "grammar")
-        c = o.confirm
-        if self.confirm is None or o.early is None or c is None or \
+        c = self._asked(o, threshold)
+        if c is None or self.confirm is None or \
                 not Confirmation(c["per_token"], c["margin"]).accepted(self.confirm):
             return None
         return Decision("local", g["intent"], g.get("slots", {}), "confirmed")
@@ -120,12 +120,18 @@ class Scorer:
     def confirm_ms(self, o: Outcome, threshold: float) -> float:
         """The time the daemon spends confirming the request's command (a whole one at the
         early decision, below `threshold`) before it answers or starts Whisper."""
+        c = self._asked(o, threshold)
+        return 0.0 if c is None else float(c["ms"])
+
+    def _asked(self, o: Outcome, threshold: float) -> dict[str, Any] | None:
+        """The confirmation the daemon asks for this request (None: none): a whole command
+        a skill handles, below `threshold`, at the early decision, confirmation on."""
         g = o.grammar
         if self.confirm is None or o.confirm is None or o.early is None or not g or \
                 g.get("intent") is None or g["score_per_frame"] >= threshold or \
                 not self.skills.handles(g["intent"]):
-            return 0.0
-        return float(o.confirm["ms"])
+            return None
+        return o.confirm
 
     def two_layer(self, o: Outcome, threshold: float) -> Decision:
         return self.fast(o, threshold) or self.whisper(o)

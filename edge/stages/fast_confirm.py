@@ -96,8 +96,10 @@ def _number_neighbours(n: int) -> list[int]:
     tens, unit = divmod(n, 10)
     near = [10 * tens + u for u in range(1, 10) if tens >= 2 and u != unit]
     near += [10 * t + unit for t in range(2, 10) if unit and t != tens and tens >= 2]
-    if n < 10:  # "eight" <-> "eighty", and the other units
-        near += [10 * n] * (n >= 2) + [u for u in range(1, 10) if u != n]
+    if n < 10:  # "eight" <-> "eighty" (not "one" <-> "ten"), and the other units
+        if n >= 2:
+            near.append(10 * n)
+        near += [u for u in range(1, 10) if u != n]
     elif unit == 0 and 2 <= tens <= 9:
         near += [tens] + [10 * t for t in range(2, 10) if t != tens]
     return [m for m in near if 0 < m <= 100]
@@ -115,9 +117,7 @@ def competitors(fast: GrammarResult, grammar: CompiledGrammar, settings: Confirm
     found = candidates(fast.text, grammar, fast, search)
     seen = {c.text for c in found}
     alone = replace(search, nearest=0)
-    for twin in twins(" ".join(fast.text.split())):
-        if grammar.understand(twin) is None:
-            continue
+    for twin in twins(" ".join(fast.text.split())):  # those not in the grammar give none
         for c in candidates(twin, grammar, replace(fast, text=twin), alone):
             if c.text not in seen:
                 seen.add(c.text)
