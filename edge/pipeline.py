@@ -314,7 +314,8 @@ class EdgePipeline:
         self._source, source.playback = source, self.playback
         if e.fast is not None:
             self._early = EarlyEndpoint(e.fast, s.endpoint.speech_threshold,
-                                        s.endpoint.fast_hangover_s)
+                                        s.endpoint.fast_hangover_s,
+                                        s.endpoint.fast_final_at_pause)
         if s.endpoint.early_transcript_s is not None:
             heard = self._early.heard if self._early is not None and s.stt_fast_lead else None
             self._early_text = EarlyTranscript(e.hear, s.endpoint.speech_threshold,

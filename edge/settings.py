@@ -61,6 +61,9 @@ class EndpointSettings:
     # command it is sure of ends the request after `fast_hangover_s` and skips Whisper.
     fast_layer: bool = True
     fast_hangover_s: float = 0.16
+    # At that pause, a partial hypothesis that is not a whole command ends the decode, and
+    # the final one may be (edge.stages.early_endpoint); False: wait for the partial.
+    fast_final_at_pause: bool = True
     # The fast layer learns the room and the voice from this much audio before the request
     # (the wake word and what came before it): its cepstral mean, which the request is
     # normalised by, starts from a fixed anchor and moves towards this audio's

@@ -208,6 +208,40 @@ def test_priming_moves_the_cepstral_mean_to_the_rooms_and_commands_still_decode(
         "name": "Kitchen Lights"}, result.text
 
 
+@pytest.mark.slow
+def test_a_command_with_a_pause_in_it_is_decoded_whole_by_the_real_decoder(voice) -> None:
+    """"Turn on the ... kitchen lights": the pause after "the" ends the decode on no whole
+    command; when the user goes on, the request is decoded again from its start, and the
+    pause after "lights" decides on the whole command (a decode that stayed ended would
+    hold "turn on the")."""
+    from edge.messages import AudioFrame
+    from edge.stages.early_endpoint import EarlyEndpoint
+    from edge.stages.grammar_stt import GrammarRecognizer
+    from edge.utterances import synthesize
+
+    first = synthesize(voice, "Turn on the", lead_s=0.1, tail_s=0.0)
+    second = synthesize(voice, "kitchen lights.", lead_s=0.0, tail_s=0.0)
+    gap = np.zeros(8000, dtype=np.int16)  # 0.5 s
+    audio = np.concatenate([first, gap, second, gap])
+    fast = EarlyEndpoint(GrammarRecognizer(load_inventory(HOME)), 0.5, 0.16,
+                         final_at_pause=True)
+    fast.begin()
+    decided = []
+    for i in range(0, len(audio) - 1280 + 1, 1280):
+        samples = audio[i : i + 1280]
+        loud = float(np.abs(samples.astype(np.int32)).max()) > 500
+        result = fast.push(AudioFrame(samples, i / 16_000), 1.0 if loud else 0.0)
+        if result is not None:
+            decided.append((result, i / 16_000))
+    assert len(decided) == 1, decided
+    result, at_s = decided[0]
+    assert at_s > (len(first) + len(gap)) / 16_000  # after "kitchen lights", not at "the"
+    assert result.understanding is not None, result.text
+    assert (result.understanding.intent, result.understanding.slots) == (
+        "HassTurnOn", {"name": "Kitchen Lights"}), result.text
+    assert result.text.startswith("turn on"), result.text  # decoded from the start
+
+
 def test_endpointer_cut_ends_the_request_early_with_its_audio() -> None:
     from edge.messages import AudioFrame
     from edge.settings import EndpointSettings
@@ -290,6 +324,110 @@ def test_early_endpoint_decides_after_speech_then_short_silence_and_only_on_a_wh
     early.begin()
     early.skip()
     assert early.finish() is None and early.decided_at_s is None
+
+
+class _LaggingRecognizer:
+    """A fast layer whose partial hypothesis is never a whole command (pocketsphinx's best
+    path at the last frame, short of the grammar's end) while its final hypothesis is one
+    once it has heard `whole_after` samples of the request."""
+
+    def __init__(self, whole_after: int) -> None:
+        from edge.stages.grammar_stt import Calibration
+
+        self.calibration = Calibration()
+        self.whole_after, self.samples, self.finished = whole_after, 0, 0
+        self.primed: list[int] = []
+        self.pushed: list[int] = []  # the length of each push
+
+    def prime(self, samples: np.ndarray) -> None:
+        self.primed.append(len(samples))
+
+    def start(self) -> None:
+        self.samples = 0
+
+    def push(self, samples: np.ndarray) -> None:
+        self.samples += len(samples)
+        self.pushed.append(len(samples))
+
+    def partial(self) -> object:
+        return None
+
+    def heard(self) -> str:
+        return ""
+
+    def finish(self) -> object:
+        from edge.messages import Understanding
+        from edge.stages.grammar_stt import GrammarResult
+
+        self.finished += 1
+        whole = self.samples >= self.whole_after
+        u = Understanding("HassTurnOn", {}, 0.9) if whole else None
+        return GrammarResult("turn on the fan" if whole else "turn on the", u, 0.9, -1.0,
+                             0.0, self.samples // 160, 1.0, 1.0)
+
+
+def test_at_the_pause_the_final_hypothesis_decides_when_the_partial_is_not_whole() -> None:
+    from edge.messages import AudioFrame
+    from edge.stages.early_endpoint import EarlyEndpoint
+
+    def frame(i: int) -> AudioFrame:
+        return AudioFrame(np.full(1280, i, dtype=np.int16), i * 0.08)
+
+    # Whole after 4 frames: the pause after them decides, though the partial never is.
+    fast = _LaggingRecognizer(whole_after=4 * 1280)
+    early = EarlyEndpoint(fast, 0.5, 0.16, final_at_pause=True)  # type: ignore[arg-type]
+    early.begin()
+    decided = [early.push(frame(i), p) for i, p in enumerate([0.9] * 4 + [0.1] * 3)]
+    assert [d is not None for d in decided] == [False] * 5 + [True, False]
+    assert early.decided_at_s == pytest.approx(6 * 0.08) and fast.finished == 1
+    assert early.finish() is decided[5] and fast.finished == 1
+
+    # Without it, the partial alone decides: never here.
+    fast = _LaggingRecognizer(whole_after=4 * 1280)
+    early = EarlyEndpoint(fast, 0.5, 0.16)  # type: ignore[arg-type]
+    early.begin()
+    assert all(early.push(frame(i), p) is None for i, p in enumerate([0.9] * 4 + [0.1] * 3))
+    assert early.decided_at_s is None and fast.finished == 0
+    assert early.finish() is not None and fast.finished == 1
+
+
+def test_a_pause_short_of_a_whole_command_resumes_the_decode_when_the_user_goes_on() -> None:
+    from edge.messages import AudioFrame
+    from edge.stages.early_endpoint import EarlyEndpoint
+
+    def frame(i: int) -> AudioFrame:
+        return AudioFrame(np.full(1280, i, dtype=np.int16), i * 0.08)
+
+    fast = _LaggingRecognizer(whole_after=6 * 1280)
+    early = EarlyEndpoint(fast, 0.5, 0.16, final_at_pause=True)  # type: ignore[arg-type]
+    early.begin(np.zeros(3200, dtype=np.int16))
+    # "turn on the" (3 frames), a pause (3 frames), "fan" (2 frames), then silence.
+    speech = [0.9] * 3 + [0.1] * 3 + [0.9] * 2 + [0.1] * 3
+    decided = [early.push(frame(i), p) for i, p in enumerate(speech)]
+    # The pause ended the decode (not whole: held, nothing decided, nothing heard)...
+    assert fast.finished == 2 and fast.pushed[:5] == [1280] * 5
+    # ...the user went on: the request decoded again from its start, primed as before...
+    assert fast.primed == [3200, 3200] and fast.pushed[5] == 7 * 1280
+    # ...and the next pause decides on the whole command.
+    assert [d is not None for d in decided] == [False] * 9 + [True, False]
+    assert decided[9] is not None and decided[9].text == "turn on the fan"
+    assert early.finish() is decided[9] and fast.finished == 2
+
+    # A request that ends in such a pause keeps the pause's result: no second finish.
+    fast = _LaggingRecognizer(whole_after=99 * 1280)
+    early = EarlyEndpoint(fast, 0.5, 0.16, final_at_pause=True)  # type: ignore[arg-type]
+    early.begin()
+    for i, p in enumerate([0.9] * 3 + [0.1] * 4):
+        assert early.push(frame(i), p) is None
+        if i == 4:
+            assert early.heard() == ""
+    held = early.finish()
+    assert held is not None and held.understanding is None and fast.finished == 1
+    early.begin()
+    for i, p in enumerate([0.9] * 3 + [0.1] * 2):
+        early.push(frame(i), p)
+    early.skip()  # a held decode is not finished twice
+    assert fast.finished == 2 and early.finish() is None
 
 
 def test_what_the_fast_layer_heard_is_a_whole_command_while_decoding_and_after() -> None:

@@ -69,6 +69,10 @@ def add_bench_speech(bench: argparse._SubParsersAction) -> None:
     p.add_argument("--no-fast-room", action="store_true",
                    help="run: the fast layer does not learn the room from the audio before "
                         "the request (EndpointSettings.fast_room_s=0)")
+    p.add_argument("--no-fast-final", action="store_true",
+                   help="run: at the pause, only a whole command in the fast layer's partial "
+                        "hypothesis decides early (EndpointSettings.fast_final_at_pause="
+                        "False)")
     p.add_argument("--no-rescore", action="store_true",
                    help="run: skip the rescoring of grammar candidates by Whisper")
     p.add_argument("--beam", type=int, default=BEAM_SIZE,
@@ -159,7 +163,7 @@ def _cmd(args: argparse.Namespace) -> int:
                  whisper_bias=not args.no_whisper_bias, rescore=not args.no_rescore,
                  beam_size=args.beam, fast_lead=not args.no_fast_lead,
                  background_gate=not args.no_background_gate,
-                 fast_room=not args.no_fast_room)
+                 fast_room=not args.no_fast_room, fast_final=not args.no_fast_final)
     if args.action == "rescore":
         rescore_results(args.dir, results, args.limit)
     if args.action == "confirm":

@@ -124,7 +124,8 @@ class Evaluator:
     def __init__(self, inventory_path: Path = INVENTORY, whisper: bool = True,
                  grammar: bool = True, whisper_bias: bool = True, rescore: bool = True,
                  beam_size: int = BEAM_SIZE, fast_lead: bool = True,
-                 background_gate: bool = True, fast_room: bool = True) -> None:
+                 background_gate: bool = True, fast_room: bool = True,
+                 fast_final: bool = True) -> None:
         from edge.skills import default_skills
         from edge.stages.endpoint import SileroVad
         from edge.stages.nlu import load_nlu
@@ -138,7 +139,8 @@ class Evaluator:
         defaults = EndpointSettings()
         self.endpoint_settings = replace(
             defaults, background_margin_db=defaults.background_margin_db if background_gate
-            else None, fast_room_s=defaults.fast_room_s if fast_room else 0.0)
+            else None, fast_room_s=defaults.fast_room_s if fast_room else 0.0,
+            fast_final_at_pause=defaults.fast_final_at_pause and fast_final)
         self.nlu = load_nlu(self.inventory)
         self.skills = default_skills(self.inventory)
         self.stt = None
@@ -238,7 +240,8 @@ class Evaluator:
         endpointer = Endpointer(
             s, audio=lambda a, b: audio[int(a * SAMPLE_RATE) : int(b * SAMPLE_RATE)])
         listening = False
-        early = EarlyEndpoint(self.grammar, s.speech_threshold) if self.grammar else None
+        early = EarlyEndpoint(self.grammar, s.speech_threshold, s.fast_hangover_s,
+                              s.fast_final_at_pause) if self.grammar else None
         pauses = {after: PauseCounter(s.speech_threshold, after) for after in PAUSES_S}
         # Whisper starts at each such pause (the daemon's EarlyTranscript), told what the
         # fast layer holds then; the last start is the request's transcription.
@@ -348,7 +351,8 @@ def evaluate(folder: Path, results: Path, groups: tuple[str, ...], whisper: bool
              limit: int | None = None, conditions: tuple[str, ...] = (),
              grammar: bool = True, whisper_bias: bool = True, rescore: bool = True,
              beam_size: int = BEAM_SIZE, fast_lead: bool = True,
-             background_gate: bool = True, fast_room: bool = True) -> list[Outcome]:
+             background_gate: bool = True, fast_room: bool = True,
+             fast_final: bool = True) -> list[Outcome]:
     """Run every selected recording; write one JSON line per recording to `results`."""
     recordings = [r for r in load_manifest(folder) if r.group in groups
                   and (not conditions or r.condition in conditions)]
@@ -356,7 +360,8 @@ def evaluate(folder: Path, results: Path, groups: tuple[str, ...], whisper: bool
         recordings = recordings[:limit]
     ev = Evaluator(whisper=whisper, grammar=grammar, whisper_bias=whisper_bias,
                    rescore=rescore, beam_size=beam_size, fast_lead=fast_lead,
-                   background_gate=background_gate, fast_room=fast_room)
+                   background_gate=background_gate, fast_room=fast_room,
+                   fast_final=fast_final)
     cache_path, rescore_path = ev.cache_paths(folder, whisper_bias)
     cache = _read_cache(cache_path, "whisper")
     rescores = _read_cache(rescore_path, "rescore") if ev.judge is not None else {}
