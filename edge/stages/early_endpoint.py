@@ -62,8 +62,9 @@ class EarlyEndpoint:
         hypothesis is the best path at the last frame, wherever it stands in the grammar;
         its final one must reach the grammar's end. In a pause after a whole command the
         partial often still ends a word or more short ("turn on the lights in" for "... in
-        the bedroom"): a quarter of the bench's requests then never decided early. Should
-        the user go on, the request is decoded again from its start (`_resume`)."""
+        the bedroom"): 382 of `tandem bench speech`'s 1,824 requests held a whole command
+        at the endpoint and never decided early (18 with this). Should the user go on, the
+        request is decoded again from its start (`_resume`)."""
         self.recognizer = recognizer
         self.short_hangover_s = short_hangover_s
         self.final_at_pause = final_at_pause
@@ -115,7 +116,8 @@ class EarlyEndpoint:
 
     def _resume(self) -> None:
         """The user went on after a pause whose decode was ended: decode the request again
-        from its start, as it was decoded (~0.1 s of CPU a second of audio, once a pause)."""
+        from its start, as it was decoded: 110 ms of CPU for 1 s of request, ~280 ms for 3 s,
+        in the caller's loop, which then catches up on the frames its ring kept."""
         if self._before is not None:
             self.recognizer.prime(self._before)
         self.recognizer.start()
