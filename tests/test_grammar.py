@@ -208,6 +208,42 @@ def test_priming_moves_the_cepstral_mean_to_the_rooms_and_commands_still_decode(
         "name": "Kitchen Lights"}, result.text
 
 
+def test_the_replay_after_a_pause_is_the_audio_heard_though_the_ring_reused_its_memory(
+) -> None:
+    """A capture ring hands out views of its memory, overwritten as it wraps: the request
+    (and the room before it) replayed after a pause must be what was heard."""
+    from edge.messages import AudioFrame
+    from edge.stages.early_endpoint import EarlyEndpoint
+
+    class Keeping(_LaggingRecognizer):
+        def __init__(self) -> None:
+            super().__init__(whole_after=10**9)
+            self.audio: list[np.ndarray] = []
+            self.room: list[np.ndarray] = []
+
+        def prime(self, samples: np.ndarray) -> None:
+            self.room.append(samples.copy())
+
+        def push(self, samples: np.ndarray) -> None:
+            super().push(samples)
+            self.audio.append(samples.copy())
+
+    ring = np.zeros(1280, dtype=np.int16)  # one frame of memory, reused for every frame
+    fast = Keeping()
+    early = EarlyEndpoint(fast, 0.5, 0.16, final_at_pause=True)  # type: ignore[arg-type]
+    before = np.full(1600, 7, dtype=np.int16)
+    early.begin(before)
+    before[:] = -1  # the ring moved on
+    speech = [0.9] * 2 + [0.1] * 2 + [0.9]  # a pause, then the user goes on
+    for i, p in enumerate(speech):
+        ring[:] = i + 1
+        early.push(AudioFrame(ring, i * 0.08), p)
+    heard = np.concatenate([np.full(1280, i + 1, dtype=np.int16) for i in range(5)])
+    assert np.array_equal(fast.audio[-1], heard)  # the replay: every frame as it was
+    assert all(np.array_equal(r, np.full(1600, 7, dtype=np.int16)) for r in fast.room)
+    assert len(fast.room) == 2
+
+
 @pytest.mark.slow
 def test_a_command_with_a_pause_in_it_is_decoded_whole_by_the_real_decoder(voice) -> None:
     """"Turn on the ... kitchen lights": the pause after "the" ends the decode on no whole

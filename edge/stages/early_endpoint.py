@@ -79,7 +79,8 @@ class EarlyEndpoint:
     def begin(self, before: np.ndarray | None = None) -> None:
         """A new request; `before`: audio heard just before it, for the recognizer to learn
         the room from (FastRecognizer.prime)."""
-        self._before = before if before is not None and len(before) else None
+        # Copies: a capture ring's views are overwritten by the time `_resume` reads them.
+        self._before = np.array(before) if before is not None and len(before) else None
         if self._before is not None:
             self.recognizer.prime(self._before)
         self.recognizer.start()
@@ -94,7 +95,7 @@ class EarlyEndpoint:
         if not self._open:
             return None
         if self.final_at_pause:
-            self._request.append(frame.samples)
+            self._request.append(np.array(frame.samples))
         speaking = self._pause.push(frame, speech_probability)
         if self._held is None:
             self.recognizer.push(frame.samples)
