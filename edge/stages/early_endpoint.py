@@ -72,7 +72,7 @@ class EarlyEndpoint:
         self.decided_at_s: float | None = None  # stream time of an early decision
         self._pause = PauseAfterSpeech(speech_threshold)
         self._open = False
-        self._held: GrammarResult | None = None  # ended at a pause, not a whole command
+        self._held: GrammarResult | None = None  # the decode's result, ended at a pause
         self._before: np.ndarray | None = None
         self._request: list[np.ndarray] = []  # the request's audio, for `_resume`
 
@@ -107,11 +107,9 @@ class EarlyEndpoint:
         if self.recognizer.partial() is None:  # not (yet) a whole command
             if not self.final_at_pause:
                 return None  # keep decoding: it may be whole a frame later
-            result = self.recognizer.finish()
-            if result.understanding is None:
-                self._held = result  # until the user goes on, or the endpoint
-                return None
-            self._open, self.result = False, result
+            self._held = self.recognizer.finish()
+            if self._held.understanding is None:
+                return None  # held until the user goes on, or the endpoint
         self.decided_at_s = frame.end_s
         return self.finish()
 
