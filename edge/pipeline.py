@@ -394,7 +394,8 @@ class EdgePipeline:
                 arrived = time.monotonic()
                 listened = speech.probability(frame.samples, decisions)
                 self._spoke(frame.end_s, listened)
-                utterance = endpointer.push(frame, listened, speech.without_background(listened))
+                past_room = speech.without_background(listened)  # once: it counts frames
+                utterance = endpointer.push(frame, listened, past_room)
                 early = self._early
                 if early is not None and utterance is None:
                     decided = early.push(frame, listened)
@@ -404,7 +405,8 @@ class EdgePipeline:
                         utterance = endpointer.cut(frame, "fast_layer", arrived)
                 early_text = self._early_text
                 if early_text is not None and utterance is None:
-                    early_text.push(frame, listened, source.span)
+                    room_gated = self.settings.endpoint.early_transcript_past_room
+                    early_text.push(frame, past_room if room_gated else listened, source.span)
                 if utterance is not None:
                     assert wake is not None
                     transcribing = early_text.take() if early_text is not None else None

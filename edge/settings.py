@@ -77,6 +77,11 @@ class EndpointSettings:
     # its text is used when the user said nothing more (edge.stages.early_transcript);
     # None: Whisper starts at the endpoint.
     early_transcript_s: float | None = 0.16
+    # The pause that starts it is the endpointer's: Silero's speech with the room gated
+    # out (`background_margin_db`). In babble Silero hears no pause after the user stops,
+    # so Whisper waited for the background endpoint (0.8 s) before it started. False:
+    # Silero's pauses only.
+    early_transcript_past_room: bool = True
     # Within a request, a frame no louder than the room before it plus `background_margin_db`
     # and `below_speech_db` under the user's loudest is the room, whatever Silero says
     # (edge.stages.background_gate), and `background_hangover_s` of nothing but the room

@@ -1,5 +1,5 @@
 """Whisper started during the hangover: used when the user said nothing more, dropped when
-they went on."""
+they went on; in babble, started on the room's pause."""
 
 from __future__ import annotations
 
@@ -7,9 +7,19 @@ import asyncio
 from collections.abc import Callable
 
 import numpy as np
+import pytest
 
+from contract.inventory import load_inventory
+from edge.actions.testing import acting_skills
+from edge.audio.sources import recording_source
+from edge.audio.testing import TapeQueue
 from edge.messages import AudioFrame
+from edge.pipeline import EdgePipeline, Engines
+from edge.settings import DEFAULT_INVENTORY, Deadlines, EdgeSettings, EndpointSettings
 from edge.stages.early_transcript import EarlyTranscript
+from edge.stages.nlu import load_nlu
+from edge.trace import TurnRecord
+from tests.test_duplex import FakeStt, ScheduledWake, ScriptedCloud, WordsTts
 
 FRAME_S = 0.08
 RATE = 16_000
@@ -75,3 +85,55 @@ def test_what_was_told_is_kept_for_the_trace_and_forgotten_when_dropped() -> Non
     run("ss..", lambda: "turn on the fan", told)
     run("ss..s", lambda: "turn on the", told)  # the user went on: dropped, nothing told
     assert told == ["turn on the fan", ""]
+
+
+class SpeechEverywhere:
+    """Silero in a room of people talking: every frame sounds like speech."""
+
+    def speech_probability(self, samples: np.ndarray) -> float:
+        return 0.9
+
+    def reset(self) -> None:
+        pass
+
+
+def babble_run(past_room: bool) -> tuple[TurnRecord, list[float]]:
+    """The real loop: 1 s of a talking room, the user's voice 20 dB over it for 1 s (from
+    1.0 s), the room again for 2 s; Silero hears speech throughout."""
+    rng = np.random.default_rng(5)
+    audio = np.rint(rng.standard_normal(4 * RATE) * 300)
+    t = np.arange(RATE) / RATE
+    audio[RATE : 2 * RATE] += np.sin(2 * np.pi * 180 * t) * 6000
+    stt = FakeStt(["turn on the kitchen lights"])
+    wake = ScheduledWake([1.2])
+    settings = EdgeSettings(endpoint=EndpointSettings(vad="silero",
+                                                      early_transcript_past_room=past_room),
+                            deadlines=Deadlines(filler_s=None))
+    inventory = load_inventory(DEFAULT_INVENTORY)
+    pipeline = EdgePipeline(settings, Engines(wake, SpeechEverywhere(), stt, WordsTts()),  # type: ignore[arg-type]
+                            load_nlu(inventory), acting_skills(inventory), None, ScriptedCloud(),
+                            playback=TapeQueue(RATE))
+    wake.pipeline = pipeline
+    records: list[TurnRecord] = []
+
+    async def go() -> None:
+        async with asyncio.timeout(60):
+            await pipeline.run(recording_source(audio.astype(np.int16), realtime=False),
+                               records.append)
+
+    asyncio.run(go())
+    return records[0], stt.heard
+
+
+def test_in_babble_whisper_starts_at_the_rooms_pause_not_at_its_endpoint() -> None:
+    early, early_heard = babble_run(past_room=True)
+    late, late_heard = babble_run(past_room=False)  # Silero's pauses alone: none here
+    # The room ends the request 0.8 s after the voice (edge.stages.background_gate) ...
+    for record in (early, late):
+        assert record.endpoint_reason == "background" and record.intent == "HassTurnOn"
+        assert 2.8 <= record.endpoint_at_s <= 2.88
+    # ... Whisper started 0.16 s into the room's pause, on the request up to there; on
+    # Silero's pauses it waited for the endpoint and heard the request up to it.
+    assert early.stt_early and not late.stt_early
+    assert len(early_heard) == len(late_heard) == 1
+    assert late_heard[0] - early_heard[0] == pytest.approx(late.endpoint_at_s - (2.0 + 0.16))

@@ -25,10 +25,11 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from edge.arg_types import number_or_off
-from edge.settings import ConfirmSettings, RescoreSettings
+from edge.settings import ConfirmSettings, EndpointSettings, RescoreSettings
 from edge.speech_eval.generate import DEFAULT_DIR, GROUPS, MANIFEST
 from edge.stages.stt import BEAM_SIZE
 
@@ -73,6 +74,9 @@ def add_bench_speech(bench: argparse._SubParsersAction) -> None:
                    help="run: at the pause, only a whole command in the fast layer's partial "
                         "hypothesis decides early (EndpointSettings.fast_final_at_pause="
                         "False)")
+    p.add_argument("--no-transcript-past-room", action="store_true",
+                   help="run: Whisper starts early on Silero's pauses only, not on the "
+                        "room's (EndpointSettings.early_transcript_past_room=False)")
     p.add_argument("--no-rescore", action="store_true",
                    help="run: skip the rescoring of grammar candidates by Whisper")
     p.add_argument("--beam", type=int, default=BEAM_SIZE,
@@ -110,6 +114,17 @@ def add_bench_speech(bench: argparse._SubParsersAction) -> None:
                         f"else (default {ConfirmSettings.min_margin})")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd)
+
+
+def _endpoint_settings(args: argparse.Namespace) -> EndpointSettings:
+    """The daemon's endpoint settings, less what the run's --no-... options turn off."""
+    d = EndpointSettings()
+    return replace(
+        d, background_margin_db=None if args.no_background_gate else d.background_margin_db,
+        fast_room_s=0.0 if args.no_fast_room else d.fast_room_s,
+        fast_final_at_pause=d.fast_final_at_pause and not args.no_fast_final,
+        early_transcript_past_room=d.early_transcript_past_room
+        and not args.no_transcript_past_room)
 
 
 def _cmd(args: argparse.Namespace) -> int:
@@ -162,8 +177,7 @@ def _cmd(args: argparse.Namespace) -> int:
                  args.limit, tuple(c for c in args.conditions.split(",") if c),
                  whisper_bias=not args.no_whisper_bias, rescore=not args.no_rescore,
                  beam_size=args.beam, fast_lead=not args.no_fast_lead,
-                 background_gate=not args.no_background_gate,
-                 fast_room=not args.no_fast_room, fast_final=not args.no_fast_final)
+                 endpoint=_endpoint_settings(args))
     if args.action == "rescore":
         rescore_results(args.dir, results, args.limit)
     if args.action == "confirm":

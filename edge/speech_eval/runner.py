@@ -36,7 +36,7 @@ import json
 import os
 import time
 from contextlib import ExitStack
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -124,8 +124,8 @@ class Evaluator:
     def __init__(self, inventory_path: Path = INVENTORY, whisper: bool = True,
                  grammar: bool = True, whisper_bias: bool = True, rescore: bool = True,
                  beam_size: int = BEAM_SIZE, fast_lead: bool = True,
-                 background_gate: bool = True, fast_room: bool = True,
-                 fast_final: bool = True) -> None:
+                 endpoint: EndpointSettings | None = None) -> None:
+        """`endpoint`: the daemon's settings (None), or the variant a run measures."""
         from edge.skills import default_skills
         from edge.stages.endpoint import SileroVad
         from edge.stages.nlu import load_nlu
@@ -136,11 +136,7 @@ class Evaluator:
         self.wake = WakeWordDetector(WakeSettings())
         self.wake.warm_up()
         self.silero = SileroVad()
-        defaults = EndpointSettings()
-        self.endpoint_settings = replace(
-            defaults, background_margin_db=defaults.background_margin_db if background_gate
-            else None, fast_room_s=defaults.fast_room_s if fast_room else 0.0,
-            fast_final_at_pause=defaults.fast_final_at_pause and fast_final)
+        self.endpoint_settings = endpoint or EndpointSettings()
         self.nlu = load_nlu(self.inventory)
         self.skills = default_skills(self.inventory)
         self.stt = None
@@ -272,15 +268,17 @@ class Evaluator:
                 out.confirm = self.confirm(
                     audio[int(max(0.0, listen_at - s.preroll_s) * SAMPLE_RATE)
                           : int(frame.end_s * SAMPLE_RATE)], decided)
+            past_room = speech.without_background(p)  # once: it counts frames
             if starts is not None:  # after the fast layer's frame, as edge.pipeline
+                paused = past_room if s.early_transcript_past_room else p
                 started = starts.count
-                starts.push(frame, p)
+                starts.push(frame, paused)
                 if starts.count > started:
                     told = early.heard() if early is not None else ""
                     told_at_s = frame.end_s
-                elif p >= s.speech_threshold:
+                elif paused >= s.speech_threshold:
                     told_at_s = None  # the user went on: that transcription is dropped
-            utterance = endpointer.push(frame, p, speech.without_background(p))
+            utterance = endpointer.push(frame, p, past_room)
             if utterance is not None:
                 break
         if utterance is None:  # the recording ended first: what the daemon's input end does
@@ -351,8 +349,7 @@ def evaluate(folder: Path, results: Path, groups: tuple[str, ...], whisper: bool
              limit: int | None = None, conditions: tuple[str, ...] = (),
              grammar: bool = True, whisper_bias: bool = True, rescore: bool = True,
              beam_size: int = BEAM_SIZE, fast_lead: bool = True,
-             background_gate: bool = True, fast_room: bool = True,
-             fast_final: bool = True) -> list[Outcome]:
+             endpoint: EndpointSettings | None = None) -> list[Outcome]:
     """Run every selected recording; write one JSON line per recording to `results`."""
     recordings = [r for r in load_manifest(folder) if r.group in groups
                   and (not conditions or r.condition in conditions)]
@@ -360,8 +357,7 @@ def evaluate(folder: Path, results: Path, groups: tuple[str, ...], whisper: bool
         recordings = recordings[:limit]
     ev = Evaluator(whisper=whisper, grammar=grammar, whisper_bias=whisper_bias,
                    rescore=rescore, beam_size=beam_size, fast_lead=fast_lead,
-                   background_gate=background_gate, fast_room=fast_room,
-                   fast_final=fast_final)
+                   endpoint=endpoint)
     cache_path, rescore_path = ev.cache_paths(folder, whisper_bias)
     cache = _read_cache(cache_path, "whisper")
     rescores = _read_cache(rescore_path, "rescore") if ev.judge is not None else {}

@@ -5,10 +5,15 @@ takes ~0.3 s: the user hears 0.7 s of nothing before the router even knows where
 request goes. Most pauses that long are the end. So after `after_s` of silence the request
 so far is transcribed in a thread at once; if the user speaks again before the endpoint,
 that transcription is dropped (and a new one starts at the next pause). At the endpoint
-the turn takes the transcription that covers all the speech, usually already done.
+the turn takes the transcription that covers all the speech, usually already done. The
+pause is the endpointer's: in babble Silero hears speech long after the user stopped, and
+the request ends on the room alone (`edge.stages.background_gate`); Whisper starts on
+that pause too, not at that endpoint.
 
     begin(start_s)                     the request opens
     push(frame, probability, audio)    every frame; may start a transcription
+                                       (`probability`: the user's speech, the room gated
+                                       out as the endpointer sees it)
     take()                             at the endpoint: the task whose audio holds every
                                        word (await it), or None (transcribe afresh);
                                        `told`: what that task was told of the fast layer
