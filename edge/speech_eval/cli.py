@@ -77,6 +77,9 @@ def add_bench_speech(bench: argparse._SubParsersAction) -> None:
     p.add_argument("--no-transcript-past-room", action="store_true",
                    help="run: Whisper starts early on Silero's pauses only, not on the "
                         "room's (EndpointSettings.early_transcript_past_room=False)")
+    p.add_argument("--background-hangover", type=float, metavar="S",
+                   help="run: the room alone ends a request after S s (EndpointSettings."
+                        f"background_hangover_s, default {EndpointSettings.background_hangover_s})")
     p.add_argument("--no-rescore", action="store_true",
                    help="run: skip the rescoring of grammar candidates by Whisper")
     p.add_argument("--beam", type=int, default=BEAM_SIZE,
@@ -124,7 +127,8 @@ def _endpoint_settings(args: argparse.Namespace) -> EndpointSettings:
         fast_room_s=0.0 if args.no_fast_room else d.fast_room_s,
         fast_final_at_pause=d.fast_final_at_pause and not args.no_fast_final,
         early_transcript_past_room=d.early_transcript_past_room
-        and not args.no_transcript_past_room)
+        and not args.no_transcript_past_room,
+        background_hangover_s=args.background_hangover or d.background_hangover_s)
 
 
 def _cmd(args: argparse.Namespace) -> int:
