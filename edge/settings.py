@@ -95,9 +95,10 @@ class EndpointSettings:
     below_speech_db: float = 10.0
     # Longer than the 0.4 s of true silence: the room is a guess from levels. It was 0.8 s
     # while Whisper started only at such an endpoint; with Whisper started on the room's
-    # pause (`early_transcript_past_room`) the wait is the user's alone. 0.56 s, babble
-    # recordings of all four groups (304): the same requests right, none ended before the
-    # speech, end of speech -> endpoint p95 750-840 -> 570-600 ms.
+    # pause (`early_transcript_past_room`) the wait is the user's alone. 0.56 s, `tandem
+    # bench speech` (1,824 recordings): the same requests right in every group, one more
+    # ended before its soft last sound (understood the same), babble end of speech ->
+    # endpoint p95 750-840 -> 570-600 ms.
     background_hangover_s: float = 0.56
 
     def __post_init__(self) -> None:

@@ -120,7 +120,8 @@ def add_bench_speech(bench: argparse._SubParsersAction) -> None:
 
 
 def _endpoint_settings(args: argparse.Namespace) -> EndpointSettings:
-    """The daemon's endpoint settings, less what the run's --no-... options turn off."""
+    """The daemon's endpoint settings, with what the run's --no-... options turn off and
+    its --background-hangover."""
     d = EndpointSettings()
     return replace(
         d, background_margin_db=None if args.no_background_gate else d.background_margin_db,
