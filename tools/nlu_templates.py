@@ -127,7 +127,7 @@ PARAPHRASES: dict[str, list[str]] = {
         "(set|start) a timer (for|of) {dur} for [the] {timer_name}",
     ],
     "HassCancelTimer": [
-        "(kill|stop|cancel|delete|remove|end|turn off) (the|my) [{dur}] timer",
+        "(kill|stop|cancel|delete|remove|end|turn off|get rid of|scrap|ditch) (the|my) [{dur}] timer",
         "(never mind|forget) the timer",
         "(stop|silence|shut off) the (timer|alarm|beeping)",
         "timer (off|cancel|stop)",
@@ -225,15 +225,16 @@ PARAPHRASES: dict[str, list[str]] = {
         "(sound|audio) on",
     ],
     "HassShoppingListAddItem": [
-        "(add|put) {item} (on|to) [the|my] (shopping|grocery) list",
+        "(add|put|stick) {item} (on|to) [the|my] (shopping|grocery) list",
         "(we|i) need [more|some] {item}",
         "(we are|were|im|i am) (out of|running low on) {item}",
         "(remember|remind me) to (buy|get) {item}",
-        "(add|put) {item} (to|on) [the|my] list",
+        "(add|put|stick) {item} (to|on) [the|my] list",
+        "(we|i) need {item} (put|add) (it|them) (on|to) [the|my] (shopping|grocery) list",
         "{item} (on|to) the shopping list",
     ],
     "HassListAddItem": [
-        "(add|put|write) {item} (on|to|in) [the|my] {list} [list]",
+        "(add|put|write|stick) {item} (on|to|in) [the|my] {list} [list]",
         "{list} [list] add {item}",
         "(add|put) {item} (on|to) [the|my] {list}",
     ],

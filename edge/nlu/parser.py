@@ -22,6 +22,17 @@ def _mostly_foreign(text: str) -> bool:
     return bool(letters) and sum(not c.isascii() for c in letters) > len(letters) // 4
 
 
+LONGEST_WORD = 24  # longer "words" are no speech the model was trained on: URLs, junk
+
+
+def _mostly_unwordlike(text: str) -> bool:
+    """Text that is mostly runs of letters longer than any word: its hashed features
+    repeat one trigram hundreds of times and push the classifier anywhere."""
+    tokens = text[:1000].split()
+    long_letters = sum(len(t) for t in tokens if len(t) > LONGEST_WORD)
+    return long_letters > sum(len(t) for t in tokens) // 2
+
+
 class ModelNlu:
     """The quantised intent model, with slots read from the inventory at run time."""
 
@@ -44,7 +55,7 @@ class ModelNlu:
 
     def parse(self, text: str) -> Understanding:
         tagged = self.gazetteer.tag(text)
-        if not tagged.words or _mostly_foreign(text):
+        if not tagged.words or _mostly_foreign(text) or _mostly_unwordlike(text):
             return Understanding(CLOUD, {}, 1.0)
         best, confidence = self.net.predict(tagged.features)
         intent = self.labels[best]

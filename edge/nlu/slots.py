@@ -133,23 +133,31 @@ def _first_number(t: Tagged) -> int | None:
     return None if span is None else int(span.value)
 
 
+_ITEM_VERBS = ("add", "put", "stick", "append", "include", "remove", "delete",
+               "check off", "check", "complete", "cross off", "cross", "mark", "tick off",
+               "tick", "take off", "take", "need", "buy", "get", "out of", "scratch", "strike")
+_BACK_REFERENCES = frozenset({"it", "them", "those", "these", "that"})
+
+
 def _items(t: Tagged) -> str | None:
-    starts = ("add", "put", "append", "include", "remove", "delete", "check off", "check",
-              "complete", "cross off", "cross", "mark", "tick off", "tick", "take off", "take",
-              "need", "buy", "get", "out of", "scratch", "strike")
     stops = ("to", "on", "onto", "in", "into", "from", "off", "as", "xlist")
     words = t.words
     list_span = t.first("list")
     limit = list_span.start if list_span else len(words)
     if list_span is None and "list" in words:
         limit = words.index("list")
+    # "we need paper towels, put them on the list": the item was named before the verb
+    for i in range(1, limit - 1):
+        if words[i] in _ITEM_VERBS and words[i + 1] in _BACK_REFERENCES:
+            limit = i
+            break
     head = words[:limit]
     # the list's own preposition: "... for my | To Do List"
     while head and head[-1] in ("my", "the", "our", "your", "a"):
         head = head[:-1]
     if head and head[-1] in stops + ("for",):
         head = head[:-1]
-    return _free(Tagged(head, "", []), starts, stops)
+    return _free(Tagged(head, "", []), _ITEM_VERBS, stops)
 
 
 def _target(intent: str, t: Tagged, slots: Slots) -> None:
