@@ -233,8 +233,10 @@ def edge_settings(args: argparse.Namespace) -> EdgeSettings:
     except ValueError as exc:
         raise TandemError(str(exc)) from None
     confirm_at = getattr(args, "fast_confirm", ConfirmSettings.min_per_token)
+    confirm_floor = getattr(args, "fast_confirm_floor", ConfirmSettings.min_fast_score)
     settings = EdgeSettings(
-        confirm=None if confirm_at is None else ConfirmSettings(min_per_token=confirm_at),
+        confirm=None if confirm_at is None else ConfirmSettings(
+            min_per_token=confirm_at, min_fast_score=confirm_floor),
         wake=wake,
         deadlines=Deadlines(cloud_s=args.cloud_deadline),
         duplex=duplex,

@@ -67,6 +67,7 @@ from edge.speaker import Speaker, spoken_pieces
 from edge.stages.early_endpoint import EarlyEndpoint
 from edge.stages.early_transcript import EarlyTranscript
 from edge.stages.endpoint import Endpointer, SileroVad, SpeechDetector, speech_detector
+from edge.stages.fast_confirm import asks_confirmation
 from edge.stages.grammar_stt import FastRecognizer, GrammarResult
 from edge.stages.nlu import Nlu
 from edge.stages.stt import SpeechToText, spoken_wake_phrase, transcribe_heard
@@ -457,7 +458,7 @@ class EdgePipeline:
         Whisper's transcription starts after it, not beside it on the same two cores."""
         rescorer, fast, settings = self.engines.rescorer, self.engines.fast, self.settings.confirm
         if rescorer is None or fast is None or settings is None or self._source is None \
-                or result.understanding is None:
+                or result.understanding is None or not asks_confirmation(result, settings):
             return
         samples = np.array(self._source.span(self._request_start_s, end_s))
         c = await asyncio.to_thread(rescorer.confirm, samples, fast.grammar, result, settings)

@@ -179,6 +179,13 @@ class ConfirmSettings:
 
     min_per_token: float = -2.75
     min_margin: float = 0.0
+    # No confirmation is asked below this fast-layer score per frame (None: always asked):
+    # there it seldom passes (the dev sets: 9 of 128 around -6, 64 of 202 around -4.5) and
+    # a failed one puts its ~50-200 ms before Whisper, on the slowest requests. Chosen on
+    # the dev sets (results_s15, `report --confirm-floor S|off`): the lowest local-silence
+    # p95 with the right answers within one (785 -> 784 of 1,008) and the mean within 1 %
+    # (373.8 -> 374.5 ms): p95 669 -> 614 ms, p50 432 -> 437 ms. -4.25: p95 610, mean 382.
+    min_fast_score: float | None = -4.5
     window_s: float = 5.0
     nearest: int = 8  # competing grammar sentences, nearest the command's own text
 

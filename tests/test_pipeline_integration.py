@@ -167,6 +167,12 @@ def test_whisper_confirms_a_command_the_fast_layer_is_unsure_of(
     assert w.endpoint_at_s - r.endpoint_at_s >= 0.16
     assert (w.intent, w.slots) == (r.intent, r.slots)
 
+    # Below the floor no confirmation is asked: Whisper hears it, as without one.
+    floor = ConfirmSettings(min_fast_score=0.0)  # every score per frame is below 0
+    (b,), _ = run_turns(unsure, speech["lights"], tmp_path / "floor.wav", confirm=floor)  # type: ignore[arg-type]
+    assert b.stt_layer in ("whisper", "rescored") and "fast_confirm" not in b.timings_ms
+    assert b.endpoint_reason == "silence" and (b.intent, b.slots) == (r.intent, r.slots)
+
 
 def test_timer_numbers_become_slots(
     engines: Engines, speech: dict[str, np.ndarray], tmp_path: Path

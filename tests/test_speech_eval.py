@@ -204,8 +204,13 @@ def test_a_confirmed_command_answers_below_the_threshold_and_its_time_counts() -
     # Without an early decision the daemon confirms nothing (Whisper already runs).
     unsure.confirm, unsure.early = {"per_token": -1.0, "margin": 5.0, "ms": 70.0}, None
     assert scorer.fast(unsure, -2.94) is None and scorer.confirm_ms(unsure, -2.94) == 0
-    scorer.confirm = None  # off
+    # Below the floor the daemon asks for no confirmation: Whisper hears it at once.
     unsure.early = {"at_s": 2.2}
+    scorer.confirm = ConfirmSettings(min_fast_score=-3.5)  # the command scored -4.0
+    assert scorer.fast(unsure, -2.94) is None and scorer.confirm_ms(unsure, -2.94) == 0
+    scorer.confirm = ConfirmSettings(min_fast_score=None)  # always asked: confirmed
+    assert scorer.fast(unsure, -2.94) is not None and scorer.confirm_ms(unsure, -2.94) == 70
+    scorer.confirm = None  # off
     assert scorer.fast(unsure, -2.94) is None and scorer.confirm_ms(unsure, -2.94) == 0
 
 

@@ -48,6 +48,11 @@ def add_audio_options(run: argparse.ArgumentParser) -> None:
                      help="a command the fast layer heard but is unsure of answers at once "
                           "when Whisper's decoder gives its sentence at least X per token "
                           f"(default {ConfirmSettings.min_per_token}; off: Whisper hears it)")
+    run.add_argument("--fast-confirm-floor", type=number_or_off("a score per frame"),
+                     default=ConfirmSettings.min_fast_score, metavar="S|off",
+                     help="... unless the fast layer's score per frame is below S, where a "
+                          "confirmation seldom passes and Whisper hears it at once (default "
+                          f"{ConfirmSettings.min_fast_score}; off: always asked)")
 
 
 def add_bench_audio(bench: argparse._SubParsersAction) -> None:

@@ -115,6 +115,10 @@ def add_bench_speech(bench: argparse._SubParsersAction) -> None:
     p.add_argument("--confirm-margin", type=float, default=ConfirmSettings.min_margin,
                    help="... and it scores this much over any sentence meaning something "
                         f"else (default {ConfirmSettings.min_margin})")
+    p.add_argument("--confirm-floor", type=number_or_off("a score per frame"),
+                   default=ConfirmSettings.min_fast_score, metavar="S|off",
+                   help="no confirmation below this fast-layer score per frame (default "
+                        f"{ConfirmSettings.min_fast_score}; off: always asked)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd)
 
@@ -196,6 +200,7 @@ def _cmd(args: argparse.Namespace) -> int:
                             fast_overrule_gap=args.fast_overrule_gap,
                             confirm=None if args.confirm_per_token is None else ConfirmSettings(
                                 min_per_token=args.confirm_per_token,
-                                min_margin=args.confirm_margin))
+                                min_margin=args.confirm_margin,
+                                min_fast_score=args.confirm_floor))
         print(json.dumps(data, indent=2) if args.json else text)
     return 0

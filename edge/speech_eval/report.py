@@ -131,7 +131,8 @@ class Scorer:
                 g.get("intent") is None or g["score_per_frame"] >= threshold or \
                 not self.skills.handles(g["intent"]):
             return None
-        return o.confirm
+        floor = self.confirm.min_fast_score  # as edge.stages.fast_confirm.asks_confirmation
+        return None if floor is not None and g["score_per_frame"] < floor else o.confirm
 
     def two_layer(self, o: Outcome, threshold: float) -> Decision:
         return self.fast(o, threshold) or self.whisper(o)
