@@ -39,7 +39,7 @@ from edge.speaker import SpokenReply
 from edge.stages.grammar_stt import GrammarResult
 from edge.stages.nlu import CLOUD
 from edge.stages.stt import strip_wake_phrase
-from edge.stages.whisper_rescore import Encoded, Heard, overrule_settings
+from edge.stages.whisper_rescore import Encoded, Heard, heard_alike, overrule_settings
 from edge.trace import TurnRecord
 
 if TYPE_CHECKING:
@@ -243,6 +243,9 @@ async def _rescore(p: EdgePipeline, utterance: Utterance, record: TurnRecord, ra
             more_than_one_command(record.transcript):
         return None
     reading = p.nlu.parse(record.transcript)
+    if heard_alike(reading, recognized.understanding if recognized else None,
+                   p.settings.local_confidence, rescorer.settings):
+        return None
     settings = overrule_settings(reading, rescorer.settings)
     if settings is None:
         return None

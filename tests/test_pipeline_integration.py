@@ -163,6 +163,8 @@ def test_whisper_confirms_a_command_the_fast_layer_is_unsure_of(
     # Without the confirmation Whisper hears the request, after the normal hangover.
     (w,), _ = run_turns(unsure, speech["lights"], tmp_path / "off.wav", confirm=None)  # type: ignore[arg-type]
     assert w.stt_layer in ("whisper", "rescored") and w.fast_confirmed is None
+    # Whisper wrote the fast layer's own command: nothing was left to rescore
+    assert w.stt_layer == "whisper" and "rescore" not in w.timings_ms, w.transcript
     assert "fast_confirm" not in w.timings_ms and w.endpoint_reason == "silence"
     assert w.endpoint_at_s - r.endpoint_at_s >= 0.16
     assert (w.intent, w.slots) == (r.intent, r.slots)

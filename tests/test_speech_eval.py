@@ -279,6 +279,33 @@ def test_the_rescored_system_and_its_gap_calibration() -> None:
     assert scorer.rescored(garbled, -3.0, 3.0, ("fast",)).layer == "whisper"
 
 
+def test_no_rescoring_when_whisper_wrote_the_fast_layers_own_command() -> None:
+    from edge.speech_eval.report import whisper_silence_ms
+    from edge.stages.nlu import load_nlu
+
+    inventory = load_inventory(INVENTORY)
+    scorer = Scorer(inventory, nlu=load_nlu(inventory))
+    lights = {"name": "Kitchen Lights"}
+    heard = {"text": "Turn on the kitchen lights.", "raw": "Turn on the kitchen lights.",
+             "stt_ms": 300.0}
+    o = _outcome("local", "HassTurnOn", lights, _g("HassTurnOn", lights, -4.0), heard)
+    o.rescore = _r(-6.0, ("HassTurnOff", lights, -5.0, "nearest"))  # would overrule both
+    assert scorer.alike(o)
+    assert scorer.rescored(o, -2.75, 18.0).layer == "whisper"
+    s = summarize(scorer, [o], -2.75, {"rescored": 18.0})
+    assert s["rescored"]["accuracy_given_wake"] == 1.0
+    assert s["timing_ms"]["silence_local_p50"] == pytest.approx(
+        whisper_silence_ms(o, rescored=False)) == whisper_silence_ms(o) - 20.0
+    scorer.skip_alike = False  # always rescored: the rescoring answers, and its time counts
+    assert scorer.rescored(o, -2.75, 18.0).layer == "rescore"
+    assert summarize(scorer, [o], -2.75, {"rescored": 18.0})["timing_ms"][
+        "silence_local_p50"] == pytest.approx(whisper_silence_ms(o))
+    # Whisper wrote another command than the fast layer held: rescored
+    scorer.skip_alike = True
+    o.grammar = _g("HassTurnOn", {"name": "Porch Light"}, -4.0)
+    assert not scorer.alike(o) and scorer.rescored(o, -2.75, 18.0).layer == "rescore"
+
+
 def test_spoken_questions_for_the_cloud_are_counted_told_and_not_told() -> None:
     from edge.speech_eval.questions import cloud_questions, report, run
 

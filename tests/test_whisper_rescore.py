@@ -213,6 +213,26 @@ def test_a_confident_reading_for_the_cloud_is_not_overruled() -> None:
     assert may_overrule(Understanding("cloud", {}, 1.0), RescoreSettings(keep_cloud_reading=None))
 
 
+def test_two_recognisers_that_heard_the_same_command_are_not_rescored() -> None:
+    from edge.stages.whisper_rescore import heard_alike
+
+    s = RescoreSettings()
+    lights = Understanding("HassTurnOn", {"name": "Kitchen Lights"}, 0.99)
+    assert heard_alike(lights, Understanding("HassTurnOn", {"name": "Kitchen Lights"}, 0.3),
+                       0.7, s)
+    # another slot, another intent, an unsure reading, no fast command: rescored
+    assert not heard_alike(lights, Understanding("HassTurnOn", {"name": "Porch Light"}, 0.3),
+                           0.7, s)
+    assert not heard_alike(lights, Understanding("HassTurnOff", {"name": "Kitchen Lights"},
+                                                 0.3), 0.7, s)
+    assert not heard_alike(Understanding("HassTurnOn", {"name": "Kitchen Lights"}, 0.5),
+                           lights, 0.7, s)
+    assert not heard_alike(lights, None, 0.7, s)
+    assert not heard_alike(Understanding("cloud", {}, 0.99), Understanding("cloud", {}, 1.0),
+                           0.7, s)
+    assert not heard_alike(lights, lights, 0.7, RescoreSettings(skip_when_alike=False))
+
+
 def test_against_a_cloud_reading_only_the_fast_layers_sentence_answers(
         grammar: CompiledGrammar) -> None:
     """Pocketsphinx heard "turn the volume up", Whisper wrote "Turn them on your mouth."

@@ -115,6 +115,9 @@ def add_bench_speech(bench: argparse._SubParsersAction) -> None:
     p.add_argument("--confirm-margin", type=float, default=ConfirmSettings.min_margin,
                    help="... and it scores this much over any sentence meaning something "
                         f"else (default {ConfirmSettings.min_margin})")
+    p.add_argument("--always-rescore", action="store_true",
+                   help="rescore also when the NLU reads in Whisper's text the fast layer's "
+                        "own command (the daemon skips it there)")
     p.add_argument("--confirm-floor", type=number_or_off("a score per frame"),
                    default=ConfirmSettings.min_fast_score, metavar="S|off",
                    help="no confirmation below this fast-layer score per frame (default "
@@ -201,6 +204,7 @@ def _cmd(args: argparse.Namespace) -> int:
                             confirm=None if args.confirm_per_token is None else ConfirmSettings(
                                 min_per_token=args.confirm_per_token,
                                 min_margin=args.confirm_margin,
-                                min_fast_score=args.confirm_floor))
+                                min_fast_score=args.confirm_floor),
+                            skip_alike=not args.always_rescore)
         print(json.dumps(data, indent=2) if args.json else text)
     return 0

@@ -41,6 +41,7 @@ from edge.stages.nlu import Nlu
 from edge.stages.whisper_rescore import (
     RescoreSettings,
     decide,
+    heard_alike,
     overrule_settings,
     said_exactly,
 )
@@ -82,6 +83,7 @@ class Scorer:
         self.agree_gap = RescoreSettings.agree_gap
         self.fast_overrule_gap = RescoreSettings.fast_overrule_gap
         self.exact = True  # Whisper's own text, when a grammar sentence, answers (`decide`)
+        self.skip_alike = RescoreSettings.skip_when_alike
         self.confirm: ConfirmSettings | None = ConfirmSettings()  # None: no confirmation
 
     def whisper(self, o: Outcome) -> Decision:
@@ -148,6 +150,8 @@ class Scorer:
                                    agree_gap=self.agree_gap,
                                    fast_overrule_gap=self.fast_overrule_gap)
         reading = None
+        if self.alike(o):
+            return None  # as the daemon: nothing left to rescore
         if self.nlu is not None and o.whisper.get("text"):
             reading = self._reading(o.whisper["text"])
             allowed = overrule_settings(reading, settings)
@@ -166,6 +170,17 @@ class Scorer:
             return None
         c = cands[chosen]
         return Decision("local", c["intent"], c["slots"], "rescore")
+
+    def alike(self, o: Outcome) -> bool:
+        """Whether the daemon skips the rescoring: the NLU reads in Whisper's text the fast
+        layer's own command (`heard_alike`)."""
+        g = o.grammar
+        if not self.skip_alike or self.nlu is None or not o.whisper.get("text") or not g or \
+                g.get("intent") is None or not self.skills.handles(g["intent"]):
+            return False
+        fast = Understanding(g["intent"], g.get("slots", {}), 1.0)
+        return heard_alike(self._reading(o.whisper["text"]), fast, self.local_confidence,
+                           RescoreSettings(skip_when_alike=True))
 
     def rescored(self, o: Outcome, threshold: float, max_gap: float,
                  sources: tuple[str, ...] = ALL_SOURCES) -> Decision:
@@ -295,7 +310,8 @@ def summarize(scorer: Scorer, outcomes: list[Outcome], threshold: float,
     # A confirmation (below the fast threshold) comes first: before the answer it allows,
     # or before Whisper starts.
     silence_fast = [fast_silence_ms(o) + scorer.confirm_ms(o, threshold) for o, _ in answered]
-    silence_whisper = [whisper_silence_ms(o) + scorer.confirm_ms(o, threshold) for o, d in fast
+    silence_whisper = [whisper_silence_ms(o, rescored=not scorer.alike(o))
+                       + scorer.confirm_ms(o, threshold) for o, d in fast
                        if d is None and o.route == "local" and o.whisper.get("stt_ms")]
     silence_local = silence_whisper + [fast_silence_ms(o) + scorer.confirm_ms(o, threshold)
                                        for o, _ in answered if o.route == "local"]
@@ -340,7 +356,8 @@ def fast_silence_ms(o: Outcome) -> float:
     return 1000 * (o.grammar["at_s"] - o.command_end_s) + o.grammar["finish_ms"]
 
 
-def whisper_silence_ms(o: Outcome, settings: EndpointSettings = DAEMON_ENDPOINT) -> float:
+def whisper_silence_ms(o: Outcome, settings: EndpointSettings = DAEMON_ENDPOINT,
+                       rescored: bool = True) -> float:
     """End of speech -> understanding for a request Whisper hears, as the daemon runs it:
     Whisper starts when the run recorded (`whisper_at_s`; in older results,
     `early_transcript_s` into the silence if the hangover ended the request), done no sooner
@@ -352,7 +369,8 @@ def whisper_silence_ms(o: Outcome, settings: EndpointSettings = DAEMON_ENDPOINT)
             started -= max(0.0, settings.hangover_s - settings.early_transcript_s)
     stt_s = o.whisper["stt_ms"] / 1000
     done = max(o.endpoint_at_s, started + stt_s)
-    rescore_ms = o.rescore["ms"]["total"] if o.rescore and "ms" in o.rescore else 0.0
+    rescore_ms = o.rescore["ms"]["total"] if rescored and o.rescore and "ms" in o.rescore \
+        else 0.0
     return 1000 * (done - o.command_end_s) + rescore_ms + o.whisper.get("nlu_ms", 0.0)
 
 
@@ -391,6 +409,7 @@ def report(outcomes: list[Outcome], inventory: Inventory, threshold: float | Non
            agree_gap: float | None = RescoreSettings.agree_gap,
            fast_overrule_gap: float | None = RescoreSettings.fast_overrule_gap,
            confirm: ConfirmSettings | None = DAEMON_CONFIRM,
+           skip_alike: bool = RescoreSettings.skip_when_alike,
            ) -> tuple[str, dict[str, Any]]:
     from edge.stages.nlu import load_nlu
 
@@ -398,6 +417,7 @@ def report(outcomes: list[Outcome], inventory: Inventory, threshold: float | Non
     scorer.agree_gap = agree_gap
     scorer.fast_overrule_gap = fast_overrule_gap
     scorer.confirm = confirm
+    scorer.skip_alike = skip_alike
     dev = [o for o in outcomes if o.group in calibrate_on]
     on = " + ".join(g for g in calibrate_on if any(o.group == g for o in dev))
     cal_lines: list[str] = []

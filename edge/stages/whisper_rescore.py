@@ -449,6 +449,16 @@ def may_overrule(reading: Understanding | None, settings: RescoreSettings) -> bo
         reading.intent == "cloud" and reading.confidence >= keep)
 
 
+def heard_alike(reading: Understanding, fast: Understanding | None, min_confidence: float,
+                settings: RescoreSettings) -> bool:
+    """Whether the NLU read in Whisper's text, with at least `min_confidence`, the fast
+    layer's own command, intent and slots: then nothing is left to rescore
+    (`RescoreSettings.skip_when_alike`)."""
+    return (settings.skip_when_alike and fast is not None and reading.intent != "cloud"
+            and reading.confidence >= min_confidence
+            and (fast.intent, fast.slots) == (reading.intent, reading.slots))
+
+
 def overrule_settings(reading: Understanding | None,
                       settings: RescoreSettings) -> RescoreSettings | None:
     """What the rescoring may do against the NLU's `reading`: everything (`settings`), only
