@@ -165,6 +165,10 @@ class RescoreSettings:
     # right as often as the rescoring's answer on the dev sets (155 vs 154 of 158) and on
     # the others (135 vs 131 of 145). False: always rescored (`report --always-rescore`).
     skip_when_alike: bool = True
+    # A candidate answers for a device or area only if it is the one the NLU read, or
+    # each word setting its name apart is spelled like one Whisper wrote (difflib's ratio
+    # at least this; `whisper_rescore.target_heard`). None: any (`report --any-target`).
+    min_name_similarity: float | None = 0.5
 
 
 @dataclass(frozen=True)

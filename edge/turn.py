@@ -251,7 +251,7 @@ async def _rescore(p: EdgePipeline, utterance: Utterance, record: TurnRecord, ra
         return None
     t0 = time.perf_counter()
     result = await asyncio.to_thread(rescorer.rescore, utterance.samples, raw, fast.grammar,
-                                     recognized, encoded, reading.intent, settings)
+                                     recognized, encoded, reading, settings)
     record.timings_ms["rescore"] = _ms_since(t0)
     record.rescore_gap = None if math.isinf(result.gap) else round(result.gap, 2)
     if result.understanding is None:

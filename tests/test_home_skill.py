@@ -96,7 +96,10 @@ def test_state_and_temperature_come_from_the_devices() -> None:
 def test_no_home_broker_is_said_not_pretended() -> None:
     skill = HomeSkill(HOME)
     assert _act(skill, "HassTurnOn", name="Desk Lamp") == NOT_CONNECTED
-    assert _act(skill, "HassTurnOn", name="Toaster") == "Sorry, I couldn't find that device."
+    # What the home lacks is named as asked (the NLU keeps a name the inventory lacks)
+    assert _act(skill, "HassTurnOn", name="garage light") == "Sorry, there's no garage light here."
+    assert _act(skill, "HassTurnOn", area="nursery", domain="light") == \
+        "Sorry, I don't know the nursery."
 
 
 def test_a_spoken_command_reaches_the_real_home_broker() -> None:

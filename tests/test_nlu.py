@@ -159,6 +159,24 @@ def test_transport_words_said_of_a_device_switch_it(nlu: ModelNlu, text: str,
     assert nlu.parse(text).intent == intent
 
 
+def test_what_the_home_lacks_stays_what_was_asked_for(model_path: Path) -> None:
+    """A device or area the inventory lacks is kept as said, not dropped (which would turn
+    "the garage light" into every light) nor replaced by another."""
+    home = Inventory(areas=("Kitchen", "Office"),
+                     devices=(Device("Kitchen Lights", "light", "Kitchen"),
+                              Device("Office Light", "light", "Office")))
+    nlu = ModelNlu.load(home, model_path)
+    assert nlu.parse("turn on the garage light").slots == {"name": "garage light"}
+    assert nlu.parse("Garage light on please.").slots == {"name": "garage light"}
+    assert nlu.parse("put all the lights on in the garage").slots == {
+        "area": "garage", "domain": "light"}
+    # ... and what names nothing stays as it was
+    assert nlu.parse("turn on all the lights").slots == {"domain": "light"}
+    assert nlu.parse("turn off the lights in here").slots == {"domain": "light"}
+    assert nlu.parse("turn on the lights in the morning").slots == {"domain": "light"}
+    assert nlu.parse("turn on the office light").slots == {"name": "Office Light"}
+
+
 def test_new_inventory_names_need_no_retraining(model_path: Path) -> None:
     home = Inventory(areas=("Sunroom",), devices=(Device("Lava Lamp", "light", "Sunroom"),),
                      contacts=("Zanele Mbeki",), places=("Kirstenbosch",))

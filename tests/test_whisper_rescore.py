@@ -233,6 +233,30 @@ def test_two_recognisers_that_heard_the_same_command_are_not_rescored() -> None:
     assert not heard_alike(lights, lights, 0.7, RescoreSettings(skip_when_alike=False))
 
 
+def test_a_candidate_acts_only_on_a_target_whisper_heard() -> None:
+    from edge.stages.whisper_rescore import spelled_like, target_heard
+
+    s = RescoreSettings()
+    assert s.min_name_similarity is not None
+    # a misheard name is corrected: "damage" is spelled like "garage", "Madroom" like
+    # "bedroom"; "off" is no evidence of "office"
+    assert spelled_like("Garage Light", "Please turn the damage light off.", 0.5)
+    assert spelled_like("Bedroom Lights", "Could you make a Madroom Lights, Blue?", 0.5)
+    assert not spelled_like("Office Light", "Please turn the garage light off.", 0.5)
+    garage = Understanding("HassTurnOff", {"name": "garage light"}, 0.9)  # the home lacks it
+    office = Understanding("HassTurnOff", {"name": "Office Light"}, 0.5)
+    every = Understanding("HassTurnOff", {"domain": "light"}, 0.5)
+    said = "Please turn the garage light off."
+    assert not target_heard(office, garage, said, s)  # another device
+    assert not target_heard(every, garage, said, s)  # every light for the one asked for
+    damaged = Understanding("HassTurnOff", {"name": "damage light"}, 0.9)
+    assert target_heard(Understanding("HassTurnOff", {"name": "Garage Light"}, 0.5), damaged,
+                        "Please turn the damage light off.", s)
+    assert target_heard(office, Understanding("HassTurnOff", {"name": "Office Light"}, 0.9),
+                        said, s)  # what the NLU read
+    assert target_heard(office, garage, said, RescoreSettings(min_name_similarity=None))
+
+
 def test_against_a_cloud_reading_only_the_fast_layers_sentence_answers(
         grammar: CompiledGrammar) -> None:
     """Pocketsphinx heard "turn the volume up", Whisper wrote "Turn them on your mouth."

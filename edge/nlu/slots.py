@@ -160,6 +160,54 @@ def _items(t: Tagged) -> str | None:
     return _free(Tagged(head, "", []), _ITEM_VERBS, stops)
 
 
+# Words that stand before a device's kind ("turn on all the lights") without naming one.
+NOT_NAMES = _DROP | frozenset({
+    "all", "every", "each", "both", "any", "other", "more", "less", "those", "these", "that",
+    "this", "them", "on", "off", "in", "of", "and", "to", "up", "down", "out", "please", "now",
+    "turn", "switch", "kill", "dim", "brighten", "put", "set", "make", "get", "shut", "cut",
+    "power", "flip", "start", "stop", "pause", "check", "is", "are", "lights", "light",
+    "here", "there", "house", "home", "whole", "entire", "dark"})
+
+
+def _unknown_device(t: Tagged) -> str | None:
+    """"the garage light" in a home that has none: the words before a device's kind that
+    neither the home nor a command knows, with the kind ("garage light"); None when there
+    are none. The request is then for that device, which the skill reports missing,
+    instead of for every light or for a device it was not asked about."""
+    words, tagged = t.words, {i for span in t.spans for i in range(span.start, span.end)}
+    for i, word in enumerate(words):
+        if fold(word) not in DOMAIN_WORDS or _is_verb(words, i) or i in tagged:
+            continue
+        start = i
+        while start > 0 and i - start < 2 and start - 1 not in tagged and \
+                words[start - 1].isalpha() and len(words[start - 1]) > 2 and \
+                words[start - 1] not in NOT_NAMES and words[start - 1] not in COLORS:
+            start -= 1
+        return " ".join(words[start : i + 1]) if start < i else None
+    return None
+
+
+_TIMES_OF_DAY = frozenset({"morning", "afternoon", "evening", "night", "meantime", "end"})
+
+
+def _unknown_area(t: Tagged) -> str | None:
+    """"the lights in the garage" in a home that has none: the words after "in the"
+    (or "my", "our") that the home does not know; None when there are none."""
+    words, tagged = t.words, {i for span in t.spans for i in range(span.start, span.end)}
+    for i in range(len(words) - 2):
+        if words[i] != "in" or words[i + 1] not in ("the", "my", "our"):
+            continue
+        named = []
+        for j in range(i + 2, min(i + 4, len(words))):
+            if j in tagged or not words[j].isalpha() or words[j] in NOT_NAMES or \
+                    words[j] in _TIMES_OF_DAY:
+                break
+            named.append(words[j])
+        if named and named != ["room"]:  # "in the room": this one
+            return " ".join(named)
+    return None
+
+
 def _target(intent: str, t: Tagged, slots: Slots) -> None:
     device = t.first("device")
     if device is not None and device.kind == "device":
@@ -167,6 +215,12 @@ def _target(intent: str, t: Tagged, slots: Slots) -> None:
     area = t.value_of("area")
     if area is not None and (device is None or device.value != area):
         slots["area"] = area
+    if "name" not in slots and "area" not in slots:
+        unknown = _unknown_device(t)
+        if unknown is not None:
+            slots["name"] = unknown
+        elif (unknown := _unknown_area(t)) is not None:
+            slots["area"] = unknown
     if intent in _WITH_DOMAIN and "name" not in slots:
         for i, word in enumerate(t.words):
             if fold(word) in DOMAIN_WORDS and not _is_verb(t.words, i):

@@ -81,7 +81,7 @@ class HomeSkill:
             return await self._clean_area(understanding.slots, turn)
         targets = self.inventory.targets(understanding.slots, _DOMAIN_OF.get(understanding.intent))
         if not targets:
-            return NOT_FOUND
+            return self._not_found(understanding.slots)
         if self.executor is None:
             return NOT_CONNECTED
         intent, slots = understanding.intent, understanding.slots
@@ -97,6 +97,16 @@ class HomeSkill:
             for i, command in enumerate(commands)
         ))
         return self._reply(intent, slots, list(zip(targets, commands, results, strict=True)))
+
+    def _not_found(self, slots: dict[str, str | int]) -> str:
+        """What the home lacks, named as the user said it (the NLU keeps a name or area the
+        inventory does not have: "garage light")."""
+        name, area = slots.get("name"), slots.get("area")
+        if isinstance(name, str) and name not in {d.name for d in self.inventory.devices}:
+            return f"Sorry, there's no {name.lower()} here."
+        if isinstance(area, str) and area not in self.inventory.areas:
+            return f"Sorry, I don't know the {area.lower()}."
+        return NOT_FOUND
 
     def _command(self, intent: str, slots: dict[str, str | int], device: Device
                  ) -> DeviceCommand:

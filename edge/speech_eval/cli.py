@@ -56,6 +56,10 @@ def add_bench_speech(bench: argparse._SubParsersAction) -> None:
                    help=f"only these conditions (comma list; questions: {QUESTION_CONDITIONS})")
     p.add_argument("--voices", default=QUESTION_VOICES,
                    help=f"questions: the voices that say them (default {QUESTION_VOICES})")
+    p.add_argument("--inventory", type=Path,
+                   help="run, report: the home the device knows (default the bench's, "
+                        "edge/speech_eval/inventory.yaml; inventory_lacking.yaml lacks what "
+                        "some requests name)")
     p.add_argument("--no-whisper", action="store_true",
                    help="skip Whisper (its cached outcomes are still used)")
     p.add_argument("--no-whisper-bias", action="store_true",
@@ -153,6 +157,7 @@ def _cmd(args: argparse.Namespace) -> int:
     )
 
     results = args.results or args.dir / "results.jsonl"
+    inventory = args.inventory or INVENTORY
     groups = tuple((args.groups or (GATE_GROUPS if args.action == "gate"
                                     else ",".join(GROUPS))).split(","))
     if args.action == "gate":
@@ -189,13 +194,13 @@ def _cmd(args: argparse.Namespace) -> int:
                  args.limit, tuple(c for c in args.conditions.split(",") if c),
                  whisper_bias=not args.no_whisper_bias, rescore=not args.no_rescore,
                  beam_size=args.beam, fast_lead=not args.no_fast_lead,
-                 endpoint=_endpoint_settings(args))
+                 endpoint=_endpoint_settings(args), inventory=inventory)
     if args.action == "rescore":
         rescore_results(args.dir, results, args.limit)
     if args.action == "confirm":
         confirm_results(args.dir, results)
     if args.action in ("report", "all", "rescore", "confirm"):
-        text, data = report(load_outcomes(results), load_inventory(INVENTORY), args.threshold,
+        text, data = report(load_outcomes(results), load_inventory(inventory), args.threshold,
                             note=f"({cpu_note()} at report time)",
                             max_fast_error=args.max_fast_error, max_gap=args.max_gap,
                             max_rescore_error=args.max_rescore_error,

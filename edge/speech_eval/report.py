@@ -44,6 +44,7 @@ from edge.stages.whisper_rescore import (
     heard_alike,
     overrule_settings,
     said_exactly,
+    target_heard,
 )
 
 LOCAL_CONFIDENCE = 0.7  # EdgeSettings.local_confidence
@@ -84,6 +85,7 @@ class Scorer:
         self.fast_overrule_gap = RescoreSettings.fast_overrule_gap
         self.exact = True  # Whisper's own text, when a grammar sentence, answers (`decide`)
         self.skip_alike = RescoreSettings.skip_when_alike
+        self.name_similarity = RescoreSettings.min_name_similarity
         self.confirm: ConfirmSettings | None = ConfirmSettings()  # None: no confirmation
 
     def whisper(self, o: Outcome) -> Decision:
@@ -148,7 +150,8 @@ class Scorer:
         cands = [c for c in r["candidates"] if set(c["source"].split("+")) & set(sources)]
         settings = RescoreSettings(max_gap=max_gap, token_bonus=token_bonus,
                                    agree_gap=self.agree_gap,
-                                   fast_overrule_gap=self.fast_overrule_gap)
+                                   fast_overrule_gap=self.fast_overrule_gap,
+                                   min_name_similarity=self.name_similarity)
         reading = None
         if self.alike(o):
             return None  # as the daemon: nothing left to rescore
@@ -160,8 +163,10 @@ class Scorer:
             settings = allowed
             if not settings.nearest:  # only the fast layer's own sentence
                 cands = [c for c in cands if "fast" in c["source"].split("+")]
-        agrees = [reading is not None and c["intent"] == reading.intent for c in cands]
         said = o.whisper.get("raw", "")  # the hypothesis the candidates were scored against
+        cands = [c for c in cands if target_heard(Understanding(c["intent"], c["slots"], 1.0),
+                                                  reading, said, settings)]
+        agrees = [reading is not None and c["intent"] == reading.intent for c in cands]
         exact = [self.exact and said_exactly(said, c.get("spoken", "")) for c in cands]
         chosen, _ = decide((r["hypothesis_logprob"], r["hypothesis_tokens"]),
                            [(c["logprob"], c["tokens"]) for c in cands], settings, agrees,

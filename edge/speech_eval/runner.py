@@ -349,13 +349,15 @@ def evaluate(folder: Path, results: Path, groups: tuple[str, ...], whisper: bool
              limit: int | None = None, conditions: tuple[str, ...] = (),
              grammar: bool = True, whisper_bias: bool = True, rescore: bool = True,
              beam_size: int = BEAM_SIZE, fast_lead: bool = True,
-             endpoint: EndpointSettings | None = None) -> list[Outcome]:
-    """Run every selected recording; write one JSON line per recording to `results`."""
+             endpoint: EndpointSettings | None = None,
+             inventory: Path = INVENTORY) -> list[Outcome]:
+    """Run every selected recording, the device knowing `inventory`; write one JSON line
+    per recording to `results`."""
     recordings = [r for r in load_manifest(folder) if r.group in groups
                   and (not conditions or r.condition in conditions)]
     if limit:
         recordings = recordings[:limit]
-    ev = Evaluator(whisper=whisper, grammar=grammar, whisper_bias=whisper_bias,
+    ev = Evaluator(inventory, whisper=whisper, grammar=grammar, whisper_bias=whisper_bias,
                    rescore=rescore, beam_size=beam_size, fast_lead=fast_lead,
                    endpoint=endpoint)
     cache_path, rescore_path = ev.cache_paths(folder, whisper_bias)

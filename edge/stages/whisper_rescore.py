@@ -47,12 +47,14 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from edge.messages import Understanding
+from edge.nlu.slots import NOT_NAMES
 from edge.settings import ConfirmSettings, RescoreSettings
 from edge.stages import grammar_phrases as phrases
 from edge.stages.grammar import (
@@ -171,6 +173,46 @@ def said_exactly(whisper_text: str, spoken: str) -> bool:
     """Whether Whisper wrote the grammar sentence `spoken` (its words), wake word aside."""
     words = " ".join(spoken.split())
     return bool(words) and normalise(strip_wake_phrase(whisper_text)) == words
+
+
+# The kind of a device or list, which every name of that kind shares: no evidence of which
+# one was said.
+_KIND_WORDS = frozenset({"light", "lights", "lamp", "lamps", "fan", "fans", "list", "switch",
+                         "plug", "tv", "maker"})
+
+
+def spelled_like(value: str, whisper_text: str, min_similarity: float) -> bool:
+    """Whether each word that sets the name `value` apart ("garage" of "Garage Light") is
+    spelled like a word Whisper wrote, or two of them run together ("Madroom" for
+    "bedroom", "damage" for "garage"): what a mishearing of the name leaves."""
+    said = normalise(whisper_text).split()
+    # the words that could name something (not "off", which "office" would match), and
+    # any two run together
+    heard = [w for w in said if w not in NOT_NAMES and w not in _KIND_WORDS] + \
+        [a + b for a, b in itertools.pairwise(said)]
+    own = [w for w in normalise(value).split() if w not in _KIND_WORDS]
+    return all(any(SequenceMatcher(None, w, h).ratio() >= min_similarity for h in heard)
+               for w in own)
+
+
+def target_heard(candidate: Understanding, reading: Understanding | None, whisper_text: str,
+                 settings: RescoreSettings) -> bool:
+    """Whether a candidate may answer for what it acts on: each device or area it names is
+    the one the NLU read in Whisper's text or spelled like Whisper's words
+    (`RescoreSettings.min_name_similarity`), and it names one when the reading does. The
+    rescoring corrects a misheard name ("the damage light" -> Garage Light), but does not
+    put in one Whisper did not hear ("Garage light on" -> Office Light, in a home without a
+    garage), nor drop the one it heard for every light."""
+    if settings.min_name_similarity is None or reading is None:
+        return True
+    for key in ("name", "area"):
+        value = candidate.slots.get(key)
+        if value is not None and value != reading.slots.get(key) and not spelled_like(
+                str(value), whisper_text, settings.min_name_similarity):
+            return False
+    targets = ("name", "area")
+    return not any(k in reading.slots for k in targets) or \
+        any(k in candidate.slots for k in targets)
 
 
 def numbers_in(text: str) -> set[int]:
@@ -502,9 +544,10 @@ def decide(hypothesis: tuple[float, int], scored: Sequence[tuple[float, int]],
 def rescore(judge: WhisperJudge, samples: np.ndarray, whisper_raw: str,
             grammar: CompiledGrammar, fast: GrammarResult | None,
             settings: RescoreSettings | None = None, encoder_output: Any = None,
-            reading_intent: str | None = None) -> RescoreResult:
+            reading: Understanding | None = None) -> RescoreResult:
     """Whisper's hypothesis against the grammar's candidates, on one encoder output;
-    `reading_intent`: what the NLU reads in Whisper's text (`RescoreSettings.agree_gap`)."""
+    `reading`: what the NLU reads in Whisper's text (`RescoreSettings.agree_gap`,
+    `target_heard`)."""
     s = settings or RescoreSettings()
     t0 = time.perf_counter()
     hypothesis = whisper_raw.strip()
@@ -527,9 +570,14 @@ def rescore(judge: WhisperJudge, samples: np.ndarray, whisper_raw: str,
     hyp_lp, hyp_tokens = scores[0]
     scored = tuple(ScoredCandidate(c, lp, n) for c, (lp, n) in zip(cands, scores[1:],
                                                                       strict=True))
-    agrees = [c.understanding.intent == reading_intent for c in cands]
-    exact = [said_exactly(hypothesis, c.spoken) for c in cands]
-    chosen, gap = decide(scores[0], scores[1:], s, agrees, exact)
+    # Only candidates that act on what Whisper heard may answer (`target_heard`).
+    keep = [i for i, c in enumerate(cands)
+            if target_heard(c.understanding, reading, hypothesis, s)]
+    agrees = [reading is not None and cands[i].understanding.intent == reading.intent
+              for i in keep]
+    exact = [said_exactly(hypothesis, cands[i].spoken) for i in keep]
+    chosen, gap = decide(scores[0], [scores[1 + i] for i in keep], s, agrees, exact)
+    chosen = None if chosen is None else keep[chosen]
     top = max(scored, key=lambda x: adjusted(x.logprob, x.tokens, s.token_bonus))
     return RescoreResult(None if chosen is None else scored[chosen].candidate.understanding,
                          top.candidate.text, gap, hyp_lp, hyp_tokens, scored, ms)
@@ -576,7 +624,7 @@ class Rescorer:
 
     def rescore(self, samples: np.ndarray, whisper_raw: str, grammar: CompiledGrammar,
                 fast: GrammarResult | None, encoded: Encoded | None = None,
-                reading_intent: str | None = None,
+                reading: Understanding | None = None,
                 settings: RescoreSettings | None = None) -> RescoreResult:
         """`samples`: the request from its start (the endpoint's utterance; cut to what
         `encoded` heard); `settings`: this request's (`overrule_settings`), else the
@@ -585,4 +633,4 @@ class Rescorer:
             samples = samples[: encoded.samples]
         return rescore(self.judge, samples, whisper_raw, grammar, fast,
                        settings or self.settings,
-                       None if encoded is None else encoded.output, reading_intent)
+                       None if encoded is None else encoded.output, reading)
