@@ -122,6 +122,10 @@ def add_bench_speech(bench: argparse._SubParsersAction) -> None:
     p.add_argument("--always-rescore", action="store_true",
                    help="rescore also when the NLU reads in Whisper's text the fast layer's "
                         "own command (the daemon skips it there)")
+    p.add_argument("--any-target", action="store_true",
+                   help="the rescoring may answer for any device or area, not only one the "
+                        "NLU read or Whisper wrote a word like (RescoreSettings."
+                        "min_name_similarity)")
     p.add_argument("--confirm-floor", type=number_or_off("a score per frame"),
                    default=ConfirmSettings.min_fast_score, metavar="S|off",
                    help="no confirmation below this fast-layer score per frame (default "
@@ -210,6 +214,8 @@ def _cmd(args: argparse.Namespace) -> int:
                                 min_per_token=args.confirm_per_token,
                                 min_margin=args.confirm_margin,
                                 min_fast_score=args.confirm_floor),
-                            skip_alike=not args.always_rescore)
+                            skip_alike=not args.always_rescore,
+                            name_similarity=None if args.any_target
+                            else RescoreSettings.min_name_similarity)
         print(json.dumps(data, indent=2) if args.json else text)
     return 0

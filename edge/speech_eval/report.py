@@ -415,6 +415,7 @@ def report(outcomes: list[Outcome], inventory: Inventory, threshold: float | Non
            fast_overrule_gap: float | None = RescoreSettings.fast_overrule_gap,
            confirm: ConfirmSettings | None = DAEMON_CONFIRM,
            skip_alike: bool = RescoreSettings.skip_when_alike,
+           name_similarity: float | None = RescoreSettings.min_name_similarity,
            ) -> tuple[str, dict[str, Any]]:
     from edge.stages.nlu import load_nlu
 
@@ -423,6 +424,7 @@ def report(outcomes: list[Outcome], inventory: Inventory, threshold: float | Non
     scorer.fast_overrule_gap = fast_overrule_gap
     scorer.confirm = confirm
     scorer.skip_alike = skip_alike
+    scorer.name_similarity = name_similarity
     dev = [o for o in outcomes if o.group in calibrate_on]
     on = " + ".join(g for g in calibrate_on if any(o.group == g for o in dev))
     cal_lines: list[str] = []
