@@ -169,12 +169,17 @@ NOT_NAMES = _DROP | frozenset({
     "here", "there", "house", "home", "whole", "entire", "dark"})
 
 
+def _tagged(t: Tagged) -> set[int]:
+    """The positions of the words the home's names (and numbers) account for."""
+    return {i for span in t.spans for i in range(span.start, span.end)}
+
+
 def _unknown_device(t: Tagged) -> str | None:
     """"the garage light" in a home that has none: the words before a device's kind that
     neither the home nor a command knows, with the kind ("garage light"); None when there
     are none. The request is then for that device, which the skill reports missing,
     instead of for every light or for a device it was not asked about."""
-    words, tagged = t.words, {i for span in t.spans for i in range(span.start, span.end)}
+    words, tagged = t.words, _tagged(t)
     for i, word in enumerate(words):
         if fold(word) not in DOMAIN_WORDS or _is_verb(words, i) or i in tagged:
             continue
@@ -193,7 +198,7 @@ _TIMES_OF_DAY = frozenset({"morning", "afternoon", "evening", "night", "meantime
 def _unknown_area(t: Tagged) -> str | None:
     """"the lights in the garage" in a home that has none: the words after "in the"
     (or "my", "our") that the home does not know; None when there are none."""
-    words, tagged = t.words, {i for span in t.spans for i in range(span.start, span.end)}
+    words, tagged = t.words, _tagged(t)
     for i in range(len(words) - 2):
         if words[i] != "in" or words[i + 1] not in ("the", "my", "our"):
             continue
