@@ -185,11 +185,11 @@ def spelled_like(value: str, whisper_text: str, min_similarity: float) -> bool:
     """Whether each word that sets the name `value` apart ("garage" of "Garage Light") is
     spelled like a word Whisper wrote, or two of them run together ("Madroom" for
     "bedroom", "damage" for "garage"): what a mishearing of the name leaves."""
-    said = normalise(whisper_text).split()
     # the words that could name something (not "off", which "office" would match), and
-    # any two run together
-    heard = [w for w in said if w not in NOT_NAMES and w not in _KIND_WORDS] + \
-        [a + b for a, b in itertools.pairwise(said)]
+    # any two of them run together
+    named = [w for w in normalise(whisper_text).split()
+             if w not in NOT_NAMES and w not in _KIND_WORDS]
+    heard = named + [a + b for a, b in itertools.pairwise(named)]
     own = [w for w in normalise(value).split() if w not in _KIND_WORDS]
     return all(any(SequenceMatcher(None, w, h).ratio() >= min_similarity for h in heard)
                for w in own)
