@@ -172,6 +172,7 @@ def test_what_the_home_lacks_stays_what_was_asked_for(model_path: Path) -> None:
         "area": "garage", "domain": "light"}
     # ... and what names nothing stays as it was
     assert nlu.parse("turn on all the lights").slots == {"domain": "light"}
+    assert "name" not in nlu.parse("which lights are on").slots
     assert nlu.parse("turn off the lights in here").slots == {"domain": "light"}
     assert nlu.parse("turn on the lights in the morning").slots == {"domain": "light"}
     assert nlu.parse("turn on the office light").slots == {"name": "Office Light"}

@@ -166,7 +166,8 @@ NOT_NAMES = _DROP | frozenset({
     "this", "them", "on", "off", "in", "of", "and", "to", "up", "down", "out", "please", "now",
     "turn", "switch", "kill", "dim", "brighten", "put", "set", "make", "get", "shut", "cut",
     "power", "flip", "start", "stop", "pause", "check", "is", "are", "lights", "light",
-    "here", "there", "house", "home", "whole", "entire", "dark"})
+    "here", "there", "house", "home", "whole", "entire", "dark", "which", "what", "whose",
+    "how", "where", "when", "who", "many", "few", "some"})
 
 
 def _tagged(t: Tagged) -> set[int]:
