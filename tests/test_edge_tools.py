@@ -176,13 +176,16 @@ def test_a_command_left_to_whisper_is_rescored_against_the_grammar(
         engines: Engines, speech: dict[str, np.ndarray], tmp_path: Path) -> None:
     """The fast layer never sure (threshold 1) and not confirmed (confirmation off): Whisper
     hears the command, and the grammar's sentence it finds as likely as its own text
-    decides, with exact slots (the trace says so). Off, Whisper + NLU decide."""
+    decides, with exact slots (the trace says so). Off, Whisper + NLU decide. (Rescored
+    even where Whisper wrote the fast layer's own command, which the daemon would not
+    rescore: `RescoreSettings.skip_when_alike`.)"""
     from edge.settings import RescoreSettings
     from edge.stages.grammar_stt import Calibration
 
     assert engines.fast is not None and engines.rescorer is not None
-    saved = engines.fast.calibration
+    saved, saved_rescore = engines.fast.calibration, engines.rescorer.settings
     engines.fast.calibration = Calibration(threshold=1.0)
+    engines.rescorer.settings = replace(saved_rescore, skip_when_alike=False)
     try:
         backend = RecordingBackend()
         unconfirmed = EdgeSettings(confirm=None)
@@ -191,7 +194,7 @@ def test_a_command_left_to_whisper_is_rescored_against_the_grammar(
         (plain,) = run(pipeline_with(replace(engines, rescorer=None), ActingCloud(),
                                      RecordingBackend(), tmp_path), speech["lights"])
     finally:
-        engines.fast.calibration = saved
+        engines.fast.calibration, engines.rescorer.settings = saved, saved_rescore
     assert (record.stt_layer, record.intent, record.slots) \
         == ("rescored", "HassTurnOn", {"name": "Kitchen Lights"})
     assert record.rescore_gap is not None and record.rescore_gap <= RescoreSettings().max_gap
