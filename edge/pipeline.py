@@ -458,7 +458,8 @@ class EdgePipeline:
         Whisper's transcription starts after it, not beside it on the same two cores."""
         rescorer, fast, settings = self.engines.rescorer, self.engines.fast, self.settings.confirm
         if rescorer is None or fast is None or settings is None or self._source is None \
-                or result.understanding is None or not asks_confirmation(result, settings):
+                or result.understanding is None \
+                or not asks_confirmation(result.score_per_frame, settings):
             return
         samples = np.array(self._source.span(self._request_start_s, end_s))
         c = await asyncio.to_thread(rescorer.confirm, samples, fast.grammar, result, settings)

@@ -35,7 +35,7 @@ from edge.settings import ConfirmSettings, EndpointSettings
 from edge.skills import default_skills
 from edge.speech_eval.runner import Outcome
 from edge.stages.endpoint import AFTER_SPEECH
-from edge.stages.fast_confirm import Confirmation
+from edge.stages.fast_confirm import Confirmation, asks_confirmation
 from edge.stages.grammar_stt import Calibration
 from edge.stages.nlu import Nlu
 from edge.stages.whisper_rescore import (
@@ -135,8 +135,7 @@ class Scorer:
                 g.get("intent") is None or g["score_per_frame"] >= threshold or \
                 not self.skills.handles(g["intent"]):
             return None
-        floor = self.confirm.min_fast_score  # as edge.stages.fast_confirm.asks_confirmation
-        return None if floor is not None and g["score_per_frame"] < floor else o.confirm
+        return o.confirm if asks_confirmation(g["score_per_frame"], self.confirm) else None
 
     def two_layer(self, o: Outcome, threshold: float) -> Decision:
         return self.fast(o, threshold) or self.whisper(o)
@@ -180,12 +179,12 @@ class Scorer:
         """Whether the daemon skips the rescoring: the NLU reads in Whisper's text the fast
         layer's own command (`heard_alike`)."""
         g = o.grammar
-        if not self.skip_alike or self.nlu is None or not o.whisper.get("text") or not g or \
+        if self.nlu is None or not o.whisper.get("text") or not g or \
                 g.get("intent") is None or not self.skills.handles(g["intent"]):
             return False
         fast = Understanding(g["intent"], g.get("slots", {}), 1.0)
         return heard_alike(self._reading(o.whisper["text"]), fast, self.local_confidence,
-                           RescoreSettings(skip_when_alike=True))
+                           RescoreSettings(skip_when_alike=self.skip_alike))
 
     def rescored(self, o: Outcome, threshold: float, max_gap: float,
                  sources: tuple[str, ...] = ALL_SOURCES) -> Decision:

@@ -55,11 +55,11 @@ class Confirmation:
                 "competitors": self.competitors}
 
 
-def asks_confirmation(result: GrammarResult, settings: ConfirmSettings) -> bool:
+def asks_confirmation(score_per_frame: float, settings: ConfirmSettings) -> bool:
     """Whether a command the fast layer is unsure of is worth confirming: not when its
     score is so low that a confirmation seldom passes (`ConfirmSettings.min_fast_score`)."""
     floor = settings.min_fast_score
-    return floor is None or result.score_per_frame >= floor
+    return floor is None or score_per_frame >= floor
 
 
 def judge_scores(own: list[tuple[float, int]], others: list[tuple[float, int]],
