@@ -360,3 +360,66 @@ def test_reference_at_the_output_rate_is_resampled(device: np.ndarray) -> None:
     late = slice(4 * RATE, 6 * RATE)
     assert db(mic[late]) - db(out[late]) >= 15.0
     assert stage.delay_ms is not None and abs(stage.delay_ms - 40.0) <= 4.0
+
+
+def _db(x: np.ndarray) -> float:
+    return float(10 * np.log10(np.mean(np.asarray(x, np.float64) ** 2) + 1e-9))
+
+
+def _noisy_voice(seconds: float = 5.0, voice_at_s: float = 2.0) -> tuple[np.ndarray, slice]:
+    rng = np.random.default_rng(5)
+    voice = speech_like(1.5, seed=3, pitch_hz=USER_PITCH).astype(np.float64)
+    mic = rng.normal(0.0, 300.0, int(seconds * RATE))
+    at = int(voice_at_s * RATE)
+    mic[at : at + len(voice)] += voice
+    return np.clip(mic, -32768, 32767).astype(np.int16), slice(at, at + len(voice))
+
+
+def test_a_recording_heard_alone_reaches_the_models_as_the_microphone_heard_it() -> None:
+    """What the speech bench feeds the models (`hear_alone`): nothing plays, so the stage
+    only delays the recording by its latency; a stage that always suppresses noise
+    (`idle_noise_suppress_db=None`, the daemon before) lowers the room's hiss instead."""
+    from edge.audio.duplex import hear_alone
+
+    mic, speech = _noisy_voice()
+    noise_only = slice(int(1.0 * RATE), int(1.9 * RATE))  # after the suppressor settled
+    with EchoStage() as stage:
+        out = hear_alone(stage, mic, block=237)  # blocks need not be the stage's frames
+        latency = stage.latency_samples
+    assert len(out) == len(mic)
+    heard = out[latency:]
+    window = mic[speech.start : speech.start + 4000].astype(np.float64)
+    fit = [float(np.dot(out[speech.start + k : speech.start + k + 4000], window))
+           for k in range(2000)]
+    assert abs(int(np.argmax(fit)) - latency) <= 8  # heard `latency` samples later (0.5 ms)
+    assert abs(_db(heard[noise_only]) - _db(mic[noise_only])) < 1.0
+    assert abs(_db(heard[speech]) - _db(mic[speech])) < 1.0
+    with EchoStage(idle_noise_suppress_db=None) as always:
+        denoised = hear_alone(always, mic)[latency:]
+    assert _db(denoised[noise_only]) < _db(mic[noise_only]) - 6
+    assert _db(denoised[speech]) > _db(mic[speech]) - 3
+
+
+def test_noise_is_suppressed_while_the_device_plays_and_a_tail_after_only() -> None:
+    """The suppressor's noise suppression follows the reference: on from the first frame
+    that plays, off again once a tail (256 ms) of silence has passed."""
+    rng = np.random.default_rng(9)
+    mic = np.clip(rng.normal(0.0, 300.0, 6 * RATE), -32768, 32767).astype(np.int16)
+    played = np.zeros(6 * RATE, np.int16)
+    played[2 * RATE : 4 * RATE] = speech_like(2.0, seed=4, pitch_hz=DEVICE_PITCH)
+    out = np.zeros_like(mic)
+    with EchoStage() as stage:
+        for i in range(0, len(mic), 160):  # the room does not carry the playback here
+            stage.playback(played[i : i + 160])
+            out[i : i + 160] = stage.capture(mic[i : i + 160])
+        heard = out[stage.latency_samples :]
+
+    def window(a: float, b: float) -> slice:
+        return slice(int(a * RATE), int(b * RATE))
+
+    before, playing, tail, after = (window(1.0, 1.9), window(3.0, 3.9), window(4.02, 4.2),
+                                    window(4.6, 5.9))
+    assert abs(_db(heard[before]) - _db(mic[before])) < 1.0
+    assert _db(heard[playing]) < _db(mic[playing]) - 6
+    assert _db(heard[tail]) < _db(mic[tail]) - 6
+    assert abs(_db(heard[after]) - _db(mic[after])) < 1.0

@@ -347,15 +347,20 @@ def test_gate_report_compares_each_recording_with_itself() -> None:
     assert text.endswith("the gate moved 1 of 2 endpoints")
 
 
-def test_the_rescoring_cache_is_keyed_by_the_candidates_code(
+def test_the_rescoring_cache_is_keyed_by_the_candidates_code_and_the_canceller(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """A change to how candidates are made must not reuse rescorings made by the old code."""
+    """A change to how candidates are made must not reuse rescorings made by the old code,
+    nor a run through the echo canceller those of the raw recordings."""
     from types import SimpleNamespace
 
     from edge.speech_eval import runner
     from edge.stages.whisper_rescore import RescoreSettings
 
-    holder = SimpleNamespace(stt=None, grammar=None, rescore_settings=RescoreSettings())
+    holder = SimpleNamespace(stt=None, grammar=None, rescore_settings=RescoreSettings(),
+                             echo_key="")
     now = runner.Evaluator.rescore_key(holder)  # type: ignore[arg-type]
+    holder.echo_key = "aec 0 dB"
+    assert runner.Evaluator.rescore_key(holder) != now  # type: ignore[arg-type]
+    holder.echo_key = ""
     monkeypatch.setattr(runner, "CANDIDATES_VERSION", runner.CANDIDATES_VERSION + 1)
     assert runner.Evaluator.rescore_key(holder) != now  # type: ignore[arg-type]

@@ -75,6 +75,49 @@ def load_echo_canceller(mode: str) -> EchoCanceller | None:
     return stage
 
 
+def hear_alone(echo: EchoCanceller, samples: np.ndarray, block: int = 160) -> np.ndarray:
+    """`samples` (16 kHz int16) as the pipeline hears them through `echo` while nothing
+    plays: a recording fed to the daemon goes through its canceller too, and speex's
+    residual-echo suppressor denoises whatever comes in. Same length, the canceller's
+    latency included (the daemon hears that much later)."""
+    silence = np.zeros(block, dtype=np.int16)
+    out = []
+    for i in range(0, len(samples), block):
+        mic = np.ascontiguousarray(samples[i : i + block], dtype=np.int16)
+        echo.playback(silence[: len(mic)])
+        out.append(echo.capture(mic))
+    return np.concatenate(out) if out else np.zeros(0, dtype=np.int16)
+
+
+def canceller_key(mode: str) -> str:
+    """What `--aec mode` does here to a microphone while nothing plays, as a short key
+    ("" when no canceller runs): benchmarks cache what the models heard under it."""
+    canceller = load_echo_canceller(mode)
+    _close(canceller)
+    if canceller is None:
+        return ""
+    quiet = getattr(canceller, "quiet_noise_suppress_db", None)
+    return "aec" if quiet is None else f"aec {quiet} dB"
+
+
+def hear_recording(samples: np.ndarray, mode: str) -> np.ndarray:
+    """A recording as the daemon's models hear it under `--aec mode`: through a fresh echo
+    canceller (a stream of its own) when one runs (`hear_alone`), else as it is."""
+    canceller = load_echo_canceller(mode)
+    if canceller is None:
+        return samples
+    try:
+        return hear_alone(canceller, samples)
+    finally:
+        _close(canceller)
+
+
+def _close(canceller: EchoCanceller | None) -> None:
+    close = getattr(canceller, "close", None)
+    if close is not None:
+        close()
+
+
 class DuplexBlocks:
     """The per-block step of a full-duplex stream (see the module docstring)."""
 

@@ -128,6 +128,7 @@ class EchoStage:
         tail_ms: int = 256,
         residual_suppression: bool = True,
         noise_suppress_db: int = -15,
+        idle_noise_suppress_db: int | None = 0,
         max_delay_ms: float = 500.0,
         initial_delay_ms: float = 0.0,
         margin_ms: float = 20.0,
@@ -143,6 +144,15 @@ class EchoStage:
         check_format(rate, frame)
         self._aec = SpeexEchoCanceller(rate, frame, tail_ms, residual_suppression,
                                        noise_suppress_db, nonlinear=nonlinear)
+        # The suppressor's noise suppression while the device has been silent for a tail
+        # (None: `noise_suppress_db` always). Denoised, the user's commands to a quiet
+        # device lost wake words in noise (`tandem bench speech run --aec`).
+        self._suppress = (noise_suppress_db, idle_noise_suppress_db)
+        self._idle_after = -(-rate * tail_ms // 1000 // frame)  # frames of silent reference
+        self._silent_frames = self._idle_after  # nothing has played yet
+        self._idle = idle_noise_suppress_db is not None
+        if idle_noise_suppress_db is not None:
+            self._aec.set_noise_suppress(idle_noise_suppress_db)
         ms = rate / 1000
         self.max_predelay = round(max_delay_ms * ms)
         self.margin, self.min_lead = margin_ms * ms, min_lead_ms * ms
@@ -271,18 +281,39 @@ class EchoStage:
         f = self.frame
         ref = self._reference_frame(rest)
         mic = self._mic
+        rp = float(np.dot(ref.astype(np.float64), ref)) / f
+        self._follow_playback(rp > _ACTIVE_POWER)
         with self._aec_lock:  # close() from another thread must not free it mid-call
             live = self.enabled and not self._aec.closed
             out = self._aec.process(mic, ref) if live else None
         if out is None:  # bypass with the canceller's latency: the frame before if it lags
             out = self._prev_mic.copy() if self._lag_frame else mic.copy()
         self._prev_mic[:] = mic
-        rp = float(np.dot(ref.astype(np.float64), ref)) / f
         if rp > _ACTIVE_POWER:  # ERLE only means something while the reference plays
             a = 0.01  # ~1 s at 10 ms frames
             self._p_mic += a * (float(np.dot(mic.astype(np.float64), mic)) / f - self._p_mic)
             self._p_out += a * (float(np.dot(out.astype(np.float64), out)) / f - self._p_out)
         self._out.append(out)
+
+    @property
+    def quiet_noise_suppress_db(self) -> int:
+        """The noise suppression a microphone gets while nothing has played for a tail."""
+        playing_db, idle_db = self._suppress
+        return playing_db if idle_db is None else idle_db
+
+    def _follow_playback(self, playing: bool) -> None:
+        """Noise suppression while the device plays (and a tail after), the idle setting
+        once it has been silent that long."""
+        playing_db, idle_db = self._suppress
+        if idle_db is None:
+            return
+        self._silent_frames = 0 if playing else self._silent_frames + 1
+        idle = self._silent_frames >= self._idle_after
+        if idle != self._idle:
+            self._idle = idle
+            with self._aec_lock:
+                if not self._aec.closed:
+                    self._aec.set_noise_suppress(idle_db if idle else playing_db)
 
     def _reference_frame(self, rest: int) -> np.ndarray:
         """The reference for the frame just filled, pre-delayed by ``predelay`` samples

@@ -29,7 +29,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from edge.arg_types import number_or_off
-from edge.settings import ConfirmSettings, EndpointSettings, RescoreSettings
+from edge.audio.duplex import AEC_MODES
+from edge.settings import ConfirmSettings, DuplexSettings, EndpointSettings, RescoreSettings
 from edge.speech_eval.generate import DEFAULT_DIR, GROUPS, MANIFEST
 from edge.stages.stt import BEAM_SIZE
 
@@ -89,6 +90,10 @@ def add_bench_speech(bench: argparse._SubParsersAction) -> None:
     p.add_argument("--beam", type=int, default=BEAM_SIZE,
                    help=f"run: Whisper's beam size (default {BEAM_SIZE}, as the daemon; 1: "
                         "greedy)")
+    p.add_argument("--aec", choices=AEC_MODES, default=DuplexSettings.aec,
+                   help="run, wake, falsewake: the recordings go through the daemon's echo "
+                        "canceller (whose residual-echo suppressor denoises them) as `edge "
+                        "run --aec` says; off: the raw recordings, as before")
     p.add_argument("--limit", type=int, help="only the first N recordings")
     p.add_argument("--threshold", type=float,
                    help="fast-layer score threshold (default: calibrate on the dev voices)")
@@ -174,7 +179,7 @@ def _cmd(args: argparse.Namespace) -> int:
     if args.action == "wake":
         from edge.speech_eval.wake_ensemble import report as wake_report
 
-        print(wake_report(args.dir))
+        print(wake_report(args.dir, args.aec))
         return 0
     if args.action == "questions":
         from edge.speech_eval import questions
@@ -187,7 +192,7 @@ def _cmd(args: argparse.Namespace) -> int:
         from edge.speech_eval.nonwake import sweep
 
         print("false wakes (hey_jarvis) per threshold, speech without the wake word:")
-        print("\n".join(sweep(args.dir, WAKE_THRESHOLDS)))
+        print("\n".join(sweep(args.dir, WAKE_THRESHOLDS, args.aec)))
         return 0
     if args.action == "generate":
         generate(args.dir, groups=groups)
@@ -198,7 +203,7 @@ def _cmd(args: argparse.Namespace) -> int:
                  args.limit, tuple(c for c in args.conditions.split(",") if c),
                  whisper_bias=not args.no_whisper_bias, rescore=not args.no_rescore,
                  beam_size=args.beam, fast_lead=not args.no_fast_lead,
-                 endpoint=_endpoint_settings(args), inventory=inventory)
+                 endpoint=_endpoint_settings(args), inventory=inventory, aec=args.aec)
     if args.action == "rescore":
         rescore_results(args.dir, results, args.limit)
     if args.action == "confirm":

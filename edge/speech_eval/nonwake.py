@@ -108,8 +108,11 @@ def noisy_streams(folder: Path, streams: list[Stream], seed: int = 11) -> dict[s
     return out
 
 
-def wake_peaks(streams: list[Stream]) -> dict[str, list[tuple[float, float]]]:
-    """Per voice: (time, score) of every frame, from the real wake model."""
+def wake_peaks(streams: list[Stream], aec: str = "off"
+               ) -> dict[str, list[tuple[float, float]]]:
+    """Per voice: (time, score) of every frame, from the real wake model, the stream heard
+    through the echo canceller as `aec` says (`DuplexSettings.aec`)."""
+    from edge.audio.duplex import hear_recording
     from edge.messages import AudioFrame
     from edge.settings import WakeSettings
     from edge.stages.wake import FRAME_SAMPLES, WakeWordDetector
@@ -118,7 +121,7 @@ def wake_peaks(streams: list[Stream]) -> dict[str, list[tuple[float, float]]]:
     wake.warm_up()
     result: dict[str, list[tuple[float, float]]] = {}
     for stream in streams:
-        audio = read_wav(stream.path)
+        audio = hear_recording(read_wav(stream.path), aec)
         wake.reset(new_stream=True)
         scores = wake._model.prediction_buffer[wake._label]  # reset() makes a new one
         series = []
@@ -150,10 +153,10 @@ def what_was_said(stream: Stream, at_s: float) -> str:
     return best
 
 
-def sweep(folder: Path, thresholds: tuple[float, ...]) -> list[str]:
+def sweep(folder: Path, thresholds: tuple[float, ...], aec: str = "off") -> list[str]:
     """False wakes per threshold and voice group, and the sentences that caused them."""
     streams = generate_streams(folder)
-    series = wake_peaks(streams)
+    series = wake_peaks(streams, aec)
     lines = []
     for group in sorted({s.group for s in streams}):
         members = [s for s in streams if s.group == group]

@@ -44,6 +44,7 @@ import numpy as np
 
 from contract.files import atomic_write
 from contract.inventory import load_inventory
+from edge.audio.duplex import canceller_key, hear_recording
 from edge.audio.wavfile import read_wav
 from edge.messages import SAMPLE_RATE, AudioFrame
 from edge.settings import ConfirmSettings, EndpointSettings, WakeSettings
@@ -116,6 +117,9 @@ class Outcome:
     # Whisper's decoder on the fast layer's whole command at its early decision
     # (edge.stages.fast_confirm; Confirmation.to_json()), whatever its score; None: none.
     confirm: dict[str, Any] | None = None
+    # The recording went through the daemon's echo canceller first (`DuplexSettings.aec`),
+    # whose residual-echo suppressor denoises it; False in results written before.
+    aec: bool = False
 
 
 class Evaluator:
@@ -124,14 +128,17 @@ class Evaluator:
     def __init__(self, inventory_path: Path = INVENTORY, whisper: bool = True,
                  grammar: bool = True, whisper_bias: bool = True, rescore: bool = True,
                  beam_size: int = BEAM_SIZE, fast_lead: bool = True,
-                 endpoint: EndpointSettings | None = None) -> None:
-        """`endpoint`: the daemon's settings (None), or the variant a run measures."""
+                 endpoint: EndpointSettings | None = None, aec: str = "auto") -> None:
+        """`endpoint`: the daemon's settings (None), or the variant a run measures; `aec`:
+        as `DuplexSettings.aec`, whether recordings go through the echo canceller."""
         from edge.skills import default_skills
         from edge.stages.endpoint import SileroVad
         from edge.stages.nlu import load_nlu
         from edge.stages.wake import WakeWordDetector
 
         self.inventory = load_inventory(inventory_path)
+        self.echo_key = canceller_key(aec)  # "": none runs (off, or auto without speex)
+        self.aec = aec if self.echo_key else "off"
         self.fast_lead = fast_lead  # as EdgeSettings.stt_fast_lead
         self.wake = WakeWordDetector(WakeSettings())
         self.wake.warm_up()
@@ -164,7 +171,7 @@ class Evaluator:
         hints = getattr(self.stt, "hotwords", None) if whisper_bias else None
         # (greedy decoding kept the names of the first runs' caches)
         key = (hints or "") + ("" if self.stt is None or self.stt.beam_size == 1
-                               else f"|beam {self.stt.beam_size}")
+                               else f"|beam {self.stt.beam_size}") + _aec_key(self.echo_key)
         digest = hashlib.sha256(key.encode()).hexdigest()[:8]
         whisper = folder / ("whisper_cache.jsonl" if not key else
                             f"whisper_cache-{digest}.jsonl")
@@ -176,8 +183,12 @@ class Evaluator:
         hints = getattr(self.stt, "hotwords", None) or ""
         jsgf = self.grammar.grammar.jsgf if self.grammar is not None else ""
         text = "\n".join((hints, jsgf, repr(self.rescore_settings),
-                          f"candidates {CANDIDATES_VERSION}"))
+                          f"candidates {CANDIDATES_VERSION}")) + _aec_key(self.echo_key)
         return hashlib.sha256(text.encode()).hexdigest()[:8]
+
+    def hear(self, audio: np.ndarray) -> np.ndarray:
+        """A recording as the daemon's models hear it (`hear_recording`)."""
+        return hear_recording(audio, self.aec)
 
     def rescore(self, samples: np.ndarray, whisper: dict[str, Any],
                 fast: GrammarResult | None) -> dict[str, Any] | None:
@@ -208,7 +219,8 @@ class Evaluator:
         from edge.stages.wake import FRAME_SAMPLES
 
         out = Outcome(rec.file, rec.voice, rec.group, rec.condition, rec.command, rec.route,
-                      rec.intent, rec.slots, rec.command_end_s)
+                      rec.intent, rec.slots, rec.command_end_s,
+                      aec=bool(self.echo_key))
         frames = [AudioFrame(audio[i : i + FRAME_SAMPLES], i / SAMPLE_RATE)
                   for i in range(0, len(audio) - FRAME_SAMPLES + 1, FRAME_SAMPLES)]
         # Wake word over the whole stream, as the daemon runs it.
@@ -350,16 +362,17 @@ def evaluate(folder: Path, results: Path, groups: tuple[str, ...], whisper: bool
              grammar: bool = True, whisper_bias: bool = True, rescore: bool = True,
              beam_size: int = BEAM_SIZE, fast_lead: bool = True,
              endpoint: EndpointSettings | None = None,
-             inventory: Path = INVENTORY) -> list[Outcome]:
-    """Run every selected recording, the device knowing `inventory`; write one JSON line
-    per recording to `results`."""
+             inventory: Path = INVENTORY, aec: str = "auto") -> list[Outcome]:
+    """Run every selected recording, the device knowing `inventory` and the recordings
+    going through the echo canceller as `aec` says (`DuplexSettings.aec`); write one JSON
+    line per recording to `results`."""
     recordings = [r for r in load_manifest(folder) if r.group in groups
                   and (not conditions or r.condition in conditions)]
     if limit:
         recordings = recordings[:limit]
     ev = Evaluator(inventory, whisper=whisper, grammar=grammar, whisper_bias=whisper_bias,
                    rescore=rescore, beam_size=beam_size, fast_lead=fast_lead,
-                   endpoint=endpoint)
+                   endpoint=endpoint, aec=aec)
     cache_path, rescore_path = ev.cache_paths(folder, whisper_bias)
     cache = _read_cache(cache_path, "whisper")
     rescores = _read_cache(rescore_path, "rescore") if ev.judge is not None else {}
@@ -374,7 +387,7 @@ def evaluate(folder: Path, results: Path, groups: tuple[str, ...], whisper: bool
         for i, rec in enumerate(recordings):
             cached = cache.get(rec.file) if whisper else {}
             cached_rescore = rescores.get(rec.file)
-            out = ev.run(rec, read_wav(folder / rec.file), cached, cached_rescore)
+            out = ev.run(rec, ev.hear(read_wav(folder / rec.file)), cached, cached_rescore)
             if whisper and cached is None:
                 c.write(json.dumps({"file": rec.file, "whisper": out.whisper}) + "\n")
                 c.flush()
@@ -396,7 +409,7 @@ def rescore_results(folder: Path, results: Path, limit: int | None = None) -> li
     endpoint), the fast layer's result and Whisper's text come from the file. Cached like
     the run's; the file is rewritten with the `rescore` field."""
     outcomes = load_outcomes(results)
-    ev = Evaluator(whisper=True, grammar=True, rescore=True)
+    ev = Evaluator(whisper=True, grammar=True, rescore=True, aec=_aec_of(outcomes))
     _, rescore_path = ev.cache_paths(folder)
     rescores = _read_cache(rescore_path, "rescore")
     preroll = ev.endpoint_settings.preroll_s
@@ -406,7 +419,7 @@ def rescore_results(folder: Path, results: Path, limit: int | None = None) -> li
             fast = stored_fast_result(o.grammar)
             cached = _still_valid(rescores.get(o.file), o.whisper, fast)
             if cached is None:
-                audio = read_wav(folder / o.file)
+                audio = ev.hear(read_wav(folder / o.file))
                 start = int(max(0.0, o.listen_at_s - preroll) * SAMPLE_RATE)
                 if "samples" in o.whisper:  # what Whisper heard
                     end = start + o.whisper["samples"]
@@ -442,20 +455,31 @@ def confirm_results(folder: Path, results: Path) -> list[Outcome]:
     each request with an early decision, cut from the pre-roll before the wake decision to
     that decision, as the run does. The file is rewritten."""
     outcomes = load_outcomes(results)
-    ev = Evaluator(whisper=True, grammar=True, rescore=True)
+    ev = Evaluator(whisper=True, grammar=True, rescore=True, aec=_aec_of(outcomes))
     preroll = ev.endpoint_settings.preroll_s
     t0 = time.perf_counter()
     for i, o in enumerate(outcomes):
         fast = stored_fast_result(o.grammar)
         o.confirm = None
         if o.early is not None and fast is not None:
-            audio = read_wav(folder / o.file)
+            audio = ev.hear(read_wav(folder / o.file))
             o.confirm = ev.confirm(audio[int(max(0.0, o.listen_at_s - preroll) * SAMPLE_RATE)
                                          : int(o.early["at_s"] * SAMPLE_RATE)], fast)
         if (i + 1) % 200 == 0:
             print(f"  {i + 1}/{len(outcomes)} in {time.perf_counter() - t0:.0f} s", flush=True)
     atomic_write(results, "".join(json.dumps(asdict(o)) + "\n" for o in outcomes).encode())
     return outcomes
+
+
+def _aec_key(echo_key: str) -> str:
+    """The caches' key part for recordings heard through the canceller (`canceller_key`;
+    the caches of the runs before it keep their names)."""
+    return f"|{echo_key}" if echo_key else ""
+
+
+def _aec_of(outcomes: list[Outcome]) -> str:
+    """The canceller a results file's run heard its recordings through ("on" or "off")."""
+    return "on" if any(o.aec for o in outcomes) else "off"
 
 
 def _still_valid(cached: dict[str, Any] | None, whisper: dict[str, Any],

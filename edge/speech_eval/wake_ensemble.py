@@ -11,7 +11,8 @@ mean of the two) then fires events with the daemon's refractory time:
 * false wakes: events over the speech without the wake word, per hour.
 
 Rules are chosen on the dev voices and reported on the held-out ones. The series are cached
-next to the recordings (`wake_series.npz`), so changing the rules costs no inference.
+next to the recordings (`wake_series.npz`; `wake_series-aec0dB.npz` for the audio heard through
+the daemon's echo canceller, `--aec`), so changing the rules costs no inference.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from edge.audio.duplex import canceller_key, hear_recording
 from edge.audio.wavfile import read_wav
 from edge.messages import SAMPLE_RATE
 from edge.speech_eval.generate import load_manifest
@@ -174,9 +176,12 @@ def with_levels(series: Series, audio: np.ndarray) -> Series:
     return np.c_[series[:n], room[:n], voice[:n]]
 
 
-def load_series(folder: Path) -> dict[str, Series]:
-    """Every recording's and stream's series (computed once, then cached)."""
-    cache = folder / "wake_series.npz"
+def load_series(folder: Path, aec: str = "off") -> dict[str, Series]:
+    """Every recording's and stream's series (computed once, then cached), heard through
+    the echo canceller as `aec` says (`DuplexSettings.aec`)."""
+    key = canceller_key(aec)
+    through = bool(key)
+    cache = folder / (f"wake_series-{key.replace(' ', '')}.npz" if key else "wake_series.npz")
     series: dict[str, Series] = {}
     if cache.exists():
         with np.load(cache) as saved:
@@ -187,7 +192,7 @@ def load_series(folder: Path) -> dict[str, Series]:
     audio.update({"nonwake:" + key: s.path for key, s in noisy_streams(folder, streams).items()})
     out, scored = {}, False
     for key, path in audio.items():
-        samples = read_wav(path)
+        samples = hear_recording(read_wav(path), aec) if through else read_wav(path)
         if key not in series:
             series[key], scored = score_series(samples), True
         out[key] = with_levels(series[key], samples)
@@ -196,8 +201,8 @@ def load_series(folder: Path) -> dict[str, Series]:
     return out
 
 
-def report(folder: Path) -> str:
-    series = load_series(folder)
+def report(folder: Path, aec: str = "off") -> str:
+    series = load_series(folder, aec)
     recordings = load_manifest(folder)
     streams = generate_streams(folder)
     lines = ["wake word rules (wake rate: the recordings; false wakes: speech without it, "
