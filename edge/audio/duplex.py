@@ -77,9 +77,9 @@ def load_echo_canceller(mode: str) -> EchoCanceller | None:
 
 def hear_alone(echo: EchoCanceller, samples: np.ndarray, block: int = 160) -> np.ndarray:
     """`samples` (16 kHz int16) as the pipeline hears them through `echo` while nothing
-    plays: a recording fed to the daemon goes through its canceller too (which may hand it
-    on as it is, `EchoStage.raw_when_idle`). Same length, the canceller's latency included
-    (the daemon hears that much later)."""
+    plays: a recording fed to the daemon goes through its canceller too, and speex's
+    residual-echo suppressor denoises whatever comes in. Same length, the canceller's
+    latency included (the daemon hears that much later)."""
     silence = np.zeros(block, dtype=np.int16)
     out = []
     for i in range(0, len(samples), block):
@@ -96,7 +96,8 @@ def canceller_key(mode: str) -> str:
     _close(canceller)
     if canceller is None:
         return ""
-    return "aec raw when idle" if getattr(canceller, "raw_when_idle", False) else "aec"
+    quiet = getattr(canceller, "quiet_noise_suppress_db", None)
+    return "aec" if quiet is None else f"aec {quiet} dB"
 
 
 def hear_recording(samples: np.ndarray, mode: str) -> np.ndarray:

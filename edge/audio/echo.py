@@ -46,11 +46,6 @@ bypass for measurements (wake rate with and without AEC on the same run): the mi
 passes through with the same latency, the reference is still consumed and the delay still
 tracked, so switching back is seamless.
 
-**Idle.** While nothing has played for a tail (``tail_ms`` of silent reference) no echo can
-reach the microphone, and with ``raw_when_idle`` the stage hands on the microphone as it
-is (same latency): the user's commands to a quiet device reach the wake word and the
-recognisers undenoised. From the first frame that plays, the canceller's output again.
-
 **Threads.** ``playback`` and ``capture`` may be called from different threads (a lock
 guards the reference queue), and ``close`` from any thread (a lock keeps it from freeing
 the canceller during a frame); everything else belongs to the capture thread.
@@ -133,7 +128,7 @@ class EchoStage:
         tail_ms: int = 256,
         residual_suppression: bool = True,
         noise_suppress_db: int = -15,
-        raw_when_idle: bool = True,
+        idle_noise_suppress_db: int | None = 0,
         max_delay_ms: float = 500.0,
         initial_delay_ms: float = 0.0,
         margin_ms: float = 20.0,
@@ -149,14 +144,15 @@ class EchoStage:
         check_format(rate, frame)
         self._aec = SpeexEchoCanceller(rate, frame, tail_ms, residual_suppression,
                                        noise_suppress_db, nonlinear=nonlinear)
-        # Once the device has been silent for a tail there is no echo to remove: the
-        # models hear the microphone as it is (latency matched), because speex's
-        # preprocessor, even at 0 dB of noise suppression, cost the fast layer and the wake
-        # word on held-out voices (`tandem bench speech run --aec on|off`). The canceller
-        # keeps running underneath, so its noise estimate is current when playback starts.
-        self.raw_when_idle = raw_when_idle
+        # The suppressor's noise suppression while the device has been silent for a tail
+        # (None: `noise_suppress_db` always). Denoised, the user's commands to a quiet
+        # device lost wake words in noise (`tandem bench speech run --aec`).
+        self._suppress = (noise_suppress_db, idle_noise_suppress_db)
         self._idle_after = -(-rate * tail_ms // 1000 // frame)  # frames of silent reference
         self._silent_frames = self._idle_after  # nothing has played yet
+        self._idle = idle_noise_suppress_db is not None
+        if idle_noise_suppress_db is not None:
+            self._aec.set_noise_suppress(idle_noise_suppress_db)
         ms = rate / 1000
         self.max_predelay = round(max_delay_ms * ms)
         self.margin, self.min_lead = margin_ms * ms, min_lead_ms * ms
@@ -286,12 +282,11 @@ class EchoStage:
         ref = self._reference_frame(rest)
         mic = self._mic
         rp = float(np.dot(ref.astype(np.float64), ref)) / f
-        self._silent_frames = 0 if rp > _ACTIVE_POWER else self._silent_frames + 1
+        self._follow_playback(rp > _ACTIVE_POWER)
         with self._aec_lock:  # close() from another thread must not free it mid-call
             live = self.enabled and not self._aec.closed
             out = self._aec.process(mic, ref) if live else None
-        if out is None or (self.raw_when_idle and self.idle):
-            # the microphone with the canceller's latency: the frame before if it lags
+        if out is None:  # bypass with the canceller's latency: the frame before if it lags
             out = self._prev_mic.copy() if self._lag_frame else mic.copy()
         self._prev_mic[:] = mic
         if rp > _ACTIVE_POWER:  # ERLE only means something while the reference plays
@@ -301,9 +296,24 @@ class EchoStage:
         self._out.append(out)
 
     @property
-    def idle(self) -> bool:
-        """Nothing has played for a tail: no echo can reach the microphone."""
-        return self._silent_frames >= self._idle_after
+    def quiet_noise_suppress_db(self) -> int:
+        """The noise suppression a microphone gets while nothing has played for a tail."""
+        playing_db, idle_db = self._suppress
+        return playing_db if idle_db is None else idle_db
+
+    def _follow_playback(self, playing: bool) -> None:
+        """Noise suppression while the device plays (and a tail after), the idle setting
+        once it has been silent that long."""
+        playing_db, idle_db = self._suppress
+        if idle_db is None:
+            return
+        self._silent_frames = 0 if playing else self._silent_frames + 1
+        idle = self._silent_frames >= self._idle_after
+        if idle != self._idle:
+            self._idle = idle
+            with self._aec_lock:
+                if not self._aec.closed:
+                    self._aec.set_noise_suppress(idle_db if idle else playing_db)
 
     def _reference_frame(self, rest: int) -> np.ndarray:
         """The reference for the frame just filled, pre-delayed by ``predelay`` samples

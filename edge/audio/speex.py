@@ -206,6 +206,16 @@ class SpeexEchoCanceller:
             self._lib.speex_preprocess_run(self._pp, self._p_out)
         return self._out.copy()
 
+    def set_noise_suppress(self, db: int) -> None:
+        """How far the suppressor lowers stationary noise from now on (0 dB: echo only);
+        kept across `reset`."""
+        db = min(0, db)
+        self._pp_settings = tuple((r, db if r == _PP_SET_NOISE_SUPPRESS else v)
+                                  for r, v in self._pp_settings)
+        if self._pp is not None:
+            self._lib.speex_preprocess_ctl(self._pp, _PP_SET_NOISE_SUPPRESS,
+                                           ctypes.byref(ctypes.c_int(db)))
+
     def reset(self) -> None:
         """Forget the learned echo path (and the suppressor's noise estimate)."""
         if self._echo is None:

@@ -11,9 +11,8 @@ mean of the two) then fires events with the daemon's refractory time:
 * false wakes: events over the speech without the wake word, per hour.
 
 Rules are chosen on the dev voices and reported on the held-out ones. The series are cached
-next to the recordings (`wake_series.npz`; `wake_series-aecrawwhenidle.npz` for the audio
-heard through the daemon's echo canceller, `--aec`), so changing the rules costs no
-inference.
+next to the recordings (`wake_series.npz`; `wake_series-aec0dB.npz` for the audio heard through
+the daemon's echo canceller, `--aec`), so changing the rules costs no inference.
 """
 
 from __future__ import annotations
