@@ -7,9 +7,11 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from contract.inventory import load_inventory
+from edge.messages import SAMPLE_RATE, AudioFrame, WakeDetected
 from edge.settings import ConfirmSettings, EndpointSettings
 from edge.skills import default_skills
 from edge.speech_eval.phrases import COMMANDS, INVENTORY
@@ -364,3 +366,50 @@ def test_the_rescoring_cache_is_keyed_by_the_candidates_code_and_the_canceller(
     holder.echo_key = ""
     monkeypatch.setattr(runner, "CANDIDATES_VERSION", runner.CANDIDATES_VERSION + 1)
     assert runner.Evaluator.rescore_key(holder) != now  # type: ignore[arg-type]
+
+
+class _ClickDetector:
+    """Fires at the end of the first frame holding a click (|sample| > 10000)."""
+
+    def __init__(self) -> None:
+        self.resets = 0
+
+    def reset(self, new_stream: bool = False) -> None:
+        self.resets += 1
+
+    def process(self, frame: AudioFrame, playing: bool = False) -> WakeDetected | None:
+        if np.abs(frame.samples.astype(np.int32)).max() <= 10000:
+            return None
+        return WakeDetected(word="hey_jarvis", score=0.9,
+                            at_s=frame.start_s + len(frame.samples) / SAMPLE_RATE)
+
+
+def test_the_wake_rate_by_alignment_counts_detections_near_the_phrase_at_every_lead(
+        tmp_path: Path) -> None:
+    """`tandem bench speech align`: a recording whose click sits at the phrase's end wakes
+    at every lead of silence (the lead moves the phrase's end with it); one whose click
+    comes 2 s after the phrase is a miss; each recording starts a fresh stream."""
+    from dataclasses import asdict
+
+    from edge.audio.wavfile import write_wav
+    from edge.speech_eval.generate import MANIFEST, SET_VERSION, Recording
+    from edge.speech_eval.wake_alignment import format_rates, led_by, wake_rates
+
+    rows = []
+    for name, click_s in (("near.wav", 1.0), ("late.wav", 3.0)):
+        audio = np.zeros(4 * SAMPLE_RATE, np.int16)
+        audio[int(click_s * SAMPLE_RATE)] = 20000
+        write_wav(tmp_path / name, audio, SAMPLE_RATE)
+        rows.append(Recording(file=name, voice="v", engine="e", group="dev", condition="clean",
+                              command=0, text="", route="local", intent="", slots={},
+                              wake_end_s=1.0, command_start_s=1.2, command_end_s=2.0,
+                              duration_s=4.0))
+    (tmp_path / MANIFEST).write_text("\n".join(
+        [json.dumps({"set_version": SET_VERSION})] + [json.dumps(asdict(r)) for r in rows]))
+    detector = _ClickDetector()
+    rates = wake_rates(tmp_path, ["dev"], "off", leads_ms=(0, 20, 1000), detector=detector,
+                       frame_samples=1280)
+    assert rates == {"dev": {0: 50.0, 20: 50.0, 1000: 50.0}}
+    assert detector.resets == 6
+    assert len(led_by(np.ones(10, np.int16), 20)) == 10 + 320
+    assert "mean  50.0%" in format_rates(rates, "off")

@@ -10,6 +10,9 @@
     tandem bench speech all          (generate when missing, run, report)
     tandem bench speech falsewake    (30 min of speech without the wake word: false wakes)
     tandem bench speech wake         (openWakeWord, microWakeWord, both: wake rate, false wakes)
+    tandem bench speech align [--groups dev,heldout] [--aec auto|off]
+                                     (the daemon's wake rate per alignment of its 80 ms
+                                      frames: 0, 20, 40, 60 ms of silence before each)
     tandem bench speech questions [--voices V,..] [--conditions C,..]
                                      (the NLU test set's questions for the cloud, spoken: how
                                       many are taken for a command, Whisper told the fast
@@ -35,7 +38,7 @@ from edge.speech_eval.generate import DEFAULT_DIR, GROUPS, MANIFEST
 from edge.stages.stt import BEAM_SIZE
 
 ACTIONS = ("generate", "run", "rescore", "confirm", "report", "all", "falsewake", "wake",
-           "questions", "gate")
+           "align", "questions", "gate")
 GATE_GROUPS = "dev,independent-dev"  # the sets the daemon's settings are chosen on
 QUESTION_VOICES = "piper-joe,flite-kal16"  # held-out voices, the clearest and a harder one
 QUESTION_CONDITIONS = "clean,pink-10dB"
@@ -180,6 +183,11 @@ def _cmd(args: argparse.Namespace) -> int:
         from edge.speech_eval.wake_ensemble import report as wake_report
 
         print(wake_report(args.dir, args.aec))
+        return 0
+    if args.action == "align":
+        from edge.speech_eval.wake_alignment import format_rates, wake_rates
+
+        print(format_rates(wake_rates(args.dir, groups, args.aec), args.aec))
         return 0
     if args.action == "questions":
         from edge.speech_eval import questions
