@@ -63,6 +63,12 @@ from edge.stages.whisper_rescore import (
 
 ORACLE_DELAY_S = 0.3  # a missed wake word: open the request this long after the phrase
 WAKE_WINDOW_S = 0.8  # a detection later than this after the phrase is a miss
+WAKE_EARLY_S = 0.5  # ... and one earlier than this before its end
+
+
+def near_wake_phrase(at_s: float, wake_end_s: float) -> bool:
+    """Whether a wake decision (or a score) at `at_s` counts for the phrase ending there."""
+    return -WAKE_EARLY_S <= at_s - wake_end_s <= WAKE_WINDOW_S
 
 
 PAUSES_S = (0.08, 0.16)  # silences after speech counted per request (Outcome.pauses)
@@ -229,15 +235,14 @@ class Evaluator:
         for frame in frames:
             heard = self.wake.process(frame)
             score = float(scores[-1]) if scores else 0.0
-            if -0.5 <= frame.end_s - rec.wake_end_s <= WAKE_WINDOW_S:
+            if near_wake_phrase(frame.end_s, rec.wake_end_s):
                 out.wake_peak = max(out.wake_peak, score)
             else:
                 out.wake_peak_elsewhere = max(out.wake_peak_elsewhere, score)
             if heard is None:
                 continue
             out.wake_detections += 1
-            late = heard.at_s - rec.wake_end_s
-            if out.wake_at_s is None and -0.5 <= late <= WAKE_WINDOW_S:
+            if out.wake_at_s is None and near_wake_phrase(heard.at_s, rec.wake_end_s):
                 out.wake_at_s, out.wake_score = heard.at_s, heard.score
         listen_at = out.wake_at_s if out.wake_at_s is not None \
             else rec.wake_end_s + ORACLE_DELAY_S

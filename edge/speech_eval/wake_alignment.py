@@ -21,10 +21,10 @@ from edge.audio.duplex import hear_recording
 from edge.audio.wavfile import read_wav
 from edge.messages import SAMPLE_RATE, AudioFrame, WakeDetected
 from edge.speech_eval.generate import load_manifest
-from edge.speech_eval.runner import WAKE_WINDOW_S
+from edge.speech_eval.runner import near_wake_phrase
+from edge.stages.wake import FRAME_SAMPLES
 
 LEADS_MS = (0, 20, 40, 60)  # a quarter of the detector's 80 ms frame apart
-EARLY_S = 0.5  # a detection up to this long before the phrase ends counts (as the runner)
 
 
 class WakeDetector(Protocol):
@@ -39,7 +39,7 @@ def woke(detector: WakeDetector, audio: np.ndarray, wake_end_s: float,
     detector.reset(new_stream=True)
     for i in range(0, len(audio) - frame_samples + 1, frame_samples):
         heard = detector.process(AudioFrame(audio[i : i + frame_samples], i / SAMPLE_RATE))
-        if heard is not None and -EARLY_S <= heard.at_s - wake_end_s <= WAKE_WINDOW_S:
+        if heard is not None and near_wake_phrase(heard.at_s, wake_end_s):
             return True
     return False
 
@@ -51,15 +51,16 @@ def led_by(audio: np.ndarray, ms: int) -> np.ndarray:
 
 def wake_rates(folder: Path, groups: Iterable[str], aec: str, leads_ms: Sequence[int] = LEADS_MS,
                detector: WakeDetector | None = None,
-               frame_samples: int | None = None) -> dict[str, dict[int, float]]:
-    """Per group, per lead of silence (ms): the share of its recordings that woke (%)."""
-    if detector is None or frame_samples is None:
+               frame_samples: int = FRAME_SAMPLES) -> dict[str, dict[int, float]]:
+    """Per group, per lead of silence (ms): the share of its recordings that woke (%);
+    `detector`: the daemon's (None) or a stand-in fed `frame_samples` at a time."""
+    if detector is None:
         from edge.settings import WakeSettings
-        from edge.stages.wake import FRAME_SAMPLES, WakeWordDetector
+        from edge.stages.wake import WakeWordDetector
 
         real = WakeWordDetector(WakeSettings())
         real.warm_up()
-        detector, frame_samples = real, FRAME_SAMPLES
+        detector = real
     wanted = set(groups)
     recs = [r for r in load_manifest(folder) if r.group in wanted]
     heard = {r.file: hear_recording(read_wav(folder / r.file), aec) for r in recs}

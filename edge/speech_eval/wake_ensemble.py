@@ -29,7 +29,7 @@ from edge.audio.wavfile import read_wav
 from edge.messages import SAMPLE_RATE
 from edge.speech_eval.generate import load_manifest
 from edge.speech_eval.nonwake import NOISY, generate_streams, noisy_streams
-from edge.speech_eval.runner import WAKE_WINDOW_S
+from edge.speech_eval.runner import near_wake_phrase
 from edge.stages.background_gate import BackgroundGate, frame_level_db
 from edge.stages.wake import AGREE_FRAMES
 
@@ -227,4 +227,4 @@ def report(folder: Path, aec: str = "off") -> str:
 
 
 def _detected(rule: Rule, series: Series, wake_end_s: float) -> bool:
-    return any(-0.5 <= at - wake_end_s <= WAKE_WINDOW_S for at in rule.events(series))
+    return any(near_wake_phrase(at, wake_end_s) for at in rule.events(series))
