@@ -185,6 +185,11 @@ def add_edge_options(parser: argparse.ArgumentParser) -> None:
         help="openWakeWord alone wakes the device only if microWakeWord reached P within "
              "the last half second (default 0.002: above zero; off: no confirmation)")
     parser.add_argument(
+        "--wake-step", type=int, choices=(40, 80), default=40, metavar="40|80",
+        help="score openWakeWord every 40 ms (default: where the word falls against its "
+             "native 80 ms steps no longer decides whether it is heard) or every 80 ms "
+             "(half its CPU)")
+    parser.add_argument(
         "--stop-word-threshold", type=_probability_or_off,
         default=DuplexSettings.stop_word_threshold, metavar="P|off",
         help="the keyword model for \"stop\" while the device speaks: at this probability "
@@ -211,7 +216,8 @@ def edge_settings(args: argparse.Namespace) -> EdgeSettings:
         wake = WakeSettings(args.wake_word, args.wake_threshold, args.wake_refractory,
                             getattr(args, "wake_micro_threshold", WakeSettings.micro_threshold),
                             micro_confirm=getattr(args, "wake_micro_confirm",
-                                                  WakeSettings.micro_confirm))
+                                                  WakeSettings.micro_confirm),
+                            half_step=getattr(args, "wake_step", 40) == 40)
         duplex = DuplexSettings(
             aec=getattr(args, "aec", "auto"),
             interrupt_after_speech_s=getattr(args, "interrupt_after_speech", None),

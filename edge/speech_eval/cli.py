@@ -10,7 +10,7 @@
     tandem bench speech all          (generate when missing, run, report)
     tandem bench speech falsewake    (30 min of speech without the wake word: false wakes)
     tandem bench speech wake         (openWakeWord, microWakeWord, both: wake rate, false wakes)
-    tandem bench speech align [--groups dev,heldout] [--aec auto|off]
+    tandem bench speech align [--groups dev,heldout] [--aec auto|off] [--wake-step 40|80]
                                      (the daemon's wake rate per alignment of its 80 ms
                                       frames: 0, 20, 40, 60 ms of silence before each)
     tandem bench speech questions [--voices V,..] [--conditions C,..]
@@ -33,7 +33,13 @@ from pathlib import Path
 
 from edge.arg_types import number_or_off
 from edge.audio.duplex import AEC_MODES
-from edge.settings import ConfirmSettings, DuplexSettings, EndpointSettings, RescoreSettings
+from edge.settings import (
+    ConfirmSettings,
+    DuplexSettings,
+    EndpointSettings,
+    RescoreSettings,
+    WakeSettings,
+)
 from edge.speech_eval.generate import DEFAULT_DIR, GROUPS, MANIFEST
 from edge.stages.stt import BEAM_SIZE
 
@@ -97,6 +103,9 @@ def add_bench_speech(bench: argparse._SubParsersAction) -> None:
                    help="run, wake, falsewake: the recordings go through the daemon's echo "
                         "canceller (whose residual-echo suppressor denoises them) as `edge "
                         "run --aec` says; off: the raw recordings, as before")
+    p.add_argument("--wake-step", type=int, choices=(40, 80), default=40,
+                   help="run, wake, align: openWakeWord scored every 40 ms (the daemon's "
+                        "default, WakeSettings.half_step) or every 80 ms, its native step")
     p.add_argument("--limit", type=int, help="only the first N recordings")
     p.add_argument("--threshold", type=float,
                    help="fast-layer score threshold (default: calibrate on the dev voices)")
@@ -182,12 +191,14 @@ def _cmd(args: argparse.Namespace) -> int:
     if args.action == "wake":
         from edge.speech_eval.wake_ensemble import report as wake_report
 
-        print(wake_report(args.dir, args.aec))
+        print(wake_report(args.dir, args.aec, half_step=args.wake_step == 40))
         return 0
     if args.action == "align":
         from edge.speech_eval.wake_alignment import format_rates, wake_rates
 
-        print(format_rates(wake_rates(args.dir, groups, args.aec), args.aec))
+        settings = WakeSettings(half_step=args.wake_step == 40)
+        print(format_rates(wake_rates(args.dir, groups, args.aec, settings=settings), args.aec,
+                           args.wake_step))
         return 0
     if args.action == "questions":
         from edge.speech_eval import questions
@@ -211,7 +222,8 @@ def _cmd(args: argparse.Namespace) -> int:
                  args.limit, tuple(c for c in args.conditions.split(",") if c),
                  whisper_bias=not args.no_whisper_bias, rescore=not args.no_rescore,
                  beam_size=args.beam, fast_lead=not args.no_fast_lead,
-                 endpoint=_endpoint_settings(args), inventory=inventory, aec=args.aec)
+                 endpoint=_endpoint_settings(args), inventory=inventory, aec=args.aec,
+                 wake=WakeSettings(half_step=args.wake_step == 40))
     if args.action == "rescore":
         rescore_results(args.dir, results, args.limit)
     if args.action == "confirm":

@@ -123,12 +123,11 @@ def wake_peaks(streams: list[Stream], aec: str = "off"
     for stream in streams:
         audio = hear_recording(read_wav(stream.path), aec)
         wake.reset(new_stream=True)
-        scores = wake._model.prediction_buffer[wake._label]  # reset() makes a new one
         series = []
         for i in range(0, len(audio) - FRAME_SAMPLES + 1, FRAME_SAMPLES):
             frame = AudioFrame(audio[i : i + FRAME_SAMPLES], i / SAMPLE_RATE)
             wake.process(frame)
-            series.append((frame.end_s, float(scores[-1]) if scores else 0.0))
+            series.append((frame.end_s, wake.last_score))
         result[stream.voice] = series
     return result
 

@@ -134,9 +134,10 @@ class Evaluator:
     def __init__(self, inventory_path: Path = INVENTORY, whisper: bool = True,
                  grammar: bool = True, whisper_bias: bool = True, rescore: bool = True,
                  beam_size: int = BEAM_SIZE, fast_lead: bool = True,
-                 endpoint: EndpointSettings | None = None, aec: str = "auto") -> None:
-        """`endpoint`: the daemon's settings (None), or the variant a run measures; `aec`:
-        as `DuplexSettings.aec`, whether recordings go through the echo canceller."""
+                 endpoint: EndpointSettings | None = None, aec: str = "auto",
+                 wake: WakeSettings | None = None) -> None:
+        """`endpoint`, `wake`: the daemon's settings (None), or the variant a run measures;
+        `aec`: as `DuplexSettings.aec`, whether recordings go through the echo canceller."""
         from edge.skills import default_skills
         from edge.stages.endpoint import SileroVad
         from edge.stages.nlu import load_nlu
@@ -146,7 +147,7 @@ class Evaluator:
         self.echo_key = canceller_key(aec)  # "": none runs (off, or auto without speex)
         self.aec = aec if self.echo_key else "off"
         self.fast_lead = fast_lead  # as EdgeSettings.stt_fast_lead
-        self.wake = WakeWordDetector(WakeSettings())
+        self.wake = WakeWordDetector(wake or WakeSettings())
         self.wake.warm_up()
         self.silero = SileroVad()
         self.endpoint_settings = endpoint or EndpointSettings()
@@ -367,7 +368,8 @@ def evaluate(folder: Path, results: Path, groups: tuple[str, ...], whisper: bool
              grammar: bool = True, whisper_bias: bool = True, rescore: bool = True,
              beam_size: int = BEAM_SIZE, fast_lead: bool = True,
              endpoint: EndpointSettings | None = None,
-             inventory: Path = INVENTORY, aec: str = "auto") -> list[Outcome]:
+             inventory: Path = INVENTORY, aec: str = "auto",
+             wake: WakeSettings | None = None) -> list[Outcome]:
     """Run every selected recording, the device knowing `inventory` and the recordings
     going through the echo canceller as `aec` says (`DuplexSettings.aec`); write one JSON
     line per recording to `results`."""
@@ -377,7 +379,7 @@ def evaluate(folder: Path, results: Path, groups: tuple[str, ...], whisper: bool
         recordings = recordings[:limit]
     ev = Evaluator(inventory, whisper=whisper, grammar=grammar, whisper_bias=whisper_bias,
                    rescore=rescore, beam_size=beam_size, fast_lead=fast_lead,
-                   endpoint=endpoint, aec=aec)
+                   endpoint=endpoint, aec=aec, wake=wake)
     cache_path, rescore_path = ev.cache_paths(folder, whisper_bias)
     cache = _read_cache(cache_path, "whisper")
     rescores = _read_cache(rescore_path, "rescore") if ev.judge is not None else {}

@@ -20,6 +20,7 @@ import numpy as np
 from edge.audio.duplex import hear_recording
 from edge.audio.wavfile import read_wav
 from edge.messages import SAMPLE_RATE, AudioFrame, WakeDetected
+from edge.settings import WakeSettings
 from edge.speech_eval.generate import load_manifest
 from edge.speech_eval.runner import near_wake_phrase
 from edge.stages.wake import FRAME_SAMPLES
@@ -50,15 +51,15 @@ def led_by(audio: np.ndarray, ms: int) -> np.ndarray:
 
 
 def wake_rates(folder: Path, groups: Iterable[str], aec: str, leads_ms: Sequence[int] = LEADS_MS,
-               detector: WakeDetector | None = None,
-               frame_samples: int = FRAME_SAMPLES) -> dict[str, dict[int, float]]:
+               detector: WakeDetector | None = None, frame_samples: int = FRAME_SAMPLES,
+               settings: WakeSettings | None = None) -> dict[str, dict[int, float]]:
     """Per group, per lead of silence (ms): the share of its recordings that woke (%);
-    `detector`: the daemon's (None) or a stand-in fed `frame_samples` at a time."""
+    `detector`: the daemon's with `settings` (None) or a stand-in fed `frame_samples` at a
+    time."""
     if detector is None:
-        from edge.settings import WakeSettings
         from edge.stages.wake import WakeWordDetector
 
-        real = WakeWordDetector(WakeSettings())
+        real = WakeWordDetector(settings or WakeSettings())
         real.warm_up()
         detector = real
     wanted = set(groups)
@@ -74,9 +75,9 @@ def wake_rates(folder: Path, groups: Iterable[str], aec: str, leads_ms: Sequence
             for g in sorted(wanted) if sizes[g]}
 
 
-def format_rates(rates: dict[str, dict[int, float]], aec: str) -> str:
-    lines = [f"wake rate by frame alignment (the daemon's rule, --aec {aec}; lead of silence "
-             "before each recording)"]
+def format_rates(rates: dict[str, dict[int, float]], aec: str, step_ms: int = 40) -> str:
+    lines = [f"wake rate by frame alignment (the daemon's rule, openWakeWord every {step_ms} "
+             f"ms, --aec {aec}; lead of silence before each recording)"]
     for group, by_lead in rates.items():
         values = list(by_lead.values())
         cells = "  ".join(f"+{lead} ms {rate:5.1f}%" for lead, rate in by_lead.items())

@@ -45,32 +45,32 @@ VOICE_S = 1.0  # the wake phrase's level: the loudest frame within this much bef
 class _Models:
     """Both models, loaded once per process."""
 
-    def __init__(self) -> None:
+    def __init__(self, half_step: bool) -> None:
         from edge.settings import WakeSettings
         from edge.stages.wake import MicroWakeWordModel, WakeWordDetector
 
-        self.oww = WakeWordDetector(WakeSettings(micro_threshold=None))
+        self.oww = WakeWordDetector(WakeSettings(micro_threshold=None, half_step=half_step))
         self.mww = MicroWakeWordModel()
 
 
 @lru_cache(maxsize=1)
-def _models() -> _Models:
-    return _Models()
+def _models(half_step: bool) -> _Models:
+    return _Models(half_step)
 
 
-def score_series(audio: np.ndarray) -> Series:
-    """Both models' scores per 80 ms frame over one stream."""
+def score_series(audio: np.ndarray, half_step: bool = True) -> Series:
+    """Both models' scores per 80 ms frame over one stream (openWakeWord's every 40 ms,
+    the higher of each frame's two, with `half_step`)."""
     from edge.messages import AudioFrame
 
-    m = _models()
+    m = _models(half_step)
     m.oww.reset(new_stream=True)
     m.mww.reset()
-    scores = m.oww._model.prediction_buffer[m.oww._label]
     out = np.zeros((max(0, (len(audio) - FRAME) // FRAME + 1), 2), np.float32)
     for n, i in enumerate(range(0, len(audio) - FRAME + 1, FRAME)):
         samples = audio[i : i + FRAME]
         m.oww.process(AudioFrame(samples, i / SAMPLE_RATE))
-        out[n, 0] = float(scores[-1]) if scores else 0.0
+        out[n, 0] = m.oww.last_score
         out[n, 1] = m.mww.probability(samples)
     return out
 
@@ -176,12 +176,15 @@ def with_levels(series: Series, audio: np.ndarray) -> Series:
     return np.c_[series[:n], room[:n], voice[:n]]
 
 
-def load_series(folder: Path, aec: str = "off") -> dict[str, Series]:
+def load_series(folder: Path, aec: str = "off", half_step: bool = True) -> dict[str, Series]:
     """Every recording's and stream's series (computed once, then cached), heard through
-    the echo canceller as `aec` says (`DuplexSettings.aec`)."""
+    the echo canceller as `aec` says (`DuplexSettings.aec`), openWakeWord every 40 ms
+    (`half_step`) or 80."""
     key = canceller_key(aec)
     through = bool(key)
-    cache = folder / (f"wake_series-{key.replace(' ', '')}.npz" if key else "wake_series.npz")
+    step = "-40ms" if half_step else ""  # caches from before the half step are 80 ms ones
+    cache = folder / (f"wake_series-{key.replace(' ', '')}{step}.npz" if key
+                      else f"wake_series{step}.npz")
     series: dict[str, Series] = {}
     if cache.exists():
         with np.load(cache) as saved:
@@ -194,15 +197,15 @@ def load_series(folder: Path, aec: str = "off") -> dict[str, Series]:
     for key, path in audio.items():
         samples = hear_recording(read_wav(path), aec) if through else read_wav(path)
         if key not in series:
-            series[key], scored = score_series(samples), True
+            series[key], scored = score_series(samples, half_step), True
         out[key] = with_levels(series[key], samples)
     if scored:
         np.savez_compressed(cache, **series)  # type: ignore[arg-type]
     return out
 
 
-def report(folder: Path, aec: str = "off") -> str:
-    series = load_series(folder, aec)
+def report(folder: Path, aec: str = "off", half_step: bool = True) -> str:
+    series = load_series(folder, aec, half_step)
     recordings = load_manifest(folder)
     streams = generate_streams(folder)
     lines = ["wake word rules (wake rate: the recordings; false wakes: speech without it, "

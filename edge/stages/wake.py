@@ -29,6 +29,7 @@ class WakeWordDetector:
     def __init__(self, settings: WakeSettings) -> None:
         self._micro: MicroWakeWordModel | None = None
         self._settings = settings
+        self.last_score = 0.0  # openWakeWord's, for the last frame (both steps' higher)
         self._load(settings.model)
         self._last_detection_s = -1e9
         self._recent_micro: deque[float] = deque([0.0], maxlen=AGREE_FRAMES)
@@ -47,6 +48,8 @@ class WakeWordDetector:
         _fresh_feature_sessions(self._model.preprocessor, str(melspec), str(embedding))
         self._label = next(iter(self._model.models))
         self.word = self._label.rsplit("_v", 1)[0]
+        self._half_step = HalfStepScore(self._model, self._label) \
+            if self._settings.half_step else None
         self._micro = None
         if self._settings.micro_threshold is not None and self.word in MICRO_WORDS:
             self._micro = MicroWakeWordModel(self.word)
@@ -54,7 +57,8 @@ class WakeWordDetector:
     def configure(self, settings: WakeSettings) -> None:
         """New settings between conversations (fleet policy); another word loads its model."""
         reload = settings.model != self._settings.model or \
-            settings.micro_threshold != self._settings.micro_threshold
+            settings.micro_threshold != self._settings.micro_threshold or \
+            settings.half_step != self._settings.half_step
         self._settings = settings
         if reload:
             self._load(settings.model)
@@ -65,6 +69,9 @@ class WakeWordDetector:
         s = self._settings
         scores = self._model.predict(frame.samples)
         score = float(scores[self._label])
+        if self._half_step is not None:
+            score = max(score, self._half_step.score())
+        self.last_score = score
         micro = self._micro.probability(frame.samples) if self._micro is not None else 0.0
         self._recent_micro.append(micro)
         if score < s.threshold:
@@ -91,6 +98,8 @@ class WakeWordDetector:
         # again on the next frame. Silence through the whole window flushes it.
         self._model.predict(_FLUSH)
         self._model.reset()
+        if self._half_step is not None:
+            self._half_step.reset()
         if self._micro is not None:
             self._micro.reset()
         self._recent_micro.clear()
@@ -102,6 +111,47 @@ class WakeWordDetector:
         for _ in range(3):
             self._model.predict(np.zeros(FRAME_SAMPLES, dtype=np.int16))
         self._model.reset()
+
+
+class HalfStepScore:
+    """openWakeWord's score for the audio up to 40 ms before the frame's end, so the word is
+    scored every 40 ms instead of every 80: where a phrase falls against the 80 ms grid is
+    chance, and one grid missed words the other caught (`tandem bench speech align`).
+
+    openWakeWord computes a mel frame every 10 ms and an embedding of the last 76 mel frames
+    every 80 ms; a stream fed 640 samples later has the same mel frames, so its embedding is
+    the one of the window ending 4 mel frames earlier. This reuses the model's own mel
+    frames: one more embedding and one more classifier call per frame, no second
+    spectrogram (`tests/test_wake_rules.py` checks it against a second model fed the
+    stream 640 samples late)."""
+
+    MEL_FRAMES = 76  # the embedding model's window
+    LAG = 4  # mel frames of 10 ms: half the 80 ms step
+    WARM_UP = 5  # frames after a reset that openWakeWord itself scores 0
+
+    def __init__(self, model: Any, label: str) -> None:
+        self._features = model.preprocessor
+        self._classify = model.model_prediction_function[label]
+        self._window = int(model.model_inputs[label])  # embeddings the classifier reads: 16
+        self._embeddings: deque[np.ndarray] = deque(maxlen=self._window)
+        self.reset()
+
+    def score(self) -> float:
+        mel = self._features.melspectrogram_buffer
+        end = len(mel) - self.LAG
+        window = mel[end - self.MEL_FRAMES : end].astype(np.float32)[None, :, :, None]
+        self._embeddings.append(self._features.embedding_model_predict(window))
+        self._frames += 1
+        self.last = 0.0 if self._frames < self.WARM_UP else \
+            float(self._classify(np.array(self._embeddings)[None])[0][0][0])
+        return self.last
+
+    def reset(self) -> None:
+        """Start from the main stream's embeddings (after a flush: silence, which looks the
+        same 40 ms earlier)."""
+        self._embeddings.extend(self._features.feature_buffer[-self._window :])
+        self._frames = 0
+        self.last = 0.0
 
 
 def _fresh_feature_sessions(features: Any, melspec: str, embedding: str) -> None:
