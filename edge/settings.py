@@ -34,6 +34,16 @@ class WakeSettings:
     # wakes dev 5 -> 1, held-out 2 -> 1, woken dev 88.7 -> 87.3 %, held-out 98.5 % and
     # independent phrasings 98.8 % unchanged. None: openWakeWord alone is enough.
     micro_confirm: float | None = 0.002
+    # microWakeWord near its cutoff (at `micro_near`) wakes the device when openWakeWord gave
+    # the word some chance (`near_support`) within the same half second, outside playback.
+    # The misses were mostly microWakeWord at 0.83-0.97 with openWakeWord at 0.05-0.5
+    # (espeak scotland+m3, flite awb in babble). `tandem bench speech wake --aec auto`,
+    # chosen on the dev voices as the most wakes for at most one more false wake there:
+    # woken dev 91.7 -> 93.1 %, independent-dev 92.7 -> 94.8 %, held-out 97.1 -> 98.5 %,
+    # independent 98.4 -> 99.0 %; false wakes (quiet / in noise) dev 2 / 7 -> 2 / 8,
+    # held-out 1 / 7 -> 2 / 8, all sound-alikes ("Hey Travis", "Hey Charlie"). None: off.
+    micro_near: float | None = 0.9
+    near_support: float = 0.02
     # openWakeWord scored every 40 ms instead of its native 80 (`HalfStepScore`): one more
     # embedding per frame (~1 ms here), the higher of the two scores counts.
     half_step: bool = True
@@ -45,6 +55,11 @@ class WakeSettings:
             raise ValueError("playback wake thresholds must be between 0 and 1")
         if self.micro_confirm is not None and not 0.0 < self.micro_confirm < 1.0:
             raise ValueError("microWakeWord confirmation must be between 0 and 1 (or None: off)")
+        if self.micro_near is not None and not 0.0 < self.micro_near < 1.0:
+            raise ValueError("microWakeWord's near-cutoff level must be between 0 and 1 "
+                             "(or None: off)")
+        if not 0.0 <= self.near_support < 1.0:
+            raise ValueError("openWakeWord's support must be between 0 and 1")
         if self.micro_threshold is not None and not 0.0 < self.micro_threshold < 1.0:
             raise ValueError("microWakeWord threshold must be between 0 and 1 (or None: off)")
         if self.refractory_s < 0:

@@ -122,6 +122,17 @@ def confirmed(t: float, c: float, low: float) -> Rule:
     return Rule(f"either, oWW confirmed (oWW >= {t} with mWW >= {low}, or mWW >= {c})", fires)
 
 
+def near_cutoff(t: float, c: float, low: float, near: float, support: float) -> Rule:
+    """`confirmed`, or microWakeWord at `near` and openWakeWord at `support` within the
+    daemon's half second (`WakeSettings.micro_near`)."""
+
+    def fires(s: Series) -> np.ndarray:
+        supported = (_recent_micro(s) >= near) & \
+            (_trailing_max(s[:, 0], AGREE_FRAMES) >= support)
+        return confirmed(t, c, low).fires(s) | supported
+    return Rule(f"confirmed, or mWW >= {near} with oWW >= {support} within 0.5 s", fires)
+
+
 def quieter_in_noise(t: float, c: float, low: float, noisy_t: float, snr_db: float) -> Rule:
     """`confirmed`, with openWakeWord's threshold `noisy_t` where the voice stands less than
     `snr_db` above the room (a wake phrase in noise scores lower)."""
@@ -153,6 +164,8 @@ def rules() -> list[Rule]:
     out += [mww(c) for c in (0.5, 0.7, 0.9, 0.97)]
     out += [either(t, c) for t in (0.3, 0.5) for c in (0.7, 0.9, 0.97)]
     out += [confirmed(0.5, 0.97, low) for low in (0.002, 0.01, 0.03)]
+    out += [near_cutoff(0.5, 0.97, 0.002, near, support) for support in (0.02, 0.1)
+            for near in (0.5, 0.8, 0.9, 0.95)]
     out += [both(t, c) for t in (0.05, 0.1, 0.2) for c in (0.3, 0.5, 0.7)]
     out += [mean(t) for t in (0.4, 0.5, 0.6, 0.7)]
     out += [quieter_in_noise(0.5, 0.97, 0.002, t, snr) for snr in (20.0, 25.0)
