@@ -185,10 +185,16 @@ def add_edge_options(parser: argparse.ArgumentParser) -> None:
         help="openWakeWord alone wakes the device only if microWakeWord reached P within "
              "the last half second (default 0.002: above zero; off: no confirmation)")
     parser.add_argument(
+        "--wake-micro-near", type=_probability_or_off, default=WakeSettings.micro_near,
+        metavar="P|off",
+        help="microWakeWord at P, below its threshold, wakes the device when openWakeWord "
+             f"reached {WakeSettings.near_support} within the same half second (default "
+             f"{WakeSettings.micro_near}; off: microWakeWord needs its threshold)")
+    parser.add_argument(
         "--wake-step", type=int, choices=(40, 80), default=40, metavar="40|80",
         help="score openWakeWord every 40 ms (default: where the word falls against its "
              "native 80 ms steps no longer decides whether it is heard) or every 80 ms "
-             "(half its CPU)")
+             "(a third less of its CPU)")
     parser.add_argument(
         "--stop-word-threshold", type=_probability_or_off,
         default=DuplexSettings.stop_word_threshold, metavar="P|off",
@@ -217,6 +223,7 @@ def edge_settings(args: argparse.Namespace) -> EdgeSettings:
                             getattr(args, "wake_micro_threshold", WakeSettings.micro_threshold),
                             micro_confirm=getattr(args, "wake_micro_confirm",
                                                   WakeSettings.micro_confirm),
+                            micro_near=getattr(args, "wake_micro_near", WakeSettings.micro_near),
                             half_step=getattr(args, "wake_step", 40) == 40)
         duplex = DuplexSettings(
             aec=getattr(args, "aec", "auto"),
