@@ -25,11 +25,10 @@ from edge.audio.sources import recording_source
 from edge.audio.wavfile import read_wav
 from edge.daemon import run_daemon
 from edge.local_cloud import local_cloud
-from edge.messages import AudioFrame
 from edge.pipeline import Engines
 from edge.settings import ActionSettings, ConfirmSettings, EdgeSettings
 from edge.stages.grammar_stt import Calibration
-from edge.stages.wake import FRAME_SAMPLES
+from edge.stages.wake import frames_of
 from edge.trace import TurnRecord
 from edge.utterances import demo_inputs
 
@@ -53,8 +52,7 @@ def wake_frame_ms(engines: Engines, wavs: list[Path]) -> list[float]:
     for wav in wavs:
         samples = read_wav(wav)
         engines.wake.reset(new_stream=True)
-        for i in range(0, len(samples) - FRAME_SAMPLES + 1, FRAME_SAMPLES):
-            frame = AudioFrame(samples[i : i + FRAME_SAMPLES], i / 16_000)
+        for frame in frames_of(samples):
             t0 = time.perf_counter()
             engines.wake.process(frame)
             times.append(1000 * (time.perf_counter() - t0))

@@ -113,8 +113,7 @@ def test_short_speech_the_stop_word_model_mistakes_for_stop_does_not_stop(
     # The keyword model alone fires on "Yes, go ahead." (0.8 in this voice): the reply
     # only pauses, and Whisper's transcript lets it go on.
     from edge.barge_in import BargeInDetector
-    from edge.messages import AudioFrame
-    from edge.stages.wake import FRAME_SAMPLES, MicroWakeWordModel
+    from edge.stages.wake import MicroWakeWordModel, frames_of
 
     model = MicroWakeWordModel("stop")
     engines.vad.reset()
@@ -124,8 +123,7 @@ def test_short_speech_the_stop_word_model_mistakes_for_stop_does_not_stop(
         det = BargeInDetector(DuplexSettings(), 0.5, engines.stt,
                               lambda a, b: audio[int(a * RATE) : int(b * RATE)])
         paused, trigger = [], None
-        for i in range(0, len(audio) - FRAME_SAMPLES + 1, FRAME_SAMPLES):
-            frame = AudioFrame(audio[i : i + FRAME_SAMPLES], i / RATE)
+        for frame in frames_of(audio):
             trigger = det.observe(frame, engines.vad.speech_probability(frame.samples), None,
                                   model.probability(frame.samples))
             paused.append(det.likely_stop)
@@ -198,17 +196,14 @@ def test_the_devices_own_voice_wakes_nothing_when_the_gate_is_on(
 def test_over_its_own_voice_the_device_wakes_on_agreement_or_a_sure_score(
     speech: dict[str, np.ndarray],
 ) -> None:
-    from edge.messages import AudioFrame
     from edge.settings import WakeSettings
-    from edge.stages.wake import FRAME_SAMPLES, WakeWordDetector
+    from edge.stages.wake import WakeWordDetector, frames_of
 
     detector = WakeWordDetector(WakeSettings())
 
     def woken(audio: np.ndarray, playing: bool) -> bool:
         detector.reset(new_stream=True)
-        return any(detector.process(AudioFrame(audio[i : i + FRAME_SAMPLES], i / RATE),
-                                    playing) is not None
-                   for i in range(0, len(audio) - FRAME_SAMPLES + 1, FRAME_SAMPLES))
+        return any(detector.process(frame, playing) is not None for frame in frames_of(audio))
 
     # A real "Hey Jarvis": both models hear it, playing or not.
     assert woken(speech["lights"], playing=False) and woken(speech["lights"], playing=True)

@@ -287,17 +287,13 @@ def test_word_errors() -> None:
 def test_wake_word_and_threshold_change_between_conversations(
     speech: dict[str, np.ndarray]
 ) -> None:
-    from edge.messages import AudioFrame
     from edge.settings import WakeSettings
-    from edge.stages.wake import FRAME_SAMPLES, WakeWordDetector
+    from edge.stages.wake import WakeWordDetector, frames_of
 
     def detections(detector: WakeWordDetector) -> int:
         detector.reset(new_stream=True)
         audio = speech["lights"]
-        return sum(
-            detector.process(AudioFrame(audio[i : i + FRAME_SAMPLES], i / 16_000)) is not None
-            for i in range(0, len(audio) - FRAME_SAMPLES + 1, FRAME_SAMPLES)
-        )
+        return sum(detector.process(frame) is not None for frame in frames_of(audio))
 
     detector = WakeWordDetector(WakeSettings())
     assert detections(detector) == 1

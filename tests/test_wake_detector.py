@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from edge.messages import AudioFrame
 from edge.settings import WakeSettings
 from edge.speech_eval.wake_ensemble import near_cutoff
-from edge.stages.wake import FRAME_SAMPLES, WakeWordDetector
+from edge.stages.wake import FRAME_SAMPLES, WakeWordDetector, frames_of
 
 HALF = FRAME_SAMPLES // 2
 
@@ -24,8 +24,8 @@ def _scores(detector: WakeWordDetector, audio: np.ndarray) -> np.ndarray:
     """openWakeWord's score per 80 ms frame, from a fresh stream."""
     detector.reset(new_stream=True)
     out = []
-    for i in range(0, len(audio) - FRAME_SAMPLES + 1, FRAME_SAMPLES):
-        detector.process(AudioFrame(audio[i : i + FRAME_SAMPLES], i / 16_000))
+    for frame in frames_of(audio):
+        detector.process(frame)
         out.append(detector.last_score)
     return np.array(out)
 
@@ -41,8 +41,8 @@ def test_the_half_step_is_a_model_fed_the_stream_40_ms_late(
     late = _scores(grid, np.concatenate([np.zeros(HALF, np.int16), audio]))
     half = []
     both.reset(new_stream=True)
-    for i in range(0, len(audio) - FRAME_SAMPLES + 1, FRAME_SAMPLES):
-        both.process(AudioFrame(audio[i : i + FRAME_SAMPLES], i / 16_000))
+    for frame in frames_of(audio):
+        both.process(frame)
         half.append(both._half_step.last)
     n = min(len(half), len(late))
     word = slice(int(np.argmax(on_grid)) - 3, int(np.argmax(on_grid)) + 3)
@@ -74,9 +74,7 @@ def test_a_word_the_80_ms_grid_scores_low_is_heard_on_the_40_ms_one(
         detector.configure(WakeSettings(threshold=between, micro_threshold=None,
                                         half_step=detector is both))
         detector.reset(new_stream=True)
-        detections = sum(
-            detector.process(AudioFrame(led[i : i + FRAME_SAMPLES], i / 16_000)) is not None
-            for i in range(0, len(led) - FRAME_SAMPLES + 1, FRAME_SAMPLES))
+        detections = sum(detector.process(frame) is not None for frame in frames_of(led))
         assert detections == heard
 
 

@@ -304,17 +304,16 @@ def wake_scores_offline(streams: dict[str, np.ndarray], said: list[Said],
     """The daemon's wake-word model run over whole streams of the loop (the raw microphone,
     the echo-cancelled one): per stream, how many wake triggers spoken over playback and in
     silence it catches, and how often it fires with no user speech near."""
-    from edge.messages import AudioFrame
     from edge.settings import WakeSettings
-    from edge.stages.wake import FRAME_SAMPLES, WakeWordDetector
+    from edge.stages.wake import WakeWordDetector, frames_of
 
     det = WakeWordDetector(WakeSettings(threshold=threshold, refractory_s=2.0))
     res: dict[str, Any] = {}
     for name, x in streams.items():
         det.reset(new_stream=True)
         hits: list[float] = []
-        for i in range(0, len(x) - FRAME_SAMPLES + 1, FRAME_SAMPLES):
-            w = det.process(AudioFrame(x[i : i + FRAME_SAMPLES], i / RATE))
+        for frame in frames_of(x):
+            w = det.process(frame)
             if w is not None:
                 hits.append(w.at_s)
         row: dict[str, Any] = {}

@@ -113,9 +113,8 @@ def wake_peaks(streams: list[Stream], aec: str = "off"
     """Per voice: (time, score) of every frame, from the real wake model, the stream heard
     through the echo canceller as `aec` says (`DuplexSettings.aec`)."""
     from edge.audio.duplex import hear_recording
-    from edge.messages import AudioFrame
     from edge.settings import WakeSettings
-    from edge.stages.wake import FRAME_SAMPLES, WakeWordDetector
+    from edge.stages.wake import WakeWordDetector, frames_of
 
     wake = WakeWordDetector(WakeSettings())  # its own decisions unused: scores per frame
     wake.warm_up()
@@ -124,8 +123,7 @@ def wake_peaks(streams: list[Stream], aec: str = "off"
         audio = hear_recording(read_wav(stream.path), aec)
         wake.reset(new_stream=True)
         series = []
-        for i in range(0, len(audio) - FRAME_SAMPLES + 1, FRAME_SAMPLES):
-            frame = AudioFrame(audio[i : i + FRAME_SAMPLES], i / SAMPLE_RATE)
+        for frame in frames_of(audio):
             wake.process(frame)
             series.append((frame.end_s, wake.last_score))
         result[stream.voice] = series

@@ -223,19 +223,17 @@ class Evaluator:
     def run(self, rec: Recording, audio: np.ndarray, cached_whisper: dict[str, Any] | None,
             cached_rescore: dict[str, Any] | None = None) -> Outcome:
         from edge.stages.endpoint import AFTER_SPEECH, Endpointer, speech_detector
-        from edge.stages.wake import FRAME_SAMPLES
+        from edge.stages.wake import FRAME_SAMPLES, frames_of
 
         out = Outcome(rec.file, rec.voice, rec.group, rec.condition, rec.command, rec.route,
                       rec.intent, rec.slots, rec.command_end_s,
                       aec=bool(self.echo_key))
-        frames = [AudioFrame(audio[i : i + FRAME_SAMPLES], i / SAMPLE_RATE)
-                  for i in range(0, len(audio) - FRAME_SAMPLES + 1, FRAME_SAMPLES)]
+        frames = list(frames_of(audio))
         # Wake word over the whole stream, as the daemon runs it.
         self.wake.reset(new_stream=True)
-        scores = self.wake._model.prediction_buffer[self.wake._label]  # per-frame scores
         for frame in frames:
             heard = self.wake.process(frame)
-            score = float(scores[-1]) if scores else 0.0
+            score = self.wake.last_score
             if near_wake_phrase(frame.end_s, rec.wake_end_s):
                 out.wake_peak = max(out.wake_peak, score)
             else:

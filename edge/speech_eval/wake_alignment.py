@@ -23,7 +23,7 @@ from edge.messages import SAMPLE_RATE, AudioFrame, WakeDetected
 from edge.settings import WakeSettings
 from edge.speech_eval.generate import load_manifest
 from edge.speech_eval.runner import near_wake_phrase
-from edge.stages.wake import FRAME_SAMPLES
+from edge.stages.wake import FRAME_SAMPLES, frames_of
 
 LEADS_MS = (0, 20, 40, 60)  # a quarter of the detector's 80 ms frame apart
 
@@ -38,8 +38,8 @@ def woke(detector: WakeDetector, audio: np.ndarray, wake_end_s: float,
          frame_samples: int) -> bool:
     """Whether `detector`, fed `audio` from a fresh stream, fires near the phrase's end."""
     detector.reset(new_stream=True)
-    for i in range(0, len(audio) - frame_samples + 1, frame_samples):
-        heard = detector.process(AudioFrame(audio[i : i + frame_samples], i / SAMPLE_RATE))
+    for frame in frames_of(audio, frame_samples):
+        heard = detector.process(frame)
         if heard is not None and near_wake_phrase(heard.at_s, wake_end_s):
             return True
     return False

@@ -31,7 +31,7 @@ from edge.speech_eval.generate import load_manifest
 from edge.speech_eval.nonwake import NOISY, generate_streams, noisy_streams
 from edge.speech_eval.runner import near_wake_phrase
 from edge.stages.background_gate import BackgroundGate, frame_level_db
-from edge.stages.wake import AGREE_FRAMES
+from edge.stages.wake import AGREE_FRAMES, frames_of
 
 FRAME = 1280
 REFRACTORY_S = 2.0
@@ -61,17 +61,14 @@ def _models(half_step: bool) -> _Models:
 def score_series(audio: np.ndarray, half_step: bool = True) -> Series:
     """Both models' scores per 80 ms frame over one stream (openWakeWord's every 40 ms,
     the higher of each frame's two, with `half_step`)."""
-    from edge.messages import AudioFrame
-
     m = _models(half_step)
     m.oww.reset(new_stream=True)
     m.mww.reset()
     out = np.zeros((max(0, (len(audio) - FRAME) // FRAME + 1), 2), np.float32)
-    for n, i in enumerate(range(0, len(audio) - FRAME + 1, FRAME)):
-        samples = audio[i : i + FRAME]
-        m.oww.process(AudioFrame(samples, i / SAMPLE_RATE))
+    for n, frame in enumerate(frames_of(audio, FRAME)):
+        m.oww.process(frame)
         out[n, 0] = m.oww.last_score
-        out[n, 1] = m.mww.probability(samples)
+        out[n, 1] = m.mww.probability(frame.samples)
     return out
 
 

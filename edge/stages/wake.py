@@ -13,17 +13,24 @@ import importlib
 import sys
 import types
 from collections import deque
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 import models
-from edge.messages import AudioFrame, WakeDetected
+from edge.messages import SAMPLE_RATE, AudioFrame, WakeDetected
 from edge.settings import WakeSettings
 
 FRAME_SAMPLES = 1280  # openWakeWord's native step: 80 ms at 16 kHz
 AGREE_FRAMES = 6  # microWakeWord "agrees" if it rose within the last ~0.5 s
+
+
+def frames_of(audio: np.ndarray, frame_samples: int = FRAME_SAMPLES) -> Iterator[AudioFrame]:
+    """A recording as the capture loop hands it on: whole frames, timed from its start."""
+    for i in range(0, len(audio) - frame_samples + 1, frame_samples):
+        yield AudioFrame(audio[i : i + frame_samples], i / SAMPLE_RATE)
 
 
 class WakeWordDetector:
