@@ -299,7 +299,8 @@ def test_wake_word_and_threshold_change_between_conversations(
     assert detections(detector) == 1
     detector.configure(WakeSettings(model="alexa"))
     assert detector.word == "alexa" and detections(detector) == 0  # "hey jarvis" is not alexa
-    strict = WakeSettings(model="hey_jarvis", threshold=0.999999, micro_threshold=0.999999)
+    strict = WakeSettings(model="hey_jarvis", threshold=0.999999, micro_threshold=0.999999,
+                          micro_near=0.999999)
     detector.configure(strict)
     assert detector.word == "hey_jarvis" and detections(detector) == 0  # too strict now
     # microWakeWord at its own cutoff hears it even when openWakeWord's threshold cannot.
