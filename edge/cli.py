@@ -24,6 +24,7 @@ from edge.settings import (
     EndpointSettings,
     WakeSettings,
 )
+from edge.stages.wake import DEFAULT_WAKE_STEP_MS, HALF_STEP_MS, WAKE_STEPS_MS
 
 
 def add_subcommands(sub: Any, bench: Any) -> argparse.ArgumentParser:
@@ -191,7 +192,8 @@ def add_edge_options(parser: argparse.ArgumentParser) -> None:
              f"reached {WakeSettings.near_support} within the same half second (default "
              f"{WakeSettings.micro_near}; off: microWakeWord needs its threshold)")
     parser.add_argument(
-        "--wake-step", type=int, choices=(40, 80), default=40, metavar="40|80",
+        "--wake-step", type=int, choices=WAKE_STEPS_MS, default=DEFAULT_WAKE_STEP_MS,
+        metavar="40|80",
         help="score openWakeWord every 40 ms (default: where the word falls against its "
              "native 80 ms steps no longer decides whether it is heard) or every 80 ms "
              "(a third less of its CPU)")
@@ -224,7 +226,8 @@ def edge_settings(args: argparse.Namespace) -> EdgeSettings:
                             micro_confirm=getattr(args, "wake_micro_confirm",
                                                   WakeSettings.micro_confirm),
                             micro_near=getattr(args, "wake_micro_near", WakeSettings.micro_near),
-                            half_step=getattr(args, "wake_step", 40) == 40)
+                            half_step=getattr(args, "wake_step", DEFAULT_WAKE_STEP_MS)
+                            == HALF_STEP_MS)
         duplex = DuplexSettings(
             aec=getattr(args, "aec", "auto"),
             interrupt_after_speech_s=getattr(args, "interrupt_after_speech", None),

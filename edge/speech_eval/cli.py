@@ -42,6 +42,7 @@ from edge.settings import (
 )
 from edge.speech_eval.generate import DEFAULT_DIR, GROUPS, MANIFEST
 from edge.stages.stt import BEAM_SIZE
+from edge.stages.wake import DEFAULT_WAKE_STEP_MS, HALF_STEP_MS, WAKE_STEPS_MS
 
 ACTIONS = ("generate", "run", "rescore", "confirm", "report", "all", "falsewake", "wake",
            "align", "questions", "gate")
@@ -103,7 +104,7 @@ def add_bench_speech(bench: argparse._SubParsersAction) -> None:
                    help="run, wake, falsewake: the recordings go through the daemon's echo "
                         "canceller (whose residual-echo suppressor denoises them) as `edge "
                         "run --aec` says; off: the raw recordings, as before")
-    p.add_argument("--wake-step", type=int, choices=(40, 80), default=40,
+    p.add_argument("--wake-step", type=int, choices=WAKE_STEPS_MS, default=DEFAULT_WAKE_STEP_MS,
                    help="run, wake, align: openWakeWord scored every 40 ms (the daemon's "
                         "default, WakeSettings.half_step) or every 80 ms, its native step")
     p.add_argument("--limit", type=int, help="only the first N recordings")
@@ -178,6 +179,7 @@ def _cmd(args: argparse.Namespace) -> int:
     )
 
     results = args.results or args.dir / "results.jsonl"
+    wake = WakeSettings(half_step=args.wake_step == HALF_STEP_MS)
     inventory = args.inventory or INVENTORY
     groups = tuple((args.groups or (GATE_GROUPS if args.action == "gate"
                                     else ",".join(GROUPS))).split(","))
@@ -191,13 +193,12 @@ def _cmd(args: argparse.Namespace) -> int:
     if args.action == "wake":
         from edge.speech_eval.wake_ensemble import report as wake_report
 
-        print(wake_report(args.dir, args.aec, half_step=args.wake_step == 40))
+        print(wake_report(args.dir, args.aec, half_step=wake.half_step))
         return 0
     if args.action == "align":
         from edge.speech_eval.wake_alignment import format_rates, wake_rates
 
-        settings = WakeSettings(half_step=args.wake_step == 40)
-        print(format_rates(wake_rates(args.dir, groups, args.aec, settings=settings), args.aec,
+        print(format_rates(wake_rates(args.dir, groups, args.aec, settings=wake), args.aec,
                            args.wake_step))
         return 0
     if args.action == "questions":
@@ -223,7 +224,7 @@ def _cmd(args: argparse.Namespace) -> int:
                  whisper_bias=not args.no_whisper_bias, rescore=not args.no_rescore,
                  beam_size=args.beam, fast_lead=not args.no_fast_lead,
                  endpoint=_endpoint_settings(args), inventory=inventory, aec=args.aec,
-                 wake=WakeSettings(half_step=args.wake_step == 40))
+                 wake=wake)
     if args.action == "rescore":
         rescore_results(args.dir, results, args.limit)
     if args.action == "confirm":

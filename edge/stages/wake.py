@@ -25,6 +25,9 @@ from edge.settings import WakeSettings
 
 FRAME_SAMPLES = 1280  # openWakeWord's native step: 80 ms at 16 kHz
 AGREE_FRAMES = 6  # microWakeWord "agrees" if it rose within the last ~0.5 s
+HALF_STEP_MS = 40  # `--wake-step`: openWakeWord every 40 ms (HalfStepScore) or every 80
+WAKE_STEPS_MS = (HALF_STEP_MS, 80)
+DEFAULT_WAKE_STEP_MS = HALF_STEP_MS if WakeSettings.half_step else 80
 
 
 def frames_of(audio: np.ndarray, frame_samples: int = FRAME_SAMPLES) -> Iterator[AudioFrame]:
@@ -142,7 +145,7 @@ class HalfStepScore:
     every 80 ms; a stream fed 640 samples later has the same mel frames, so its embedding is
     the one of the window ending 4 mel frames earlier. This reuses the model's own mel
     frames: one more embedding and one more classifier call per frame, no second
-    spectrogram (`tests/test_wake_rules.py` checks it against a second model fed the
+    spectrogram (`tests/test_wake_detector.py` checks it against a second model fed the
     stream 640 samples late)."""
 
     MEL_FRAMES = 76  # the embedding model's window
